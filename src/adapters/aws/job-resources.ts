@@ -1,0 +1,116 @@
+import {
+  CreateTableCommand,
+  DeleteTableCommand,
+  type DynamoDBClient,
+  ResourceInUseException,
+  waitUntilTableExists,
+} from '@aws-sdk/client-dynamodb';
+import {
+  CreateQueueCommand,
+  DeleteQueueCommand,
+  GetQueueAttributesCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import { ConfigError } from '../../core/errors.js';
+import { jobTable } from '../../names.js';
+
+/** The queue, dead-letter queue and table one Longhaul deployment uses. */
+export interface JobResources {
+  readonly queueUrl: string;
+  readonly deadLetterQueueUrl: string;
+  readonly tableName: string;
+}
+
+export interface CreateJobResourcesOptions {
+  readonly sqsClient: SQSClient;
+  readonly dynamoClient: DynamoDBClient;
+  /** Prefix of the queue and table names: `<prefix>-jobs`, `<prefix>-jobs-dlq`, `<prefix>-jobs`. */
+  readonly prefix: string;
+  /**
+   * Receives after which SQS itself moves a message to the dead-letter queue. Workers dead-letter failed
+   * jobs themselves; this catches messages that crash workers before they can. Default 10.
+   */
+  readonly maxReceiveCount?: number;
+  /** Default visibility timeout of the queue. Default 60. */
+  readonly visibilityTimeoutSeconds?: number;
+}
+
+/**
+ * Creates (or finds) the queue, its dead-letter queue and the job table, for local development, tests
+ * and the emulator. Production deployments use the CDK construct instead. Idempotent.
+ */
+export async function createJobResources(options: CreateJobResourcesOptions): Promise<JobResources> {
+  if (!/^[A-Za-z0-9_-]{1,60}$/.test(options.prefix)) {
+    throw new ConfigError(
+      `Expected \`prefix\` to be 1–60 letters, digits, "-" or "_", got ${JSON.stringify(options.prefix)}`,
+    );
+  }
+  const maxReceiveCount = options.maxReceiveCount ?? 10;
+  const names = resourceNames(options.prefix);
+  const dlq = await options.sqsClient.send(
+    new CreateQueueCommand({
+      QueueName: names.deadLetterQueue,
+      Attributes: { MessageRetentionPeriod: String(14 * 24 * 3600), SqsManagedSseEnabled: 'true' },
+    }),
+  );
+  const dlqUrl = dlq.QueueUrl as string;
+  const dlqAttributes = await options.sqsClient.send(
+    new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['QueueArn'] }),
+  );
+  const queue = await options.sqsClient.send(
+    new CreateQueueCommand({
+      QueueName: names.queue,
+      Attributes: {
+        VisibilityTimeout: String(options.visibilityTimeoutSeconds ?? 60),
+        SqsManagedSseEnabled: 'true',
+        RedrivePolicy: JSON.stringify({
+          deadLetterTargetArn: dlqAttributes.Attributes?.QueueArn,
+          maxReceiveCount,
+        }),
+      },
+    }),
+  );
+  try {
+    await options.dynamoClient.send(
+      new CreateTableCommand({
+        TableName: names.table,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [
+          { AttributeName: jobTable.partitionKey, AttributeType: 'S' },
+          { AttributeName: jobTable.statusIndex.partitionKey, AttributeType: 'S' },
+          { AttributeName: jobTable.taskIndex.partitionKey, AttributeType: 'S' },
+          { AttributeName: jobTable.statusIndex.sortKey, AttributeType: 'N' },
+        ],
+        KeySchema: [{ AttributeName: jobTable.partitionKey, KeyType: 'HASH' }],
+        GlobalSecondaryIndexes: [jobTable.statusIndex, jobTable.taskIndex].map((index) => ({
+          IndexName: index.name,
+          KeySchema: [
+            { AttributeName: index.partitionKey, KeyType: 'HASH' as const },
+            { AttributeName: index.sortKey, KeyType: 'RANGE' as const },
+          ],
+          Projection: { ProjectionType: 'ALL' as const },
+        })),
+      }),
+    );
+  } catch (error) {
+    if (!(error instanceof ResourceInUseException)) throw error;
+  }
+  await waitUntilTableExists({ client: options.dynamoClient, maxWaitTime: 60 }, { TableName: names.table });
+  return { queueUrl: queue.QueueUrl as string, deadLetterQueueUrl: dlqUrl, tableName: names.table };
+}
+
+/** Deletes what `createJobResources` made. */
+export async function deleteJobResources(
+  options: Pick<CreateJobResourcesOptions, 'sqsClient' | 'dynamoClient'>,
+  resources: JobResources,
+): Promise<void> {
+  await Promise.all([
+    options.sqsClient.send(new DeleteQueueCommand({ QueueUrl: resources.queueUrl })),
+    options.sqsClient.send(new DeleteQueueCommand({ QueueUrl: resources.deadLetterQueueUrl })),
+    options.dynamoClient.send(new DeleteTableCommand({ TableName: resources.tableName })),
+  ]);
+}
+
+function resourceNames(prefix: string) {
+  return { queue: `${prefix}-jobs`, deadLetterQueue: `${prefix}-jobs-dlq`, table: `${prefix}-jobs` };
+}

@@ -1,0 +1,266 @@
+import { JobConflictError, JobNotFoundError, LockLostError } from '../../core/errors.js';
+import {
+  cancellableStatuses,
+  claimableStatuses,
+  type JobEvent,
+  type JobPage,
+  type JobQuery,
+  type JobRecord,
+  JobStatus,
+  retryableStatuses,
+} from '../../core/job.js';
+import { decodeCursor, encodeCursor, resolvePageSize } from '../../core/paging.js';
+import { isLostAttempt, lostAttemptRecord, requeueClears, statusEvent } from '../../core/transitions.js';
+import type {
+  ClaimRequest,
+  ClaimResult,
+  Completion,
+  Fence,
+  JobStore,
+  JobTouch,
+  RejectRequest,
+} from '../../ports.js';
+import type { RequestCounter } from '../../request-counter.js';
+
+type MutableJob = { -readonly [K in keyof JobRecord]: JobRecord[K] };
+
+export interface MemoryJobStoreOptions {
+  /** Counts operations under their DynamoDB names. */
+  readonly counter?: RequestCounter;
+}
+
+/**
+ * Job records in a Map, with the same conditional transitions as the DynamoDB store. Records are
+ * copied in and out, so callers never share state with the store.
+ */
+export class MemoryJobStore implements JobStore {
+  readonly #jobs = new Map<string, JobRecord>();
+  readonly #counter: RequestCounter | undefined;
+
+  constructor(options: MemoryJobStoreOptions = {}) {
+    this.#counter = options.counter;
+  }
+
+  async create(job: JobRecord): Promise<void> {
+    this.#count('PutItem');
+    if (this.#jobs.has(job.id)) throw new JobConflictError(job.id, 'create', 'already existing');
+    this.#jobs.set(job.id, structuredClone(job));
+  }
+
+  async get(id: string): Promise<JobRecord | undefined> {
+    this.#count('GetItem');
+    const job = this.#jobs.get(id);
+    return job && structuredClone(job);
+  }
+
+  async claim(request: ClaimRequest): Promise<ClaimResult> {
+    this.#count('UpdateItem');
+    const current = this.#jobs.get(request.envelope.id);
+    if (current && !claimableStatuses.includes(current.status)) {
+      return { claimed: false, job: structuredClone(current) };
+    }
+    const base: JobRecord = current ?? {
+      id: request.envelope.id,
+      task: request.envelope.task,
+      status: JobStatus.queued,
+      args: request.envelope.args,
+      attempts: 0,
+      maxAttempts: request.maxAttempts,
+      enqueuedAt: request.envelope.enqueuedAt,
+      logs: [],
+      history: [],
+    };
+    return { claimed: true, job: this.#start(base, request, []) };
+  }
+
+  async takeOver(request: ClaimRequest, lost: Pick<JobRecord, 'attempts'>): Promise<ClaimResult> {
+    this.#count('UpdateItem');
+    const current = this.#jobs.get(request.envelope.id);
+    if (!current) throw new JobNotFoundError(request.envelope.id);
+    if (!isLostAttempt(current, lost.attempts, request.now))
+      return { claimed: false, job: structuredClone(current) };
+    const record = lostAttemptRecord(current, request.now);
+    return { claimed: true, job: this.#start({ ...current, error: record.error }, request, [record.event]) };
+  }
+
+  async touch(id: string, fence: Fence, touch: JobTouch): Promise<void> {
+    this.#count('UpdateItem');
+    const job = this.#owned(id, fence);
+    this.#jobs.set(id, {
+      ...job,
+      heartbeatAt: touch.at,
+      ...(touch.leaseExpiresAt !== undefined ? { leaseExpiresAt: touch.leaseExpiresAt } : {}),
+      ...(touch.progress !== undefined ? { progress: touch.progress } : {}),
+      logs: [...job.logs, ...(touch.logs ?? [])],
+    });
+  }
+
+  async complete(id: string, fence: Fence, completion: Completion): Promise<JobRecord> {
+    this.#count('UpdateItem');
+    const job = this.#owned(id, fence);
+    const next: MutableJob = {
+      ...job,
+      status: completion.status,
+      logs: [...job.logs, ...completion.logs],
+      history: [...job.history, eventOf(completion, fence)],
+      ...(completion.progress ? { progress: completion.progress } : {}),
+    };
+    delete next.leaseExpiresAt;
+    if (completion.status === 'succeeded') {
+      next.result = completion.result;
+      next.finishedAt = completion.at;
+      delete next.error;
+    } else if (completion.status === 'retrying') {
+      next.error = completion.error;
+      next.nextAttemptAt = completion.nextAttemptAt;
+    } else {
+      next.error = completion.error;
+      next.finishedAt = completion.at;
+      next.deadLettered = completion.deadLettered;
+    }
+    this.#jobs.set(id, next);
+    return structuredClone(next);
+  }
+
+  async reject(request: RejectRequest): Promise<boolean> {
+    this.#count('UpdateItem');
+    const current = this.#jobs.get(request.id);
+    const guard = request.guard;
+    const holds =
+      guard.kind === 'unstarted'
+        ? !current || claimableStatuses.includes(current.status)
+        : current !== undefined && isLostAttempt(current, guard.attempt, guard.now);
+    if (!holds) return false;
+    const base: JobRecord = current ?? {
+      id: request.id,
+      task: request.task,
+      status: JobStatus.queued,
+      args: request.args ?? null,
+      attempts: 0,
+      maxAttempts: request.maxAttempts,
+      enqueuedAt: request.enqueuedAt ?? request.at,
+      logs: [],
+      history: [],
+    };
+    const next: MutableJob = {
+      ...base,
+      status: JobStatus.failed,
+      error: request.error,
+      deadLettered: request.deadLettered,
+      finishedAt: request.at,
+      history: [
+        ...base.history,
+        statusEvent(JobStatus.failed, request.at, base.attempts, undefined, request.error),
+      ],
+    };
+    delete next.leaseExpiresAt;
+    this.#jobs.set(request.id, next);
+    return true;
+  }
+
+  async cancel(id: string, at: number): Promise<JobRecord> {
+    this.#count('UpdateItem');
+    const job = this.#jobs.get(id);
+    if (!job) throw new JobNotFoundError(id);
+    if (!cancellableStatuses.includes(job.status)) throw new JobConflictError(id, 'cancel', job.status);
+    const next: MutableJob = {
+      ...job,
+      status: JobStatus.cancelled,
+      finishedAt: at,
+      history: [...job.history, statusEvent(JobStatus.cancelled, at, job.attempts)],
+    };
+    delete next.nextAttemptAt;
+    this.#jobs.set(id, next);
+    return structuredClone(next);
+  }
+
+  async requeue(id: string, at: number): Promise<JobRecord> {
+    this.#count('UpdateItem');
+    const job = this.#jobs.get(id);
+    if (!job) throw new JobNotFoundError(id);
+    if (!retryableStatuses.includes(job.status)) throw new JobConflictError(id, 'retry', job.status);
+    const next: MutableJob = {
+      ...job,
+      status: JobStatus.queued,
+      attempts: 0,
+      enqueuedAt: at,
+      history: [...job.history, statusEvent(JobStatus.queued, at, 0)],
+    };
+    for (const key of requeueClears) delete next[key];
+    this.#jobs.set(id, next);
+    return structuredClone(next);
+  }
+
+  async list(query: JobQuery): Promise<JobPage> {
+    this.#count('Query');
+    const limit = resolvePageSize(query.limit);
+    const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+    const matching = [...this.#jobs.values()]
+      .filter(
+        (j) =>
+          (query.status === undefined || j.status === query.status) &&
+          (query.task === undefined || j.task === query.task),
+      )
+      .sort((a, b) => b.enqueuedAt - a.enqueuedAt || (a.id < b.id ? 1 : -1))
+      .filter(
+        (j) =>
+          !after || j.enqueuedAt < after.enqueuedAt || (j.enqueuedAt === after.enqueuedAt && j.id < after.id),
+      );
+    const page = matching.slice(0, limit);
+    const last = page.at(-1);
+    return {
+      jobs: structuredClone(page),
+      ...(matching.length > limit && last
+        ? { nextCursor: encodeCursor({ enqueuedAt: last.enqueuedAt, id: last.id }) }
+        : {}),
+    };
+  }
+
+  #start(base: JobRecord, request: ClaimRequest, extraEvents: readonly JobEvent[]): JobRecord {
+    const attempt = base.attempts + 1;
+    const next: MutableJob = {
+      ...base,
+      status: JobStatus.running,
+      attempts: attempt,
+      workerId: request.workerId,
+      startedAt: base.startedAt ?? request.now,
+      heartbeatAt: request.now,
+      leaseExpiresAt: request.leaseExpiresAt,
+      history: [
+        ...base.history,
+        ...extraEvents,
+        statusEvent(JobStatus.running, request.now, attempt, request.workerId),
+      ],
+    };
+    delete next.nextAttemptAt;
+    this.#jobs.set(next.id, next);
+    return structuredClone(next);
+  }
+
+  #owned(id: string, fence: Fence): JobRecord {
+    const job = this.#jobs.get(id);
+    if (
+      !job ||
+      job.status !== JobStatus.running ||
+      job.attempts !== fence.attempt ||
+      job.workerId !== fence.workerId
+    ) {
+      throw new LockLostError(id, fence.attempt);
+    }
+    return job;
+  }
+
+  #count(operation: string): void {
+    this.#counter?.record('dynamodb', operation);
+  }
+}
+
+function eventOf(completion: Completion, fence: Fence): JobEvent {
+  return statusEvent(
+    completion.status,
+    completion.at,
+    fence.attempt,
+    fence.workerId,
+    completion.status === 'succeeded' ? undefined : completion.error,
+  );
+}

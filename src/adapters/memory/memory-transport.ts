@@ -1,0 +1,196 @@
+import { randomUUID } from 'node:crypto';
+import { ConfigError } from '../../core/errors.js';
+import type {
+  DeadLetterReason,
+  OutgoingMessage,
+  QueueDepth,
+  QueueMessage,
+  ReceiveRequest,
+  Transport,
+} from '../../ports.js';
+import type { RequestCounter } from '../../request-counter.js';
+
+export interface MemoryTransportOptions {
+  /**
+   * Deliveries after which a message is moved to the dead-letter queue on its next receive, like an SQS
+   * redrive policy's `maxReceiveCount`. Default 10.
+   */
+  readonly maxReceiveCount?: number;
+  /** Counts operations under their SQS names. */
+  readonly counter?: RequestCounter;
+}
+
+interface StoredMessage {
+  readonly messageId: string;
+  readonly body: string;
+  readonly sentAt: number;
+  visibleAt: number;
+  receiveCount: number;
+  /** The receipt of the current delivery; undefined before the first receive. */
+  receipt: string | undefined;
+}
+
+/** A message in the memory dead-letter queue, with the reason it was moved there. */
+export interface MemoryDeadLetter {
+  readonly messageId: string;
+  readonly body: string;
+  readonly receiveCount: number;
+  readonly reason?: DeadLetterReason;
+}
+
+/**
+ * An in-process queue with SQS's semantics: a visibility timeout as the lock, receive counts, new receipts
+ * per delivery, long polling, message delays and a dead-letter queue fed by a max receive count.
+ */
+export class MemoryTransport implements Transport {
+  readonly maxReceiveCount: number;
+  readonly #counter: RequestCounter | undefined;
+  #messages: StoredMessage[] = [];
+  readonly #deadLetters: MemoryDeadLetter[] = [];
+  readonly #wakers = new Set<() => void>();
+
+  constructor(options: MemoryTransportOptions = {}) {
+    const maxReceiveCount = options.maxReceiveCount ?? 10;
+    if (!Number.isInteger(maxReceiveCount) || maxReceiveCount < 1 || maxReceiveCount > 1000) {
+      throw new ConfigError(
+        `Expected \`maxReceiveCount\` to be an integer from 1 to 1000, got \`${maxReceiveCount}\``,
+      );
+    }
+    this.maxReceiveCount = maxReceiveCount;
+    this.#counter = options.counter;
+  }
+
+  async send(messages: readonly OutgoingMessage[]): Promise<void> {
+    const now = Date.now();
+    for (let i = 0; i < messages.length; i += 10) {
+      this.#counter?.record('sqs', messages.length === 1 ? 'SendMessage' : 'SendMessageBatch');
+      for (const message of messages.slice(i, i + 10)) {
+        this.#messages.push({
+          messageId: randomUUID(),
+          body: message.body,
+          sentAt: now,
+          visibleAt: now + (message.delaySeconds ?? 0) * 1000,
+          receiveCount: 0,
+          receipt: undefined,
+        });
+      }
+    }
+    this.#wake();
+  }
+
+  async receive(request: ReceiveRequest, signal?: AbortSignal): Promise<QueueMessage[]> {
+    this.#counter?.record('sqs', 'ReceiveMessage');
+    const deadline = Date.now() + request.waitTimeSeconds * 1000;
+    for (;;) {
+      const received = this.#takeVisible(request);
+      if (received.length > 0 || signal?.aborted || Date.now() >= deadline) return received;
+      await this.#sleepUntilChange(deadline, signal);
+    }
+  }
+
+  async changeVisibility(message: QueueMessage, seconds: number): Promise<boolean> {
+    this.#counter?.record('sqs', 'ChangeMessageVisibility');
+    const stored = this.#inFlight(message);
+    if (!stored) return false;
+    stored.visibleAt = Date.now() + seconds * 1000;
+    if (seconds === 0) this.#wake();
+    return true;
+  }
+
+  async delete(messages: readonly QueueMessage[]): Promise<void> {
+    for (let i = 0; i < messages.length; i += 10) {
+      const batch = messages.slice(i, i + 10);
+      this.#counter?.record('sqs', batch.length === 1 ? 'DeleteMessage' : 'DeleteMessageBatch');
+      const receipts = new Set(batch.map((m) => m.receipt));
+      this.#messages = this.#messages.filter((m) => m.receipt === undefined || !receipts.has(m.receipt));
+    }
+  }
+
+  async deadLetter(message: QueueMessage, reason: DeadLetterReason): Promise<void> {
+    this.#counter?.record('sqs', 'SendMessage');
+    this.#deadLetters.push({
+      messageId: message.messageId,
+      body: message.body,
+      receiveCount: message.receiveCount,
+      reason,
+    });
+    await this.delete([message]);
+  }
+
+  async depth(): Promise<QueueDepth> {
+    this.#counter?.record('sqs', 'GetQueueAttributes');
+    const now = Date.now();
+    let available = 0;
+    let inFlight = 0;
+    let delayed = 0;
+    for (const m of this.#messages) {
+      if (m.visibleAt <= now) available++;
+      else if (m.receipt === undefined) delayed++;
+      else inFlight++;
+    }
+    return { available, inFlight, delayed, deadLettered: this.#deadLetters.length };
+  }
+
+  /** The dead-letter queue's messages, oldest first. */
+  deadLetters(): readonly MemoryDeadLetter[] {
+    return [...this.#deadLetters];
+  }
+
+  #takeVisible(request: ReceiveRequest): QueueMessage[] {
+    const now = Date.now();
+    const out: QueueMessage[] = [];
+    for (const stored of [...this.#messages]) {
+      if (out.length >= request.maxMessages) break;
+      if (stored.visibleAt > now) continue;
+      if (stored.receiveCount >= this.maxReceiveCount) {
+        // The redrive policy: a message received maxReceiveCount times moves on its next receive.
+        this.#messages = this.#messages.filter((m) => m !== stored);
+        this.#deadLetters.push({
+          messageId: stored.messageId,
+          body: stored.body,
+          receiveCount: stored.receiveCount,
+        });
+        continue;
+      }
+      stored.receiveCount += 1;
+      stored.receipt = randomUUID();
+      stored.visibleAt = now + request.visibilityTimeoutSeconds * 1000;
+      out.push({
+        messageId: stored.messageId,
+        body: stored.body,
+        receiveCount: stored.receiveCount,
+        sentAt: stored.sentAt,
+        receipt: stored.receipt,
+      });
+    }
+    return out;
+  }
+
+  #inFlight(message: QueueMessage): StoredMessage | undefined {
+    return this.#messages.find(
+      (m) => m.messageId === message.messageId && m.receipt === message.receipt && m.visibleAt > Date.now(),
+    );
+  }
+
+  #wake(): void {
+    for (const wake of this.#wakers) wake();
+  }
+
+  /** Sleeps until a send, a hand-back, the next hidden message becoming visible, the deadline, or abort. */
+  #sleepUntilChange(deadline: number, signal: AbortSignal | undefined): Promise<void> {
+    const now = Date.now();
+    const nextVisible = Math.min(...this.#messages.map((m) => (m.visibleAt > now ? m.visibleAt : Infinity)));
+    const wakeAt = Math.min(deadline, nextVisible);
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.#wakers.delete(done);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, Math.max(0, wakeAt - now));
+      this.#wakers.add(done);
+      signal?.addEventListener('abort', done, { once: true });
+    });
+  }
+}

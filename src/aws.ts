@@ -1,0 +1,104 @@
+/**
+ * The AWS backend: jobs on Amazon SQS, job records in Amazon DynamoDB. Works against any endpoint the
+ * SDK can reach (AWS, LocalStack, moto): set `AWS_ENDPOINT_URL` or pass your own clients.
+ *
+ * @example
+ * import { awsBackend } from 'longhaul/aws';
+ * const backend = awsBackend({ queueUrl, deadLetterQueueUrl, tableName });
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoJobStore } from './adapters/aws/dynamo-job-store.js';
+import { countRequests } from './adapters/aws/request-counting.js';
+import { SqsTransport } from './adapters/aws/sqs-transport.js';
+import { ConfigError } from './core/errors.js';
+import { env } from './names.js';
+import type { Backend } from './ports.js';
+import { RequestCounter } from './request-counter.js';
+
+export { DynamoJobStore, type DynamoJobStoreOptions } from './adapters/aws/dynamo-job-store.js';
+export {
+  type CreateJobResourcesOptions,
+  createJobResources,
+  deleteJobResources,
+  type JobResources,
+} from './adapters/aws/job-resources.js';
+export {
+  deadLetterAttributes,
+  SqsTransport,
+  type SqsTransportOptions,
+} from './adapters/aws/sqs-transport.js';
+export { env, jobTable } from './names.js';
+
+/** Where the AWS backend finds its queue and table, and optionally the clients to use. */
+export interface AwsBackendOptions {
+  readonly queueUrl: string;
+  readonly deadLetterQueueUrl: string;
+  readonly tableName: string;
+  /** Default: a new `SQSClient` from the environment's region, credentials and endpoint. */
+  readonly sqsClient?: SQSClient;
+  /** Default: a new `DynamoDBClient` from the environment. */
+  readonly dynamoClient?: DynamoDBClient;
+}
+
+export interface AwsBackend extends Backend {
+  readonly transport: SqsTransport;
+  readonly store: DynamoJobStore;
+  readonly requests: RequestCounter;
+  readonly sqsClient: SQSClient;
+  readonly dynamoClient: DynamoDBClient;
+}
+
+/**
+ * SDK clients configured for Longhaul: the queue URL's host never overrides a configured endpoint
+ * (emulators report AWS-style queue URLs), and retries use the SDK's adaptive mode.
+ */
+export function createClients(): { sqsClient: SQSClient; dynamoClient: DynamoDBClient } {
+  return {
+    sqsClient: new SQSClient({ useQueueUrlAsEndpoint: false }),
+    dynamoClient: new DynamoDBClient({}),
+  };
+}
+
+/** Creates the AWS backend. Requests made through its clients are counted in `requests`. */
+export function awsBackend(options: AwsBackendOptions): AwsBackend {
+  const problems = (['queueUrl', 'deadLetterQueueUrl', 'tableName'] as const)
+    .filter((field) => typeof options[field] !== 'string' || options[field].length === 0)
+    .map((field) => `\`${field}\` to be a non-empty string, got ${JSON.stringify(options[field])}`);
+  if (problems.length) throw new ConfigError(`Invalid AWS backend options: expected ${problems.join('; ')}`);
+  const defaults = options.sqsClient && options.dynamoClient ? undefined : createClients();
+  const sqsClient = options.sqsClient ?? (defaults as NonNullable<typeof defaults>).sqsClient;
+  const dynamoClient = options.dynamoClient ?? (defaults as NonNullable<typeof defaults>).dynamoClient;
+  const requests = new RequestCounter();
+  countRequests(sqsClient, 'sqs', requests);
+  countRequests(dynamoClient, 'dynamodb', requests);
+  const documentClient = DynamoDBDocumentClient.from(dynamoClient, {
+    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true },
+  });
+  return {
+    transport: new SqsTransport({
+      client: sqsClient,
+      queueUrl: options.queueUrl,
+      deadLetterQueueUrl: options.deadLetterQueueUrl,
+    }),
+    store: new DynamoJobStore({ client: documentClient, tableName: options.tableName }),
+    requests,
+    sqsClient,
+    dynamoClient,
+  };
+}
+
+/** Creates the AWS backend from `LONGHAUL_QUEUE_URL`, `LONGHAUL_DLQ_URL` and `LONGHAUL_TABLE_NAME`. */
+export function awsBackendFromEnv(environment: NodeJS.ProcessEnv = process.env): AwsBackend {
+  const read = (name: string) => {
+    const value = environment[name];
+    if (!value) throw new ConfigError(`Environment variable ${name} is not set`);
+    return value;
+  };
+  return awsBackend({
+    queueUrl: read(env.queueUrl),
+    deadLetterQueueUrl: read(env.deadLetterQueueUrl),
+    tableName: read(env.tableName),
+  });
+}

@@ -1,0 +1,241 @@
+/**
+ * Every error Longhaul raises or records on a job is a {@link LonghaulError}: it carries a stable
+ * string `code` that scripts and dashboards can switch on, an optional `cause`, and context.
+ */
+
+/** The stable codes of Longhaul's errors. A job's recorded `error.code` is one of these or a task's own. */
+export const ErrorCode = {
+  config: 'invalid_config',
+  unknownTask: 'unknown_task',
+  invalidArgs: 'invalid_args',
+  malformedMessage: 'malformed_message',
+  resultTooLarge: 'result_too_large',
+  payloadTooLarge: 'payload_too_large',
+  unrecoverable: 'unrecoverable',
+  timeout: 'timeout',
+  workerLost: 'worker_lost',
+  jobNotFound: 'job_not_found',
+  jobConflict: 'job_conflict',
+  lockLost: 'lock_lost',
+  waitTimeout: 'wait_timeout',
+  jobFailed: 'job_failed',
+  enqueueFailed: 'enqueue_failed',
+  taskError: 'task_error',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** Options shared by every Longhaul error. */
+export interface LonghaulErrorOptions {
+  /** The underlying error, kept for logs and stack traces. */
+  readonly cause?: unknown;
+  /** Facts that help an operator: job id, task name, limits and values. Never secrets. */
+  readonly context?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * The base of every error Longhaul throws.
+ *
+ * @example
+ * try { await longhaul.getJob(id) } catch (e) { if (e instanceof LonghaulError && e.code === 'job_not_found') ... }
+ */
+export class LonghaulError extends Error {
+  readonly code: string;
+  readonly context: Readonly<Record<string, unknown>>;
+
+  constructor(code: string, message: string, options: LonghaulErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.context = options.context ?? {};
+  }
+}
+
+/** Options or props that break a documented rule. Thrown at construction, never silently corrected. */
+export class ConfigError extends LonghaulError {
+  constructor(message: string, options?: LonghaulErrorOptions) {
+    super(ErrorCode.config, message, options);
+  }
+}
+
+/** A message names a task that this worker does not have registered. Never resolved by import. */
+export class UnknownTaskError extends LonghaulError {
+  constructor(taskName: string, known: readonly string[]) {
+    super(
+      ErrorCode.unknownTask,
+      `Task "${taskName}" is not registered with this worker (registered: ${known.join(', ') || 'none'})`,
+      { context: { task: taskName } },
+    );
+  }
+}
+
+/** One problem a schema reported, with the path to the offending value. */
+export interface ValidationIssue {
+  readonly message: string;
+  readonly path: readonly (string | number)[];
+}
+
+/** A task's arguments failed its schema, at enqueue or when the worker received them. */
+export class InvalidArgsError extends LonghaulError {
+  readonly issues: readonly ValidationIssue[];
+
+  constructor(taskName: string, issues: readonly ValidationIssue[]) {
+    const summary = issues
+      .slice(0, 5)
+      .map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message))
+      .join('; ');
+    super(ErrorCode.invalidArgs, `Arguments for task "${taskName}" failed validation: ${summary}`, {
+      context: { task: taskName },
+    });
+    this.issues = issues;
+  }
+}
+
+/** A queue message that is not a Longhaul envelope (bad JSON, wrong version, missing fields). */
+export class MalformedMessageError extends LonghaulError {
+  constructor(reason: string, options?: LonghaulErrorOptions) {
+    super(ErrorCode.malformedMessage, `Malformed job message: ${reason}`, options);
+  }
+}
+
+/** A task returned a result that cannot be stored on its job. */
+export class ResultTooLargeError extends LonghaulError {
+  constructor(taskName: string, bytes: number, limitBytes: number) {
+    super(
+      ErrorCode.resultTooLarge,
+      `Result of task "${taskName}" is ${bytes} bytes serialized; the limit is ${limitBytes} bytes`,
+      { context: { task: taskName, bytes, limitBytes } },
+    );
+  }
+}
+
+/** Arguments too large for the queue message or the job record. */
+export class PayloadTooLargeError extends LonghaulError {
+  constructor(what: string, bytes: number, limitBytes: number) {
+    super(
+      ErrorCode.payloadTooLarge,
+      `${what} is ${bytes} bytes serialized; the limit is ${limitBytes} bytes`,
+      {
+        context: { bytes, limitBytes },
+      },
+    );
+  }
+}
+
+/**
+ * Throw this from a task to fail the job at once, without the remaining retries: for errors that
+ * retrying cannot fix (a deleted account, a malformed document).
+ *
+ * @example
+ * if (!user) throw new UnrecoverableError(`user ${args.userId} no longer exists`);
+ */
+export class UnrecoverableError extends LonghaulError {
+  constructor(message: string, options?: LonghaulErrorOptions) {
+    super(ErrorCode.unrecoverable, message, options);
+  }
+}
+
+/** An attempt ran past its task's `timeoutMs`. Counts as a failed attempt. */
+export class TaskTimeoutError extends LonghaulError {
+  constructor(taskName: string, timeoutMs: number) {
+    super(ErrorCode.timeout, `Task "${taskName}" did not finish within ${timeoutMs} ms`, {
+      context: { task: taskName, timeoutMs },
+    });
+  }
+}
+
+/** The worker running an attempt stopped heartbeating (crashed, killed, partitioned). */
+export class WorkerLostError extends LonghaulError {
+  constructor(workerId: string | undefined, attempt: number) {
+    super(
+      ErrorCode.workerLost,
+      `Attempt ${attempt} was lost: worker ${workerId ?? '(unknown)'} stopped renewing its lock`,
+      { context: { workerId, attempt } },
+    );
+  }
+}
+
+/** No job with this id exists (or it has expired). */
+export class JobNotFoundError extends LonghaulError {
+  constructor(jobId: string) {
+    super(ErrorCode.jobNotFound, `No job with id "${jobId}"`, { context: { jobId } });
+  }
+}
+
+/** An operation does not apply to the job's current status (e.g. cancelling a running job). */
+export class JobConflictError extends LonghaulError {
+  constructor(jobId: string, operation: string, status: string) {
+    super(ErrorCode.jobConflict, `Cannot ${operation} job "${jobId}": it is ${status}`, {
+      context: { jobId, operation, status },
+    });
+  }
+}
+
+/** This worker no longer owns the job: another attempt superseded it. Its writes are refused. */
+export class LockLostError extends LonghaulError {
+  constructor(jobId: string, attempt: number) {
+    super(ErrorCode.lockLost, `Lost the lock on job "${jobId}" (attempt ${attempt})`, {
+      context: { jobId, attempt },
+    });
+  }
+}
+
+/** `waitForResult` gave up before the job finished. The job itself goes on. */
+export class WaitTimeoutError extends LonghaulError {
+  constructor(jobId: string, timeoutMs: number, status: string) {
+    super(ErrorCode.waitTimeout, `Job "${jobId}" is still ${status} after waiting ${timeoutMs} ms`, {
+      context: { jobId, timeoutMs, status },
+    });
+  }
+}
+
+/** `waitForResult` on a job that ended failed or cancelled; `jobError` is the recorded error. */
+export class JobFailedError extends LonghaulError {
+  readonly jobError: SerializedError | undefined;
+
+  constructor(jobId: string, status: string, jobError: SerializedError | undefined) {
+    super(ErrorCode.jobFailed, `Job "${jobId}" ended ${status}${jobError ? `: ${jobError.message}` : ''}`, {
+      context: { jobId, status },
+    });
+    this.jobError = jobError;
+  }
+}
+
+/** The job record was written but its message could not be sent; the job is marked failed. */
+export class EnqueueError extends LonghaulError {
+  constructor(jobId: string, cause: unknown) {
+    super(ErrorCode.enqueueFailed, `Could not send the message for job "${jobId}"`, {
+      cause,
+      context: { jobId },
+    });
+  }
+}
+
+/** An error as stored on a job record. */
+export interface SerializedError {
+  readonly name: string;
+  readonly message: string;
+  readonly code: string;
+  readonly stack?: string;
+}
+
+const maxStackChars = 8_000;
+
+/** Turns anything thrown into the record stored on the job, keeping the code of Longhaul errors. */
+export function serializeError(error: unknown): SerializedError {
+  if (error instanceof Error) {
+    const ownCode: unknown = (error as { code?: unknown }).code;
+    const code =
+      error instanceof LonghaulError
+        ? error.code
+        : typeof ownCode === 'string'
+          ? ownCode
+          : ErrorCode.taskError;
+    return {
+      name: error.name,
+      message: error.message,
+      code,
+      ...(error.stack ? { stack: error.stack.slice(0, maxStackChars) } : {}),
+    };
+  }
+  return { name: 'Error', message: String(error), code: ErrorCode.taskError };
+}

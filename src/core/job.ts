@@ -1,0 +1,127 @@
+import type { SerializedError } from './errors.js';
+
+/**
+ * The states of a job. `retrying` waits for its next attempt (its message is hidden for the backoff);
+ * `succeeded`, `failed` and `cancelled` are final: nothing moves a job out of them but an explicit
+ * `retry`.
+ *
+ * ```text
+ * queued ──▶ running ──▶ succeeded
+ *   │          │  ▲
+ *   │          ▼  │
+ *   │        retrying ──▶ (running again)
+ *   │          │
+ *   ▼          ▼
+ * cancelled  failed ──(retry)──▶ queued
+ * ```
+ */
+export const JobStatus = {
+  queued: 'queued',
+  running: 'running',
+  retrying: 'retrying',
+  succeeded: 'succeeded',
+  failed: 'failed',
+  cancelled: 'cancelled',
+} as const;
+export type JobStatus = (typeof JobStatus)[keyof typeof JobStatus];
+
+export const jobStatuses: readonly JobStatus[] = Object.values(JobStatus);
+
+const finalStatuses: ReadonlySet<JobStatus> = new Set([
+  JobStatus.succeeded,
+  JobStatus.failed,
+  JobStatus.cancelled,
+]);
+
+/** True for statuses a job never leaves on its own. */
+export function isFinalStatus(status: JobStatus): boolean {
+  return finalStatuses.has(status);
+}
+
+/** Statuses from which a worker may start an attempt (besides a running job whose lease expired). */
+export const claimableStatuses: readonly JobStatus[] = [JobStatus.queued, JobStatus.retrying];
+
+/** Statuses `cancel` applies to: the job has not started, or waits between attempts. */
+export const cancellableStatuses: readonly JobStatus[] = [JobStatus.queued, JobStatus.retrying];
+
+/** Statuses `retry` applies to. */
+export const retryableStatuses: readonly JobStatus[] = [JobStatus.failed, JobStatus.cancelled];
+
+/** What a task reported about how far it got. */
+export interface JobProgress {
+  /** From 0 to 1. */
+  readonly fraction: number;
+  readonly message?: string;
+}
+
+export const LogLevel = { info: 'info', warn: 'warn', error: 'error' } as const;
+export type LogLevel = (typeof LogLevel)[keyof typeof LogLevel];
+
+/** One line a task logged through its context. */
+export interface JobLogLine {
+  /** Epoch milliseconds. */
+  readonly at: number;
+  readonly level: LogLevel;
+  readonly message: string;
+}
+
+/** One entry of a job's status history. */
+export interface JobEvent {
+  /** Epoch milliseconds. */
+  readonly at: number;
+  readonly status: JobStatus;
+  readonly attempt: number;
+  readonly workerId?: string;
+  /** Set when the event records a failure. */
+  readonly error?: Pick<SerializedError, 'code' | 'message'>;
+}
+
+/**
+ * A job as stored. Times are epoch milliseconds. `TArgs`/`TResult` are the task's types when the record
+ * comes through a typed handle, `unknown` otherwise.
+ */
+export interface JobRecord<TArgs = unknown, TResult = unknown> {
+  readonly id: string;
+  readonly task: string;
+  readonly status: JobStatus;
+  readonly args: TArgs;
+  /** Attempts started so far (a lost or timed-out attempt counts). */
+  readonly attempts: number;
+  /** The task's retry budget when the job was enqueued: attempts it may start in all. */
+  readonly maxAttempts: number;
+  readonly enqueuedAt: number;
+  readonly startedAt?: number;
+  readonly finishedAt?: number;
+  readonly heartbeatAt?: number;
+  /** While running: when the current attempt's lock lapses unless renewed. */
+  readonly leaseExpiresAt?: number;
+  /** While retrying: when the next attempt becomes due. */
+  readonly nextAttemptAt?: number;
+  /** The worker running (or that last ran) the job. */
+  readonly workerId?: string;
+  readonly progress?: JobProgress;
+  readonly result?: TResult;
+  /** The last attempt's error (for `retrying`) or the final one (for `failed`). */
+  readonly error?: SerializedError;
+  /** The job's message was moved to the dead-letter queue. */
+  readonly deadLettered?: boolean;
+  readonly logs: readonly JobLogLine[];
+  readonly history: readonly JobEvent[];
+}
+
+/** A filter for listing jobs. */
+export interface JobQuery {
+  readonly status?: JobStatus;
+  readonly task?: string;
+  /** Page size, 1–1000. Default 50. */
+  readonly limit?: number;
+  /** The `nextCursor` of the previous page. */
+  readonly cursor?: string;
+}
+
+/** One page of jobs, newest first. */
+export interface JobPage {
+  readonly jobs: readonly JobRecord[];
+  /** Present when more jobs match. */
+  readonly nextCursor?: string;
+}

@@ -1,0 +1,158 @@
+import type { StandardSchemaV1 } from '@standard-schema/spec';
+import { ConfigError, InvalidArgsError, type ValidationIssue } from './errors.js';
+import type { LogLevel } from './job.js';
+import { type RetryPolicy, resolveRetryPolicy } from './retry.js';
+
+/** What a running task can see and report. Given to `run` as its second argument. */
+export interface TaskContext {
+  readonly jobId: string;
+  readonly taskName: string;
+  /** 1 for the first attempt. */
+  readonly attempt: number;
+  readonly maxAttempts: number;
+  /**
+   * Aborted when the attempt times out, the worker shuts down past its grace period, or the worker
+   * loses its lock on the job. Pass it to `fetch` and check it in loops.
+   */
+  readonly signal: AbortSignal;
+  /** Report progress, a fraction from 0 to 1 with an optional message. Written to the job, throttled. */
+  progress(fraction: number, message?: string): void;
+  /** Append a line to the job's log. Written with the next progress, heartbeat or the result. */
+  log(message: string, level?: LogLevel): void;
+}
+
+/** A schema from any Standard Schema library (zod, valibot, arktype, ...). */
+export type ArgsSchema = StandardSchemaV1;
+
+type ArgsInputOf<S> = S extends StandardSchemaV1 ? StandardSchemaV1.InferInput<S> : undefined;
+type ArgsOutputOf<S> = S extends StandardSchemaV1 ? StandardSchemaV1.InferOutput<S> : undefined;
+
+/** What `defineTask` takes. */
+export interface TaskOptions<TSchema extends ArgsSchema | undefined, TResult> {
+  /** Unique among a worker's tasks: letters, digits, `.`, `_`, `:`, `-`; 1–128 characters. */
+  readonly name: string;
+  /** Validates arguments at enqueue and again in the worker. Omit for a task without arguments. */
+  readonly args?: TSchema;
+  /** Does the work. Its return value (JSON-serializable) becomes the job's result. */
+  readonly run: (args: ArgsOutputOf<TSchema>, ctx: TaskContext) => Promise<TResult> | TResult;
+  /** Retries after the first failed attempt. Default 3 (so 4 attempts in all); 0 disables retries. */
+  readonly retries?: number;
+  /** Backoff between attempts. Defaults: base 2 s, cap 15 min, equal jitter. */
+  readonly backoff?: Partial<Pick<RetryPolicy, 'baseDelayMs' | 'maxDelayMs'>>;
+  /** An attempt running longer fails with a `timeout` error and its signal is aborted. Default: none. */
+  readonly timeoutMs?: number;
+}
+
+/**
+ * A task: a name, a schema and a function. `TArgs` is what producers pass to `enqueue`; `TResult` is what
+ * `waitForResult` gives back.
+ */
+export interface Task<TArgs = unknown, TResult = unknown> {
+  readonly name: string;
+  readonly retry: RetryPolicy;
+  readonly timeoutMs: number | undefined;
+  /** Validates raw arguments, returning what `run` receives. Throws {@link InvalidArgsError}. */
+  parseArgs(raw: unknown): Promise<unknown>;
+  /** Runs the task on arguments that `parseArgs` returned. */
+  execute(parsedArgs: unknown, ctx: TaskContext): Promise<TResult>;
+  /** Type-only: carries the argument type for `enqueue`. Never set at run time. */
+  readonly __args?: (args: TArgs) => void;
+}
+
+/** Any task, whatever its types. */
+// biome-ignore lint/suspicious/noExplicitAny: the variance of TArgs needs `any` for a task of any type.
+export type AnyTask = Task<any, any>;
+/** The argument type `enqueue` accepts for a task. */
+export type TaskArgs<T> = T extends Task<infer A, unknown> ? A : never;
+/** The result type a task's job resolves to. */
+export type TaskResult<T> = T extends Task<unknown, infer R> ? R : never;
+
+const taskNamePattern = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+
+/**
+ * Defines a task once, with typed arguments and result, for producers and workers alike.
+ *
+ * @example
+ * import { z } from 'zod';
+ * export const resize = defineTask({
+ *   name: 'images.resize',
+ *   args: z.object({ key: z.string(), width: z.number().int().positive() }),
+ *   retries: 5,
+ *   async run({ key, width }, ctx) {
+ *     ctx.progress(0.5, 'downloaded');
+ *     return { key: `${key}@${width}` };
+ *   },
+ * });
+ */
+export function defineTask<TSchema extends ArgsSchema | undefined = undefined, TResult = unknown>(
+  options: TaskOptions<TSchema, TResult>,
+): Task<ArgsInputOf<TSchema>, Awaited<TResult>> {
+  if (!taskNamePattern.test(options.name)) {
+    throw new ConfigError(
+      `Expected task \`name\` to be 1–128 characters of letters, digits, ".", "_", ":" or "-" starting with a letter or digit, got ${JSON.stringify(options.name)}`,
+    );
+  }
+  if (options.timeoutMs !== undefined && !(Number.isInteger(options.timeoutMs) && options.timeoutMs >= 1)) {
+    throw new ConfigError(
+      `Expected \`timeoutMs\` of task "${options.name}" to be an integer from 1 and up, got \`${options.timeoutMs}\``,
+    );
+  }
+  const retry = resolveRetryPolicy(options.name, options.retries, options.backoff);
+  const schema = options.args;
+  return {
+    name: options.name,
+    retry,
+    timeoutMs: options.timeoutMs,
+    async parseArgs(raw) {
+      if (schema === undefined) {
+        if (raw !== undefined && raw !== null) {
+          throw new InvalidArgsError(options.name, [{ message: 'this task takes no arguments', path: [] }]);
+        }
+        return undefined;
+      }
+      const outcome = await schema['~standard'].validate(raw);
+      if (outcome.issues) throw new InvalidArgsError(options.name, outcome.issues.map(toValidationIssue));
+      return outcome.value;
+    },
+    async execute(parsedArgs, ctx): Promise<Awaited<TResult>> {
+      return await options.run(parsedArgs as ArgsOutputOf<TSchema>, ctx);
+    },
+  };
+}
+
+function toValidationIssue(issue: StandardSchemaV1.Issue): ValidationIssue {
+  return {
+    message: issue.message,
+    path: (issue.path ?? []).map((segment) => {
+      const key = typeof segment === 'object' ? segment.key : segment;
+      return typeof key === 'number' ? key : String(key);
+    }),
+  };
+}
+
+/** The tasks one worker serves, by name. Names come from messages; lookup is a map, never an import. */
+export class TaskRegistry {
+  readonly #tasks = new Map<string, AnyTask>();
+
+  constructor(tasks: Iterable<AnyTask>) {
+    for (const task of tasks) {
+      if (this.#tasks.has(task.name)) {
+        throw new ConfigError(`Task name "${task.name}" is registered twice; task names must be unique`);
+      }
+      this.#tasks.set(task.name, task);
+    }
+  }
+
+  get(name: string): AnyTask | undefined {
+    return this.#tasks.get(name);
+  }
+
+  get names(): string[] {
+    return [...this.#tasks.keys()];
+  }
+
+  /** The largest attempt budget of any task: what the queue's redrive policy must allow for. */
+  get maxAttempts(): number {
+    return Math.max(1, ...[...this.#tasks.values()].map((t) => t.retry.maxAttempts));
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * Pieces of the job state machine that both job stores share: what a lost attempt records, which
+ * fields a requeue clears, and the history event of an attempt's end.
+ */
+import { type SerializedError, serializeError, WorkerLostError } from './errors.js';
+import { type JobEvent, type JobRecord, JobStatus } from './job.js';
+
+/** Fields a requeued job starts without. */
+export const requeueClears = [
+  'startedAt',
+  'finishedAt',
+  'heartbeatAt',
+  'leaseExpiresAt',
+  'nextAttemptAt',
+  'progress',
+  'result',
+  'error',
+  'deadLettered',
+] as const satisfies readonly (keyof JobRecord)[];
+
+/** True when attempt `attempt` is marked running but its lease lapsed before `now`. */
+export function isLostAttempt(job: JobRecord, attempt: number, now: number): boolean {
+  return (
+    job.status === JobStatus.running &&
+    job.attempts === attempt &&
+    job.leaseExpiresAt !== undefined &&
+    job.leaseExpiresAt < now
+  );
+}
+
+/** The error and history event recorded for an attempt whose worker was lost. */
+export function lostAttemptRecord(
+  job: Pick<JobRecord, 'workerId' | 'attempts'>,
+  at: number,
+): { error: SerializedError; event: JobEvent } {
+  const { stack: _omitted, ...error } = serializeError(new WorkerLostError(job.workerId, job.attempts));
+  return {
+    error,
+    event: {
+      at,
+      status: JobStatus.retrying,
+      attempt: job.attempts,
+      ...(job.workerId ? { workerId: job.workerId } : {}),
+      error: { code: error.code, message: error.message },
+    },
+  };
+}
+
+/** The history event of a status change, with the error's code and message when there is one. */
+export function statusEvent(
+  status: JobStatus,
+  at: number,
+  attempt: number,
+  workerId?: string,
+  error?: SerializedError,
+): JobEvent {
+  return {
+    at,
+    status,
+    attempt,
+    ...(workerId ? { workerId } : {}),
+    ...(error ? { error: { code: error.code, message: error.message } } : {}),
+  };
+}

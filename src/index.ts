@@ -1,0 +1,82 @@
+/**
+ * Longhaul: a typed job queue on SQS and DynamoDB.
+ *
+ * - Define tasks with {@link defineTask}; enqueue and read jobs with {@link Longhaul}.
+ * - Run them with {@link createWorker} (long-running) on a backend from `longhaul/aws` or `longhaul/memory`.
+ */
+export { type EnqueueOptions, type JobHandle, Longhaul, type WaitOptions } from './client.js';
+export { decodeEnvelope, type Envelope, encodeEnvelope, envelopeVersion } from './core/envelope.js';
+export {
+  ConfigError,
+  EnqueueError,
+  ErrorCode,
+  InvalidArgsError,
+  JobConflictError,
+  JobFailedError,
+  JobNotFoundError,
+  LockLostError,
+  LonghaulError,
+  type LonghaulErrorOptions,
+  MalformedMessageError,
+  PayloadTooLargeError,
+  ResultTooLargeError,
+  type SerializedError,
+  TaskTimeoutError,
+  UnknownTaskError,
+  UnrecoverableError,
+  type ValidationIssue,
+  WaitTimeoutError,
+  WorkerLostError,
+} from './core/errors.js';
+export {
+  isFinalStatus,
+  type JobEvent,
+  type JobLogLine,
+  type JobPage,
+  type JobProgress,
+  type JobQuery,
+  type JobRecord,
+  JobStatus,
+  jobStatuses,
+  LogLevel,
+} from './core/job.js';
+export { limits } from './core/limits.js';
+export { backoffDelaySeconds, type RetryPolicy, retryDefaults } from './core/retry.js';
+export {
+  type AnyTask,
+  type ArgsSchema,
+  defineTask,
+  type Task,
+  type TaskArgs,
+  type TaskContext,
+  type TaskOptions,
+  TaskRegistry,
+  type TaskResult,
+} from './core/task.js';
+export type {
+  Backend,
+  ClaimRequest,
+  ClaimResult,
+  Completion,
+  DeadLetterReason,
+  Fence,
+  JobStore,
+  JobTouch,
+  OutgoingMessage,
+  QueueDepth,
+  QueueMessage,
+  ReceiveRequest,
+  RejectRequest,
+  RequestCounts,
+  Transport,
+} from './ports.js';
+export { dynamoWriteOperations, RequestCounter, totalRequests } from './request-counter.js';
+export {
+  type Disposition,
+  JobRunner,
+  type JobRunnerOptions,
+  WorkerShutdownError,
+} from './runtime/job-runner.js';
+export { jsonLogger, type Logger, silentLogger } from './runtime/logger.js';
+export { createWorker, Worker, type WorkerStats } from './runtime/worker.js';
+export { type WorkerOptions, workerDefaults } from './runtime/worker-options.js';

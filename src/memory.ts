@@ -1,0 +1,35 @@
+/**
+ * The embedded backend: queue and job store in this process, with SQS's and DynamoDB's semantics.
+ * For the demo, for tests, and for running tasks locally with no AWS account.
+ *
+ * @example
+ * import { memoryBackend } from 'longhaul/memory';
+ * const backend = memoryBackend();
+ */
+import { MemoryJobStore } from './adapters/memory/memory-job-store.js';
+import { MemoryTransport, type MemoryTransportOptions } from './adapters/memory/memory-transport.js';
+import type { Backend } from './ports.js';
+import { RequestCounter } from './request-counter.js';
+
+export type { MemoryDeadLetter, MemoryTransportOptions } from './adapters/memory/memory-transport.js';
+export { MemoryJobStore, MemoryTransport };
+
+/** A backend whose transport is a {@link MemoryTransport}, so tests can read its dead letters. */
+export interface MemoryBackend extends Backend {
+  readonly transport: MemoryTransport;
+  readonly store: MemoryJobStore;
+  readonly requests: RequestCounter;
+}
+
+/** Options of the embedded backend. */
+export type MemoryBackendOptions = Pick<MemoryTransportOptions, 'maxReceiveCount'>;
+
+/** Creates an embedded backend. Share one between the producer (`Longhaul`) and its workers. */
+export function memoryBackend(options: MemoryBackendOptions = {}): MemoryBackend {
+  const requests = new RequestCounter();
+  return {
+    transport: new MemoryTransport({ ...options, counter: requests }),
+    store: new MemoryJobStore({ counter: requests }),
+    requests,
+  };
+}

@@ -1,0 +1,22 @@
+/**
+ * Names that the library, the Lambda and Fargate entrypoints, the CDK construct and the tests must agree
+ * on: environment variables, the job table's keys and indexes. Change them here and nowhere else.
+ */
+
+/** Environment variables the entrypoints and `awsBackendFromEnv` read. */
+export const env = {
+  queueUrl: 'LONGHAUL_QUEUE_URL',
+  deadLetterQueueUrl: 'LONGHAUL_DLQ_URL',
+  tableName: 'LONGHAUL_TABLE_NAME',
+  /** The standard SDK variable; set it to point every client at LocalStack or moto. */
+  endpointUrl: 'AWS_ENDPOINT_URL',
+} as const;
+
+/** The job table: one item per job, keyed by its id. */
+export const jobTable = {
+  partitionKey: 'id',
+  /** Lists jobs of one status, newest first. */
+  statusIndex: { name: 'by-status', partitionKey: 'status', sortKey: 'enqueuedAt' },
+  /** Lists jobs of one task, newest first. */
+  taskIndex: { name: 'by-task', partitionKey: 'task', sortKey: 'enqueuedAt' },
+} as const;

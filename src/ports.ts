@@ -1,0 +1,180 @@
+/**
+ * The two small interfaces the core needs from a backend. The AWS adapters (SQS, DynamoDB) and the
+ * in-process memory adapters implement them with the same semantics; `test/contract` holds both to it.
+ */
+import type { Envelope } from './core/envelope.js';
+import type { SerializedError } from './core/errors.js';
+import type { JobLogLine, JobPage, JobProgress, JobQuery, JobRecord } from './core/job.js';
+
+// ---------------------------------------------------------------------------------------------------
+// Transport: a queue with a visibility timeout as its lock, receive counts and a dead-letter queue.
+
+export interface OutgoingMessage {
+  readonly body: string;
+  /** Hide the message for this long after sending, 0–900 s. */
+  readonly delaySeconds?: number;
+}
+
+/** One delivery of a message. A later delivery of the same message has a new `receipt`. */
+export interface QueueMessage {
+  readonly messageId: string;
+  readonly body: string;
+  /** 1 on the first delivery. */
+  readonly receiveCount: number;
+  /** Epoch milliseconds. */
+  readonly sentAt: number;
+  /** Opaque handle of this delivery (an SQS receipt handle). */
+  readonly receipt: string;
+}
+
+export interface ReceiveRequest {
+  /** 1–10. */
+  readonly maxMessages: number;
+  /** Long-poll wait, 0–20 s. */
+  readonly waitTimeSeconds: number;
+  /** How long the received messages stay hidden (locked) unless extended. */
+  readonly visibilityTimeoutSeconds: number;
+}
+
+/** Why a message was moved to the dead-letter queue, carried with it as message attributes. */
+export interface DeadLetterReason {
+  readonly code: string;
+  readonly message: string;
+  readonly jobId?: string;
+}
+
+/** Approximate message counts, as SQS reports them. */
+export interface QueueDepth {
+  readonly available: number;
+  readonly inFlight: number;
+  readonly delayed: number;
+  readonly deadLettered: number;
+}
+
+export interface Transport {
+  /** Sends messages, in batches of up to 10. */
+  send(messages: readonly OutgoingMessage[]): Promise<void>;
+  /** Receives up to `maxMessages`, waiting up to `waitTimeSeconds`; resolves early with [] when aborted. */
+  receive(request: ReceiveRequest, signal?: AbortSignal): Promise<QueueMessage[]>;
+  /**
+   * Hides the message for `seconds` from now (0 hands it back at once). Resolves false when this delivery
+   * no longer holds the message: its visibility lapsed and it was received again, or it was deleted.
+   */
+  changeVisibility(message: QueueMessage, seconds: number): Promise<boolean>;
+  /** Deletes messages, in batches of up to 10. Deliveries that no longer hold their message are skipped. */
+  delete(messages: readonly QueueMessage[]): Promise<void>;
+  /** Moves a message to the dead-letter queue with its reason, then deletes it from the queue. */
+  deadLetter(message: QueueMessage, reason: DeadLetterReason): Promise<void>;
+  depth(): Promise<QueueDepth>;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Job store: job records whose every status change is a conditional write.
+
+/** Who may write to a running job: the worker that started the attempt, for that attempt only. */
+export interface Fence {
+  readonly attempt: number;
+  readonly workerId: string;
+}
+
+export interface ClaimRequest {
+  readonly envelope: Envelope;
+  readonly maxAttempts: number;
+  readonly workerId: string;
+  readonly now: number;
+  readonly leaseExpiresAt: number;
+}
+
+/** Either the job after the write, or the job as it stood when the condition failed. */
+export type ClaimResult =
+  | { readonly claimed: true; readonly job: JobRecord }
+  | { readonly claimed: false; readonly job: JobRecord };
+
+/** An update while the attempt runs: renews the lease and flushes progress and logs. */
+export interface JobTouch {
+  readonly at: number;
+  readonly leaseExpiresAt?: number;
+  readonly progress?: JobProgress;
+  readonly logs?: readonly JobLogLine[];
+}
+
+/** What every attempt's end writes: when, and the progress and log lines not yet written. */
+interface CompletionBase {
+  readonly at: number;
+  readonly logs: readonly JobLogLine[];
+  readonly progress?: JobProgress;
+}
+
+/** How an attempt ended. */
+export type Completion =
+  | (CompletionBase & { readonly status: 'succeeded'; readonly result: unknown })
+  | (CompletionBase & {
+      readonly status: 'retrying';
+      readonly error: SerializedError;
+      readonly nextAttemptAt: number;
+    })
+  | (CompletionBase & {
+      readonly status: 'failed';
+      readonly error: SerializedError;
+      readonly deadLettered: boolean;
+    });
+
+/** Which jobs `reject` may fail: ones no attempt owns. */
+export type RejectGuard =
+  /** Missing (the record is created), queued or retrying. */
+  | { readonly kind: 'unstarted' }
+  /** Running attempt `attempt` whose lease expired before `now`: its worker was lost. */
+  | { readonly kind: 'lost'; readonly attempt: number; readonly now: number };
+
+export interface RejectRequest {
+  readonly id: string;
+  /** Used to create the record when it is missing. */
+  readonly task: string;
+  readonly args?: unknown;
+  readonly enqueuedAt?: number;
+  readonly maxAttempts: number;
+  readonly guard: RejectGuard;
+  readonly error: SerializedError;
+  readonly deadLettered: boolean;
+  readonly at: number;
+}
+
+export interface JobStore {
+  /** Writes a new job. Throws `JobConflictError` when the id exists. */
+  create(job: JobRecord): Promise<void>;
+  get(id: string): Promise<JobRecord | undefined>;
+  /**
+   * Starts attempt `attempts + 1` if the job is missing (created from the envelope), queued or retrying.
+   */
+  claim(request: ClaimRequest): Promise<ClaimResult>;
+  /**
+   * Starts a new attempt of a job seen as `lost`: still running attempt `lost.attempts`, whose lease
+   * expired before `request.now`. Records that attempt as lost to its worker.
+   */
+  takeOver(request: ClaimRequest, lost: Pick<JobRecord, 'attempts' | 'workerId'>): Promise<ClaimResult>;
+  /** Throws `LockLostError` unless the job is running under `fence`. */
+  touch(id: string, fence: Fence, touch: JobTouch): Promise<void>;
+  /** Ends the attempt under `fence`. Throws `LockLostError` if the fence no longer holds. */
+  complete(id: string, fence: Fence, completion: Completion): Promise<JobRecord>;
+  /** Fails a job that no attempt owns. Resolves false when the guard did not hold. */
+  reject(request: RejectRequest): Promise<boolean>;
+  /** Cancels a queued or retrying job. Throws `JobNotFoundError` or `JobConflictError`. */
+  cancel(id: string, at: number): Promise<JobRecord>;
+  /** Puts a failed or cancelled job back to queued with a fresh attempt budget. */
+  requeue(id: string, at: number): Promise<JobRecord>;
+  list(query: JobQuery): Promise<JobPage>;
+}
+
+/** A transport and a job store that belong together. */
+export interface Backend {
+  readonly transport: Transport;
+  readonly store: JobStore;
+  /** Counts of backend requests by service and operation, for cost accounting and benchmarks. */
+  readonly requests: RequestCounts;
+}
+
+/** Requests made, by service (`sqs`, `dynamodb`) and operation name (`SendMessageBatch`, `UpdateItem`). */
+export interface RequestCounts {
+  snapshot(): Record<string, Record<string, number>>;
+  reset(): void;
+}

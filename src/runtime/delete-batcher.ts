@@ -1,0 +1,53 @@
+import type { QueueMessage, Transport } from '../ports.js';
+import type { Logger } from './logger.js';
+
+/**
+ * Collects the messages of finished jobs and deletes them ten at a time: one request for up to ten
+ * jobs. A batch goes out when it is full or `windowMs` after its first message, whichever comes first.
+ * A delete that fails is not retried here: the job is already final, so the redelivered message is
+ * recognised as a duplicate and deleted then.
+ */
+export class DeleteBatcher {
+  readonly #transport: Transport;
+  readonly #windowMs: number;
+  readonly #logger: Logger;
+  #pending: QueueMessage[] = [];
+  #timer: NodeJS.Timeout | undefined;
+  #inFlight = new Set<Promise<void>>();
+
+  constructor(transport: Transport, windowMs: number, logger: Logger) {
+    this.#transport = transport;
+    this.#windowMs = windowMs;
+    this.#logger = logger;
+  }
+
+  add(message: QueueMessage): void {
+    this.#pending.push(message);
+    if (this.#pending.length >= 10) this.#send();
+    else this.#timer ??= setTimeout(() => this.#send(), this.#windowMs);
+  }
+
+  /** Sends what is pending and waits for every delete under way. */
+  async flush(): Promise<void> {
+    this.#send();
+    await Promise.allSettled([...this.#inFlight]);
+  }
+
+  #send(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (this.#pending.length === 0) return;
+    const batch = this.#pending.splice(0, 10);
+    const request = this.#transport
+      .delete(batch)
+      .catch((error: unknown) => {
+        this.#logger.warn('could not delete finished messages; they will be recognised as duplicates', {
+          count: batch.length,
+          error: String(error),
+        });
+      })
+      .finally(() => this.#inFlight.delete(request));
+    this.#inFlight.add(request);
+    if (this.#pending.length > 0) this.#send();
+  }
+}

@@ -1,0 +1,436 @@
+import { decodeEnvelope, type Envelope, salvageFrom } from '../core/envelope.js';
+import {
+  InvalidArgsError,
+  LockLostError,
+  LonghaulError,
+  MalformedMessageError,
+  ResultTooLargeError,
+  serializeError,
+  TaskTimeoutError,
+  UnknownTaskError,
+  UnrecoverableError,
+  WorkerLostError,
+} from '../core/errors.js';
+import {
+  isFinalStatus,
+  type JobLogLine,
+  type JobProgress,
+  type JobRecord,
+  JobStatus,
+  type LogLevel,
+} from '../core/job.js';
+import { jsonBytes, limits } from '../core/limits.js';
+import { backoffDelaySeconds, maxVisibilitySeconds } from '../core/retry.js';
+import type { AnyTask, TaskContext, TaskRegistry } from '../core/task.js';
+import type { DeadLetterReason, Fence, JobStore, QueueMessage, Transport } from '../ports.js';
+import type { Logger } from './logger.js';
+
+/** What the caller must do with a message once the runner is done with it. */
+export type Disposition =
+  /** Delete it: the job finished, or the message was a stale duplicate. */
+  | { readonly kind: 'ack' }
+  /** It is already hidden for `delaySeconds` (a retry backoff, or waiting for another worker's lease). */
+  | { readonly kind: 'release'; readonly delaySeconds: number }
+  /** It was moved to the dead-letter queue. */
+  | { readonly kind: 'deadLettered'; readonly reason: DeadLetterReason }
+  /** Leave it alone: another delivery owns the job now. */
+  | { readonly kind: 'abandon' };
+
+export interface JobRunnerOptions {
+  readonly registry: TaskRegistry;
+  readonly store: JobStore;
+  readonly transport: Transport;
+  readonly workerId: string;
+  readonly visibilityTimeoutSeconds: number;
+  readonly heartbeatIntervalSeconds: number;
+  readonly progressIntervalMs: number;
+  readonly logger: Logger;
+}
+
+/** Thrown into a task's signal when the worker stops and the grace period is over. */
+export class WorkerShutdownError extends LonghaulError {
+  constructor() {
+    super('worker_shutdown', 'The worker shut down before the attempt finished; it will run again');
+  }
+}
+
+/**
+ * Takes one delivered message through the job lifecycle: decode, validate, claim, run with heartbeats,
+ * record the outcome. Shared by every runtime (long-running worker, Lambda handler), which only apply
+ * the returned {@link Disposition} to the message.
+ */
+export class JobRunner {
+  readonly #o: JobRunnerOptions;
+
+  constructor(options: JobRunnerOptions) {
+    this.#o = options;
+  }
+
+  /**
+   * Processes `message`. `stopSignal` aborts a running attempt (worker shutdown past its grace period).
+   * Rejects only when the backend itself fails; the message then reappears after its visibility timeout.
+   */
+  async process(message: QueueMessage, stopSignal?: AbortSignal): Promise<Disposition> {
+    let envelope: Envelope;
+    try {
+      envelope = decodeEnvelope(message.body);
+    } catch (error) {
+      if (!(error instanceof MalformedMessageError)) throw error;
+      const salvage = salvageFrom(error);
+      if (salvage.id) {
+        await this.#reject(
+          message,
+          { id: salvage.id, task: salvage.task ?? '(unknown)', enqueuedAt: message.sentAt },
+          error,
+        );
+      } else {
+        this.#o.logger.error('malformed message moved to the dead-letter queue', {
+          messageId: message.messageId,
+          reason: error.message,
+        });
+      }
+      return this.#deadLetter(message, error, salvage.id);
+    }
+
+    const task = this.#o.registry.get(envelope.task);
+    if (!task) {
+      const error = new UnknownTaskError(envelope.task, this.#o.registry.names);
+      await this.#reject(message, envelope, error);
+      return this.#deadLetter(message, error, envelope.id);
+    }
+
+    let args: unknown;
+    try {
+      args = await task.parseArgs(envelope.args);
+    } catch (error) {
+      if (!(error instanceof InvalidArgsError)) throw error;
+      await this.#reject(message, envelope, error, task.retry.maxAttempts);
+      return this.#deadLetter(message, error, envelope.id);
+    }
+
+    const claim = await this.#claim(envelope, task);
+    if ('disposition' in claim) {
+      if (claim.disposition.kind === 'release') {
+        await this.#o.transport.changeVisibility(message, claim.disposition.delaySeconds);
+      }
+      if (claim.disposition.kind === 'deadLettered') {
+        await this.#o.transport.deadLetter(message, claim.disposition.reason);
+      }
+      return claim.disposition;
+    }
+    return this.#runAttempt(message, task, args, claim.job, stopSignal);
+  }
+
+  /** Claims the job, taking over from a lost worker when its lease expired. */
+  async #claim(
+    envelope: Envelope,
+    task: AnyTask,
+  ): Promise<{ job: JobRecord } | { disposition: Disposition }> {
+    const now = Date.now();
+    const request = {
+      envelope,
+      maxAttempts: task.retry.maxAttempts,
+      workerId: this.#o.workerId,
+      now,
+      leaseExpiresAt: now + this.#o.visibilityTimeoutSeconds * 1000,
+    };
+    let outcome = await this.#o.store.claim(request);
+    if (outcome.claimed) return { job: outcome.job };
+    let job = outcome.job;
+    if (job.status === JobStatus.running && job.leaseExpiresAt !== undefined && job.leaseExpiresAt < now) {
+      // The worker of attempt `job.attempts` stopped renewing its lease: it crashed or was killed.
+      if (job.attempts >= job.maxAttempts) {
+        const error = new WorkerLostError(job.workerId, job.attempts);
+        const rejected = await this.#o.store.reject({
+          id: job.id,
+          task: job.task,
+          maxAttempts: job.maxAttempts,
+          guard: { kind: 'lost', attempt: job.attempts, now },
+          error: serializeError(error),
+          deadLettered: true,
+          at: now,
+        });
+        if (rejected) return { disposition: { kind: 'deadLettered', reason: reasonOf(error, job.id) } };
+      } else {
+        outcome = await this.#o.store.takeOver(request, job);
+        if (outcome.claimed) return { job: outcome.job };
+      }
+      job = (await this.#o.store.get(job.id)) ?? job;
+    }
+    if (isFinalStatus(job.status)) return { disposition: { kind: 'ack' } };
+    // Another delivery of this job holds a live lease: look again once it would have lapsed.
+    const waitMs = (job.leaseExpiresAt ?? now) - now;
+    return {
+      disposition: {
+        kind: 'release',
+        delaySeconds: Math.min(maxVisibilitySeconds, Math.max(1, Math.ceil(waitMs / 1000) + 1)),
+      },
+    };
+  }
+
+  async #runAttempt(
+    message: QueueMessage,
+    task: AnyTask,
+    args: unknown,
+    job: JobRecord,
+    stopSignal: AbortSignal | undefined,
+  ): Promise<Disposition> {
+    const fence: Fence = { attempt: job.attempts, workerId: this.#o.workerId };
+    const attempt = new AttemptState(job.logs.length);
+    const controller = new AbortController();
+    const abort = (reason: unknown) => {
+      if (!controller.signal.aborted) controller.abort(reason);
+    };
+    const onStop = () => abort(new WorkerShutdownError());
+    if (stopSignal?.aborted) onStop();
+    stopSignal?.addEventListener('abort', onStop, { once: true });
+
+    const timers: NodeJS.Timeout[] = [];
+    if (task.timeoutMs !== undefined) {
+      timers.push(
+        setTimeout(() => abort(new TaskTimeoutError(task.name, task.timeoutMs as number)), task.timeoutMs),
+      );
+    }
+    // Serialize writes to the job so a heartbeat and a progress flush never race each other.
+    let writes: Promise<void> = Promise.resolve();
+    const write = (makeTouch: () => Parameters<JobStore['touch']>[2] | undefined, renewLock: boolean) => {
+      writes = writes.then(async () => {
+        if (controller.signal.aborted) return;
+        try {
+          if (renewLock) {
+            const held = await this.#o.transport.changeVisibility(message, this.#o.visibilityTimeoutSeconds);
+            if (!held) throw new LockLostError(job.id, fence.attempt);
+          }
+          const touch = makeTouch();
+          if (touch) await this.#o.store.touch(job.id, fence, touch);
+        } catch (error) {
+          if (error instanceof LockLostError) abort(error);
+          else this.#o.logger.warn('could not update a running job', { jobId: job.id, error: String(error) });
+        }
+      });
+    };
+    timers.push(
+      setInterval(() => {
+        const now = Date.now();
+        write(
+          () => ({
+            at: now,
+            leaseExpiresAt: now + this.#o.visibilityTimeoutSeconds * 1000,
+            ...attempt.takeUpdates(),
+          }),
+          true,
+        );
+      }, this.#o.heartbeatIntervalSeconds * 1000),
+    );
+    let lastFlush = 0;
+    const flushSoon = () => {
+      const now = Date.now();
+      if (now - lastFlush < this.#o.progressIntervalMs) return;
+      lastFlush = now;
+      write(() => {
+        const updates = attempt.takeUpdates();
+        return updates.progress || updates.logs ? { at: Date.now(), ...updates } : undefined;
+      }, false);
+    };
+
+    const ctx: TaskContext = {
+      jobId: job.id,
+      taskName: task.name,
+      attempt: job.attempts,
+      maxAttempts: job.maxAttempts,
+      signal: controller.signal,
+      progress: (fraction, progressMessage) => {
+        attempt.setProgress(fraction, progressMessage);
+        flushSoon();
+      },
+      log: (line, level) => {
+        attempt.log(line, level);
+        flushSoon();
+      },
+    };
+
+    let outcome: { ok: true; value: unknown } | { ok: false; error: unknown };
+    try {
+      const value = await Promise.race([task.execute(args, ctx), rejectOnAbort(controller.signal)]);
+      outcome = { ok: true, value };
+    } catch (error) {
+      outcome = { ok: false, error: controller.signal.aborted ? controller.signal.reason : error };
+    } finally {
+      for (const timer of timers) clearTimeout(timer);
+      stopSignal?.removeEventListener('abort', onStop);
+    }
+    await writes;
+    if (outcome.ok === false && outcome.error instanceof LockLostError) {
+      this.#o.logger.warn('lost the lock on a running job; its result is discarded', { jobId: job.id });
+      return { kind: 'abandon' };
+    }
+    controller.abort(new Error('attempt finished'));
+    try {
+      return await this.#finish(message, task, job, fence, attempt, outcome);
+    } catch (error) {
+      if (error instanceof LockLostError) return { kind: 'abandon' };
+      throw error;
+    }
+  }
+
+  async #finish(
+    message: QueueMessage,
+    task: AnyTask,
+    job: JobRecord,
+    fence: Fence,
+    attempt: AttemptState,
+    outcome: { ok: true; value: unknown } | { ok: false; error: unknown },
+  ): Promise<Disposition> {
+    const at = Date.now();
+    let failure: unknown;
+    if (outcome.ok) {
+      const bytes = jsonBytes(outcome.value);
+      if (bytes <= limits.maxResultBytes) {
+        await this.#o.store.complete(job.id, fence, {
+          status: 'succeeded',
+          at,
+          result: JSON.parse(JSON.stringify(outcome.value ?? null)),
+          ...attempt.takeFinal(),
+        });
+        return { kind: 'ack' };
+      }
+      failure = new ResultTooLargeError(task.name, bytes, limits.maxResultBytes);
+    } else {
+      failure = outcome.error;
+    }
+
+    const error = serializeError(failure);
+    const shutdown = failure instanceof WorkerShutdownError;
+    const final =
+      !shutdown &&
+      (failure instanceof UnrecoverableError ||
+        failure instanceof ResultTooLargeError ||
+        job.attempts >= job.maxAttempts);
+    if (final) {
+      await this.#o.store.complete(job.id, fence, {
+        status: 'failed',
+        at,
+        error,
+        deadLettered: true,
+        ...attempt.takeFinal(),
+      });
+      return this.#deadLetter(message, failure, job.id);
+    }
+    const delaySeconds = shutdown ? 0 : backoffDelaySeconds(task.retry, job.attempts);
+    await this.#o.store.complete(job.id, fence, {
+      status: 'retrying',
+      at,
+      error,
+      nextAttemptAt: at + delaySeconds * 1000,
+      ...attempt.takeFinal(),
+    });
+    await this.#o.transport.changeVisibility(message, delaySeconds);
+    return { kind: 'release', delaySeconds };
+  }
+
+  /** Records a bad message's error on its job (creating the record if needed); no attempt is started. */
+  async #reject(
+    message: QueueMessage,
+    job: { id: string; task: string; args?: unknown; enqueuedAt: number },
+    error: LonghaulError,
+    maxAttempts = 1,
+  ): Promise<void> {
+    const recorded = await this.#o.store.reject({
+      id: job.id,
+      task: job.task,
+      ...(job.args !== undefined && jsonBytes(job.args) <= limits.maxArgsBytes ? { args: job.args } : {}),
+      enqueuedAt: job.enqueuedAt,
+      maxAttempts,
+      guard: { kind: 'unstarted' },
+      error: serializeError(error),
+      deadLettered: true,
+      at: Date.now(),
+    });
+    this.#o.logger.error('rejected a job message', {
+      jobId: job.id,
+      messageId: message.messageId,
+      code: error.code,
+      recordedOnJob: recorded,
+    });
+  }
+
+  async #deadLetter(message: QueueMessage, error: unknown, jobId: string | undefined): Promise<Disposition> {
+    const reason = reasonOf(error, jobId);
+    await this.#o.transport.deadLetter(message, reason);
+    return { kind: 'deadLettered', reason };
+  }
+}
+
+function reasonOf(error: unknown, jobId: string | undefined): DeadLetterReason {
+  const { code, message } = serializeError(error);
+  return { code, message: message.slice(0, limits.maxLogLineChars), ...(jobId ? { jobId } : {}) };
+}
+
+function rejectOnAbort(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => {
+    if (signal.aborted) reject(signal.reason);
+    signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+  });
+}
+
+/** Progress and log lines reported by a running attempt and not yet written to the job. */
+class AttemptState {
+  #progress: JobProgress | undefined;
+  #pendingLogs: JobLogLine[] = [];
+  #storedLines: number;
+  #dropped = 0;
+
+  constructor(storedLines: number) {
+    this.#storedLines = storedLines;
+  }
+
+  setProgress(fraction: number, message?: string): void {
+    if (!Number.isFinite(fraction)) return;
+    this.#progress = {
+      fraction: Math.min(1, Math.max(0, fraction)),
+      ...(message !== undefined ? { message: String(message).slice(0, limits.maxLogLineChars) } : {}),
+    };
+  }
+
+  log(message: string, level: LogLevel = 'info'): void {
+    if (this.#storedLines + this.#pendingLogs.length >= limits.maxLogLines - 1) {
+      this.#dropped++;
+      return;
+    }
+    this.#pendingLogs.push({
+      at: Date.now(),
+      level,
+      message: String(message).slice(0, limits.maxLogLineChars),
+    });
+  }
+
+  /** Takes what changed since the last write. */
+  takeUpdates(): { progress?: JobProgress; logs?: JobLogLine[] } {
+    const { progress, logs } = this.takeFinal();
+    return { ...(progress ? { progress } : {}), ...(logs.length ? { logs } : {}) };
+  }
+
+  /** Takes everything not yet written, for the write that ends the attempt. */
+  takeFinal(): { progress?: JobProgress; logs: JobLogLine[] } {
+    const progress = this.#progress;
+    this.#progress = undefined;
+    return { ...(progress ? { progress } : {}), logs: this.#takeLogs() };
+  }
+
+  /** Takes the pending log lines, adding one notice of lines dropped over the cap. */
+  #takeLogs(): JobLogLine[] {
+    const lines = [...this.#pendingLogs];
+    if (this.#dropped > 0) {
+      lines.push({
+        at: Date.now(),
+        level: 'warn',
+        message: `${this.#dropped} log lines dropped (limit ${limits.maxLogLines} per job)`,
+      });
+      this.#storedLines = limits.maxLogLines;
+      this.#dropped = 0;
+    }
+    this.#storedLines += this.#pendingLogs.length;
+    this.#pendingLogs = [];
+    return lines;
+  }
+}

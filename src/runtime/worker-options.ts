@@ -1,0 +1,85 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { ConfigError } from '../core/errors.js';
+import { maxVisibilitySeconds } from '../core/retry.js';
+import type { AnyTask } from '../core/task.js';
+import type { Backend } from '../ports.js';
+import { jsonLogger, type Logger } from './logger.js';
+
+/** What `createWorker` takes. Every field but `backend` and `tasks` has a default. */
+export interface WorkerOptions {
+  /** The queue and job store to serve, e.g. `awsBackend(...)` or `memoryBackend()`. */
+  readonly backend: Backend;
+  /** The tasks this worker runs. A message for any other task fails its job with `unknown_task`. */
+  readonly tasks: readonly AnyTask[];
+  /** Jobs run at once. Receives ask for no more messages than there are free slots. Default 4. */
+  readonly concurrency?: number;
+  /** How long a received message stays locked before a heartbeat must renew it. Default 60. */
+  readonly visibilityTimeoutSeconds?: number;
+  /** How often a running job's lock and lease are renewed; at most half the visibility timeout. Default 20. */
+  readonly heartbeatIntervalSeconds?: number;
+  /** Long-poll wait of each receive, 0–20. Default 20. */
+  readonly waitTimeSeconds?: number;
+  /** How long `stop()` lets running jobs finish before aborting them. Default 30 000. */
+  readonly shutdownGraceMs?: number;
+  /** Minimum interval between progress/log writes of one job. Default 1 000. */
+  readonly progressIntervalMs?: number;
+  /** How long finished messages wait to be deleted in one batch. Default 50. */
+  readonly deleteBatchWindowMs?: number;
+  /** Recorded on the jobs this worker runs. Default: host name, process id and a random suffix. */
+  readonly workerId?: string;
+  /** Default: JSON lines on stderr for warnings and errors. */
+  readonly logger?: Logger;
+}
+
+export type ResolvedWorkerOptions = Required<WorkerOptions>;
+
+export const workerDefaults = {
+  concurrency: 4,
+  visibilityTimeoutSeconds: 60,
+  heartbeatIntervalSeconds: 20,
+  waitTimeSeconds: 20,
+  shutdownGraceMs: 30_000,
+  progressIntervalMs: 1_000,
+  deleteBatchWindowMs: 50,
+} as const;
+
+/** Applies defaults and checks every rule at once, naming each field, its limit and the value given. */
+export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOptions {
+  const o = {
+    ...workerDefaults,
+    workerId: `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`,
+    logger: jsonLogger,
+    ...withoutUndefined(options),
+  } as ResolvedWorkerOptions;
+  const problems: string[] = [];
+  const integer = (field: keyof typeof workerDefaults, min: number, max: number) => {
+    const value = o[field];
+    if (!Number.isInteger(value) || value < min || value > max) {
+      problems.push(`\`${field}\` to be an integer from ${min} to ${max}, got \`${value}\``);
+    }
+  };
+  integer('concurrency', 1, 1000);
+  integer('visibilityTimeoutSeconds', 1, maxVisibilitySeconds);
+  integer('heartbeatIntervalSeconds', 1, maxVisibilitySeconds);
+  integer('waitTimeSeconds', 0, 20);
+  integer('shutdownGraceMs', 0, 15 * 60_000);
+  integer('progressIntervalMs', 0, 3_600_000);
+  integer('deleteBatchWindowMs', 0, 10_000);
+  if (o.heartbeatIntervalSeconds * 2 > o.visibilityTimeoutSeconds) {
+    problems.push(
+      `\`heartbeatIntervalSeconds\` to be at most half of \`visibilityTimeoutSeconds\` (${o.visibilityTimeoutSeconds}) so a lock is renewed before it lapses, got \`${o.heartbeatIntervalSeconds}\``,
+    );
+  }
+  if (!Array.isArray(o.tasks) || o.tasks.length === 0) problems.push('`tasks` to hold at least one task');
+  if (!o.backend) problems.push('`backend` to be a backend such as `awsBackend(...)` or `memoryBackend()`');
+  if (typeof o.workerId !== 'string' || o.workerId.length === 0 || o.workerId.length > 128) {
+    problems.push(`\`workerId\` to be 1–128 characters, got ${JSON.stringify(o.workerId)}`);
+  }
+  if (problems.length) throw new ConfigError(`Invalid worker options: expected ${problems.join('; ')}`);
+  return o;
+}
+
+function withoutUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,196 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { TaskRegistry } from '../core/task.js';
+import type { QueueMessage } from '../ports.js';
+import { DeleteBatcher } from './delete-batcher.js';
+import { type Disposition, JobRunner } from './job-runner.js';
+import { type ResolvedWorkerOptions, resolveWorkerOptions, type WorkerOptions } from './worker-options.js';
+
+/** What a worker has done since it started. */
+export interface WorkerStats {
+  readonly received: number;
+  /** Messages deleted: their job finished, or they were duplicates of a finished job. */
+  readonly deleted: number;
+  readonly retried: number;
+  readonly deadLettered: number;
+  readonly released: number;
+  readonly abandoned: number;
+  readonly crashed: number;
+}
+
+/**
+ * A long-running worker (a Fargate task, a container, a process): long-polls the queue, runs up to
+ * `concurrency` jobs at once, renews each job's lock while it runs, and deletes messages in batches.
+ * It never holds a message it cannot start: each receive asks for as many messages as there are free
+ * slots, so a long job never keeps other jobs waiting behind it.
+ *
+ * @example
+ * const worker = createWorker({ backend: awsBackend({ queueUrl, tableName }), tasks: [resize] });
+ * worker.stopOnSignals();
+ * await worker.run();
+ */
+export class Worker {
+  readonly options: ResolvedWorkerOptions;
+  readonly #runner: JobRunner;
+  readonly #deletes: DeleteBatcher;
+  readonly #stopReceiving = new AbortController();
+  readonly #abortJobs = new AbortController();
+  readonly #active = new Set<Promise<void>>();
+  #running: Promise<void> | undefined;
+  #slotFreed: (() => void) | undefined;
+  #stats = { received: 0, deleted: 0, retried: 0, deadLettered: 0, released: 0, abandoned: 0, crashed: 0 };
+
+  constructor(options: WorkerOptions) {
+    this.options = resolveWorkerOptions(options);
+    const { backend, logger } = this.options;
+    this.#runner = new JobRunner({
+      registry: new TaskRegistry(this.options.tasks),
+      store: backend.store,
+      transport: backend.transport,
+      workerId: this.options.workerId,
+      visibilityTimeoutSeconds: this.options.visibilityTimeoutSeconds,
+      heartbeatIntervalSeconds: this.options.heartbeatIntervalSeconds,
+      progressIntervalMs: this.options.progressIntervalMs,
+      logger,
+    });
+    this.#deletes = new DeleteBatcher(backend.transport, this.options.deleteBatchWindowMs, logger);
+  }
+
+  get stats(): WorkerStats {
+    return { ...this.#stats };
+  }
+
+  /** Jobs running now. */
+  get activeJobs(): number {
+    return this.#active.size;
+  }
+
+  /** Serves the queue until `stop()`; resolves once every running job has been settled. */
+  run(): Promise<void> {
+    this.#running ??= this.#loop();
+    return this.#running;
+  }
+
+  /** Starts serving in the background. */
+  start(): this {
+    void this.run();
+    return this;
+  }
+
+  /**
+   * Graceful shutdown: stops receiving, hands back any message not yet started, waits up to
+   * `shutdownGraceMs` for running jobs, then aborts the rest (they are retried, not failed), and deletes
+   * the messages of finished jobs. Nothing is lost.
+   */
+  async stop(): Promise<void> {
+    this.#stopReceiving.abort();
+    this.#slotFreed?.();
+    const grace = sleep(this.options.shutdownGraceMs, undefined, { ref: false });
+    const drained = Promise.allSettled([...this.#active]);
+    const timedOut = await Promise.race([drained.then(() => false), grace.then(() => true)]);
+    if (timedOut) {
+      this.options.logger.warn('shutdown grace period over; aborting running jobs', {
+        activeJobs: this.#active.size,
+      });
+      this.#abortJobs.abort();
+    }
+    await (this.#running ?? Promise.resolve());
+  }
+
+  /** Stops gracefully on SIGTERM (ECS, Kubernetes) and SIGINT (Ctrl-C). Returns a function that unhooks. */
+  stopOnSignals(signals: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT']): () => void {
+    const onSignal = (signal: NodeJS.Signals) => {
+      this.options.logger.info('stopping on signal', { signal });
+      void this.stop();
+    };
+    for (const signal of signals) process.once(signal, onSignal);
+    return () => {
+      for (const signal of signals) process.off(signal, onSignal);
+    };
+  }
+
+  async #loop(): Promise<void> {
+    const { transport } = this.options.backend;
+    let failures = 0;
+    while (!this.#stopReceiving.signal.aborted) {
+      const free = this.options.concurrency - this.#active.size;
+      if (free <= 0) {
+        await new Promise<void>((resolve) => {
+          this.#slotFreed = resolve;
+        });
+        continue;
+      }
+      let messages: QueueMessage[];
+      try {
+        messages = await transport.receive(
+          {
+            maxMessages: Math.min(10, free),
+            waitTimeSeconds: this.options.waitTimeSeconds,
+            visibilityTimeoutSeconds: this.options.visibilityTimeoutSeconds,
+          },
+          this.#stopReceiving.signal,
+        );
+        failures = 0;
+      } catch (error) {
+        if (this.#stopReceiving.signal.aborted) break;
+        failures++;
+        const delayMs = Math.min(30_000, 250 * 2 ** Math.min(failures, 7));
+        this.options.logger.error('receive failed; backing off', { error: String(error), delayMs });
+        await sleep(delayMs, undefined, { signal: this.#stopReceiving.signal }).catch(() => undefined);
+        continue;
+      }
+      if (this.#stopReceiving.signal.aborted) {
+        // Received while stopping: hand them straight back rather than strand them until they time out.
+        await Promise.all(messages.map((m) => transport.changeVisibility(m, 0).catch(() => false)));
+        break;
+      }
+      this.#stats.received += messages.length;
+      for (const message of messages) this.#startJob(message);
+    }
+    await Promise.allSettled([...this.#active]);
+    await this.#deletes.flush();
+  }
+
+  #startJob(message: QueueMessage): void {
+    const job = this.#runner
+      .process(message, this.#abortJobs.signal)
+      .then((disposition) => this.#settle(message, disposition))
+      .catch((error: unknown) => {
+        // The backend failed mid-job. The message reappears after its visibility timeout.
+        this.#stats.crashed++;
+        this.options.logger.error('job processing failed; the message will be delivered again', {
+          messageId: message.messageId,
+          error: String(error),
+        });
+      })
+      .finally(() => {
+        this.#active.delete(job);
+        this.#slotFreed?.();
+        this.#slotFreed = undefined;
+      });
+    this.#active.add(job);
+  }
+
+  #settle(message: QueueMessage, disposition: Disposition): void {
+    switch (disposition.kind) {
+      case 'ack':
+        this.#stats.deleted++;
+        this.#deletes.add(message);
+        return;
+      case 'release':
+        if (disposition.delaySeconds === 0) this.#stats.released++;
+        else this.#stats.retried++;
+        return;
+      case 'deadLettered':
+        this.#stats.deadLettered++;
+        return;
+      case 'abandon':
+        this.#stats.abandoned++;
+        return;
+    }
+  }
+}
+
+/** Creates a long-running worker. See {@link Worker}. */
+export function createWorker(options: WorkerOptions): Worker {
+  return new Worker(options);
+}

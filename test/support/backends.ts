@@ -1,0 +1,101 @@
+// The backends the contract suite runs against: the embedded one always, AWS through the emulator.
+import { createHash, randomUUID } from 'node:crypto';
+import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import type { Backend } from 'longhaul';
+import {
+  awsBackend,
+  createClients,
+  createJobResources,
+  deadLetterAttributes,
+  deleteJobResources,
+} from 'longhaul/aws';
+import { memoryBackend } from 'longhaul/memory';
+
+/** A backend made for one test, with a window onto its dead-letter queue. */
+export interface TestBackend {
+  readonly backend: Backend;
+  /** The dead-letter queue's messages, with the reason Longhaul attached (none when SQS redrove it). */
+  deadLetters(): Promise<Array<{ body: string; code?: string; jobId?: string }>>;
+  dispose(): Promise<void>;
+}
+
+export interface BackendFactory {
+  readonly name: string;
+  create(options?: { maxReceiveCount?: number }): Promise<TestBackend>;
+}
+
+export const memory: BackendFactory = {
+  name: 'memory',
+  async create(options = {}) {
+    const backend = memoryBackend(options);
+    return {
+      backend,
+      async deadLetters() {
+        return backend.transport.deadLetters().map((m) => ({
+          body: m.body,
+          ...(m.reason ? { code: m.reason.code } : {}),
+          ...(m.reason?.jobId ? { jobId: m.reason.jobId } : {}),
+        }));
+      },
+      async dispose() {},
+    };
+  },
+};
+
+/** A unique, valid resource prefix per test: a hash of the test's name plus randomness, like pg-boss. */
+export function uniquePrefix(label: string): string {
+  const hash = createHash('sha256').update(label).digest('hex').slice(0, 8);
+  return `lh-${hash}-${randomUUID().slice(0, 8)}`;
+}
+
+export function aws(label: string): BackendFactory {
+  return {
+    name: 'aws',
+    async create(options = {}) {
+      const clients = createClients();
+      const resources = await createJobResources({
+        ...clients,
+        prefix: uniquePrefix(label),
+        maxReceiveCount: options.maxReceiveCount ?? 10,
+        visibilityTimeoutSeconds: 2,
+      });
+      const backend = awsBackend({ ...resources, ...clients });
+      return {
+        backend,
+        async deadLetters() {
+          const seen = new Map<string, { body: string; code?: string; jobId?: string }>();
+          for (let i = 0; i < 3; i++) {
+            const output = await clients.sqsClient.send(
+              new ReceiveMessageCommand({
+                QueueUrl: resources.deadLetterQueueUrl,
+                MaxNumberOfMessages: 10,
+                VisibilityTimeout: 0,
+                MessageAttributeNames: ['All'],
+              }),
+            );
+            for (const m of output.Messages ?? []) {
+              const code = m.MessageAttributes?.[deadLetterAttributes.code]?.StringValue;
+              const jobId = m.MessageAttributes?.[deadLetterAttributes.jobId]?.StringValue;
+              seen.set(m.MessageId ?? '', {
+                body: m.Body ?? '',
+                ...(code ? { code } : {}),
+                ...(jobId ? { jobId } : {}),
+              });
+            }
+          }
+          return [...seen.values()];
+        },
+        async dispose() {
+          await deleteJobResources(clients, resources);
+          clients.sqsClient.destroy();
+          clients.dynamoClient.destroy();
+        },
+      };
+    },
+  };
+}
+
+/** Every backend the contract suite covers. */
+export function contractBackends(label: string): BackendFactory[] {
+  return [memory, aws(label)];
+}

@@ -1,0 +1,56 @@
+// Runs a real worker against a backend until a condition holds, with settings that suit tests.
+import {
+  type AnyTask,
+  type Backend,
+  createWorker,
+  silentLogger,
+  type Worker,
+  type WorkerOptions,
+} from 'longhaul';
+
+export const testWorkerDefaults = {
+  visibilityTimeoutSeconds: 2,
+  heartbeatIntervalSeconds: 1,
+  waitTimeSeconds: 1,
+  shutdownGraceMs: 1_000,
+  progressIntervalMs: 0,
+  deleteBatchWindowMs: 10,
+  logger: silentLogger,
+} as const;
+
+export function testWorker(
+  backend: Backend,
+  tasks: readonly AnyTask[],
+  options: Partial<Omit<WorkerOptions, 'backend' | 'tasks'>> = {},
+): Worker {
+  return createWorker({ backend, tasks, ...testWorkerDefaults, ...options });
+}
+
+/** Polls `check` every 25 ms until it returns a value other than undefined/false, or fails after `timeoutMs`. */
+export async function eventually<T>(
+  check: () => Promise<T | undefined | false>,
+  timeoutMs = 20_000,
+  what = 'condition',
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/** Starts a worker, waits for `until`, then stops the worker gracefully. */
+export async function serveUntil<T>(
+  worker: Worker,
+  until: () => Promise<T | undefined | false>,
+  timeoutMs = 20_000,
+): Promise<T> {
+  worker.start();
+  try {
+    return await eventually(until, timeoutMs, 'the worker to finish');
+  } finally {
+    await worker.stop();
+  }
+}
