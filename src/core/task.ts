@@ -65,7 +65,8 @@ export type AnyTask = Task<any, any>;
 /** The argument type `enqueue` accepts for a task. */
 export type TaskArgs<T> = T extends Task<infer A, unknown> ? A : never;
 /** The result type a task's job resolves to. */
-export type TaskResult<T> = T extends Task<unknown, infer R> ? R : never;
+// biome-ignore lint/suspicious/noExplicitAny: matches a task of any argument type (TArgs is contravariant).
+export type TaskResult<T> = T extends Task<any, infer R> ? R : never;
 
 const taskNamePattern = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 
