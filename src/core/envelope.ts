@@ -44,7 +44,7 @@ export function decodeEnvelope(body: string): Envelope {
   const record = parsed as Record<string, unknown>;
   const salvage: EnvelopeSalvage = {
     ...(isId(record.id) ? { id: record.id } : {}),
-    ...(typeof record.task === 'string' ? { task: record.task } : {}),
+    ...(typeof record.task === 'string' && record.task.length > 0 ? { task: record.task } : {}),
   };
   const fail = (reason: string): never => {
     throw new MalformedMessageError(reason, { context: { ...salvage } });

@@ -44,7 +44,7 @@ export class MemoryJobStore implements JobStore {
   async create(job: JobRecord): Promise<void> {
     this.#count('PutItem');
     if (this.#jobs.has(job.id)) throw new JobConflictError(job.id, 'create', 'already existing');
-    this.#jobs.set(job.id, structuredClone(job));
+    this.#save(job);
   }
 
   async get(id: string): Promise<JobRecord | undefined> {
@@ -86,7 +86,7 @@ export class MemoryJobStore implements JobStore {
   async touch(id: string, fence: Fence, touch: JobTouch): Promise<void> {
     this.#count('UpdateItem');
     const job = this.#owned(id, fence);
-    this.#jobs.set(id, {
+    this.#save({
       ...job,
       heartbeatAt: touch.at,
       ...(touch.leaseExpiresAt !== undefined ? { leaseExpiresAt: touch.leaseExpiresAt } : {}),
@@ -118,7 +118,7 @@ export class MemoryJobStore implements JobStore {
       next.finishedAt = completion.at;
       next.deadLettered = completion.deadLettered;
     }
-    this.#jobs.set(id, next);
+    this.#save(next);
     return structuredClone(next);
   }
 
@@ -154,7 +154,7 @@ export class MemoryJobStore implements JobStore {
       ],
     };
     delete next.leaseExpiresAt;
-    this.#jobs.set(request.id, next);
+    this.#save(next);
     return true;
   }
 
@@ -170,7 +170,7 @@ export class MemoryJobStore implements JobStore {
       history: [...job.history, statusEvent(JobStatus.cancelled, at, job.attempts)],
     };
     delete next.nextAttemptAt;
-    this.#jobs.set(id, next);
+    this.#save(next);
     return structuredClone(next);
   }
 
@@ -187,7 +187,7 @@ export class MemoryJobStore implements JobStore {
       history: [...job.history, statusEvent(JobStatus.queued, at, 0)],
     };
     for (const key of requeueClears) delete next[key];
-    this.#jobs.set(id, next);
+    this.#save(next);
     return structuredClone(next);
   }
 
@@ -233,8 +233,13 @@ export class MemoryJobStore implements JobStore {
       ],
     };
     delete next.nextAttemptAt;
-    this.#jobs.set(next.id, next);
+    this.#save(next);
     return structuredClone(next);
+  }
+
+  /** Stores a copy, so no object a caller passed in (args, result, error) stays shared with the store. */
+  #save(job: JobRecord): void {
+    this.#jobs.set(job.id, structuredClone(job));
   }
 
   #owned(id: string, fence: Fence): JobRecord {

@@ -79,6 +79,7 @@ export class MemoryTransport implements Transport {
   }
 
   async receive(request: ReceiveRequest, signal?: AbortSignal): Promise<QueueMessage[]> {
+    if (signal?.aborted) return [];
     this.#counter?.record('sqs', 'ReceiveMessage');
     const deadline = Date.now() + request.waitTimeSeconds * 1000;
     for (;;) {
@@ -100,7 +101,7 @@ export class MemoryTransport implements Transport {
   async delete(messages: readonly QueueMessage[]): Promise<void> {
     for (let i = 0; i < messages.length; i += 10) {
       const batch = messages.slice(i, i + 10);
-      this.#counter?.record('sqs', batch.length === 1 ? 'DeleteMessage' : 'DeleteMessageBatch');
+      this.#counter?.record('sqs', messages.length === 1 ? 'DeleteMessage' : 'DeleteMessageBatch');
       const receipts = new Set(batch.map((m) => m.receipt));
       this.#messages = this.#messages.filter((m) => m.receipt === undefined || !receipts.has(m.receipt));
     }
@@ -118,7 +119,8 @@ export class MemoryTransport implements Transport {
   }
 
   async depth(): Promise<QueueDepth> {
-    this.#counter?.record('sqs', 'GetQueueAttributes');
+    // One request for the queue and one for its dead-letter queue, as on SQS.
+    this.#counter?.record('sqs', 'GetQueueAttributes', 2);
     const now = Date.now();
     let available = 0;
     let inFlight = 0;
@@ -179,7 +181,9 @@ export class MemoryTransport implements Transport {
   /** Sleeps until a send, a hand-back, the next hidden message becoming visible, the deadline, or abort. */
   #sleepUntilChange(deadline: number, signal: AbortSignal | undefined): Promise<void> {
     const now = Date.now();
-    const nextVisible = Math.min(...this.#messages.map((m) => (m.visibleAt > now ? m.visibleAt : Infinity)));
+    let nextVisible = Infinity;
+    for (const m of this.#messages)
+      if (m.visibleAt > now && m.visibleAt < nextVisible) nextVisible = m.visibleAt;
     const wakeAt = Math.min(deadline, nextVisible);
     return new Promise<void>((resolve) => {
       const done = () => {
