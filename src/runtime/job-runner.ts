@@ -222,7 +222,9 @@ export class JobRunner {
         );
       }, this.#o.heartbeatIntervalSeconds * 1000),
     );
-    let lastFlush = 0;
+    // Counting from the start means a job shorter than the interval writes its progress and logs only
+    // with its result: no extra write.
+    let lastFlush = Date.now();
     const flushSoon = () => {
       const now = Date.now();
       if (now - lastFlush < this.#o.progressIntervalMs) return;
@@ -417,20 +419,23 @@ class AttemptState {
     return { ...(progress ? { progress } : {}), logs: this.#takeLogs() };
   }
 
-  /** Takes the pending log lines, adding one notice of lines dropped over the cap. */
+  /**
+   * Takes the pending log lines. The first time lines were dropped over the cap, adds one notice in the
+   * slot kept free for it; once the job holds `maxLogLines`, later lines are dropped silently.
+   */
   #takeLogs(): JobLogLine[] {
-    const lines = [...this.#pendingLogs];
-    if (this.#dropped > 0) {
+    const lines = this.#pendingLogs;
+    this.#pendingLogs = [];
+    this.#storedLines += lines.length;
+    if (this.#dropped > 0 && this.#storedLines < limits.maxLogLines) {
       lines.push({
         at: Date.now(),
         level: 'warn',
         message: `${this.#dropped} log lines dropped (limit ${limits.maxLogLines} per job)`,
       });
-      this.#storedLines = limits.maxLogLines;
-      this.#dropped = 0;
+      this.#storedLines += 1;
     }
-    this.#storedLines += this.#pendingLogs.length;
-    this.#pendingLogs = [];
+    this.#dropped = 0;
     return lines;
   }
 }

@@ -20,6 +20,8 @@ export interface WorkerOptions {
   readonly heartbeatIntervalSeconds?: number;
   /** Long-poll wait of each receive, 0–20. Default 20. */
   readonly waitTimeSeconds?: number;
+  /** With `waitTimeSeconds: 0`, the pause after a receive that found nothing. Default 200. */
+  readonly emptyReceiveDelayMs?: number;
   /** How long `stop()` lets running jobs finish before aborting them. Default 30 000. */
   readonly shutdownGraceMs?: number;
   /** Minimum interval between progress/log writes of one job. Default 1 000. */
@@ -39,6 +41,7 @@ export const workerDefaults = {
   visibilityTimeoutSeconds: 60,
   heartbeatIntervalSeconds: 20,
   waitTimeSeconds: 20,
+  emptyReceiveDelayMs: 200,
   shutdownGraceMs: 30_000,
   progressIntervalMs: 1_000,
   deleteBatchWindowMs: 50,
@@ -63,6 +66,7 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
   integer('visibilityTimeoutSeconds', 1, maxVisibilitySeconds);
   integer('heartbeatIntervalSeconds', 1, maxVisibilitySeconds);
   integer('waitTimeSeconds', 0, 20);
+  integer('emptyReceiveDelayMs', 1, 60_000);
   integer('shutdownGraceMs', 0, 15 * 60_000);
   integer('progressIntervalMs', 0, 3_600_000);
   integer('deleteBatchWindowMs', 0, 10_000);

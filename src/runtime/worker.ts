@@ -145,6 +145,12 @@ export class Worker {
       }
       this.#stats.received += messages.length;
       for (const message of messages) this.#startJob(message);
+      if (messages.length === 0 && this.options.waitTimeSeconds === 0) {
+        // A short poll came back empty: pause rather than spin (and pay for) empty receives.
+        await sleep(this.options.emptyReceiveDelayMs, undefined, {
+          signal: this.#stopReceiving.signal,
+        }).catch(() => undefined);
+      }
     }
     await Promise.allSettled([...this.#active]);
     await this.#deletes.flush();

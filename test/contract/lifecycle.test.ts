@@ -53,6 +53,22 @@ describe.each(contractBackends('contract/lifecycle'))('the job lifecycle on the 
     expect(await t.backend.transport.depth()).toMatchObject({ available: 0, inFlight: 0, deadLettered: 0 });
   });
 
+  it('serves jobs with short polling, pausing between empty receives', async () => {
+    const worker = testWorker(t.backend, fixtures.all, {
+      waitTimeSeconds: 0,
+      emptyReceiveDelayMs: 50,
+    }).start();
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const handle = await longhaul.enqueue(fixtures.tasks.add, { a: 4, b: 4 });
+      expect(await longhaul.waitForResult(handle, { timeoutMs: 10_000, pollIntervalMs: 25 })).toEqual({
+        sum: 8,
+      });
+    } finally {
+      await worker.stop();
+    }
+  });
+
   it('types the result of waitForResult from the task', async () => {
     const handle = await longhaul.enqueue(fixtures.tasks.add, { a: 1, b: 1 });
     const worker = testWorker(t.backend, fixtures.all).start();
