@@ -8,6 +8,7 @@ import {
   createJobResources,
   deadLetterAttributes,
   deleteJobResources,
+  env,
 } from 'longhaul/aws';
 import { memoryBackend } from 'longhaul/memory';
 
@@ -16,6 +17,8 @@ export interface TestBackend {
   readonly backend: Backend;
   /** The dead-letter queue's messages, with the reason Longhaul attached (none when SQS redrove it). */
   deadLetters(): Promise<Array<{ body: string; code?: string; jobId?: string }>>;
+  /** For AWS: the LONGHAUL_* variables a worker process needs to reach the same queue and table. */
+  readonly environment: Record<string, string>;
   dispose(): Promise<void>;
 }
 
@@ -30,6 +33,7 @@ export const memory: BackendFactory = {
     const backend = memoryBackend(options);
     return {
       backend,
+      environment: {},
       async deadLetters() {
         return backend.transport.deadLetters().map((m) => ({
           body: m.body,
@@ -62,6 +66,11 @@ export function aws(label: string): BackendFactory {
       const backend = awsBackend({ ...resources, ...clients });
       return {
         backend,
+        environment: {
+          [env.queueUrl]: resources.queueUrl,
+          [env.deadLetterQueueUrl]: resources.deadLetterQueueUrl,
+          [env.tableName]: resources.tableName,
+        },
         async deadLetters() {
           const seen = new Map<string, { body: string; code?: string; jobId?: string }>();
           for (let i = 0; i < 3; i++) {

@@ -1,0 +1,120 @@
+import { type ClaimRequest, decodeEnvelope, encodeEnvelope, type JobStore, LockLostError } from 'longhaul';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { contractBackends, type TestBackend } from '../support/backends.js';
+
+// The job store's guarantees, on every backend: every status change is a conditional write.
+describe.each(contractBackends('contract/store'))('the job store on the $name backend', (factory) => {
+  let t: TestBackend;
+  let store: JobStore;
+
+  beforeEach(async () => {
+    t = await factory.create();
+    store = t.backend.store;
+  });
+  afterEach(async () => {
+    await t.dispose();
+  });
+
+  const claimRequest = (id: string, workerId: string, now = Date.now()): ClaimRequest => ({
+    envelope: decodeEnvelope(encodeEnvelope({ id, task: 'math.add', args: { a: 1, b: 2 }, enqueuedAt: now })),
+    maxAttempts: 3,
+    workerId,
+    now,
+    leaseExpiresAt: now + 60_000,
+  });
+
+  it('lets exactly one of many concurrent claims start the attempt', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => store.claim(claimRequest('contested', `worker-${i}`))),
+    );
+    const winners = results.filter((r) => r.claimed);
+    expect(winners).toHaveLength(1);
+    const job = await store.get('contested');
+    expect(job).toMatchObject({ status: 'running', attempts: 1, workerId: winners[0]?.job.workerId });
+    for (const loser of results.filter((r) => !r.claimed)) expect(loser.job.status).toBe('running');
+  });
+
+  it('creates a job from its message when the record is missing, as for scheduled sends', async () => {
+    const result = await store.claim(claimRequest('from-a-message', 'w1'));
+    expect(result).toMatchObject({
+      claimed: true,
+      job: {
+        id: 'from-a-message',
+        task: 'math.add',
+        args: { a: 1, b: 2 },
+        attempts: 1,
+        maxAttempts: 3,
+        logs: [],
+      },
+    });
+  });
+
+  it('never moves a finished job back to running', async () => {
+    const { job } = await store.claim(claimRequest('done', 'w1'));
+    await store.complete(
+      'done',
+      { attempt: job.attempts, workerId: 'w1' },
+      {
+        status: 'succeeded',
+        at: Date.now(),
+        result: 42,
+        logs: [],
+      },
+    );
+    const again = await store.claim(claimRequest('done', 'w2'));
+    expect(again).toMatchObject({ claimed: false, job: { status: 'succeeded', result: 42 } });
+    expect(
+      await store.reject({
+        id: 'done',
+        task: 'math.add',
+        maxAttempts: 3,
+        guard: { kind: 'unstarted' },
+        error: { name: 'Error', message: 'late', code: 'x' },
+        deadLettered: true,
+        at: Date.now(),
+      }),
+    ).toBe(false);
+    expect((await store.get('done'))?.status).toBe('succeeded');
+  });
+
+  it('refuses writes from a worker whose attempt was superseded', async () => {
+    const start = Date.now();
+    const first = await store.claim({ ...claimRequest('fenced', 'old'), leaseExpiresAt: start - 1 });
+    const takeover = await store.takeOver(claimRequest('fenced', 'new'), first.job);
+    expect(takeover).toMatchObject({
+      claimed: true,
+      job: { attempts: 2, workerId: 'new', error: { code: 'worker_lost' } },
+    });
+    const stale = { attempt: 1, workerId: 'old' };
+    await expect(
+      store.touch('fenced', stale, { at: Date.now(), progress: { fraction: 0.9 } }),
+    ).rejects.toBeInstanceOf(LockLostError);
+    await expect(
+      store.complete('fenced', stale, { status: 'succeeded', at: Date.now(), result: 'stale', logs: [] }),
+    ).rejects.toBeInstanceOf(LockLostError);
+    // A live lease cannot be taken over.
+    expect(await store.takeOver(claimRequest('fenced', 'third'), takeover.job)).toMatchObject({
+      claimed: false,
+    });
+    expect(await store.get('fenced')).toMatchObject({ status: 'running', attempts: 2, workerId: 'new' });
+  });
+
+  it('appends progress and logs while the attempt runs', async () => {
+    const { job } = await store.claim(claimRequest('chatty', 'w1'));
+    const fence = { attempt: job.attempts, workerId: 'w1' };
+    await store.touch('chatty', fence, {
+      at: Date.now(),
+      progress: { fraction: 0.25, message: 'a quarter' },
+      logs: [{ at: 1, level: 'info', message: 'one' }],
+    });
+    await store.touch('chatty', fence, {
+      at: Date.now(),
+      leaseExpiresAt: Date.now() + 1_000,
+      logs: [{ at: 2, level: 'warn', message: 'two' }],
+    });
+    expect(await store.get('chatty')).toMatchObject({
+      progress: { fraction: 0.25, message: 'a quarter' },
+      logs: [{ message: 'one' }, { message: 'two', level: 'warn' }],
+    });
+  });
+});

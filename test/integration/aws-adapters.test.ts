@@ -1,0 +1,149 @@
+import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { ConfigError, defineTask, Longhaul } from 'longhaul';
+import {
+  awsBackend,
+  awsBackendFromEnv,
+  createClients,
+  createJobResources,
+  deleteJobResources,
+  type JobResources,
+} from 'longhaul/aws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { uniquePrefix } from '../support/backends.js';
+import { serveUntil, testWorker } from '../support/serve.js';
+
+describe('the AWS adapters against the emulator', () => {
+  const clients = createClients();
+  let resources: JobResources;
+  const prefix = uniquePrefix('integration/aws-adapters');
+
+  beforeAll(async () => {
+    resources = await createJobResources({
+      ...clients,
+      prefix,
+      maxReceiveCount: 7,
+      visibilityTimeoutSeconds: 2,
+    });
+  });
+  afterAll(async () => {
+    await deleteJobResources(clients, resources);
+  });
+
+  it('creates the queue with a redrive policy and encryption, and the table with its listing indexes', async () => {
+    const queue = await clients.sqsClient.send(
+      new GetQueueAttributesCommand({ QueueUrl: resources.queueUrl, AttributeNames: ['All'] }),
+    );
+    const dlq = await clients.sqsClient.send(
+      new GetQueueAttributesCommand({ QueueUrl: resources.deadLetterQueueUrl, AttributeNames: ['QueueArn'] }),
+    );
+    expect(JSON.parse(queue.Attributes?.RedrivePolicy ?? '{}')).toEqual({
+      deadLetterTargetArn: dlq.Attributes?.QueueArn,
+      maxReceiveCount: 7,
+    });
+    expect(queue.Attributes?.SqsManagedSseEnabled).toBe('true');
+    const table = await clients.dynamoClient.send(
+      new DescribeTableCommand({ TableName: resources.tableName }),
+    );
+    expect(table.Table?.GlobalSecondaryIndexes?.map((i) => i.IndexName).sort()).toEqual([
+      'by-status',
+      'by-task',
+    ]);
+    expect(table.Table?.BillingModeSummary?.BillingMode).toBe('PAY_PER_REQUEST');
+  });
+
+  it('finds the existing resources when asked to create them again', async () => {
+    expect(
+      await createJobResources({ ...clients, prefix, maxReceiveCount: 7, visibilityTimeoutSeconds: 2 }),
+    ).toEqual(resources);
+  });
+
+  it('counts real SDK requests by operation, batching sends and deletes ten at a time', async () => {
+    const backend = awsBackend({ ...resources, ...createClients() });
+    await backend.transport.send(Array.from({ length: 25 }, (_, i) => ({ body: `m${i}` })));
+    const received = [];
+    while (received.length < 25) {
+      received.push(
+        ...(await backend.transport.receive({
+          maxMessages: 10,
+          waitTimeSeconds: 1,
+          visibilityTimeoutSeconds: 30,
+        })),
+      );
+    }
+    await backend.transport.delete(received);
+    const counts = backend.requests.snapshot();
+    expect(counts.sqs?.SendMessageBatch).toBe(3);
+    expect(counts.sqs?.DeleteMessageBatch).toBe(3);
+    expect(counts.sqs?.ReceiveMessage).toBeGreaterThanOrEqual(3);
+    expect(await backend.transport.depth()).toMatchObject({ available: 0, inFlight: 0 });
+    // A message deleted already no longer holds a lock that could be extended.
+    expect(
+      await backend.transport.changeVisibility(received[0] as NonNullable<(typeof received)[0]>, 10),
+    ).toBe(false);
+  });
+
+  it('reads numbers back as numbers from the item of a failed condition', async () => {
+    const backend = awsBackend({ ...resources, ...createClients() });
+    const now = Date.now();
+    const request = {
+      envelope: { v: 1 as const, id: `typed-${now}`, task: 't', args: { n: 1 }, enqueuedAt: now },
+      maxAttempts: 2,
+      workerId: 'w1',
+      now,
+      leaseExpiresAt: now + 60_000,
+    };
+    await backend.store.claim(request);
+    const refused = await backend.store.claim({ ...request, workerId: 'w2' });
+    expect(refused.claimed).toBe(false);
+    expect(refused.job).toMatchObject({
+      attempts: 1,
+      workerId: 'w1',
+      args: { n: 1 },
+      leaseExpiresAt: now + 60_000,
+    });
+    expect(backend.requests.snapshot().dynamodb).toEqual({ UpdateItem: 2 });
+  });
+
+  it('keeps serving through throttled receives', async () => {
+    // moto never throttles, so this test injects ThrottlingException for the first two receives with an
+    // SDK middleware on a real client; everything else goes to the emulator.
+    const sqsClient = new SQSClient({});
+    let throttled = 0;
+    sqsClient.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'ReceiveMessageCommand' && throttled < 2) {
+          throttled++;
+          throw Object.assign(new Error('Rate exceeded'), {
+            name: 'ThrottlingException',
+            $retryable: undefined,
+          });
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'injectThrottling' },
+    );
+    const backend = awsBackend({ ...resources, sqsClient, dynamoClient: createClients().dynamoClient });
+    const ping = defineTask({ name: 'ping', run: () => 'pong' });
+    const longhaul = new Longhaul({ backend });
+    const handle = await longhaul.enqueue(ping);
+    const worker = testWorker(backend, [ping]);
+    await serveUntil(worker, async () => (await longhaul.getJob(handle.id)).status === 'succeeded');
+    expect(throttled).toBe(2);
+    expect(worker.stats.crashed).toBe(0);
+  });
+
+  it('builds a backend from LONGHAUL_* variables and names a missing one', () => {
+    expect(() =>
+      awsBackendFromEnv({
+        LONGHAUL_QUEUE_URL: resources.queueUrl,
+        LONGHAUL_DLQ_URL: resources.deadLetterQueueUrl,
+        LONGHAUL_TABLE_NAME: resources.tableName,
+      }),
+    ).not.toThrow();
+    expect(() => awsBackendFromEnv({ LONGHAUL_QUEUE_URL: resources.queueUrl })).toThrow(
+      /Environment variable LONGHAUL_DLQ_URL is not set/,
+    );
+    expect(() => awsBackend({ queueUrl: '', deadLetterQueueUrl: 'x', tableName: '' })).toThrow(ConfigError);
+  });
+});
