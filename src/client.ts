@@ -92,6 +92,9 @@ export class Longhaul {
     if (argsBytes > limits.maxArgsBytes) {
       throw new PayloadTooLargeError(`Arguments of task "${task.name}"`, argsBytes, limits.maxArgsBytes);
     }
+    if (options.jobId !== undefined && (await this.#backend.store.get(id))) {
+      return { id, task: task.name, created: false };
+    }
     const now = Date.now();
     const job: JobRecord = {
       id,
@@ -104,15 +107,21 @@ export class Longhaul {
       logs: [],
       history: [statusEvent(JobStatus.queued, now, 0)],
     };
+    // The message goes first: a job record then always has a message, or was created by the worker that
+    // claimed it. The other order would strand a queued job with no message if this process died between.
+    await this.#send(job, delaySeconds);
     try {
       await this.#backend.store.create(job);
     } catch (error) {
-      if (options.jobId !== undefined && error instanceof JobConflictError) {
-        return { id, task: task.name, created: false };
+      if (!(error instanceof JobConflictError)) {
+        throw new EnqueueError(id, error, { sent: true });
       }
-      throw error;
+      // Either a worker claimed our message first (it writes the record from the message), or a concurrent
+      // enqueue with the same jobId won; then our message is a duplicate that workers recognise and drop.
+      const existing = await this.#backend.store.get(id);
+      const ours = existing?.enqueuedAt === now && existing.task === task.name;
+      return { id, task: task.name, created: ours };
     }
-    await this.#send(job, delaySeconds);
     return { id, task: task.name, created: true };
   }
 
@@ -159,24 +168,23 @@ export class Longhaul {
 
   /**
    * Runs a failed or cancelled job again with a fresh attempt budget: it goes back to queued under the
-   * same id and a new message is sent.
+   * same id and a new message is sent. For a job still queued, only sends its message again (in case it
+   * was lost); the claim's conditions make sure the job still runs once.
    */
   async retry(id: string): Promise<JobRecord> {
+    const current = await this.getJob(id);
+    if (current.status === JobStatus.queued) {
+      await this.#send(current, 0);
+      return current;
+    }
     const job = await this.#backend.store.requeue(id, Date.now());
-    await this.#send(job, 0);
-    return job;
-  }
-
-  /** Sends the job's message; if that fails, marks the job failed so it is never silently stuck queued. */
-  async #send(job: JobRecord, delaySeconds: number): Promise<void> {
-    const body = encodeEnvelope({ id: job.id, task: job.task, args: job.args, enqueuedAt: job.enqueuedAt });
     try {
-      await this.#backend.transport.send([{ body, ...(delaySeconds ? { delaySeconds } : {}) }]);
-    } catch (cause) {
-      const error = new EnqueueError(job.id, cause);
+      await this.#send(job, 0);
+    } catch (error) {
+      // Put the job back to failed rather than leave it queued with no message.
       await this.#backend.store
         .reject({
-          id: job.id,
+          id,
           task: job.task,
           maxAttempts: job.maxAttempts,
           guard: { kind: 'unstarted' },
@@ -186,6 +194,17 @@ export class Longhaul {
         })
         .catch(() => false);
       throw error;
+    }
+    return job;
+  }
+
+  /** Sends the job's message. Throws {@link EnqueueError} when the queue refuses it. */
+  async #send(job: JobRecord, delaySeconds: number): Promise<void> {
+    const body = encodeEnvelope({ id: job.id, task: job.task, args: job.args, enqueuedAt: job.enqueuedAt });
+    try {
+      await this.#backend.transport.send([{ body, ...(delaySeconds ? { delaySeconds } : {}) }]);
+    } catch (cause) {
+      throw new EnqueueError(job.id, cause, { sent: false });
     }
   }
 }

@@ -200,13 +200,20 @@ export class JobFailedError extends LonghaulError {
   }
 }
 
-/** The job record was written but its message could not be sent; the job is marked failed. */
+/**
+ * `enqueue` could not complete. With `context.sent: false` the message was not sent and no job exists;
+ * with `sent: true` the message was sent but the job record not written: the job will still run (its
+ * worker writes the record), so retry with the same `jobId` to stay idempotent.
+ */
 export class EnqueueError extends LonghaulError {
-  constructor(jobId: string, cause: unknown) {
-    super(ErrorCode.enqueueFailed, `Could not send the message for job "${jobId}"`, {
-      cause,
-      context: { jobId },
-    });
+  constructor(jobId: string, cause: unknown, facts: { sent: boolean }) {
+    super(
+      ErrorCode.enqueueFailed,
+      facts.sent
+        ? `Sent the message of job "${jobId}" but could not write its record; the job will still run`
+        : `Could not send the message of job "${jobId}"; no job was created`,
+      { cause, context: { jobId, sent: facts.sent } },
+    );
   }
 }
 

@@ -1,0 +1,117 @@
+import { type Backend, defineTask, EnqueueError, type JobStore, Longhaul, type Transport } from 'longhaul';
+import { memoryBackend } from 'longhaul/memory';
+import { createTestQueue } from 'longhaul/testing';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+
+const echo = defineTask({ name: 'echo', args: z.object({ n: z.number() }), run: ({ n }) => n });
+
+/** `target` with some methods replaced; the others stay bound to it (they use private fields). */
+function delegate<T extends object>(target: T, overrides: Partial<T>): T {
+  return new Proxy(target, {
+    get(object, property) {
+      if (property in overrides) return overrides[property as keyof T];
+      const value = Reflect.get(object, property);
+      return typeof value === 'function' ? value.bind(object) : value;
+    },
+  });
+}
+
+/** A backend whose store or transport misbehaves in one method, the rest being the memory backend. */
+function withOverrides(overrides: { store?: Partial<JobStore>; transport?: Partial<Transport> }): Backend {
+  const base = memoryBackend();
+  return {
+    requests: base.requests,
+    store: delegate<JobStore>(base.store, overrides.store ?? {}),
+    transport: delegate<Transport>(base.transport, overrides.transport ?? {}),
+  };
+}
+
+describe('Longhaul.enqueue', () => {
+  it('sends the message before writing the job, so a crash in between cannot strand a queued job', async () => {
+    const order: string[] = [];
+    const base = memoryBackend();
+    const backend: Backend = {
+      requests: base.requests,
+      store: delegate<JobStore>(base.store, {
+        create: async (...args) => {
+          order.push('create');
+          return base.store.create(...args);
+        },
+      }),
+      transport: delegate<Transport>(base.transport, {
+        send: async (...args) => {
+          order.push('send');
+          return base.transport.send(...args);
+        },
+      }),
+    };
+    await new Longhaul({ backend }).enqueue(echo, { n: 1 });
+    expect(order).toEqual(['send', 'create']);
+  });
+
+  it('creates no job and throws EnqueueError when the message cannot be sent', async () => {
+    const backend = withOverrides({
+      transport: {
+        send: async () => {
+          throw Object.assign(new Error('Service unavailable'), { name: 'ServiceUnavailable' });
+        },
+      },
+    });
+    const longhaul = new Longhaul({ backend });
+    const attempt = longhaul.enqueue(echo, { n: 1 }, { jobId: 'never-sent' });
+    await expect(attempt).rejects.toBeInstanceOf(EnqueueError);
+    await expect(attempt).rejects.toMatchObject({
+      code: 'enqueue_failed',
+      context: { jobId: 'never-sent', sent: false },
+    });
+    expect(await backend.store.get('never-sent')).toBeUndefined();
+  });
+
+  it('reports a job as created when a worker claimed its message before the producer wrote it', async () => {
+    const queue = createTestQueue({ tasks: [echo] });
+    let finishFirst: Promise<unknown> = Promise.resolve();
+    const backend: Backend = {
+      ...queue.backend,
+      store: delegate<JobStore>(queue.backend.store, {
+        create: async (...args) => {
+          // Let the worker receive, claim (creating the record from the message) and finish the job first.
+          finishFirst = queue.drain();
+          await finishFirst;
+          return queue.backend.store.create(...args);
+        },
+      }),
+    };
+    const handle = await new Longhaul({ backend }).enqueue(echo, { n: 7 });
+    expect(handle.created).toBe(true);
+    expect(await queue.longhaul.getJob(handle.id)).toMatchObject({
+      status: 'succeeded',
+      result: 7,
+      args: { n: 7 },
+    });
+  });
+
+  it('returns the existing job for a known jobId without sending another message', async () => {
+    const backend = memoryBackend();
+    const longhaul = new Longhaul({ backend });
+    await longhaul.enqueue(echo, { n: 1 }, { jobId: 'once' });
+    backend.requests.reset();
+    expect(await longhaul.enqueue(echo, { n: 1 }, { jobId: 'once' })).toMatchObject({
+      id: 'once',
+      created: false,
+    });
+    expect(backend.requests.snapshot().sqs).toBeUndefined();
+  });
+});
+
+describe('Longhaul.retry', () => {
+  it('re-sends the message of a job still queued, in case its message was lost, without changing it', async () => {
+    const backend = memoryBackend();
+    const longhaul = new Longhaul({ backend });
+    const handle = await longhaul.enqueue(echo, { n: 2 });
+    const before = await longhaul.getJob(handle.id);
+    const after = await longhaul.retry(handle.id);
+    expect(after).toEqual(before);
+    expect(await backend.transport.depth()).toMatchObject({ available: 2 });
+  });
+});
