@@ -27,6 +27,7 @@ export {
   type ValidationIssue,
   WaitTimeoutError,
   WorkerLostError,
+  WorkerShutdownError,
 } from './core/errors.js';
 export {
   isFinalStatus,
@@ -71,12 +72,7 @@ export type {
   Transport,
 } from './ports.js';
 export { dynamoWriteOperations, RequestCounter, totalRequests } from './request-counter.js';
-export {
-  type Disposition,
-  JobRunner,
-  type JobRunnerOptions,
-  WorkerShutdownError,
-} from './runtime/job-runner.js';
+export { type Disposition, JobRunner, type JobRunnerOptions } from './runtime/job-runner.js';
 export { jsonLogger, type Logger, silentLogger } from './runtime/logger.js';
 export { createWorker, Worker, type WorkerStats } from './runtime/worker.js';
 export { type WorkerOptions, workerDefaults } from './runtime/worker-options.js';

@@ -14,6 +14,7 @@ export const ErrorCode = {
   unrecoverable: 'unrecoverable',
   timeout: 'timeout',
   workerLost: 'worker_lost',
+  workerShutdown: 'worker_shutdown',
   jobNotFound: 'job_not_found',
   jobConflict: 'job_conflict',
   lockLost: 'lock_lost',
@@ -151,6 +152,13 @@ export class WorkerLostError extends LonghaulError {
       `Attempt ${attempt} was lost: worker ${workerId ?? '(unknown)'} stopped renewing its lock`,
       { context: { workerId, attempt } },
     );
+  }
+}
+
+/** Aborts an attempt when its worker stops and the grace period is over. The job is retried, not failed. */
+export class WorkerShutdownError extends LonghaulError {
+  constructor() {
+    super(ErrorCode.workerShutdown, 'The worker shut down before the attempt finished; it will run again');
   }
 }
 

@@ -2,7 +2,7 @@ import { decodeEnvelope, type Envelope, salvageFrom } from '../core/envelope.js'
 import {
   InvalidArgsError,
   LockLostError,
-  LonghaulError,
+  type LonghaulError,
   MalformedMessageError,
   ResultTooLargeError,
   serializeError,
@@ -10,19 +10,14 @@ import {
   UnknownTaskError,
   UnrecoverableError,
   WorkerLostError,
+  WorkerShutdownError,
 } from '../core/errors.js';
-import {
-  isFinalStatus,
-  type JobLogLine,
-  type JobProgress,
-  type JobRecord,
-  JobStatus,
-  type LogLevel,
-} from '../core/job.js';
+import { isFinalStatus, type JobRecord, JobStatus } from '../core/job.js';
 import { jsonBytes, limits } from '../core/limits.js';
 import { backoffDelaySeconds, maxVisibilitySeconds } from '../core/retry.js';
 import type { AnyTask, TaskContext, TaskRegistry } from '../core/task.js';
 import type { DeadLetterReason, Fence, JobStore, QueueMessage, Transport } from '../ports.js';
+import { AttemptState } from './attempt-state.js';
 import type { Logger } from './logger.js';
 
 /** What the caller must do with a message once the runner is done with it. */
@@ -45,13 +40,6 @@ export interface JobRunnerOptions {
   readonly heartbeatIntervalSeconds: number;
   readonly progressIntervalMs: number;
   readonly logger: Logger;
-}
-
-/** Thrown into a task's signal when the worker stops and the grace period is over. */
-export class WorkerShutdownError extends LonghaulError {
-  constructor() {
-    super('worker_shutdown', 'The worker shut down before the attempt finished; it will run again');
-  }
 }
 
 /**
@@ -373,69 +361,4 @@ function rejectOnAbort(signal: AbortSignal): Promise<never> {
     if (signal.aborted) reject(signal.reason);
     signal.addEventListener('abort', () => reject(signal.reason), { once: true });
   });
-}
-
-/** Progress and log lines reported by a running attempt and not yet written to the job. */
-class AttemptState {
-  #progress: JobProgress | undefined;
-  #pendingLogs: JobLogLine[] = [];
-  #storedLines: number;
-  #dropped = 0;
-
-  constructor(storedLines: number) {
-    this.#storedLines = storedLines;
-  }
-
-  setProgress(fraction: number, message?: string): void {
-    if (!Number.isFinite(fraction)) return;
-    this.#progress = {
-      fraction: Math.min(1, Math.max(0, fraction)),
-      ...(message !== undefined ? { message: String(message).slice(0, limits.maxLogLineChars) } : {}),
-    };
-  }
-
-  log(message: string, level: LogLevel = 'info'): void {
-    if (this.#storedLines + this.#pendingLogs.length >= limits.maxLogLines - 1) {
-      this.#dropped++;
-      return;
-    }
-    this.#pendingLogs.push({
-      at: Date.now(),
-      level,
-      message: String(message).slice(0, limits.maxLogLineChars),
-    });
-  }
-
-  /** Takes what changed since the last write. */
-  takeUpdates(): { progress?: JobProgress; logs?: JobLogLine[] } {
-    const { progress, logs } = this.takeFinal();
-    return { ...(progress ? { progress } : {}), ...(logs.length ? { logs } : {}) };
-  }
-
-  /** Takes everything not yet written, for the write that ends the attempt. */
-  takeFinal(): { progress?: JobProgress; logs: JobLogLine[] } {
-    const progress = this.#progress;
-    this.#progress = undefined;
-    return { ...(progress ? { progress } : {}), logs: this.#takeLogs() };
-  }
-
-  /**
-   * Takes the pending log lines. The first time lines were dropped over the cap, adds one notice in the
-   * slot kept free for it; once the job holds `maxLogLines`, later lines are dropped silently.
-   */
-  #takeLogs(): JobLogLine[] {
-    const lines = this.#pendingLogs;
-    this.#pendingLogs = [];
-    this.#storedLines += lines.length;
-    if (this.#dropped > 0 && this.#storedLines < limits.maxLogLines) {
-      lines.push({
-        at: Date.now(),
-        level: 'warn',
-        message: `${this.#dropped} log lines dropped (limit ${limits.maxLogLines} per job)`,
-      });
-      this.#storedLines += 1;
-    }
-    this.#dropped = 0;
-    return lines;
-  }
 }

@@ -1,0 +1,67 @@
+import type { JobLogLine, JobProgress, LogLevel } from '../core/job.js';
+import { limits } from '../core/limits.js';
+
+/** Progress and log lines reported by a running attempt and not yet written to the job. */
+export class AttemptState {
+  #progress: JobProgress | undefined;
+  #pendingLogs: JobLogLine[] = [];
+  #storedLines: number;
+  #dropped = 0;
+
+  constructor(storedLines: number) {
+    this.#storedLines = storedLines;
+  }
+
+  setProgress(fraction: number, message?: string): void {
+    if (!Number.isFinite(fraction)) return;
+    this.#progress = {
+      fraction: Math.min(1, Math.max(0, fraction)),
+      ...(message !== undefined ? { message: String(message).slice(0, limits.maxLogLineChars) } : {}),
+    };
+  }
+
+  log(message: string, level: LogLevel = 'info'): void {
+    if (this.#storedLines + this.#pendingLogs.length >= limits.maxLogLines - 1) {
+      this.#dropped++;
+      return;
+    }
+    this.#pendingLogs.push({
+      at: Date.now(),
+      level,
+      message: String(message).slice(0, limits.maxLogLineChars),
+    });
+  }
+
+  /** Takes what changed since the last write. */
+  takeUpdates(): { progress?: JobProgress; logs?: JobLogLine[] } {
+    const { progress, logs } = this.takeFinal();
+    return { ...(progress ? { progress } : {}), ...(logs.length ? { logs } : {}) };
+  }
+
+  /** Takes everything not yet written, for the write that ends the attempt. */
+  takeFinal(): { progress?: JobProgress; logs: JobLogLine[] } {
+    const progress = this.#progress;
+    this.#progress = undefined;
+    return { ...(progress ? { progress } : {}), logs: this.#takeLogs() };
+  }
+
+  /**
+   * Takes the pending log lines. The first time lines were dropped over the cap, adds one notice in the
+   * slot kept free for it; once the job holds `maxLogLines`, later lines are dropped silently.
+   */
+  #takeLogs(): JobLogLine[] {
+    const lines = this.#pendingLogs;
+    this.#pendingLogs = [];
+    this.#storedLines += lines.length;
+    if (this.#dropped > 0 && this.#storedLines < limits.maxLogLines) {
+      lines.push({
+        at: Date.now(),
+        level: 'warn',
+        message: `${this.#dropped} log lines dropped (limit ${limits.maxLogLines} per job)`,
+      });
+      this.#storedLines += 1;
+    }
+    this.#dropped = 0;
+    return lines;
+  }
+}
