@@ -16,6 +16,9 @@ import { ConfigError } from './core/errors.js';
 import { env } from './names.js';
 import type { Backend } from './ports.js';
 import { RequestCounter } from './request-counter.js';
+import { createWorker, type Worker } from './runtime/worker.js';
+import { workerOptionsFromEnv } from './runtime/worker-env.js';
+import type { WorkerOptions } from './runtime/worker-options.js';
 
 export { DynamoJobStore, type DynamoJobStoreOptions } from './adapters/aws/dynamo-job-store.js';
 export {
@@ -87,6 +90,27 @@ export function awsBackend(options: AwsBackendOptions): AwsBackend {
     sqsClient,
     dynamoClient,
   };
+}
+
+/**
+ * A long-running worker configured entirely from the environment: the backend from `LONGHAUL_QUEUE_URL`,
+ * `LONGHAUL_DLQ_URL` and `LONGHAUL_TABLE_NAME`, options from `LONGHAUL_CONCURRENCY` and the other
+ * variables `workerOptionsFromEnv` reads. What a container entrypoint needs.
+ *
+ * @example
+ * const worker = createWorkerFromEnv({ tasks: [generateReport] });
+ * worker.stopOnSignals();
+ * await worker.run();
+ */
+export function createWorkerFromEnv(
+  options: Pick<WorkerOptions, 'tasks'> & Partial<WorkerOptions>,
+  environment: NodeJS.ProcessEnv = process.env,
+): Worker {
+  return createWorker({
+    backend: awsBackendFromEnv(environment),
+    ...workerOptionsFromEnv(environment),
+    ...options,
+  });
 }
 
 /** Creates the AWS backend from `LONGHAUL_QUEUE_URL`, `LONGHAUL_DLQ_URL` and `LONGHAUL_TABLE_NAME`. */

@@ -75,4 +75,5 @@ export { dynamoWriteOperations, RequestCounter, totalRequests } from './request-
 export { type Disposition, JobRunner, type JobRunnerOptions } from './runtime/job-runner.js';
 export { jsonLogger, type Logger, silentLogger } from './runtime/logger.js';
 export { createWorker, Worker, type WorkerStats } from './runtime/worker.js';
+export { workerOptionsFromEnv } from './runtime/worker-env.js';
 export { type WorkerOptions, workerDefaults } from './runtime/worker-options.js';

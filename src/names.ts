@@ -8,6 +8,12 @@ export const env = {
   queueUrl: 'LONGHAUL_QUEUE_URL',
   deadLetterQueueUrl: 'LONGHAUL_DLQ_URL',
   tableName: 'LONGHAUL_TABLE_NAME',
+  concurrency: 'LONGHAUL_CONCURRENCY',
+  visibilityTimeoutSeconds: 'LONGHAUL_VISIBILITY_TIMEOUT_SECONDS',
+  heartbeatIntervalSeconds: 'LONGHAUL_HEARTBEAT_INTERVAL_SECONDS',
+  waitTimeSeconds: 'LONGHAUL_WAIT_TIME_SECONDS',
+  shutdownGraceMs: 'LONGHAUL_SHUTDOWN_GRACE_MS',
+  workerId: 'LONGHAUL_WORKER_ID',
   /** The standard SDK variable; set it to point every client at LocalStack or moto. */
   endpointUrl: 'AWS_ENDPOINT_URL',
 } as const;

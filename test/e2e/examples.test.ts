@@ -1,33 +1,12 @@
 // The examples a user copies from: each is typechecked by `npm run typecheck` and run here as a process.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+
 import { createClients, createJobResources, deleteJobResources, env, type JobResources } from 'longhaul/aws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uniquePrefix } from '../support/backends.js';
+import { runTs } from '../support/processes.js';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
-
-function runExample(
-  file: string,
-  extraEnv: Record<string, string> = {},
-): { child: ChildProcess; done: Promise<{ code: number | null; output: string }> } {
-  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', `examples/${file}`], {
-    cwd: root,
-    env: { ...process.env, ...extraEnv },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  const done = new Promise<{ code: number | null; output: string }>((resolve) => {
-    child.on('close', (code) => resolve({ code, output }));
-  });
-  return { child, done };
-}
+const runExample = (file: string, extraEnv: Record<string, string> = {}) =>
+  runTs(`examples/${file}`, extraEnv);
 
 describe('the examples', () => {
   it('runs the quickstart on the embedded backend', async () => {

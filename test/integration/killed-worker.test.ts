@@ -1,34 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import { defineTask, Longhaul } from 'longhaul';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { aws, type TestBackend } from '../support/backends.js';
+import { runTs } from '../support/processes.js';
 import { eventually, serveUntil, testWorker } from '../support/serve.js';
-
-const fixture = fileURLToPath(new URL('./fixtures/worker-process.ts', import.meta.url));
-
-/** Starts the fixture worker as a real process and resolves once it has started the job's attempt. */
-function startWorkerProcess(resources: Record<string, string>): {
-  child: ChildProcess;
-  started: Promise<string>;
-} {
-  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', fixture], {
-    env: { ...process.env, ...resources },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const started = new Promise<string>((resolve, reject) => {
-    let output = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const line = output.split('\n').find((l) => l.startsWith('started '));
-      if (line) resolve(line);
-    });
-    child.once('exit', (code) =>
-      reject(new Error(`worker process exited with ${code} before starting the job`)),
-    );
-  });
-  return { child, started };
-}
 
 function killHard(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
@@ -54,9 +29,9 @@ describe('a worker process killed with SIGKILL', () => {
     const longhaul = new Longhaul({ backend: t.backend });
     const handle = await longhaul.enqueue(hang);
     for (const attempt of [1, 2]) {
-      const worker = startWorkerProcess(t.environment);
+      const worker = runTs('test/integration/fixtures/worker-process.ts', t.environment);
       children.push(worker.child);
-      expect(await worker.started).toBe(`started ${handle.id} attempt ${attempt}`);
+      expect(await worker.waitFor(/^started /)).toBe(`started ${handle.id} attempt ${attempt}`);
       await killHard(worker.child);
     }
 

@@ -1,0 +1,37 @@
+import { ConfigError } from '../core/errors.js';
+import { env } from '../names.js';
+import type { WorkerOptions } from './worker-options.js';
+
+/** The worker options an environment variable can set, and the variable that sets each. */
+const integerOptions = {
+  concurrency: env.concurrency,
+  visibilityTimeoutSeconds: env.visibilityTimeoutSeconds,
+  heartbeatIntervalSeconds: env.heartbeatIntervalSeconds,
+  waitTimeSeconds: env.waitTimeSeconds,
+  shutdownGraceMs: env.shutdownGraceMs,
+} as const;
+
+type EnvWorkerOptions = Partial<Pick<WorkerOptions, keyof typeof integerOptions | 'workerId'>>;
+
+/**
+ * Reads worker options from `LONGHAUL_*` variables, for containers configured by their task definition.
+ * Unset variables are left out, so the defaults apply; ranges are checked by `createWorker`.
+ *
+ * @example
+ * createWorker({ backend, tasks, ...workerOptionsFromEnv() });
+ */
+export function workerOptionsFromEnv(environment: NodeJS.ProcessEnv = process.env): EnvWorkerOptions {
+  const options: Record<string, number | string> = {};
+  const problems: string[] = [];
+  for (const [option, variable] of Object.entries(integerOptions)) {
+    const raw = environment[variable];
+    if (raw === undefined || raw === '') continue;
+    if (!/^-?\d+$/.test(raw.trim()))
+      problems.push(`${variable} to be an integer, got ${JSON.stringify(raw)}`);
+    else options[option] = Number(raw);
+  }
+  if (problems.length) throw new ConfigError(`Invalid worker environment: expected ${problems.join('; ')}`);
+  const workerId = environment[env.workerId];
+  if (workerId) options.workerId = workerId;
+  return options as EnvWorkerOptions;
+}
