@@ -1,35 +1,24 @@
-import { encodeEnvelope, Longhaul, PayloadTooLargeError } from 'longhaul';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { contractBackends, type TestBackend } from '../support/backends.js';
+import { encodeEnvelope, PayloadTooLargeError } from 'longhaul';
+import { describe, expect, it } from 'vitest';
+import { contractBackends } from '../support/backends.js';
+import { useContractBackend } from '../support/contract.js';
 import { eventually, serveUntil, testWorker } from '../support/serve.js';
-import { makeTasks } from '../support/tasks.js';
 
 // Every kind of bad input gets a typed error on its job (when it has one), its message moves to the
 // dead-letter queue at once, and the worker goes on serving the next job.
 describe.each(contractBackends('contract/bad-input'))('bad input on the $name backend', (factory) => {
-  let t: TestBackend;
-  let longhaul: Longhaul;
-  let fixtures: ReturnType<typeof makeTasks>;
+  const s = useContractBackend(factory);
 
-  beforeEach(async () => {
-    t = await factory.create();
-    longhaul = new Longhaul({ backend: t.backend });
-    fixtures = makeTasks();
-  });
-  afterEach(async () => {
-    await t.dispose();
-  });
-
-  const sendRaw = (body: string) => t.backend.transport.send([{ body }]);
+  const sendRaw = (body: string) => s.t.backend.transport.send([{ body }]);
   const envelope = (fields: { id: string; task: string; args?: unknown }) =>
     encodeEnvelope({ args: undefined, enqueuedAt: Date.now(), ...fields });
 
   /** Serves until the bad message is dead-lettered and a good job sent after it has succeeded. */
   async function serveBadThenGood() {
-    const good = await longhaul.enqueue(fixtures.tasks.add, { a: 20, b: 22 });
-    const worker = testWorker(t.backend, fixtures.all);
+    const good = await s.longhaul.enqueue(s.fixtures.tasks.add, { a: 20, b: 22 });
+    const worker = testWorker(s.t.backend, s.fixtures.all);
     await serveUntil(worker, async () => {
-      const job = await longhaul.getJob(good.id);
+      const job = await s.longhaul.getJob(good.id);
       return job.status === 'succeeded' && worker.stats.deadLettered === 1;
     });
     expect(worker.stats.crashed).toBe(0);
@@ -39,13 +28,13 @@ describe.each(contractBackends('contract/bad-input'))('bad input on the $name ba
   it('dead-letters a body that is not JSON and keeps serving', async () => {
     await sendRaw('this is not json {');
     await serveBadThenGood();
-    expect(await t.deadLetters()).toEqual([{ body: 'this is not json {', code: 'malformed_message' }]);
+    expect(await s.t.deadLetters()).toEqual([{ body: 'this is not json {', code: 'malformed_message' }]);
   });
 
   it('records a malformed envelope on the job it names', async () => {
     await sendRaw(JSON.stringify({ v: 99, id: 'job-from-the-future', task: 'math.add' }));
     await serveBadThenGood();
-    const job = await longhaul.getJob('job-from-the-future');
+    const job = await s.longhaul.getJob('job-from-the-future');
     expect(job).toMatchObject({
       status: 'failed',
       deadLettered: true,
@@ -57,14 +46,14 @@ describe.each(contractBackends('contract/bad-input'))('bad input on the $name ba
   it('fails a job whose task is not registered, never importing anything', async () => {
     await sendRaw(envelope({ id: 'job-unknown-task', task: '../../etc/passwd', args: {} }));
     await serveBadThenGood();
-    const job = await longhaul.getJob('job-unknown-task');
+    const job = await s.longhaul.getJob('job-unknown-task');
     expect(job).toMatchObject({
       status: 'failed',
       attempts: 0,
       task: '../../etc/passwd',
       error: { code: 'unknown_task' },
     });
-    expect(await t.deadLetters()).toEqual([
+    expect(await s.t.deadLetters()).toEqual([
       expect.objectContaining({ code: 'unknown_task', jobId: 'job-unknown-task' }),
     ]);
   });
@@ -72,32 +61,32 @@ describe.each(contractBackends('contract/bad-input'))('bad input on the $name ba
   it('fails a job whose arguments fail the schema in the worker, without running it', async () => {
     await sendRaw(envelope({ id: 'job-bad-args', task: 'math.add', args: { a: 'one' } }));
     await serveBadThenGood();
-    const job = await longhaul.getJob('job-bad-args');
+    const job = await s.longhaul.getJob('job-bad-args');
     expect(job).toMatchObject({
       status: 'failed',
       attempts: 0,
       error: { code: 'invalid_args', name: 'InvalidArgsError' },
     });
     expect(job.error?.message).toMatch(/a: .*b: /s);
-    expect(fixtures.runs.add).toBe(1); // only the good job ran
+    expect(s.fixtures.runs.add).toBe(1); // only the good job ran
   });
 
   it('fails a job whose result is too large to store, without retrying', async () => {
-    const handle = await longhaul.enqueue(fixtures.tasks.huge);
-    const worker = testWorker(t.backend, fixtures.all);
+    const handle = await s.longhaul.enqueue(s.fixtures.tasks.huge);
+    const worker = testWorker(s.t.backend, s.fixtures.all);
     const job = await serveUntil(worker, async () => {
-      const current = await longhaul.getJob(handle.id);
+      const current = await s.longhaul.getJob(handle.id);
       return current.status === 'failed' && current;
     });
     expect(job).toMatchObject({ attempts: 1, deadLettered: true, error: { code: 'result_too_large' } });
     expect(job.result).toBeUndefined();
-    expect(fixtures.runs.huge).toBe(1);
-    await eventually(async () => (await t.deadLetters()).length === 1);
+    expect(s.fixtures.runs.huge).toBe(1);
+    await eventually(async () => (await s.t.deadLetters()).length === 1);
   });
 
   it('refuses arguments too large for a job at enqueue', async () => {
     await expect(
-      longhaul.enqueue(fixtures.tasks.add, { a: 1, b: 2, pad: 'x'.repeat(200_000) } as never),
+      s.longhaul.enqueue(s.fixtures.tasks.add, { a: 1, b: 2, pad: 'x'.repeat(200_000) } as never),
     ).rejects.toBeInstanceOf(PayloadTooLargeError);
   });
 });

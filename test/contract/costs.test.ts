@@ -1,35 +1,24 @@
-import { dynamoWriteOperations, Longhaul, totalRequests } from 'longhaul';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { contractBackends, type TestBackend } from '../support/backends.js';
+import { dynamoWriteOperations, totalRequests } from 'longhaul';
+import { describe, expect, it } from 'vitest';
+import { contractBackends } from '../support/backends.js';
+import { useContractBackend } from '../support/contract.js';
 import { serveUntil, testWorker } from '../support/serve.js';
-import { makeTasks } from '../support/tasks.js';
 
 // The design target for a successful job: at most 3 SQS requests (its send, and its share of batched
 // receives and deletes) and at most 3 DynamoDB writes (create, claim, complete).
 describe.each(contractBackends('contract/costs'))('requests per job on the $name backend', (factory) => {
-  let t: TestBackend;
-  let longhaul: Longhaul;
-  let fixtures: ReturnType<typeof makeTasks>;
-
-  beforeEach(async () => {
-    t = await factory.create();
-    longhaul = new Longhaul({ backend: t.backend });
-    fixtures = makeTasks();
-  });
-  afterEach(async () => {
-    await t.dispose();
-  });
+  const s = useContractBackend(factory);
 
   it('stays within 3 SQS requests and 3 DynamoDB writes per successful job', async () => {
     const jobCount = 20;
-    t.backend.requests.reset();
+    s.t.backend.requests.reset();
     const handles = [];
     for (let i = 0; i < jobCount; i++)
-      handles.push(await longhaul.enqueue(fixtures.tasks.add, { a: i, b: 1 }));
+      handles.push(await s.longhaul.enqueue(s.fixtures.tasks.add, { a: i, b: 1 }));
     // `add` reports progress and a log line; within the default progress interval they ride on the result.
-    const worker = testWorker(t.backend, fixtures.all, { concurrency: 10, progressIntervalMs: 1_000 });
+    const worker = testWorker(s.t.backend, s.fixtures.all, { concurrency: 10, progressIntervalMs: 1_000 });
     await serveUntil(worker, async () => worker.stats.deleted === jobCount);
-    const counts = t.backend.requests.snapshot();
+    const counts = s.t.backend.requests.snapshot();
     const { GetItem: _reads, ...writesAndOthers } = counts.dynamodb ?? {};
 
     const sqsPerJob = totalRequests(counts, 'sqs') / jobCount;
@@ -38,7 +27,7 @@ describe.each(contractBackends('contract/costs'))('requests per job on the $name
     expect(writesAndOthers).toEqual({ PutItem: jobCount, UpdateItem: 2 * jobCount });
     expect(writesPerJob).toBe(3);
     expect(sqsPerJob).toBeLessThanOrEqual(3);
-    const jobs = await Promise.all(handles.map((h) => longhaul.getJob(h.id)));
+    const jobs = await Promise.all(handles.map((h) => s.longhaul.getJob(h.id)));
     expect(jobs.every((j) => j.status === 'succeeded')).toBe(true);
   });
 });

@@ -1,25 +1,14 @@
-import { type Disposition, defineTask, JobRunner, Longhaul, silentLogger, TaskRegistry } from 'longhaul';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type Disposition, defineTask, JobRunner, silentLogger, TaskRegistry } from 'longhaul';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { contractBackends, type TestBackend } from '../support/backends.js';
+import { contractBackends } from '../support/backends.js';
+import { useContractBackend } from '../support/contract.js';
 import { eventually, serveUntil, testWorker } from '../support/serve.js';
-import { makeTasks } from '../support/tasks.js';
 
 describe.each(contractBackends('contract/crash-and-shutdown'))(
   'crashes and shutdowns on the $name backend',
   (factory) => {
-    let t: TestBackend;
-    let longhaul: Longhaul;
-    let fixtures: ReturnType<typeof makeTasks>;
-
-    beforeEach(async () => {
-      t = await factory.create();
-      longhaul = new Longhaul({ backend: t.backend });
-      fixtures = makeTasks();
-    });
-    afterEach(async () => {
-      await t.dispose();
-    });
+    const s = useContractBackend(factory);
 
     it('takes over from killed workers, and fails the job once they used up its attempts', async () => {
       // A "killed" worker: it claims the job and then neither heartbeats nor finishes, exactly what a
@@ -40,8 +29,8 @@ describe.each(contractBackends('contract/crash-and-shutdown'))(
       const zombie = (workerId: string) =>
         new JobRunner({
           registry: new TaskRegistry([hang]),
-          store: t.backend.store,
-          transport: t.backend.transport,
+          store: s.t.backend.store,
+          transport: s.t.backend.transport,
           workerId,
           visibilityTimeoutSeconds: 1,
           heartbeatIntervalSeconds: 3_600,
@@ -50,7 +39,7 @@ describe.each(contractBackends('contract/crash-and-shutdown'))(
         });
       const receiveOne = async () => {
         const [message] = await eventually(async () => {
-          const messages = await t.backend.transport.receive({
+          const messages = await s.t.backend.transport.receive({
             maxMessages: 1,
             waitTimeSeconds: 1,
             visibilityTimeoutSeconds: 1,
@@ -60,17 +49,17 @@ describe.each(contractBackends('contract/crash-and-shutdown'))(
         return message as NonNullable<typeof message>;
       };
 
-      const handle = await longhaul.enqueue(hang, {});
+      const handle = await s.longhaul.enqueue(hang, {});
       const zombies: Promise<Disposition>[] = [];
       zombies.push(zombie('zombie-1').process(await receiveOne()));
-      await eventually(async () => (await longhaul.getJob(handle.id)).status === 'running');
+      await eventually(async () => (await s.longhaul.getJob(handle.id)).status === 'running');
       // The first lock lapses; the next delivery finds attempt 1 lost and starts attempt 2.
       zombies.push(zombie('zombie-2').process(await receiveOne()));
-      await eventually(async () => (await longhaul.getJob(handle.id)).attempts === 2);
+      await eventually(async () => (await s.longhaul.getJob(handle.id)).attempts === 2);
 
-      const worker = testWorker(t.backend, [hang]);
+      const worker = testWorker(s.t.backend, [hang]);
       const job = await serveUntil(worker, async () => {
-        const current = await longhaul.getJob(handle.id);
+        const current = await s.longhaul.getJob(handle.id);
         return current.status === 'failed' && current;
       });
       expect(job).toMatchObject({ attempts: 2, deadLettered: true, error: { code: 'worker_lost' } });
@@ -81,13 +70,13 @@ describe.each(contractBackends('contract/crash-and-shutdown'))(
         'running:2:',
         'failed:2:worker_lost',
       ]);
-      expect(await t.deadLetters()).toEqual([
+      expect(await s.t.deadLetters()).toEqual([
         expect.objectContaining({ code: 'worker_lost', jobId: handle.id }),
       ]);
 
       wakeZombies();
       expect(await Promise.all(zombies)).toEqual([{ kind: 'abandon' }, { kind: 'abandon' }]);
-      expect(await longhaul.getJob(handle.id)).toMatchObject({
+      expect(await s.longhaul.getJob(handle.id)).toMatchObject({
         status: 'failed',
         error: { code: 'worker_lost' },
       });
@@ -119,32 +108,32 @@ describe.each(contractBackends('contract/crash-and-shutdown'))(
     });
 
     it('renews the lock of a job that runs longer than the visibility timeout, so it runs once', async () => {
-      const handle = await longhaul.enqueue(fixtures.tasks.slow, { ms: 3_500 });
-      const workers = [testWorker(t.backend, fixtures.all), testWorker(t.backend, fixtures.all)];
+      const handle = await s.longhaul.enqueue(s.fixtures.tasks.slow, { ms: 3_500 });
+      const workers = [testWorker(s.t.backend, s.fixtures.all), testWorker(s.t.backend, s.fixtures.all)];
       for (const worker of workers) worker.start();
       try {
-        await eventually(async () => (await longhaul.getJob(handle.id)).status === 'succeeded');
+        await eventually(async () => (await s.longhaul.getJob(handle.id)).status === 'succeeded');
       } finally {
         await Promise.all(workers.map((w) => w.stop()));
       }
-      const job = await longhaul.getJob(handle.id);
-      expect(fixtures.runs.slow).toBe(1);
+      const job = await s.longhaul.getJob(handle.id);
+      expect(s.fixtures.runs.slow).toBe(1);
       expect(job).toMatchObject({ attempts: 1, progress: { fraction: 1, message: 'step 10' } });
       expect(job.heartbeatAt).toBeGreaterThan(job.startedAt as number);
     });
 
     it('never receives more messages than it has free slots', async () => {
       const jobs = await Promise.all(
-        [1, 2, 3].map(() => longhaul.enqueue(fixtures.tasks.slow, { ms: 1_500 })),
+        [1, 2, 3].map(() => s.longhaul.enqueue(s.fixtures.tasks.slow, { ms: 1_500 })),
       );
-      const busy = testWorker(t.backend, fixtures.all, { concurrency: 1 }).start();
+      const busy = testWorker(s.t.backend, s.fixtures.all, { concurrency: 1 }).start();
       try {
         await eventually(async () => {
-          const statuses = await Promise.all(jobs.map(async (j) => (await longhaul.getJob(j.id)).status));
+          const statuses = await Promise.all(jobs.map(async (j) => (await s.longhaul.getJob(j.id)).status));
           return statuses.includes('running');
         });
         // One job runs; the other two stay in the queue for other workers instead of waiting behind it.
-        expect(await t.backend.transport.depth()).toMatchObject({ available: 2, inFlight: 1 });
+        expect(await s.t.backend.transport.depth()).toMatchObject({ available: 2, inFlight: 1 });
         expect(busy.stats.received).toBe(1);
       } finally {
         await busy.stop();
@@ -152,12 +141,12 @@ describe.each(contractBackends('contract/crash-and-shutdown'))(
     });
 
     it('deletes a duplicate message of a finished job without running it again', async () => {
-      const handle = await longhaul.enqueue(fixtures.tasks.add, { a: 1, b: 2 });
-      const first = testWorker(t.backend, fixtures.all);
-      await serveUntil(first, async () => (await longhaul.getJob(handle.id)).status === 'succeeded');
-      const job = await longhaul.getJob(handle.id);
+      const handle = await s.longhaul.enqueue(s.fixtures.tasks.add, { a: 1, b: 2 });
+      const first = testWorker(s.t.backend, s.fixtures.all);
+      await serveUntil(first, async () => (await s.longhaul.getJob(handle.id)).status === 'succeeded');
+      const job = await s.longhaul.getJob(handle.id);
       // At-least-once delivery: the same message arrives again.
-      await t.backend.transport.send([
+      await s.t.backend.transport.send([
         {
           body: JSON.stringify({
             v: 1,
@@ -168,33 +157,33 @@ describe.each(contractBackends('contract/crash-and-shutdown'))(
           }),
         },
       ]);
-      const second = testWorker(t.backend, fixtures.all);
+      const second = testWorker(s.t.backend, s.fixtures.all);
       await serveUntil(second, async () => second.stats.deleted === 1);
-      expect(fixtures.runs.add).toBe(1);
-      expect(await longhaul.getJob(handle.id)).toMatchObject({ status: 'succeeded', attempts: 1 });
+      expect(s.fixtures.runs.add).toBe(1);
+      expect(await s.longhaul.getJob(handle.id)).toMatchObject({ status: 'succeeded', attempts: 1 });
     });
 
     it('lets running jobs finish when stopped within the grace period', async () => {
-      const handle = await longhaul.enqueue(fixtures.tasks.slow, { ms: 600 });
-      const worker = testWorker(t.backend, fixtures.all, { shutdownGraceMs: 10_000 }).start();
-      await eventually(async () => (await longhaul.getJob(handle.id)).status === 'running');
+      const handle = await s.longhaul.enqueue(s.fixtures.tasks.slow, { ms: 600 });
+      const worker = testWorker(s.t.backend, s.fixtures.all, { shutdownGraceMs: 10_000 }).start();
+      await eventually(async () => (await s.longhaul.getJob(handle.id)).status === 'running');
       await worker.stop();
-      expect(await longhaul.getJob(handle.id)).toMatchObject({ status: 'succeeded', attempts: 1 });
-      expect(await t.backend.transport.depth()).toMatchObject({ available: 0, inFlight: 0 });
+      expect(await s.longhaul.getJob(handle.id)).toMatchObject({ status: 'succeeded', attempts: 1 });
+      expect(await s.t.backend.transport.depth()).toMatchObject({ available: 0, inFlight: 0 });
     });
 
     it('hands an interrupted job back at once when the grace period runs out, and another worker finishes it', async () => {
-      const handle = await longhaul.enqueue(fixtures.tasks.slow, { ms: 3_000 });
-      const stopping = testWorker(t.backend, fixtures.all, { shutdownGraceMs: 200 }).start();
-      await eventually(async () => (await longhaul.getJob(handle.id)).status === 'running');
+      const handle = await s.longhaul.enqueue(s.fixtures.tasks.slow, { ms: 3_000 });
+      const stopping = testWorker(s.t.backend, s.fixtures.all, { shutdownGraceMs: 200 }).start();
+      await eventually(async () => (await s.longhaul.getJob(handle.id)).status === 'running');
       await stopping.stop();
-      const interrupted = await longhaul.getJob(handle.id);
+      const interrupted = await s.longhaul.getJob(handle.id);
       expect(interrupted).toMatchObject({ status: 'retrying', error: { code: 'worker_shutdown' } });
       expect(stopping.stats.released).toBe(1);
 
-      const next = testWorker(t.backend, fixtures.all);
+      const next = testWorker(s.t.backend, s.fixtures.all);
       const job = await serveUntil(next, async () => {
-        const current = await longhaul.getJob(handle.id);
+        const current = await s.longhaul.getJob(handle.id);
         return current.status === 'succeeded' && current;
       });
       expect(job.attempts).toBe(2);

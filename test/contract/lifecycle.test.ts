@@ -3,39 +3,27 @@ import {
   JobConflictError,
   JobFailedError,
   JobNotFoundError,
-  Longhaul,
   WaitTimeoutError,
 } from 'longhaul';
-import { afterEach, beforeEach, describe, expect, expectTypeOf, it } from 'vitest';
-import { contractBackends, type TestBackend } from '../support/backends.js';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import { contractBackends } from '../support/backends.js';
+import { useContractBackend } from '../support/contract.js';
 import { eventually, serveUntil, testWorker } from '../support/serve.js';
-import { makeTasks } from '../support/tasks.js';
 
 describe.each(contractBackends('contract/lifecycle'))('the job lifecycle on the $name backend', (factory) => {
-  let t: TestBackend;
-  let longhaul: Longhaul;
-  let fixtures: ReturnType<typeof makeTasks>;
-
-  beforeEach(async () => {
-    t = await factory.create();
-    longhaul = new Longhaul({ backend: t.backend });
-    fixtures = makeTasks();
-  });
-  afterEach(async () => {
-    await t.dispose();
-  });
+  const s = useContractBackend(factory);
 
   const finished = (id: string) => async () => {
-    const job = await longhaul.getJob(id);
+    const job = await s.longhaul.getJob(id);
     return ['succeeded', 'failed', 'cancelled'].includes(job.status) && job;
   };
 
   it('runs a job and records its result, progress, logs, times and worker', async () => {
-    const handle = await longhaul.enqueue(fixtures.tasks.add, { a: 2, b: 3 });
-    const queued = await longhaul.getJob(handle.id);
+    const handle = await s.longhaul.enqueue(s.fixtures.tasks.add, { a: 2, b: 3 });
+    const queued = await s.longhaul.getJob(handle.id);
     expect(queued).toMatchObject({ status: 'queued', attempts: 0, task: 'math.add', args: { a: 2, b: 3 } });
 
-    const worker = testWorker(t.backend, fixtures.all);
+    const worker = testWorker(s.t.backend, s.fixtures.all);
     const job = await serveUntil(worker, finished(handle.id));
 
     expect(job).toMatchObject({
@@ -50,18 +38,18 @@ describe.each(contractBackends('contract/lifecycle'))('the job lifecycle on the 
     expect(job.finishedAt).toBeGreaterThanOrEqual(job.startedAt as number);
     expect(job.history.map((e) => e.status)).toEqual(['queued', 'running', 'succeeded']);
     expect(job.leaseExpiresAt).toBeUndefined();
-    expect(await t.backend.transport.depth()).toMatchObject({ available: 0, inFlight: 0, deadLettered: 0 });
+    expect(await s.t.backend.transport.depth()).toMatchObject({ available: 0, inFlight: 0, deadLettered: 0 });
   });
 
   it('serves jobs with short polling, pausing between empty receives', async () => {
-    const worker = testWorker(t.backend, fixtures.all, {
+    const worker = testWorker(s.t.backend, s.fixtures.all, {
       waitTimeSeconds: 0,
       emptyReceiveDelayMs: 50,
     }).start();
     try {
       await new Promise((resolve) => setTimeout(resolve, 200));
-      const handle = await longhaul.enqueue(fixtures.tasks.add, { a: 4, b: 4 });
-      expect(await longhaul.waitForResult(handle, { timeoutMs: 10_000, pollIntervalMs: 25 })).toEqual({
+      const handle = await s.longhaul.enqueue(s.fixtures.tasks.add, { a: 4, b: 4 });
+      expect(await s.longhaul.waitForResult(handle, { timeoutMs: 10_000, pollIntervalMs: 25 })).toEqual({
         sum: 8,
       });
     } finally {
@@ -70,10 +58,10 @@ describe.each(contractBackends('contract/lifecycle'))('the job lifecycle on the 
   });
 
   it('types the result of waitForResult from the task', async () => {
-    const handle = await longhaul.enqueue(fixtures.tasks.add, { a: 1, b: 1 });
-    const worker = testWorker(t.backend, fixtures.all).start();
+    const handle = await s.longhaul.enqueue(s.fixtures.tasks.add, { a: 1, b: 1 });
+    const worker = testWorker(s.t.backend, s.fixtures.all).start();
     try {
-      const result = await longhaul.waitForResult(handle, { timeoutMs: 15_000, pollIntervalMs: 50 });
+      const result = await s.longhaul.waitForResult(handle, { timeoutMs: 15_000, pollIntervalMs: 50 });
       expectTypeOf(result).toEqualTypeOf<{ sum: number }>();
       expect(result).toEqual({ sum: 2 });
     } finally {
@@ -83,16 +71,16 @@ describe.each(contractBackends('contract/lifecycle'))('the job lifecycle on the 
 
   it('refuses arguments that fail the schema at enqueue, creating no job', async () => {
     // @ts-expect-error b must be a number
-    const attempt = longhaul.enqueue(fixtures.tasks.add, { a: 1, b: 'two' });
+    const attempt = s.longhaul.enqueue(s.fixtures.tasks.add, { a: 1, b: 'two' });
     await expect(attempt).rejects.toBeInstanceOf(InvalidArgsError);
     await expect(attempt).rejects.toMatchObject({ code: 'invalid_args', issues: [{ path: ['b'] }] });
-    expect((await longhaul.list()).jobs).toHaveLength(0);
-    expect(await t.backend.transport.depth()).toMatchObject({ available: 0, delayed: 0 });
+    expect((await s.longhaul.list()).jobs).toHaveLength(0);
+    expect(await s.t.backend.transport.depth()).toMatchObject({ available: 0, delayed: 0 });
   });
 
   it('retries a failing job with backoff until it succeeds', async () => {
-    const handle = await longhaul.enqueue(fixtures.tasks.flaky, { failures: 2 });
-    const job = await serveUntil(testWorker(t.backend, fixtures.all), finished(handle.id));
+    const handle = await s.longhaul.enqueue(s.fixtures.tasks.flaky, { failures: 2 });
+    const job = await serveUntil(testWorker(s.t.backend, s.fixtures.all), finished(handle.id));
     expect(job).toMatchObject({ status: 'succeeded', attempts: 3, result: 'succeeded on attempt 3' });
     expect(job.error).toBeUndefined();
     expect(job.history.map((e) => `${e.status}:${e.attempt}`)).toEqual([
@@ -111,8 +99,8 @@ describe.each(contractBackends('contract/lifecycle'))('the job lifecycle on the 
   });
 
   it('fails the job after its last attempt and moves its message to the dead-letter queue', async () => {
-    const handle = await longhaul.enqueue(fixtures.tasks.doomed, {});
-    const job = await serveUntil(testWorker(t.backend, fixtures.all), finished(handle.id));
+    const handle = await s.longhaul.enqueue(s.fixtures.tasks.doomed, {});
+    const job = await serveUntil(testWorker(s.t.backend, s.fixtures.all), finished(handle.id));
     expect(job).toMatchObject({
       status: 'failed',
       attempts: 2,
@@ -120,26 +108,26 @@ describe.each(contractBackends('contract/lifecycle'))('the job lifecycle on the 
       error: { name: 'Error', message: 'always fails', code: 'task_error' },
     });
     expect(job.error?.stack).toContain('always fails');
-    expect(fixtures.runs.doomed).toBe(2);
-    expect(await t.deadLetters()).toEqual([
+    expect(s.fixtures.runs.doomed).toBe(2);
+    expect(await s.t.deadLetters()).toEqual([
       expect.objectContaining({ code: 'task_error', jobId: handle.id }),
     ]);
-    await expect(longhaul.waitForResult(handle.id, { timeoutMs: 1_000 })).rejects.toBeInstanceOf(
+    await expect(s.longhaul.waitForResult(handle.id, { timeoutMs: 1_000 })).rejects.toBeInstanceOf(
       JobFailedError,
     );
   });
 
   it('skips the remaining retries when the task throws UnrecoverableError', async () => {
-    const handle = await longhaul.enqueue(fixtures.tasks.doomed, { unrecoverable: true });
-    const job = await serveUntil(testWorker(t.backend, fixtures.all), finished(handle.id));
+    const handle = await s.longhaul.enqueue(s.fixtures.tasks.doomed, { unrecoverable: true });
+    const job = await serveUntil(testWorker(s.t.backend, s.fixtures.all), finished(handle.id));
     expect(job).toMatchObject({ status: 'failed', attempts: 1, error: { code: 'unrecoverable' } });
-    expect(fixtures.runs.doomed).toBe(1);
-    expect(await t.deadLetters()).toHaveLength(1);
+    expect(s.fixtures.runs.doomed).toBe(1);
+    expect(await s.t.deadLetters()).toHaveLength(1);
   });
 
   it('fails an attempt that runs past its timeout, even when the task ignores its signal', async () => {
-    const handle = await longhaul.enqueue(fixtures.tasks.stubborn);
-    const job = await serveUntil(testWorker(t.backend, fixtures.all), finished(handle.id));
+    const handle = await s.longhaul.enqueue(s.fixtures.tasks.stubborn);
+    const job = await serveUntil(testWorker(s.t.backend, s.fixtures.all), finished(handle.id));
     expect(job).toMatchObject({
       status: 'failed',
       attempts: 1,
@@ -148,27 +136,27 @@ describe.each(contractBackends('contract/lifecycle'))('the job lifecycle on the 
   });
 
   it('cancels a queued job so that no worker runs it', async () => {
-    const handle = await longhaul.enqueue(fixtures.tasks.add, { a: 1, b: 2 });
-    const cancelled = await longhaul.cancel(handle.id);
+    const handle = await s.longhaul.enqueue(s.fixtures.tasks.add, { a: 1, b: 2 });
+    const cancelled = await s.longhaul.cancel(handle.id);
     expect(cancelled.status).toBe('cancelled');
-    const worker = testWorker(t.backend, fixtures.all);
+    const worker = testWorker(s.t.backend, s.fixtures.all);
     await serveUntil(worker, async () => worker.stats.deleted === 1);
-    expect(fixtures.runs.add).toBe(0);
-    expect((await longhaul.getJob(handle.id)).status).toBe('cancelled');
-    await expect(longhaul.cancel(handle.id)).rejects.toBeInstanceOf(JobConflictError);
-    await expect(longhaul.waitForResult(handle.id)).rejects.toMatchObject({ code: 'job_failed' });
+    expect(s.fixtures.runs.add).toBe(0);
+    expect((await s.longhaul.getJob(handle.id)).status).toBe('cancelled');
+    await expect(s.longhaul.cancel(handle.id)).rejects.toBeInstanceOf(JobConflictError);
+    await expect(s.longhaul.waitForResult(handle.id)).rejects.toMatchObject({ code: 'job_failed' });
   });
 
   it('refuses to cancel a running job and to retry one that is not finished', async () => {
-    const handle = await longhaul.enqueue(fixtures.tasks.slow, { ms: 1_500 });
-    const worker = testWorker(t.backend, fixtures.all).start();
+    const handle = await s.longhaul.enqueue(s.fixtures.tasks.slow, { ms: 1_500 });
+    const worker = testWorker(s.t.backend, s.fixtures.all).start();
     try {
-      await eventually(async () => (await longhaul.getJob(handle.id)).status === 'running');
-      await expect(longhaul.cancel(handle.id)).rejects.toMatchObject({
+      await eventually(async () => (await s.longhaul.getJob(handle.id)).status === 'running');
+      await expect(s.longhaul.cancel(handle.id)).rejects.toMatchObject({
         code: 'job_conflict',
         context: { status: 'running' },
       });
-      await expect(longhaul.retry(handle.id)).rejects.toBeInstanceOf(JobConflictError);
+      await expect(s.longhaul.retry(handle.id)).rejects.toBeInstanceOf(JobConflictError);
       await eventually(finished(handle.id));
     } finally {
       await worker.stop();
@@ -176,11 +164,11 @@ describe.each(contractBackends('contract/lifecycle'))('the job lifecycle on the 
   });
 
   it('retries a failed job under the same id with a fresh attempt budget', async () => {
-    const handle = await longhaul.enqueue(fixtures.tasks.flaky, { failures: 0 });
-    await longhaul.cancel(handle.id);
-    const requeued = await longhaul.retry(handle.id);
+    const handle = await s.longhaul.enqueue(s.fixtures.tasks.flaky, { failures: 0 });
+    await s.longhaul.cancel(handle.id);
+    const requeued = await s.longhaul.retry(handle.id);
     expect(requeued).toMatchObject({ status: 'queued', attempts: 0 });
-    const job = await serveUntil(testWorker(t.backend, fixtures.all), finished(handle.id));
+    const job = await serveUntil(testWorker(s.t.backend, s.fixtures.all), finished(handle.id));
     expect(job).toMatchObject({ status: 'succeeded', attempts: 1 });
     expect(job.history.map((e) => e.status)).toEqual([
       'queued',
@@ -192,41 +180,41 @@ describe.each(contractBackends('contract/lifecycle'))('the job lifecycle on the 
   });
 
   it('makes enqueue idempotent by job id', async () => {
-    const first = await longhaul.enqueue(fixtures.tasks.add, { a: 1, b: 1 }, { jobId: 'order-42' });
-    const second = await longhaul.enqueue(fixtures.tasks.add, { a: 1, b: 1 }, { jobId: 'order-42' });
+    const first = await s.longhaul.enqueue(s.fixtures.tasks.add, { a: 1, b: 1 }, { jobId: 'order-42' });
+    const second = await s.longhaul.enqueue(s.fixtures.tasks.add, { a: 1, b: 1 }, { jobId: 'order-42' });
     expect(first).toMatchObject({ id: 'order-42', created: true });
     expect(second).toMatchObject({ id: 'order-42', created: false });
-    expect(await t.backend.transport.depth()).toMatchObject({ available: 1 });
+    expect(await s.t.backend.transport.depth()).toMatchObject({ available: 1 });
   });
 
   it('reports unknown jobs and waits that time out with typed errors', async () => {
-    await expect(longhaul.getJob('no-such-job')).rejects.toBeInstanceOf(JobNotFoundError);
-    await expect(longhaul.cancel('no-such-job')).rejects.toBeInstanceOf(JobNotFoundError);
-    const handle = await longhaul.enqueue(fixtures.tasks.add, { a: 1, b: 1 });
+    await expect(s.longhaul.getJob('no-such-job')).rejects.toBeInstanceOf(JobNotFoundError);
+    await expect(s.longhaul.cancel('no-such-job')).rejects.toBeInstanceOf(JobNotFoundError);
+    const handle = await s.longhaul.enqueue(s.fixtures.tasks.add, { a: 1, b: 1 });
     await expect(
-      longhaul.waitForResult(handle, { timeoutMs: 100, pollIntervalMs: 20 }),
+      s.longhaul.waitForResult(handle, { timeoutMs: 100, pollIntervalMs: 20 }),
     ).rejects.toBeInstanceOf(WaitTimeoutError);
   });
 
   it('lists jobs by status and task, newest first, page by page', async () => {
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) {
-      ids.push((await longhaul.enqueue(fixtures.tasks.add, { a: i, b: i })).id);
+      ids.push((await s.longhaul.enqueue(s.fixtures.tasks.add, { a: i, b: i })).id);
       await new Promise((resolve) => setTimeout(resolve, 3));
     }
-    await longhaul.enqueue(fixtures.tasks.doomed, {});
-    await longhaul.cancel(ids[0] as string);
+    await s.longhaul.enqueue(s.fixtures.tasks.doomed, {});
+    await s.longhaul.cancel(ids[0] as string);
 
-    const queuedAdds = await longhaul.list({ status: 'queued', task: 'math.add' });
+    const queuedAdds = await s.longhaul.list({ status: 'queued', task: 'math.add' });
     expect(queuedAdds.jobs.map((j) => j.id)).toEqual(ids.slice(1).reverse());
-    expect((await longhaul.list({ status: 'cancelled' })).jobs.map((j) => j.id)).toEqual([ids[0]]);
-    expect((await longhaul.list({ task: 'doomed' })).jobs).toHaveLength(1);
-    expect((await longhaul.list()).jobs).toHaveLength(6);
+    expect((await s.longhaul.list({ status: 'cancelled' })).jobs.map((j) => j.id)).toEqual([ids[0]]);
+    expect((await s.longhaul.list({ task: 'doomed' })).jobs).toHaveLength(1);
+    expect((await s.longhaul.list()).jobs).toHaveLength(6);
 
     const seen: string[] = [];
     let cursor: string | undefined;
     do {
-      const page = await longhaul.list({ task: 'math.add', limit: 2, ...(cursor ? { cursor } : {}) });
+      const page = await s.longhaul.list({ task: 'math.add', limit: 2, ...(cursor ? { cursor } : {}) });
       expect(page.jobs.length).toBeLessThanOrEqual(2);
       seen.push(...page.jobs.map((j) => j.id));
       cursor = page.nextCursor;

@@ -1,8 +1,7 @@
 // The examples a user copies from: each is typechecked by `npm run typecheck` and run here as a process.
 
-import { createClients, createJobResources, deleteJobResources, env, type JobResources } from 'longhaul/aws';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { uniquePrefix } from '../support/backends.js';
+import { describe, expect, it } from 'vitest';
+import { useJobResources } from '../support/backends.js';
 import { runTs } from '../support/processes.js';
 
 const runExample = (file: string, extraEnv: Record<string, string> = {}) =>
@@ -17,25 +16,11 @@ describe('the examples', () => {
   });
 
   describe('against the emulator', () => {
-    const clients = createClients();
-    let resources: JobResources;
-    let environment: Record<string, string>;
-
-    beforeAll(async () => {
-      resources = await createJobResources({ ...clients, prefix: uniquePrefix('e2e/examples') });
-      environment = {
-        [env.queueUrl]: resources.queueUrl,
-        [env.deadLetterQueueUrl]: resources.deadLetterQueueUrl,
-        [env.tableName]: resources.tableName,
-      };
-    });
-    afterAll(async () => {
-      await deleteJobResources(clients, resources);
-    });
+    const scope = useJobResources('e2e/examples');
 
     it('serves the producer from a worker process that stops gracefully on SIGTERM', async () => {
-      const worker = runExample('aws-worker.ts', environment);
-      const producer = await runExample('aws-producer.ts', environment).done;
+      const worker = runExample('aws-worker.ts', scope.environment);
+      const producer = await runExample('aws-producer.ts', scope.environment).done;
       expect(producer.code, producer.output).toBe(0);
       expect(producer.output).toContain('result {"accountId":"acme","total":600}');
 

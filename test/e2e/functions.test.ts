@@ -2,43 +2,25 @@
 // jobs, and stopping gracefully on SIGTERM.
 
 import { Longhaul } from 'longhaul';
-import {
-  awsBackend,
-  createClients,
-  createJobResources,
-  deleteJobResources,
-  env,
-  type JobResources,
-} from 'longhaul/aws';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { awsBackend, env } from 'longhaul/aws';
+import { describe, expect, it } from 'vitest';
 import { dashboardRefresh } from '../../examples/demo-tasks.js';
-import { uniquePrefix } from '../support/backends.js';
+import { useJobResources } from '../support/backends.js';
 import { runTs } from '../support/processes.js';
 
 describe('functions/worker.ts', () => {
-  const clients = createClients();
-  let resources: JobResources;
-  let environment: Record<string, string>;
-
-  beforeAll(async () => {
-    resources = await createJobResources({ ...clients, prefix: uniquePrefix('e2e/functions') });
-    environment = {
-      [env.queueUrl]: resources.queueUrl,
-      [env.deadLetterQueueUrl]: resources.deadLetterQueueUrl,
-      [env.tableName]: resources.tableName,
-      [env.concurrency]: '2',
-      [env.waitTimeSeconds]: '1',
-      [env.workerId]: 'e2e-container',
-    };
-  });
-  afterAll(async () => {
-    await deleteJobResources(clients, resources);
+  const scope = useJobResources('e2e/functions');
+  const workerEnvironment = () => ({
+    ...scope.environment,
+    [env.concurrency]: '2',
+    [env.waitTimeSeconds]: '1',
+    [env.workerId]: 'e2e-container',
   });
 
   it('serves jobs with its environment configuration and exits cleanly on SIGTERM', async () => {
-    const worker = runTs('functions/worker.ts', environment);
+    const worker = runTs('functions/worker.ts', workerEnvironment());
     await worker.waitFor(/worker started/);
-    const longhaul = new Longhaul({ backend: awsBackend({ ...resources, ...clients }) });
+    const longhaul = new Longhaul({ backend: awsBackend({ ...scope.resources, ...scope.clients }) });
     const handle = await longhaul.enqueue(dashboardRefresh);
     await longhaul.waitForResult(handle, { timeoutMs: 20_000 });
     expect(await longhaul.getJob(handle.id)).toMatchObject({
@@ -53,8 +35,10 @@ describe('functions/worker.ts', () => {
   });
 
   it('refuses to start with a malformed setting, naming the variable', async () => {
-    const { code, output } = await runTs('functions/worker.ts', { ...environment, [env.concurrency]: 'lots' })
-      .done;
+    const { code, output } = await runTs('functions/worker.ts', {
+      ...workerEnvironment(),
+      [env.concurrency]: 'lots',
+    }).done;
     expect(code).not.toBe(0);
     expect(output).toContain('LONGHAUL_CONCURRENCY to be an integer, got "lots"');
   });

@@ -1,41 +1,27 @@
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { ConfigError, defineTask, Longhaul } from 'longhaul';
-import {
-  awsBackend,
-  awsBackendFromEnv,
-  createClients,
-  createJobResources,
-  deleteJobResources,
-  type JobResources,
-} from 'longhaul/aws';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { uniquePrefix } from '../support/backends.js';
+import { awsBackend, awsBackendFromEnv, createClients, createJobResources } from 'longhaul/aws';
+import { describe, expect, it } from 'vitest';
+import { useJobResources } from '../support/backends.js';
 import { serveUntil, testWorker } from '../support/serve.js';
 
 describe('the AWS adapters against the emulator', () => {
-  const clients = createClients();
-  let resources: JobResources;
-  const prefix = uniquePrefix('integration/aws-adapters');
-
-  beforeAll(async () => {
-    resources = await createJobResources({
-      ...clients,
-      prefix,
-      maxReceiveCount: 7,
-      visibilityTimeoutSeconds: 2,
-    });
+  const scope = useJobResources('integration/aws-adapters', {
+    maxReceiveCount: 7,
+    visibilityTimeoutSeconds: 2,
   });
-  afterAll(async () => {
-    await deleteJobResources(clients, resources);
-  });
+  const { clients } = scope;
 
   it('creates the queue with a redrive policy and encryption, and the table with its listing indexes', async () => {
     const queue = await clients.sqsClient.send(
-      new GetQueueAttributesCommand({ QueueUrl: resources.queueUrl, AttributeNames: ['All'] }),
+      new GetQueueAttributesCommand({ QueueUrl: scope.resources.queueUrl, AttributeNames: ['All'] }),
     );
     const dlq = await clients.sqsClient.send(
-      new GetQueueAttributesCommand({ QueueUrl: resources.deadLetterQueueUrl, AttributeNames: ['QueueArn'] }),
+      new GetQueueAttributesCommand({
+        QueueUrl: scope.resources.deadLetterQueueUrl,
+        AttributeNames: ['QueueArn'],
+      }),
     );
     expect(JSON.parse(queue.Attributes?.RedrivePolicy ?? '{}')).toEqual({
       deadLetterTargetArn: dlq.Attributes?.QueueArn,
@@ -43,7 +29,7 @@ describe('the AWS adapters against the emulator', () => {
     });
     expect(queue.Attributes?.SqsManagedSseEnabled).toBe('true');
     const table = await clients.dynamoClient.send(
-      new DescribeTableCommand({ TableName: resources.tableName }),
+      new DescribeTableCommand({ TableName: scope.resources.tableName }),
     );
     expect(table.Table?.GlobalSecondaryIndexes?.map((i) => i.IndexName).sort()).toEqual([
       'by-status',
@@ -54,12 +40,17 @@ describe('the AWS adapters against the emulator', () => {
 
   it('finds the existing resources when asked to create them again', async () => {
     expect(
-      await createJobResources({ ...clients, prefix, maxReceiveCount: 7, visibilityTimeoutSeconds: 2 }),
-    ).toEqual(resources);
+      await createJobResources({
+        ...clients,
+        prefix: scope.prefix,
+        maxReceiveCount: 7,
+        visibilityTimeoutSeconds: 2,
+      }),
+    ).toEqual(scope.resources);
   });
 
   it('counts real SDK requests by operation, batching sends and deletes ten at a time', async () => {
-    const backend = awsBackend({ ...resources, ...createClients() });
+    const backend = awsBackend({ ...scope.resources, ...createClients() });
     await backend.transport.send(Array.from({ length: 25 }, (_, i) => ({ body: `m${i}` })));
     const received = [];
     while (received.length < 25) {
@@ -84,7 +75,7 @@ describe('the AWS adapters against the emulator', () => {
   });
 
   it('reads numbers back as numbers from the item of a failed condition', async () => {
-    const backend = awsBackend({ ...resources, ...createClients() });
+    const backend = awsBackend({ ...scope.resources, ...createClients() });
     const now = Date.now();
     const request = {
       envelope: { v: 1 as const, id: `typed-${now}`, task: 't', args: { n: 1 }, enqueuedAt: now },
@@ -123,7 +114,7 @@ describe('the AWS adapters against the emulator', () => {
       },
       { step: 'initialize', name: 'injectThrottling' },
     );
-    const backend = awsBackend({ ...resources, sqsClient, dynamoClient: createClients().dynamoClient });
+    const backend = awsBackend({ ...scope.resources, sqsClient, dynamoClient: createClients().dynamoClient });
     const ping = defineTask({ name: 'ping', run: () => 'pong' });
     const longhaul = new Longhaul({ backend });
     const handle = await longhaul.enqueue(ping);
@@ -136,12 +127,12 @@ describe('the AWS adapters against the emulator', () => {
   it('builds a backend from LONGHAUL_* variables and names a missing one', () => {
     expect(() =>
       awsBackendFromEnv({
-        LONGHAUL_QUEUE_URL: resources.queueUrl,
-        LONGHAUL_DLQ_URL: resources.deadLetterQueueUrl,
-        LONGHAUL_TABLE_NAME: resources.tableName,
+        LONGHAUL_QUEUE_URL: scope.resources.queueUrl,
+        LONGHAUL_DLQ_URL: scope.resources.deadLetterQueueUrl,
+        LONGHAUL_TABLE_NAME: scope.resources.tableName,
       }),
     ).not.toThrow();
-    expect(() => awsBackendFromEnv({ LONGHAUL_QUEUE_URL: resources.queueUrl })).toThrow(
+    expect(() => awsBackendFromEnv({ LONGHAUL_QUEUE_URL: scope.resources.queueUrl })).toThrow(
       /Environment variable LONGHAUL_DLQ_URL is not set/,
     );
     expect(() => awsBackend({ queueUrl: '', deadLetterQueueUrl: 'x', tableName: '' })).toThrow(ConfigError);

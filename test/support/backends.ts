@@ -4,13 +4,16 @@ import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { Backend } from 'longhaul';
 import {
   awsBackend,
+  type CreateJobResourcesOptions,
   createClients,
   createJobResources,
   deadLetterAttributes,
   deleteJobResources,
   env,
+  type JobResources,
 } from 'longhaul/aws';
 import { memoryBackend } from 'longhaul/memory';
+import { afterAll, beforeAll } from 'vitest';
 
 /** A backend made for one test, with a window onto its dead-letter queue. */
 export interface TestBackend {
@@ -66,11 +69,7 @@ export function aws(label: string): BackendFactory {
       const backend = awsBackend({ ...resources, ...clients });
       return {
         backend,
-        environment: {
-          [env.queueUrl]: resources.queueUrl,
-          [env.deadLetterQueueUrl]: resources.deadLetterQueueUrl,
-          [env.tableName]: resources.tableName,
-        },
+        environment: environmentOf(resources),
         async deadLetters() {
           const seen = new Map<string, { body: string; code?: string; jobId?: string }>();
           for (let i = 0; i < 3; i++) {
@@ -107,4 +106,36 @@ export function aws(label: string): BackendFactory {
 /** Every backend the contract suite covers. */
 export function contractBackends(label: string): BackendFactory[] {
   return [memory, aws(label)];
+}
+
+/** The LONGHAUL_* variables that point a worker process at `resources`. */
+export function environmentOf(resources: JobResources): Record<string, string> {
+  return {
+    [env.queueUrl]: resources.queueUrl,
+    [env.deadLetterQueueUrl]: resources.deadLetterQueueUrl,
+    [env.tableName]: resources.tableName,
+  };
+}
+
+export interface JobResourcesScope {
+  readonly clients: ReturnType<typeof createClients>;
+  readonly prefix: string;
+  resources: JobResources;
+  environment: Record<string, string>;
+}
+
+/** Registers hooks that create a queue, dead-letter queue and table before a describe block, and delete them after. */
+export function useJobResources(
+  label: string,
+  options: Pick<CreateJobResourcesOptions, 'maxReceiveCount' | 'visibilityTimeoutSeconds'> = {},
+): JobResourcesScope {
+  const scope = { clients: createClients(), prefix: uniquePrefix(label) } as JobResourcesScope;
+  beforeAll(async () => {
+    scope.resources = await createJobResources({ ...scope.clients, ...options, prefix: scope.prefix });
+    scope.environment = environmentOf(scope.resources);
+  });
+  afterAll(async () => {
+    await deleteJobResources(scope.clients, scope.resources);
+  });
+  return scope;
 }
