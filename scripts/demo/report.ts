@@ -113,6 +113,12 @@ export function printReport(input: ReportInput, print: (line?: string) => void, 
       style.dim(`(${writes} in all: ${breakdown(requests.dynamodb, dynamoWriteOperations)})`),
   );
   print(style.dim(`  DynamoDB reads: ${reads} in all, mostly this demo polling getJob every 250 ms`));
+  print(
+    style.dim(
+      '  A plain successful job costs 3 writes and at most 3 SQS requests; the rest here are the live progress\n' +
+        '  this demo asks for every 200 ms, the retries, the dead letter and idle long polls (README, "Cost per job").',
+    ),
+  );
 
   const problems: string[] = [];
   for (const job of all) {
