@@ -106,10 +106,12 @@ export function createWorkerFromEnv(
   options: Pick<WorkerOptions, 'tasks'> & Partial<WorkerOptions>,
   environment: NodeJS.ProcessEnv = process.env,
 ): Worker {
+  // An option passed as undefined must not hide the environment's value.
+  const given = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
   return createWorker({
     backend: awsBackendFromEnv(environment),
     ...workerOptionsFromEnv(environment),
-    ...options,
+    ...(given as Pick<WorkerOptions, 'tasks'> & Partial<WorkerOptions>),
   });
 }
 

@@ -84,8 +84,10 @@ export class Longhaul {
       );
     }
     const id = options.jobId ?? randomUUID();
-    if (id.length === 0 || id.length > 128) {
-      throw new ConfigError(`Expected \`jobId\` to be 1–128 characters, got ${id.length}`);
+    if (typeof id !== 'string' || id.length === 0 || id.length > 128) {
+      throw new ConfigError(
+        `Expected \`jobId\` to be a string of 1–128 characters, got ${JSON.stringify(id)}`,
+      );
     }
     await task.parseArgs(args);
     const argsBytes = jsonBytes(args);

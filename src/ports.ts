@@ -66,21 +66,30 @@ export interface Transport {
   /** Moves a message to the dead-letter queue with its reason, then deletes it from the queue. */
   deadLetter(message: QueueMessage, reason: DeadLetterReason): Promise<void>;
   depth(): Promise<QueueDepth>;
+  /**
+   * Receives after which the queue itself moves a message to its dead-letter queue (an SQS redrive
+   * policy's `maxReceiveCount`), or undefined when it has no such policy.
+   */
+  deliveryLimit(): Promise<number | undefined>;
 }
 
 // ---------------------------------------------------------------------------------------------------
 // Job store: job records whose every status change is a conditional write.
 
-/** Who may write to a running job: the worker that started the attempt, for that attempt only. */
+/** Who may write to a running job: the claim that started the attempt, and no other. */
 export interface Fence {
   readonly attempt: number;
   readonly workerId: string;
+  /** Unique to one claim: attempt numbers repeat after a `requeue`, tokens never do. */
+  readonly token: string;
 }
 
 export interface ClaimRequest {
   readonly envelope: Envelope;
   readonly maxAttempts: number;
   readonly workerId: string;
+  /** A fresh random token for this claim; later writes of the attempt must present it. */
+  readonly token: string;
   readonly now: number;
   readonly leaseExpiresAt: number;
 }

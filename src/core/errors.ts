@@ -1,3 +1,5 @@
+import { limits } from './limits.js';
+
 /**
  * Every error Longhaul raises or records on a job is a {@link LonghaulError}: it carries a stable
  * string `code` that scripts and dashboards can switch on, an optional `cause`, and context.
@@ -10,6 +12,7 @@ export const ErrorCode = {
   invalidArgs: 'invalid_args',
   malformedMessage: 'malformed_message',
   resultTooLarge: 'result_too_large',
+  invalidResult: 'invalid_result',
   payloadTooLarge: 'payload_too_large',
   unrecoverable: 'unrecoverable',
   timeout: 'timeout',
@@ -105,6 +108,20 @@ export class ResultTooLargeError extends LonghaulError {
       ErrorCode.resultTooLarge,
       `Result of task "${taskName}" is ${bytes} bytes serialized; the limit is ${limitBytes} bytes`,
       { context: { task: taskName, bytes, limitBytes } },
+    );
+  }
+}
+
+/** A task returned a value that is not JSON: cyclic, a BigInt, ... */
+export class InvalidResultError extends LonghaulError {
+  constructor(taskName: string, cause: unknown) {
+    super(
+      ErrorCode.invalidResult,
+      `Result of task "${taskName}" cannot be serialized as JSON: ${String(cause)}`,
+      {
+        cause,
+        context: { task: taskName },
+      },
     );
   }
 }
@@ -247,10 +264,14 @@ export function serializeError(error: unknown): SerializedError {
           : ErrorCode.taskError;
     return {
       name: error.name,
-      message: error.message,
+      message: error.message.slice(0, limits.maxErrorMessageChars),
       code,
       ...(error.stack ? { stack: error.stack.slice(0, maxStackChars) } : {}),
     };
   }
-  return { name: 'Error', message: String(error), code: ErrorCode.taskError };
+  return {
+    name: 'Error',
+    message: String(error).slice(0, limits.maxErrorMessageChars),
+    code: ErrorCode.taskError,
+  };
 }

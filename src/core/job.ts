@@ -97,6 +97,8 @@ export interface JobRecord<TArgs = unknown, TResult = unknown> {
   readonly leaseExpiresAt?: number;
   /** While retrying: when the next attempt becomes due. */
   readonly nextAttemptAt?: number;
+  /** While running: the token of the current claim, which every write of the attempt must present. */
+  readonly leaseToken?: string;
   /** The worker running (or that last ran) the job. */
   readonly workerId?: string;
   readonly progress?: JobProgress;

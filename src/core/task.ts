@@ -69,6 +69,8 @@ export type TaskArgs<T> = T extends Task<infer A, unknown> ? A : never;
 export type TaskResult<T> = T extends Task<any, infer R> ? R : never;
 
 const taskNamePattern = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+/** Node's timers cannot wait longer (about 24.8 days); a longer delay fires at once. */
+const maxTimerMs = 2 ** 31 - 1;
 
 /**
  * Defines a task once, with typed arguments and result, for producers and workers alike.
@@ -93,9 +95,12 @@ export function defineTask<TSchema extends ArgsSchema | undefined = undefined, T
       `Expected task \`name\` to be 1–128 characters of letters, digits, ".", "_", ":" or "-" starting with a letter or digit, got ${JSON.stringify(options.name)}`,
     );
   }
-  if (options.timeoutMs !== undefined && !(Number.isInteger(options.timeoutMs) && options.timeoutMs >= 1)) {
+  if (
+    options.timeoutMs !== undefined &&
+    !(Number.isInteger(options.timeoutMs) && options.timeoutMs >= 1 && options.timeoutMs <= maxTimerMs)
+  ) {
     throw new ConfigError(
-      `Expected \`timeoutMs\` of task "${options.name}" to be an integer from 1 and up, got \`${options.timeoutMs}\``,
+      `Expected \`timeoutMs\` of task "${options.name}" to be an integer from 1 to ${maxTimerMs} (what a timer can wait), got \`${options.timeoutMs}\``,
     );
   }
   const retry = resolveRetryPolicy(options.name, options.retries, options.backoff);
@@ -111,7 +116,15 @@ export function defineTask<TSchema extends ArgsSchema | undefined = undefined, T
         }
         return undefined;
       }
-      const outcome = await schema['~standard'].validate(raw);
+      let outcome: StandardSchemaV1.Result<unknown>;
+      try {
+        outcome = await schema['~standard'].validate(raw);
+      } catch (error) {
+        // A schema whose transform throws is bad input too, not a reason to crash every delivery.
+        throw new InvalidArgsError(options.name, [
+          { message: `the schema threw: ${String(error)}`, path: [] },
+        ]);
+      }
       if (outcome.issues) throw new InvalidArgsError(options.name, outcome.issues.map(toValidationIssue));
       return outcome.value;
     },

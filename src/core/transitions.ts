@@ -4,6 +4,7 @@
  */
 import { type SerializedError, serializeError, WorkerLostError } from './errors.js';
 import { type JobEvent, type JobRecord, JobStatus } from './job.js';
+import { truncateUtf8 } from './limits.js';
 
 /** Fields a requeued job starts without. */
 export const requeueClears = [
@@ -11,6 +12,7 @@ export const requeueClears = [
   'finishedAt',
   'heartbeatAt',
   'leaseExpiresAt',
+  'leaseToken',
   'nextAttemptAt',
   'progress',
   'result',
@@ -59,6 +61,6 @@ export function statusEvent(
     status,
     attempt,
     ...(workerId ? { workerId } : {}),
-    ...(error ? { error: { code: error.code, message: error.message } } : {}),
+    ...(error ? { error: { code: error.code, message: truncateUtf8(error.message) } } : {}),
   };
 }

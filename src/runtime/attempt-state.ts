@@ -1,5 +1,5 @@
 import type { JobLogLine, JobProgress, LogLevel } from '../core/job.js';
-import { limits } from '../core/limits.js';
+import { limits, truncateUtf8 } from '../core/limits.js';
 
 /** Progress and log lines reported by a running attempt and not yet written to the job. */
 export class AttemptState {
@@ -16,7 +16,7 @@ export class AttemptState {
     if (!Number.isFinite(fraction)) return;
     this.#progress = {
       fraction: Math.min(1, Math.max(0, fraction)),
-      ...(message !== undefined ? { message: String(message).slice(0, limits.maxLogLineChars) } : {}),
+      ...(message !== undefined ? { message: truncateUtf8(String(message)) } : {}),
     };
   }
 
@@ -28,8 +28,17 @@ export class AttemptState {
     this.#pendingLogs.push({
       at: Date.now(),
       level,
-      message: String(message).slice(0, limits.maxLogLineChars),
+      message: truncateUtf8(String(message)),
     });
+  }
+
+  /** Returns what `takeUpdates` took when writing it failed, so the next write carries it. */
+  putBack(updates: { progress?: JobProgress; logs?: readonly JobLogLine[] }): void {
+    if (updates.progress && !this.#progress) this.#progress = updates.progress;
+    if (updates.logs?.length) {
+      this.#pendingLogs = [...updates.logs, ...this.#pendingLogs];
+      this.#storedLines -= updates.logs.length;
+    }
   }
 
   /** Takes what changed since the last write. */

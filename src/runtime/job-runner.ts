@@ -1,9 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import { decodeEnvelope, type Envelope, salvageFrom } from '../core/envelope.js';
 import {
   InvalidArgsError,
+  InvalidResultError,
   LockLostError,
   type LonghaulError,
   MalformedMessageError,
+  PayloadTooLargeError,
   ResultTooLargeError,
   serializeError,
   TaskTimeoutError,
@@ -13,10 +16,10 @@ import {
   WorkerShutdownError,
 } from '../core/errors.js';
 import { isFinalStatus, type JobRecord, JobStatus } from '../core/job.js';
-import { jsonBytes, limits } from '../core/limits.js';
+import { jsonBytes, limits, truncateUtf8 } from '../core/limits.js';
 import { backoffDelaySeconds, maxVisibilitySeconds } from '../core/retry.js';
 import type { AnyTask, TaskContext, TaskRegistry } from '../core/task.js';
-import type { DeadLetterReason, Fence, JobStore, QueueMessage, Transport } from '../ports.js';
+import type { DeadLetterReason, Fence, JobStore, JobTouch, QueueMessage, Transport } from '../ports.js';
 import { AttemptState } from './attempt-state.js';
 import type { Logger } from './logger.js';
 
@@ -40,6 +43,11 @@ export interface JobRunnerOptions {
   readonly heartbeatIntervalSeconds: number;
   readonly progressIntervalMs: number;
   readonly logger: Logger;
+  /**
+   * The queue's `maxReceiveCount`, when it has a redrive policy: on that delivery a failing job is failed
+   * for good (with its error) instead of being left for the queue to dead-letter without a reason.
+   */
+  readonly deliveryLimit?: number;
 }
 
 /**
@@ -96,6 +104,11 @@ export class JobRunner {
       return this.#deadLetter(message, error, envelope.id);
     }
 
+    if (stopSignal?.aborted) {
+      // The worker is stopping: starting now would only interrupt the task. Hand the message back.
+      await this.#o.transport.changeVisibility(message, 0);
+      return { kind: 'release', delaySeconds: 0 };
+    }
     const claim = await this.#claim(envelope, task);
     if ('disposition' in claim) {
       if (claim.disposition.kind === 'release') {
@@ -119,6 +132,7 @@ export class JobRunner {
       envelope,
       maxAttempts: task.retry.maxAttempts,
       workerId: this.#o.workerId,
+      token: randomUUID(),
       now,
       leaseExpiresAt: now + this.#o.visibilityTimeoutSeconds * 1000,
     };
@@ -163,7 +177,7 @@ export class JobRunner {
     job: JobRecord,
     stopSignal: AbortSignal | undefined,
   ): Promise<Disposition> {
-    const fence: Fence = { attempt: job.attempts, workerId: this.#o.workerId };
+    const fence: Fence = { attempt: job.attempts, workerId: this.#o.workerId, token: job.leaseToken ?? '' };
     const attempt = new AttemptState(job.logs.length);
     const controller = new AbortController();
     const abort = (reason: unknown) => {
@@ -181,19 +195,22 @@ export class JobRunner {
     }
     // Serialize writes to the job so a heartbeat and a progress flush never race each other.
     let writes: Promise<void> = Promise.resolve();
-    const write = (makeTouch: () => Parameters<JobStore['touch']>[2] | undefined, renewLock: boolean) => {
+    const write = (makeTouch: () => JobTouch | undefined, renewLock: boolean) => {
       writes = writes.then(async () => {
         if (controller.signal.aborted) return;
+        let touch: JobTouch | undefined;
         try {
           if (renewLock) {
             const held = await this.#o.transport.changeVisibility(message, this.#o.visibilityTimeoutSeconds);
             if (!held) throw new LockLostError(job.id, fence.attempt);
           }
-          const touch = makeTouch();
+          touch = makeTouch();
           if (touch) await this.#o.store.touch(job.id, fence, touch);
         } catch (error) {
-          if (error instanceof LockLostError) abort(error);
-          else this.#o.logger.warn('could not update a running job', { jobId: job.id, error: String(error) });
+          if (error instanceof LockLostError) return abort(error);
+          // Keep what the failed write carried for the next one.
+          if (touch) attempt.putBack(touch);
+          this.#o.logger.warn('could not update a running job', { jobId: job.id, error: String(error) });
         }
       });
     };
@@ -272,31 +289,21 @@ export class JobRunner {
     outcome: { ok: true; value: unknown } | { ok: false; error: unknown },
   ): Promise<Disposition> {
     const at = Date.now();
-    let failure: unknown;
-    if (outcome.ok) {
-      const bytes = jsonBytes(outcome.value);
-      if (bytes <= limits.maxResultBytes) {
-        await this.#o.store.complete(job.id, fence, {
-          status: 'succeeded',
-          at,
-          result: JSON.parse(JSON.stringify(outcome.value ?? null)),
-          ...attempt.takeFinal(),
-        });
-        return { kind: 'ack' };
-      }
-      failure = new ResultTooLargeError(task.name, bytes, limits.maxResultBytes);
-    } else {
-      failure = outcome.error;
-    }
+    const failure = outcome.ok
+      ? await this.#storeResult(task, job, fence, attempt, outcome.value, at)
+      : outcome.error;
+    if (failure === undefined) return { kind: 'ack' };
 
     const error = serializeError(failure);
     const shutdown = failure instanceof WorkerShutdownError;
-    const final =
-      !shutdown &&
-      (failure instanceof UnrecoverableError ||
-        failure instanceof ResultTooLargeError ||
-        job.attempts >= job.maxAttempts);
-    if (final) {
+    const unrecoverable =
+      failure instanceof UnrecoverableError ||
+      failure instanceof ResultTooLargeError ||
+      failure instanceof InvalidResultError;
+    // On the last delivery the queue allows, a retry would end in the dead-letter queue with no reason
+    // on the job: fail it here instead, with its error.
+    const lastDelivery = this.#o.deliveryLimit !== undefined && message.receiveCount >= this.#o.deliveryLimit;
+    if (!shutdown && (unrecoverable || lastDelivery || job.attempts >= job.maxAttempts)) {
       await this.#o.store.complete(job.id, fence, {
         status: 'failed',
         at,
@@ -316,6 +323,40 @@ export class JobRunner {
     });
     await this.#o.transport.changeVisibility(message, delaySeconds);
     return { kind: 'release', delaySeconds };
+  }
+
+  /** Writes a successful result; returns the error that makes it a failure instead, if any. */
+  async #storeResult(
+    task: AnyTask,
+    job: JobRecord,
+    fence: Fence,
+    attempt: AttemptState,
+    value: unknown,
+    at: number,
+  ): Promise<unknown> {
+    let bytes: number;
+    try {
+      bytes = jsonBytes(value);
+    } catch (cause) {
+      return new InvalidResultError(task.name, cause);
+    }
+    if (bytes > limits.maxResultBytes)
+      return new ResultTooLargeError(task.name, bytes, limits.maxResultBytes);
+    const final = attempt.takeFinal();
+    try {
+      await this.#o.store.complete(job.id, fence, {
+        status: 'succeeded',
+        at,
+        result: JSON.parse(JSON.stringify(value ?? null)),
+        ...final,
+      });
+      return undefined;
+    } catch (error) {
+      if (!(error instanceof PayloadTooLargeError)) throw error;
+      // The result fits its own limit but not beside the rest of the record (logs, history).
+      attempt.putBack(final);
+      return new ResultTooLargeError(task.name, bytes, limits.maxResultBytes);
+    }
   }
 
   /** Records a bad message's error on its job (creating the record if needed); no attempt is started. */
@@ -353,7 +394,7 @@ export class JobRunner {
 
 function reasonOf(error: unknown, jobId: string | undefined): DeadLetterReason {
   const { code, message } = serializeError(error);
-  return { code, message: message.slice(0, limits.maxLogLineChars), ...(jobId ? { jobId } : {}) };
+  return { code, message: truncateUtf8(message), ...(jobId ? { jobId } : {}) };
 }
 
 function rejectOnAbort(signal: AbortSignal): Promise<never> {

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { ConfigError } from '../core/errors.js';
 import { TaskRegistry } from '../core/task.js';
 import type { QueueMessage } from '../ports.js';
 import { DeleteBatcher } from './delete-batcher.js';
@@ -30,7 +31,7 @@ export interface WorkerStats {
  */
 export class Worker {
   readonly options: ResolvedWorkerOptions;
-  readonly #runner: JobRunner;
+  readonly #registry: TaskRegistry;
   readonly #deletes: DeleteBatcher;
   readonly #stopReceiving = new AbortController();
   readonly #abortJobs = new AbortController();
@@ -42,16 +43,7 @@ export class Worker {
   constructor(options: WorkerOptions) {
     this.options = resolveWorkerOptions(options);
     const { backend, logger } = this.options;
-    this.#runner = new JobRunner({
-      registry: new TaskRegistry(this.options.tasks),
-      store: backend.store,
-      transport: backend.transport,
-      workerId: this.options.workerId,
-      visibilityTimeoutSeconds: this.options.visibilityTimeoutSeconds,
-      heartbeatIntervalSeconds: this.options.heartbeatIntervalSeconds,
-      progressIntervalMs: this.options.progressIntervalMs,
-      logger,
-    });
+    this.#registry = new TaskRegistry(this.options.tasks);
     this.#deletes = new DeleteBatcher(backend.transport, this.options.deleteBatchWindowMs, logger);
   }
 
@@ -64,15 +56,20 @@ export class Worker {
     return this.#active.size;
   }
 
-  /** Serves the queue until `stop()`; resolves once every running job has been settled. */
+  /**
+   * Serves the queue until `stop()`; resolves once every running job has been settled. Rejects with a
+   * `ConfigError` before receiving anything if a task allows more attempts than the queue delivers.
+   */
   run(): Promise<void> {
-    this.#running ??= this.#loop();
+    this.#running ??= this.#prepare().then((runner) => this.#loop(runner));
     return this.#running;
   }
 
-  /** Starts serving in the background. */
+  /** Starts serving in the background. A failure to start is logged, and rethrown by `stop()`. */
   start(): this {
-    void this.run();
+    this.run().catch((error: unknown) => {
+      this.options.logger.error('the worker could not start', { error: String(error) });
+    });
     return this;
   }
 
@@ -84,9 +81,13 @@ export class Worker {
   async stop(): Promise<void> {
     this.#stopReceiving.abort();
     this.#slotFreed?.();
-    const grace = sleep(this.options.shutdownGraceMs, undefined, { ref: false });
-    const drained = Promise.allSettled([...this.#active]);
-    const timedOut = await Promise.race([drained.then(() => false), grace.then(() => true)]);
+    const graceOver = new AbortController();
+    const grace = sleep(this.options.shutdownGraceMs, true, { ref: false, signal: graceOver.signal }).catch(
+      () => false,
+    );
+    const drained = Promise.allSettled([...this.#active]).then(() => false);
+    const timedOut = await Promise.race([drained, grace]);
+    graceOver.abort();
     if (timedOut) {
       this.options.logger.warn('shutdown grace period over; aborting running jobs', {
         activeJobs: this.#active.size,
@@ -108,7 +109,36 @@ export class Worker {
     };
   }
 
-  async #loop(): Promise<void> {
+  /** Checks the tasks against the queue's delivery limit and builds the runner. */
+  async #prepare(): Promise<JobRunner> {
+    const { backend, logger } = this.options;
+    const deliveryLimit = await backend.transport.deliveryLimit();
+    if (deliveryLimit !== undefined) {
+      const greedy = this.options.tasks.filter((task) => task.retry.maxAttempts > deliveryLimit);
+      if (greedy.length) {
+        const each = greedy.map(
+          (task) =>
+            `task "${task.name}" allows ${task.retry.maxAttempts} attempts but the queue moves a message to its dead-letter queue after ${deliveryLimit} receives`,
+        );
+        throw new ConfigError(
+          `Tasks may not allow more attempts than the queue delivers: ${each.join('; ')}. Lower \`retries\` or raise the queue's maxReceiveCount.`,
+        );
+      }
+    }
+    return new JobRunner({
+      registry: this.#registry,
+      store: backend.store,
+      transport: backend.transport,
+      workerId: this.options.workerId,
+      visibilityTimeoutSeconds: this.options.visibilityTimeoutSeconds,
+      heartbeatIntervalSeconds: this.options.heartbeatIntervalSeconds,
+      progressIntervalMs: this.options.progressIntervalMs,
+      logger,
+      ...(deliveryLimit !== undefined ? { deliveryLimit } : {}),
+    });
+  }
+
+  async #loop(runner: JobRunner): Promise<void> {
     const { transport } = this.options.backend;
     let failures = 0;
     while (!this.#stopReceiving.signal.aborted) {
@@ -144,7 +174,7 @@ export class Worker {
         break;
       }
       this.#stats.received += messages.length;
-      for (const message of messages) this.#startJob(message);
+      for (const message of messages) this.#startJob(runner, message);
       if (messages.length === 0 && this.options.waitTimeSeconds === 0) {
         // A short poll came back empty: pause rather than spin (and pay for) empty receives.
         await sleep(this.options.emptyReceiveDelayMs, undefined, {
@@ -156,8 +186,8 @@ export class Worker {
     await this.#deletes.flush();
   }
 
-  #startJob(message: QueueMessage): void {
-    const job = this.#runner
+  #startJob(runner: JobRunner, message: QueueMessage): void {
+    const job = runner
       .process(message, this.#abortJobs.signal)
       .then((disposition) => this.#settle(message, disposition))
       .catch((error: unknown) => {

@@ -53,6 +53,7 @@ async function claimElsewhere(backend: MemoryBackend, message: QueueMessage, lea
     envelope: decodeEnvelope(message.body),
     maxAttempts: 1,
     workerId: 'worker-ghost',
+    token: `token-${'worker-ghost'}`,
     now,
     leaseExpiresAt: now + leaseMs,
   });
@@ -278,6 +279,7 @@ describe('JobRunner', () => {
           envelope: decodeEnvelope(message.body),
           maxAttempts: 3,
           workerId: 'worker-b',
+          token: `token-${'worker-b'}`,
           now: lapsed,
           leaseExpiresAt: lapsed + 60_000,
         },
@@ -327,6 +329,7 @@ describe('JobRunner', () => {
           envelope: decodeEnvelope(message.body),
           maxAttempts: 3,
           workerId: 'worker-b',
+          token: `token-${'worker-b'}`,
           now: lapsed,
           leaseExpiresAt: lapsed,
         },

@@ -38,6 +38,7 @@ function claimRequest(overrides: Partial<ClaimRequest> & { id?: string } = {}): 
     envelope: { v: 1, id, task: 'math.add', args: { a: 1, b: 2 }, enqueuedAt: t0 },
     maxAttempts: 3,
     workerId: 'w1',
+    token: `token-${rest.workerId ?? 'w1'}`,
     now: t0 + 1_000,
     leaseExpiresAt: t0 + 31_000,
     ...rest,
@@ -69,7 +70,7 @@ async function runningStore(): Promise<MemoryJobStore> {
   return store;
 }
 
-const fence: Fence = { attempt: 1, workerId: 'w1' };
+const fence: Fence = { attempt: 1, workerId: 'w1', token: 'token-w1' };
 /** Attempt 1 of job-1 as `runningStore` leaves it, seen as lost. */
 const lost = { attempts: 1, workerId: 'w1' };
 
@@ -119,6 +120,7 @@ describe('MemoryJobStore', () => {
         startedAt: t0 + 1_000,
         heartbeatAt: t0 + 1_000,
         leaseExpiresAt: t0 + 31_000,
+        leaseToken: 'token-w1',
         workerId: 'w1',
         logs: [],
         history: [{ at: t0 + 1_000, status: 'running', attempt: 1, workerId: 'w1' }],
@@ -292,9 +294,9 @@ describe('MemoryJobStore', () => {
     });
 
     it.each<[string, Fence]>([
-      ['an earlier attempt', { attempt: 0, workerId: 'w1' }],
-      ['a later attempt', { attempt: 2, workerId: 'w1' }],
-      ['another worker', { attempt: 1, workerId: 'w2' }],
+      ['an earlier attempt', { attempt: 0, workerId: 'w1', token: 'token-w1' }],
+      ['a later attempt', { attempt: 2, workerId: 'w1', token: 'token-w1' }],
+      ['another worker', { attempt: 1, workerId: 'w2', token: 'token-w2' }],
     ])('throws LockLostError for %s and changes nothing', async (_label, wrongFence) => {
       const store = await runningStore();
       const before = await stored(store);
@@ -329,7 +331,7 @@ describe('MemoryJobStore', () => {
 
       const done = await store.complete(
         'job-1',
-        { attempt: 2, workerId: 'w1' },
+        { attempt: 2, workerId: 'w1', token: 'token-w1' },
         {
           status: 'succeeded',
           at: t0 + 2_000,
@@ -415,7 +417,7 @@ describe('MemoryJobStore', () => {
       const completion: Completion = { status: 'succeeded', at: t0 + 2_000, result: 1, logs: [] };
 
       await expect(
-        store.complete('job-1', { attempt: 1, workerId: 'w9' }, completion),
+        store.complete('job-1', { attempt: 1, workerId: 'w9', token: 'token-w9' }, completion),
       ).rejects.toBeInstanceOf(LockLostError);
     });
   });

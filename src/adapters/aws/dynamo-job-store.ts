@@ -10,7 +10,13 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { ConfigError, JobConflictError, JobNotFoundError, LockLostError } from '../../core/errors.js';
+import {
+  ConfigError,
+  JobConflictError,
+  JobNotFoundError,
+  LockLostError,
+  PayloadTooLargeError,
+} from '../../core/errors.js';
 import {
   cancellableStatuses,
   claimableStatuses,
@@ -21,6 +27,7 @@ import {
   JobStatus,
   retryableStatuses,
 } from '../../core/job.js';
+import { jsonBytes, limits } from '../../core/limits.js';
 import { resolvePageSize } from '../../core/paging.js';
 import { lostAttemptRecord, requeueClears, statusEvent } from '../../core/transitions.js';
 import { jobTable } from '../../names.js';
@@ -71,7 +78,7 @@ export class DynamoJobStore implements JobStore {
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException)
         throw new JobConflictError(job.id, 'create', 'already existing');
-      throw error;
+      throw translateSizeError(error, job);
     }
   }
 
@@ -96,6 +103,7 @@ export class DynamoJobStore implements JobStore {
       .set('workerId', request.workerId)
       .set('heartbeatAt', request.now)
       .set('leaseExpiresAt', request.leaseExpiresAt)
+      .set('leaseToken', request.token)
       .append('history', [withoutAttempt(statusEvent(JobStatus.running, request.now, 0, request.workerId))])
       .remove('nextAttemptAt');
     const condition = `attribute_not_exists(${u.name(jobTable.partitionKey)}) OR ${u.in('status', claimableStatuses)}`;
@@ -113,6 +121,7 @@ export class DynamoJobStore implements JobStore {
       .set('workerId', request.workerId)
       .set('heartbeatAt', request.now)
       .set('leaseExpiresAt', request.leaseExpiresAt)
+      .set('leaseToken', request.token)
       .set('error', lost.error)
       .append('history', [
         lost.event,
@@ -147,7 +156,7 @@ export class DynamoJobStore implements JobStore {
           completion.status === 'succeeded' ? undefined : completion.error,
         ),
       ])
-      .remove('leaseExpiresAt');
+      .remove('leaseExpiresAt', 'leaseToken');
     if (completion.progress) u.set('progress', completion.progress);
     if (completion.status === 'succeeded') {
       u.set('result', completion.result).set('finishedAt', completion.at).remove('error');
@@ -177,7 +186,7 @@ export class DynamoJobStore implements JobStore {
       .append('history', [
         withoutAttempt(statusEvent(JobStatus.failed, request.at, 0, undefined, request.error)),
       ])
-      .remove('leaseExpiresAt');
+      .remove('leaseExpiresAt', 'leaseToken');
     const guard = request.guard;
     const condition =
       guard.kind === 'unstarted'
@@ -285,7 +294,7 @@ export class DynamoJobStore implements JobStore {
     const condition = [
       u.compare('status', '=', JobStatus.running),
       u.compare('attempts', '=', fence.attempt),
-      u.compare('workerId', '=', fence.workerId),
+      u.compare('leaseToken', '=', fence.token),
     ].join(' AND ');
     try {
       return (await this.#update(id, u, condition, 'ALL_NEW')) ?? {};
@@ -317,19 +326,32 @@ export class DynamoJobStore implements JobStore {
     condition: string,
     returnValues: 'ALL_NEW' | 'NONE',
   ): Promise<Record<string, unknown> | undefined> {
-    const output = await this.#client.send(
-      new UpdateCommand({
-        TableName: this.#table,
-        Key: { [jobTable.partitionKey]: id },
-        UpdateExpression: u.updateExpression,
-        ConditionExpression: condition,
-        ...u.parameters,
-        ReturnValues: returnValues,
-        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-      }),
-    );
-    return output.Attributes;
+    try {
+      const output = await this.#client.send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: { [jobTable.partitionKey]: id },
+          UpdateExpression: u.updateExpression,
+          ConditionExpression: condition,
+          ...u.parameters,
+          ReturnValues: returnValues,
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return output.Attributes;
+    } catch (error) {
+      throw translateSizeError(error, u.values);
+    }
   }
+}
+
+/** DynamoDB refuses an item over 400 KB with a ValidationException; that is a domain error here. */
+function translateSizeError(error: unknown, written: unknown): unknown {
+  const { name, message } = (error ?? {}) as { name?: unknown; message?: unknown };
+  if (name === 'ValidationException' && typeof message === 'string' && /item size/i.test(message)) {
+    return new PayloadTooLargeError('Job record', jsonBytes(written), limits.maxRecordBytes);
+  }
+  return error;
 }
 
 function withoutAttempt(event: JobEvent): StoredEvent {
@@ -366,7 +388,9 @@ function encodeKey(key: Record<string, unknown>): string {
 function decodeKey(cursor: string): Record<string, unknown> {
   try {
     const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (typeof key === 'object' && key !== null && !Array.isArray(key)) return key as Record<string, unknown>;
+    if (typeof (key as Record<string, unknown> | null)?.[jobTable.partitionKey] === 'string') {
+      return key as Record<string, unknown>;
+    }
   } catch {
     // fall through to the error below
   }

@@ -36,7 +36,6 @@ export const deadLetterAttributes = {
 const staleReceiptErrors = new Set([
   'ReceiptHandleIsInvalid',
   'MessageNotInflight',
-  'InvalidParameterValue',
   'AWS.SimpleQueueService.MessageNotInflight',
   'AWS.SimpleQueueService.ReceiptHandleIsInvalid',
 ]);
@@ -46,6 +45,7 @@ export class SqsTransport implements Transport {
   readonly #client: SQSClient;
   readonly #queueUrl: string;
   readonly #deadLetterQueueUrl: string;
+  #deliveryLimit: Promise<number | undefined> | undefined;
 
   constructor(options: SqsTransportOptions) {
     this.#client = options.client;
@@ -171,6 +171,20 @@ export class SqsTransport implements Transport {
     await this.delete([message]);
   }
 
+  /** Reads the queue's redrive policy once; later calls reuse the answer. */
+  deliveryLimit(): Promise<number | undefined> {
+    this.#deliveryLimit ??= this.#client
+      .send(new GetQueueAttributesCommand({ QueueUrl: this.#queueUrl, AttributeNames: ['RedrivePolicy'] }))
+      .then((output) => {
+        const policy = output.Attributes?.RedrivePolicy;
+        const limit = policy
+          ? Number((JSON.parse(policy) as { maxReceiveCount?: unknown }).maxReceiveCount)
+          : NaN;
+        return Number.isInteger(limit) && limit > 0 ? limit : undefined;
+      });
+    return this.#deliveryLimit;
+  }
+
   async depth(): Promise<QueueDepth> {
     const names = [
       'ApproximateNumberOfMessages',
@@ -194,6 +208,10 @@ export class SqsTransport implements Transport {
 }
 
 function isStaleReceipt(error: unknown): boolean {
-  const name = (error as { name?: unknown; Code?: unknown } | undefined)?.name;
-  return typeof name === 'string' && staleReceiptErrors.has(name);
+  const { name, message } = (error ?? {}) as { name?: unknown; message?: unknown };
+  if (typeof name !== 'string') return false;
+  if (staleReceiptErrors.has(name)) return true;
+  // SQS also reports a stale receipt as an invalid ReceiptHandle parameter; other invalid parameters
+  // (a visibility past the 12-hour ceiling) are real errors.
+  return name === 'InvalidParameterValue' && typeof message === 'string' && /receipt ?handle/i.test(message);
 }

@@ -1,4 +1,9 @@
-import { JobConflictError, JobNotFoundError, LockLostError } from '../../core/errors.js';
+import {
+  JobConflictError,
+  JobNotFoundError,
+  LockLostError,
+  PayloadTooLargeError,
+} from '../../core/errors.js';
 import {
   cancellableStatuses,
   claimableStatuses,
@@ -9,6 +14,7 @@ import {
   JobStatus,
   retryableStatuses,
 } from '../../core/job.js';
+import { jsonBytes, limits } from '../../core/limits.js';
 import { decodeCursor, encodeCursor, resolvePageSize } from '../../core/paging.js';
 import { isLostAttempt, lostAttemptRecord, requeueClears, statusEvent } from '../../core/transitions.js';
 import type {
@@ -63,7 +69,7 @@ export class MemoryJobStore implements JobStore {
       id: request.envelope.id,
       task: request.envelope.task,
       status: JobStatus.queued,
-      args: request.envelope.args,
+      args: request.envelope.args ?? null,
       attempts: 0,
       maxAttempts: request.maxAttempts,
       enqueuedAt: request.envelope.enqueuedAt,
@@ -106,6 +112,7 @@ export class MemoryJobStore implements JobStore {
       ...(completion.progress ? { progress: completion.progress } : {}),
     };
     delete next.leaseExpiresAt;
+    delete next.leaseToken;
     if (completion.status === 'succeeded') {
       next.result = completion.result;
       next.finishedAt = completion.at;
@@ -154,6 +161,7 @@ export class MemoryJobStore implements JobStore {
       ],
     };
     delete next.leaseExpiresAt;
+    delete next.leaseToken;
     this.#save(next);
     return true;
   }
@@ -226,6 +234,7 @@ export class MemoryJobStore implements JobStore {
       startedAt: base.startedAt ?? request.now,
       heartbeatAt: request.now,
       leaseExpiresAt: request.leaseExpiresAt,
+      leaseToken: request.token,
       history: [
         ...base.history,
         ...extraEvents,
@@ -237,8 +246,14 @@ export class MemoryJobStore implements JobStore {
     return structuredClone(next);
   }
 
-  /** Stores a copy, so no object a caller passed in (args, result, error) stays shared with the store. */
+  /**
+   * Stores a copy, so no object a caller passed in (args, result, error) stays shared with the store.
+   * Refuses, like DynamoDB, a record over the item size limit.
+   */
   #save(job: JobRecord): void {
+    const bytes = jsonBytes(job);
+    if (bytes > limits.maxRecordBytes)
+      throw new PayloadTooLargeError('Job record', bytes, limits.maxRecordBytes);
     this.#jobs.set(job.id, structuredClone(job));
   }
 
@@ -248,7 +263,7 @@ export class MemoryJobStore implements JobStore {
       !job ||
       job.status !== JobStatus.running ||
       job.attempts !== fence.attempt ||
-      job.workerId !== fence.workerId
+      job.leaseToken !== fence.token
     ) {
       throw new LockLostError(id, fence.attempt);
     }

@@ -133,6 +133,11 @@ export class MemoryTransport implements Transport {
     return { available, inFlight, delayed, deadLettered: this.#deadLetters.length };
   }
 
+  async deliveryLimit(): Promise<number | undefined> {
+    this.#counter?.record('sqs', 'GetQueueAttributes');
+    return this.maxReceiveCount;
+  }
+
   /** The dead-letter queue's messages, oldest first. */
   deadLetters(): readonly MemoryDeadLetter[] {
     return [...this.#deadLetters];
