@@ -124,6 +124,6 @@ export interface JobQuery {
 /** One page of jobs, newest first. */
 export interface JobPage {
   readonly jobs: readonly JobRecord[];
-  /** Present when more jobs match. */
+  /** Present when more jobs may match; the page it leads to can be empty. */
   readonly nextCursor?: string;
 }
