@@ -122,6 +122,16 @@ export class JobRunner {
     return this.#runAttempt(message, task, args, claim.job, stopSignal);
   }
 
+  /**
+   * When a lease taken or renewed at `now` lapses: a little before the message's visibility does, so the
+   * delivery that follows a lost worker finds its lease already expired (and takes over at once) even
+   * when the claim came some milliseconds after the receive, or the clocks of two workers differ a little.
+   */
+  #leaseExpiry(now: number): number {
+    const visibilityMs = this.#o.visibilityTimeoutSeconds * 1000;
+    return now + visibilityMs - Math.min(2_000, visibilityMs / 4);
+  }
+
   /** Claims the job, taking over from a lost worker when its lease expired. */
   async #claim(
     envelope: Envelope,
@@ -134,7 +144,7 @@ export class JobRunner {
       workerId: this.#o.workerId,
       token: randomUUID(),
       now,
-      leaseExpiresAt: now + this.#o.visibilityTimeoutSeconds * 1000,
+      leaseExpiresAt: this.#leaseExpiry(now),
     };
     let outcome = await this.#o.store.claim(request);
     if (outcome.claimed) return { job: outcome.job };
@@ -220,7 +230,7 @@ export class JobRunner {
         write(
           () => ({
             at: now,
-            leaseExpiresAt: now + this.#o.visibilityTimeoutSeconds * 1000,
+            leaseExpiresAt: this.#leaseExpiry(now),
             ...attempt.takeUpdates(),
           }),
           true,

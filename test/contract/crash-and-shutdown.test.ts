@@ -51,11 +51,28 @@ describe.each(contractBackends('contract/crash-and-shutdown'))(
 
       const handle = await s.longhaul.enqueue(hang, {});
       const zombies: Promise<Disposition>[] = [];
-      zombies.push(zombie('zombie-1').process(await receiveOne()));
-      await eventually(async () => (await s.longhaul.getJob(handle.id)).status === 'running');
+      /** Delivers the message to a new zombie until it has started `attempt` (a delivery may be handed back). */
+      const zombieStarts = async (workerId: string, attempt: number) => {
+        for (;;) {
+          let settled = false;
+          const processing = zombie(workerId).process(await receiveOne());
+          void processing.then(() => {
+            settled = true;
+          });
+          for (;;) {
+            const job = await s.longhaul.getJob(handle.id);
+            if (job.attempts === attempt && job.workerId === workerId) {
+              zombies.push(processing);
+              return;
+            }
+            if (settled) break; // handed back (the previous lease had not lapsed yet): next delivery
+            await new Promise((resolve) => setTimeout(resolve, 25));
+          }
+        }
+      };
+      await zombieStarts('zombie-1', 1);
       // The first lock lapses; the next delivery finds attempt 1 lost and starts attempt 2.
-      zombies.push(zombie('zombie-2').process(await receiveOne()));
-      await eventually(async () => (await s.longhaul.getJob(handle.id)).attempts === 2);
+      await zombieStarts('zombie-2', 2);
 
       const worker = testWorker(s.t.backend, [hang]);
       const job = await serveUntil(worker, async () => {
@@ -124,7 +141,7 @@ describe.each(contractBackends('contract/crash-and-shutdown'))(
 
     it('never receives more messages than it has free slots', async () => {
       const jobs = await Promise.all(
-        [1, 2, 3].map(() => s.longhaul.enqueue(s.fixtures.tasks.slow, { ms: 1_500 })),
+        [1, 2, 3].map(() => s.longhaul.enqueue(s.fixtures.tasks.slow, { ms: 3_000 })),
       );
       const busy = testWorker(s.t.backend, s.fixtures.all, { concurrency: 1 }).start();
       try {
