@@ -45,6 +45,7 @@ export interface AwsBackendOptions {
   readonly dynamoClient?: DynamoDBClient;
 }
 
+/** The AWS backend, with its adapters and SDK clients exposed for inspection and reuse. */
 export interface AwsBackend extends Backend {
   readonly transport: SqsTransport;
   readonly store: DynamoJobStore;

@@ -27,6 +27,7 @@ export interface QueueMessage {
   readonly receipt: string;
 }
 
+/** What one receive asks the queue for. */
 export interface ReceiveRequest {
   /** 1–10. */
   readonly maxMessages: number;
@@ -51,6 +52,7 @@ export interface QueueDepth {
   readonly deadLettered: number;
 }
 
+/** The queue, as the core needs it. Implemented by `SqsTransport` and `MemoryTransport`. */
 export interface Transport {
   /** Sends messages, in batches of up to 10. */
   send(messages: readonly OutgoingMessage[]): Promise<void>;
@@ -84,6 +86,7 @@ export interface Fence {
   readonly token: string;
 }
 
+/** What a worker presents to start an attempt of the job in `envelope`. */
 export interface ClaimRequest {
   readonly envelope: Envelope;
   readonly maxAttempts: number;
@@ -135,6 +138,7 @@ export type RejectGuard =
   /** Running attempt `attempt` whose lease expired before `now`: its worker was lost. */
   | { readonly kind: 'lost'; readonly attempt: number; readonly now: number };
 
+/** A failure recorded on a job that no attempt owns: bad input, a lost worker, a failed send. */
 export interface RejectRequest {
   readonly id: string;
   /** Used to create the record when it is missing. */
@@ -148,6 +152,7 @@ export interface RejectRequest {
   readonly at: number;
 }
 
+/** Job records, as the core needs them. Implemented by `DynamoJobStore` and `MemoryJobStore`. */
 export interface JobStore {
   /** Writes a new job. Throws `JobConflictError` when the id exists. */
   create(job: JobRecord): Promise<void>;

@@ -17,12 +17,14 @@ import { silentLogger } from './runtime/logger.js';
 import { createWorker, type Worker } from './runtime/worker.js';
 import type { WorkerOptions } from './runtime/worker-options.js';
 
+/** The tasks under test, and worker options to override the test defaults. */
 export interface TestQueueOptions extends MemoryBackendOptions {
   readonly tasks: readonly AnyTask[];
   /** Worker options; defaults suit tests (concurrency 4, short polls, 1 s locks, silent logs). */
   readonly worker?: Partial<Omit<WorkerOptions, 'backend' | 'tasks'>>;
 }
 
+/** An embedded backend with a client and a worker, for testing tasks. */
 export interface TestQueue {
   readonly backend: MemoryBackend;
   readonly longhaul: Longhaul;
@@ -37,6 +39,7 @@ export interface TestQueue {
   drain(options?: { timeoutMs?: number }): Promise<void>;
 }
 
+/** Creates a {@link TestQueue} for `options.tasks` on a fresh embedded backend. */
 export function createTestQueue(options: TestQueueOptions): TestQueue {
   const backend = memoryBackend(
     options.maxReceiveCount === undefined ? {} : { maxReceiveCount: options.maxReceiveCount },

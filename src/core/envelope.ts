@@ -16,6 +16,7 @@ export interface Envelope {
   readonly enqueuedAt: number;
 }
 
+/** Serializes a job's message body, stamping the current envelope version. */
 export function encodeEnvelope(envelope: Omit<Envelope, 'v'>): string {
   const body: Envelope = { v: envelopeVersion, ...envelope };
   return JSON.stringify(body);

@@ -26,6 +26,7 @@ export const ErrorCode = {
   enqueueFailed: 'enqueue_failed',
   taskError: 'task_error',
 } as const;
+/** One of the codes in {@link ErrorCode}. */
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
 /** Options shared by every Longhaul error. */

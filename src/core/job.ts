@@ -23,8 +23,10 @@ export const JobStatus = {
   failed: 'failed',
   cancelled: 'cancelled',
 } as const;
+/** One of the statuses in {@link JobStatus}. */
 export type JobStatus = (typeof JobStatus)[keyof typeof JobStatus];
 
+/** Every status, in lifecycle order. */
 export const jobStatuses: readonly JobStatus[] = Object.values(JobStatus);
 
 const finalStatuses: ReadonlySet<JobStatus> = new Set([
@@ -54,7 +56,9 @@ export interface JobProgress {
   readonly message?: string;
 }
 
+/** Levels of a job's log lines. */
 export const LogLevel = { info: 'info', warn: 'warn', error: 'error' } as const;
+/** One of the levels in {@link LogLevel}. */
 export type LogLevel = (typeof LogLevel)[keyof typeof LogLevel];
 
 /** One line a task logged through its context. */

@@ -8,9 +8,12 @@ export interface PageCursor {
   readonly key?: Record<string, unknown>;
 }
 
+/** Jobs per page when `limit` is not given. */
 export const defaultPageSize = 50;
+/** The largest `limit` a listing accepts. */
 export const maxPageSize = 1000;
 
+/** Applies the default page size and checks a given one. */
 export function resolvePageSize(limit: number | undefined): number {
   const size = limit ?? defaultPageSize;
   if (!Number.isInteger(size) || size < 1 || size > maxPageSize) {
@@ -19,10 +22,12 @@ export function resolvePageSize(limit: number | undefined): number {
   return size;
 }
 
+/** Turns a position into the opaque `nextCursor` string. */
 export function encodeCursor(cursor: PageCursor): string {
   return Buffer.from(JSON.stringify(cursor)).toString('base64url');
 }
 
+/** Reads a `nextCursor` back, refusing strings that are not one. */
 export function decodeCursor(cursor: string): PageCursor {
   try {
     const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as PageCursor;

@@ -8,6 +8,7 @@ export interface RetryPolicy {
   readonly maxDelayMs: number;
 }
 
+/** The retry settings a task gets when it names none. */
 export const retryDefaults = {
   retries: 3,
   baseDelayMs: 2_000,
@@ -18,6 +19,7 @@ export const retryDefaults = {
 /** SQS refuses a visibility timeout above 12 hours. */
 export const maxVisibilitySeconds = 12 * 60 * 60;
 
+/** Applies the defaults to a task's retry options and checks them all at once. */
 export function resolveRetryPolicy(
   taskName: string,
   retries: number | undefined,

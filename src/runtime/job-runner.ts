@@ -34,6 +34,7 @@ export type Disposition =
   /** Leave it alone: another delivery owns the job now. */
   | { readonly kind: 'abandon' };
 
+/** What a `JobRunner` needs; the worker and the Lambda handler build it from their own options. */
 export interface JobRunnerOptions {
   readonly registry: TaskRegistry;
   readonly store: JobStore;

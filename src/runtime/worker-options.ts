@@ -34,8 +34,10 @@ export interface WorkerOptions {
   readonly logger?: Logger;
 }
 
+/** Worker options with every default applied. */
 export type ResolvedWorkerOptions = Required<WorkerOptions>;
 
+/** Every default of the worker's options, in one place. */
 export const workerDefaults = {
   concurrency: 4,
   visibilityTimeoutSeconds: 60,

@@ -42,6 +42,7 @@ import type {
 } from '../../ports.js';
 import { UpdateExpression } from './update-expression.js';
 
+/** Where the DynamoDB job store keeps its records. */
 export interface DynamoJobStoreOptions {
   /** A document client (`DynamoDBDocumentClient.from(new DynamoDBClient(...))`). */
   readonly client: DynamoDBDocumentClient;

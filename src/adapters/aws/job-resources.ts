@@ -21,6 +21,7 @@ export interface JobResources {
   readonly tableName: string;
 }
 
+/** What `createJobResources` creates, and with which clients. */
 export interface CreateJobResourcesOptions {
   readonly sqsClient: SQSClient;
   readonly dynamoClient: DynamoDBClient;

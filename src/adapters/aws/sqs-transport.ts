@@ -18,6 +18,7 @@ import type {
   Transport,
 } from '../../ports.js';
 
+/** The SQS client and the queue pair an `SqsTransport` serves. */
 export interface SqsTransportOptions {
   readonly client: SQSClient;
   readonly queueUrl: string;

@@ -30,6 +30,7 @@ import type { RequestCounter } from '../../request-counter.js';
 
 type MutableJob = { -readonly [K in keyof JobRecord]: JobRecord[K] };
 
+/** Options of the in-process job store. */
 export interface MemoryJobStoreOptions {
   /** Counts operations under their DynamoDB names. */
   readonly counter?: RequestCounter;

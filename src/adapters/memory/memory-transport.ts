@@ -10,6 +10,7 @@ import type {
 } from '../../ports.js';
 import type { RequestCounter } from '../../request-counter.js';
 
+/** Options of the in-process queue. */
 export interface MemoryTransportOptions {
   /**
    * Deliveries after which a message is moved to the dead-letter queue on its next receive, like an SQS
