@@ -81,7 +81,7 @@ describe('the AWS adapters against the emulator', () => {
       envelope: { v: 1 as const, id: `typed-${now}`, task: 't', args: { n: 1 }, enqueuedAt: now },
       maxAttempts: 2,
       workerId: 'w1',
-      token: `token-${'w1'}`,
+      token: 'token-w1',
       now,
       leaseExpiresAt: now + 60_000,
     };

@@ -3,19 +3,9 @@ import { memoryBackend } from 'longhaul/memory';
 import { createTestQueue } from 'longhaul/testing';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { delegate } from '../support/delegate.js';
 
 const echo = defineTask({ name: 'echo', args: z.object({ n: z.number() }), run: ({ n }) => n });
-
-/** `target` with some methods replaced; the others stay bound to it (they use private fields). */
-function delegate<T extends object>(target: T, overrides: Partial<T>): T {
-  return new Proxy(target, {
-    get(object, property) {
-      if (property in overrides) return overrides[property as keyof T];
-      const value = Reflect.get(object, property);
-      return typeof value === 'function' ? value.bind(object) : value;
-    },
-  });
-}
 
 /** A backend whose store or transport misbehaves in one method, the rest being the memory backend. */
 function withOverrides(overrides: { store?: Partial<JobStore>; transport?: Partial<Transport> }): Backend {

@@ -2,6 +2,7 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import {
   type AnyTask,
+  type Backend,
   ConfigError,
   createWorker,
   defineTask,
@@ -9,6 +10,7 @@ import {
   type JobRunnerOptions,
   type JobStore,
   Longhaul,
+  PayloadTooLargeError,
   type QueueMessage,
   serializeError,
   silentLogger,
@@ -18,12 +20,14 @@ import { createWorkerFromEnv } from 'longhaul/aws';
 import { type MemoryBackend, memoryBackend } from 'longhaul/memory';
 import { describe, expect, it } from 'vitest';
 import { AttemptState } from '../../src/runtime/attempt-state.js';
+import { delegate } from '../support/delegate.js';
 
-function setup(
+function setup<B extends Backend = MemoryBackend>(
   tasks: readonly AnyTask[],
-  options: { maxReceiveCount?: number; runner?: Partial<JobRunnerOptions> } = {},
+  options: { maxReceiveCount?: number; backend?: B; runner?: Partial<JobRunnerOptions> } = {},
 ) {
-  const backend = memoryBackend(options.maxReceiveCount ? { maxReceiveCount: options.maxReceiveCount } : {});
+  const backend = (options.backend ??
+    memoryBackend(options.maxReceiveCount ? { maxReceiveCount: options.maxReceiveCount } : {})) as B;
   const runner = new JobRunner({
     registry: new TaskRegistry(tasks),
     store: backend.store,
@@ -39,7 +43,7 @@ function setup(
   return { backend, runner, longhaul: new Longhaul({ backend }) };
 }
 
-async function receiveOne(backend: MemoryBackend): Promise<QueueMessage> {
+async function receiveOne(backend: Backend): Promise<QueueMessage> {
   const [message] = await backend.transport.receive({
     maxMessages: 1,
     waitTimeSeconds: 0,
@@ -116,35 +120,19 @@ describe('results and arguments that break', () => {
   it('fails a job as result_too_large when the store refuses the record as too large', async () => {
     const big = defineTask({ name: 'big', retries: 3, run: () => 'fits the result limit' });
     const base = memoryBackend();
-    const store = new Proxy(base.store, {
-      get(target, property) {
-        if (property === 'complete') {
-          return async (...args: Parameters<JobStore['complete']>) => {
-            const [, , completion] = args;
-            if (completion.status === 'succeeded') {
-              const { PayloadTooLargeError } = await import('longhaul');
-              throw new PayloadTooLargeError('Job record', 500_000, 400_000);
-            }
-            return target.complete(...args);
-          };
-        }
-        const value = Reflect.get(target, property);
-        return typeof value === 'function' ? value.bind(target) : value;
-      },
-    });
-    const runner = new JobRunner({
-      registry: new TaskRegistry([big]),
-      store,
-      transport: base.transport,
-      workerId: 'worker-a',
-      visibilityTimeoutSeconds: 30,
-      heartbeatIntervalSeconds: 10,
-      progressIntervalMs: 0,
-      logger: silentLogger,
-    });
-    const longhaul = new Longhaul({ backend: base });
+    const backend = {
+      ...base,
+      store: delegate<JobStore>(base.store, {
+        complete: async (...args) => {
+          if (args[2].status === 'succeeded') throw new PayloadTooLargeError('Job record', 500_000, 400_000);
+          return base.store.complete(...args);
+        },
+      }),
+    };
+    const { runner } = setup([big], { backend });
+    const longhaul = new Longhaul({ backend });
     const handle = await longhaul.enqueue(big);
-    expect(await runner.process(await receiveOne(base))).toMatchObject({
+    expect(await runner.process(await receiveOne(backend))).toMatchObject({
       kind: 'deadLettered',
       reason: { code: 'result_too_large' },
     });

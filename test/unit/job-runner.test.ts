@@ -2,6 +2,7 @@ import {
   type AnyTask,
   decodeEnvelope,
   defineTask,
+  type JobRecord,
   JobRunner,
   type JobRunnerOptions,
   LockLostError,
@@ -53,12 +54,33 @@ async function claimElsewhere(backend: MemoryBackend, message: QueueMessage, lea
     envelope: decodeEnvelope(message.body),
     maxAttempts: 1,
     workerId: 'worker-ghost',
-    token: `token-${'worker-ghost'}`,
+    token: 'token-worker-ghost',
     now,
     leaseExpiresAt: now + leaseMs,
   });
   if (!outcome.claimed) throw new Error('expected the other worker to claim the job');
   return outcome.job;
+}
+
+/** 'worker-b' takes over the job of `message` once `running`'s lease has lapsed, holding it for `leaseMs`. */
+async function takeOverElsewhere(
+  backend: MemoryBackend,
+  message: QueueMessage,
+  running: JobRecord,
+  leaseMs: number,
+) {
+  const lapsed = (running.leaseExpiresAt ?? 0) + 1;
+  await backend.store.takeOver(
+    {
+      envelope: decodeEnvelope(message.body),
+      maxAttempts: 3,
+      workerId: 'worker-b',
+      token: 'token-worker-b',
+      now: lapsed,
+      leaseExpiresAt: lapsed + leaseMs,
+    },
+    running,
+  );
 }
 
 function deferred<T = void>() {
@@ -273,19 +295,7 @@ describe('JobRunner', () => {
       const message = await receiveOne(backend);
       const processing = runner.process(message);
       await started;
-      const running = await longhaul.getJob(handle.id);
-      const lapsed = (running.leaseExpiresAt ?? 0) + 1;
-      await backend.store.takeOver(
-        {
-          envelope: decodeEnvelope(message.body),
-          maxAttempts: 3,
-          workerId: 'worker-b',
-          token: `token-${'worker-b'}`,
-          now: lapsed,
-          leaseExpiresAt: lapsed + 60_000,
-        },
-        running,
-      );
+      await takeOverElsewhere(backend, message, await longhaul.getJob(handle.id), 60_000);
 
       await vi.advanceTimersByTimeAsync(heartbeatIntervalSeconds * 1000);
 
@@ -323,19 +333,7 @@ describe('JobRunner', () => {
       const message = await receiveOne(backend);
       const processing = runner.process(message);
       await started;
-      const running = await longhaul.getJob(handle.id);
-      const lapsed = (running.leaseExpiresAt ?? 0) + 1;
-      await backend.store.takeOver(
-        {
-          envelope: decodeEnvelope(message.body),
-          maxAttempts: 3,
-          workerId: 'worker-b',
-          token: `token-${'worker-b'}`,
-          now: lapsed,
-          leaseExpiresAt: lapsed,
-        },
-        running,
-      );
+      await takeOverElsewhere(backend, message, await longhaul.getJob(handle.id), 0);
 
       release('too late');
 
