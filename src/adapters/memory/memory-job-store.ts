@@ -168,34 +168,44 @@ export class MemoryJobStore implements JobStore {
   }
 
   async cancel(id: string, at: number): Promise<JobRecord> {
-    this.#count('UpdateItem');
-    const job = this.#jobs.get(id);
-    if (!job) throw new JobNotFoundError(id);
-    if (!cancellableStatuses.includes(job.status)) throw new JobConflictError(id, 'cancel', job.status);
-    const next: MutableJob = {
-      ...job,
-      status: JobStatus.cancelled,
-      finishedAt: at,
-      history: [...job.history, statusEvent(JobStatus.cancelled, at, job.attempts)],
-    };
-    delete next.nextAttemptAt;
-    this.#save(next);
-    return structuredClone(next);
+    return this.#operatorTransition(id, 'cancel', cancellableStatuses, (job) => {
+      const next: MutableJob = {
+        ...job,
+        status: JobStatus.cancelled,
+        finishedAt: at,
+        history: [...job.history, statusEvent(JobStatus.cancelled, at, job.attempts)],
+      };
+      delete next.nextAttemptAt;
+      return next;
+    });
   }
 
   async requeue(id: string, at: number): Promise<JobRecord> {
+    return this.#operatorTransition(id, 'retry', retryableStatuses, (job) => {
+      const next: MutableJob = {
+        ...job,
+        status: JobStatus.queued,
+        attempts: 0,
+        enqueuedAt: at,
+        history: [...job.history, statusEvent(JobStatus.queued, at, 0)],
+      };
+      for (const key of requeueClears) delete next[key];
+      return next;
+    });
+  }
+
+  /** An operator's change of status: allowed only from `from`, else JobNotFoundError or JobConflictError. */
+  #operatorTransition(
+    id: string,
+    operation: string,
+    from: readonly JobStatus[],
+    change: (job: JobRecord) => JobRecord,
+  ): JobRecord {
     this.#count('UpdateItem');
     const job = this.#jobs.get(id);
     if (!job) throw new JobNotFoundError(id);
-    if (!retryableStatuses.includes(job.status)) throw new JobConflictError(id, 'retry', job.status);
-    const next: MutableJob = {
-      ...job,
-      status: JobStatus.queued,
-      attempts: 0,
-      enqueuedAt: at,
-      history: [...job.history, statusEvent(JobStatus.queued, at, 0)],
-    };
-    for (const key of requeueClears) delete next[key];
+    if (!from.includes(job.status)) throw new JobConflictError(id, operation, job.status);
+    const next = change(job);
     this.#save(next);
     return structuredClone(next);
   }
