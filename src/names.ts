@@ -14,6 +14,11 @@ export const env = {
   waitTimeSeconds: 'LONGHAUL_WAIT_TIME_SECONDS',
   shutdownGraceMs: 'LONGHAUL_SHUTDOWN_GRACE_MS',
   workerId: 'LONGHAUL_WORKER_ID',
+  /**
+   * The queue's `maxReceiveCount`, set by the CDK construct so a Lambda worker need not read the redrive
+   * policy on every cold start. Without it the worker asks the queue.
+   */
+  deliveryLimit: 'LONGHAUL_DELIVERY_LIMIT',
   /** The standard SDK variable; set it to point every client at LocalStack or moto. */
   endpointUrl: 'AWS_ENDPOINT_URL',
 } as const;
@@ -25,4 +30,6 @@ export const jobTable = {
   statusIndex: { name: 'by-status', partitionKey: 'status', sortKey: 'enqueuedAt' },
   /** Lists jobs of one task, newest first. */
   taskIndex: { name: 'by-task', partitionKey: 'task', sortKey: 'enqueuedAt' },
+  /** Epoch seconds after which DynamoDB's TTL may delete a finished job. */
+  ttlAttribute: 'expiresAt',
 } as const;

@@ -1,0 +1,170 @@
+/**
+ * Periodic jobs. A schedule names a task, an EventBridge schedule expression (`rate(...)` or `cron(...)`)
+ * and the arguments of each run. Deployed, an EventBridge rule sends each run's envelope straight to the
+ * queue; locally, `startScheduler` fires the same schedules in-process. Either way a run is an ordinary
+ * job (status, retries, result) whose id is the schedule's name and the firing time, so a duplicate
+ * firing of the same minute is the same job.
+ */
+import { envelopeVersion } from './envelope.js';
+import { ConfigError } from './errors.js';
+import type { AnyTask, TaskArgs } from './task.js';
+
+/** What a run does when the schedule's previous run is still queued or running. */
+export const OverlapPolicy = {
+  /** Run anyway: runs may overlap. */
+  allow: 'allow',
+  /** End the new run as `cancelled` with a `schedule_overlap` error, without running the task. */
+  skip: 'skip',
+} as const;
+/** One of the policies in {@link OverlapPolicy}. */
+export type OverlapPolicy = (typeof OverlapPolicy)[keyof typeof OverlapPolicy];
+
+/** A periodic job, as `defineSchedule` returns it. Plain data, so the CDK construct can deploy it. */
+export interface Schedule {
+  /** Unique among schedules; 1–64 letters, digits, `.`, `_` or `-` (an EventBridge rule name). */
+  readonly name: string;
+  readonly task: string;
+  /** An EventBridge expression, in UTC: `rate(5 minutes)` or `cron(0 6 * * ? *)`. */
+  readonly expression: string;
+  readonly args: unknown;
+  readonly overlap: OverlapPolicy;
+  readonly description?: string;
+}
+
+/** What `defineSchedule` takes besides the task and the expression. */
+export interface ScheduleOptions<TArgs> {
+  /** Arguments of every run, validated by the task's schema when the run starts. */
+  readonly args?: TArgs;
+  /** Default: the task's name, with characters a rule name cannot hold replaced by `-`. */
+  readonly name?: string;
+  /** Default `allow`. */
+  readonly overlap?: OverlapPolicy;
+  readonly description?: string;
+}
+
+/** The schedule a job ran for, carried in its envelope and recorded on the job. */
+export interface ScheduleRef {
+  readonly name: string;
+  readonly overlap: OverlapPolicy;
+}
+
+const namePattern = /^[A-Za-z0-9._-]{1,64}$/;
+const ratePattern = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/;
+const unitMs = { minute: 60_000, hour: 3_600_000, day: 86_400_000 } as const;
+
+/**
+ * Declares a periodic job next to its task.
+ *
+ * @example
+ * export const refresh = defineTask({ name: 'dashboard.refresh', run: async () => loadFigures() });
+ * export const everyFiveMinutes = defineSchedule(refresh, 'rate(5 minutes)', { overlap: 'skip' });
+ */
+export function defineSchedule<T extends AnyTask>(
+  task: T,
+  expression: string,
+  options: ScheduleOptions<TaskArgs<T>> = {},
+): Schedule {
+  const name = options.name ?? task.name.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 64);
+  const problems: string[] = [];
+  if (!namePattern.test(name)) {
+    problems.push(`\`name\` to be 1–64 letters, digits, ".", "_" or "-", got ${JSON.stringify(name)}`);
+  }
+  const overlap = options.overlap ?? OverlapPolicy.allow;
+  if (!Object.values(OverlapPolicy).includes(overlap)) {
+    problems.push(`\`overlap\` to be "allow" or "skip", got ${JSON.stringify(overlap)}`);
+  }
+  const expressionProblem = checkExpression(expression);
+  if (expressionProblem) problems.push(expressionProblem);
+  let args: unknown = options.args ?? null;
+  try {
+    args = JSON.parse(JSON.stringify(args));
+  } catch {
+    problems.push('`args` to be JSON-serializable');
+  }
+  if (problems.length) {
+    throw new ConfigError(`Invalid schedule for task "${task.name}": expected ${problems.join('; ')}`);
+  }
+  return {
+    name,
+    task: task.name,
+    expression,
+    args,
+    overlap,
+    ...(options.description ? { description: options.description } : {}),
+  };
+}
+
+/** Checks an expression's outer form; the cron fields themselves are checked by the scheduler's parser. */
+function checkExpression(expression: string): string | undefined {
+  const rate = ratePattern.exec(expression);
+  if (rate) {
+    const value = Number(rate[1]);
+    const singular = !rate[2]?.endsWith('s');
+    if (value < 1) return `a rate of at least 1, got ${JSON.stringify(expression)}`;
+    if (singular !== (value === 1)) {
+      return `"${value} ${rate[2]}" to use the ${value === 1 ? 'singular' : 'plural'} unit, as EventBridge requires, got ${JSON.stringify(expression)}`;
+    }
+    return undefined;
+  }
+  const cron = /^cron\((.+)\)$/.exec(expression);
+  if (cron) {
+    const fields = (cron[1] ?? '').trim().split(/\s+/);
+    if (fields.length !== 6) {
+      return `a cron expression of 6 fields (minutes hours day-of-month month day-of-week year), got ${fields.length} in ${JSON.stringify(expression)}`;
+    }
+    if (fields[2] !== '?' && fields[4] !== '?') {
+      return `"?" in the day-of-month or the day-of-week field of ${JSON.stringify(expression)}, as EventBridge requires`;
+    }
+    return undefined;
+  }
+  return `\`expression\` to be "rate(N unit)" or "cron(fields)", got ${JSON.stringify(expression)}`;
+}
+
+/** The interval of a `rate(...)` expression in milliseconds, or undefined for a cron expression. */
+export function rateIntervalMs(expression: string): number | undefined {
+  const rate = ratePattern.exec(expression);
+  if (!rate) return undefined;
+  const unit = (rate[2] ?? '').replace(/s$/, '') as keyof typeof unitMs;
+  return Number(rate[1]) * unitMs[unit];
+}
+
+/** The six fields of a `cron(...)` expression, or undefined for a rate expression. */
+export function cronFields(expression: string): string | undefined {
+  return /^cron\((.+)\)$/.exec(expression)?.[1]?.trim();
+}
+
+/** The job id of the run of `schedule` fired at `firedAt` (an ISO 8601 time). */
+export function scheduledJobId(scheduleName: string, firedAt: string): string {
+  return `${scheduleName}@${firedAt}`;
+}
+
+/**
+ * The message body of one run, with `firedAt` standing for the firing time. The CDK construct passes
+ * EventBridge's `<aws.events.event.time>` placeholder; the in-process scheduler passes the real time.
+ */
+export function scheduledEnvelope(schedule: Schedule, firedAt: string): Record<string, unknown> {
+  const ref: ScheduleRef = { name: schedule.name, overlap: schedule.overlap };
+  return {
+    v: envelopeVersion,
+    id: scheduledJobId(schedule.name, firedAt),
+    task: schedule.task,
+    args: schedule.args,
+    enqueuedAt: firedAt,
+    schedule: ref,
+  };
+}
+
+/** Throws unless schedule names are unique and each names one of `tasks`. */
+export function checkSchedules(schedules: readonly Schedule[], tasks: readonly AnyTask[]): void {
+  const names = new Set<string>();
+  const taskNames = new Set(tasks.map((task) => task.name));
+  const problems: string[] = [];
+  for (const schedule of schedules) {
+    if (names.has(schedule.name)) problems.push(`schedule name "${schedule.name}" is used twice`);
+    names.add(schedule.name);
+    if (!taskNames.has(schedule.task)) {
+      problems.push(`schedule "${schedule.name}" runs task "${schedule.task}", which is not among the tasks`);
+    }
+  }
+  if (problems.length) throw new ConfigError(`Invalid schedules: ${problems.join('; ')}`);
+}
