@@ -4,7 +4,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { defineTask, UnrecoverableError } from 'longhaul';
+import { defineSchedule, defineTask, UnrecoverableError } from 'longhaul';
 import { z } from 'zod';
 
 /** The bundled corpus `crawl.wordCount` reads from. */
@@ -200,7 +200,7 @@ export const reportBroken = defineTask({
   },
 });
 
-/** A quick periodic-refresh style job. */
+/** A quick periodic refresh: the background job that keeps a dashboard's figures fresh. */
 export const dashboardRefresh = defineTask({
   name: 'dashboard.refresh',
   async run(_args, ctx) {
@@ -214,3 +214,9 @@ export const dashboardRefresh = defineTask({
 
 /** Every demo task, for the workers. */
 export const demoTasks = [wordCount, portfolioAnalyze, reportFlaky, reportBroken, dashboardRefresh] as const;
+
+/** Refresh the dashboard every minute; a run that finds the previous one unfinished is skipped. */
+export const refreshEveryMinute = defineSchedule(dashboardRefresh, 'rate(1 minute)', { overlap: 'skip' });
+
+/** Every demo schedule, for the CDK app and the in-process scheduler. */
+export const demoSchedules = [refreshEveryMinute] as const;

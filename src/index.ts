@@ -12,6 +12,7 @@ export {
   ErrorCode,
   InvalidArgsError,
   InvalidResultError,
+  InvocationDeadlineError,
   JobConflictError,
   JobFailedError,
   JobNotFoundError,
@@ -21,6 +22,7 @@ export {
   MalformedMessageError,
   PayloadTooLargeError,
   ResultTooLargeError,
+  ScheduleOverlapError,
   type SerializedError,
   serializeError,
   TaskTimeoutError,
@@ -45,6 +47,16 @@ export {
 } from './core/job.js';
 export { limits } from './core/limits.js';
 export { backoffDelaySeconds, type RetryPolicy, retryDefaults } from './core/retry.js';
+export {
+  checkSchedules,
+  defineSchedule,
+  OverlapPolicy,
+  type Schedule,
+  type ScheduleOptions,
+  type ScheduleRef,
+  scheduledEnvelope,
+  scheduledJobId,
+} from './core/schedule.js';
 export {
   type AnyTask,
   type ArgsSchema,
@@ -71,11 +83,19 @@ export type {
   ReceiveRequest,
   RejectRequest,
   RequestCounts,
+  ScheduleHold,
   Transport,
 } from './ports.js';
 export { dynamoWriteOperations, RequestCounter, totalRequests } from './request-counter.js';
 export { type Disposition, JobRunner, type JobRunnerOptions } from './runtime/job-runner.js';
 export { jsonLogger, type Logger, silentLogger } from './runtime/logger.js';
+export {
+  checkCronExpressions,
+  type ScheduledRun,
+  Scheduler,
+  type SchedulerOptions,
+  startScheduler,
+} from './runtime/scheduler.js';
 export { createWorker, Worker, type WorkerStats } from './runtime/worker.js';
 export { workerOptionsFromEnv } from './runtime/worker-env.js';
 export { type WorkerOptions, workerDefaults } from './runtime/worker-options.js';

@@ -30,6 +30,8 @@ export const jobTable = {
   statusIndex: { name: 'by-status', partitionKey: 'status', sortKey: 'enqueuedAt' },
   /** Lists jobs of one task, newest first. */
   taskIndex: { name: 'by-task', partitionKey: 'task', sortKey: 'enqueuedAt' },
+  /** Key prefix of the items recording which run holds a schedule with overlap policy `skip`. */
+  scheduleHoldPrefix: '#schedule#',
   /** Epoch seconds after which DynamoDB's TTL may delete a finished job. */
   ttlAttribute: 'expiresAt',
 } as const;

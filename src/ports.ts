@@ -126,10 +126,14 @@ export type Completion =
       readonly nextAttemptAt: number;
     })
   | (CompletionBase & {
-      readonly status: 'failed';
+      /** `cancelled` ends an attempt that must not run, such as an overlapping scheduled run. */
+      readonly status: 'failed' | 'cancelled';
       readonly error: SerializedError;
       readonly deadLettered: boolean;
     });
+
+/** What `holdSchedule` answers: the run now holds the schedule, or which run does. */
+export type ScheduleHold = { readonly held: true } | { readonly held: false; readonly holder: string };
 
 /** Which jobs `reject` may fail: ones no attempt owns. */
 export type RejectGuard =
@@ -177,6 +181,12 @@ export interface JobStore {
   /** Puts a failed or cancelled job back to queued with a fresh attempt budget. */
   requeue(id: string, at: number): Promise<JobRecord>;
   list(query: JobQuery): Promise<JobPage>;
+  /**
+   * Makes job `jobId` the run holding schedule `schedule` (for the `skip` overlap policy), in one
+   * conditional write: it succeeds when no run holds it, `jobId` already does, or `replacing` does (a
+   * run the caller found finished). Otherwise resolves with the current holder.
+   */
+  holdSchedule(schedule: string, jobId: string, replacing?: string): Promise<ScheduleHold>;
 }
 
 /** A transport and a job store that belong together. */

@@ -1,4 +1,5 @@
 import { MalformedMessageError } from './errors.js';
+import type { ScheduleRef } from './schedule.js';
 
 /** The envelope format version this code writes. Readers reject versions they do not know. */
 export const envelopeVersion = 1;
@@ -12,8 +13,10 @@ export interface Envelope {
   readonly id: string;
   readonly task: string;
   readonly args: unknown;
-  /** Epoch milliseconds. */
+  /** Epoch milliseconds. Readers also accept an ISO 8601 time (what an EventBridge rule can fill in). */
   readonly enqueuedAt: number;
+  /** Set on a scheduled run: the schedule it belongs to and its overlap policy. */
+  readonly schedule?: ScheduleRef;
 }
 
 /** Serializes a job's message body, stamping the current envelope version. */
@@ -53,16 +56,41 @@ export function decodeEnvelope(body: string): Envelope {
   if (record.v !== envelopeVersion) fail(`unsupported envelope version ${JSON.stringify(record.v)}`);
   if (!isId(record.id)) fail('"id" must be a non-empty string of at most 128 characters');
   if (typeof record.task !== 'string' || record.task.length === 0) fail('"task" must be a non-empty string');
-  if (typeof record.enqueuedAt !== 'number' || !Number.isFinite(record.enqueuedAt)) {
-    fail('"enqueuedAt" must be a number (epoch milliseconds)');
+  const enqueuedAt =
+    typeof record.enqueuedAt === 'string'
+      ? isoTimePattern.test(record.enqueuedAt)
+        ? Date.parse(record.enqueuedAt)
+        : Number.NaN
+      : record.enqueuedAt;
+  if (typeof enqueuedAt !== 'number' || !Number.isFinite(enqueuedAt)) {
+    fail('"enqueuedAt" must be a number (epoch milliseconds) or an ISO 8601 time');
+  }
+  const schedule = record.schedule;
+  if (schedule !== undefined && !isScheduleRef(schedule)) {
+    fail('"schedule" must be {"name": string, "overlap": "allow" | "skip"}');
   }
   return {
     v: envelopeVersion,
     id: record.id as string,
     task: record.task as string,
     args: record.args,
-    enqueuedAt: record.enqueuedAt as number,
+    enqueuedAt: enqueuedAt as number,
+    ...(schedule !== undefined ? { schedule: schedule as ScheduleRef } : {}),
   };
+}
+
+/** A full ISO 8601 time with its zone, such as EventBridge's `2026-11-23T13:05:00Z`. */
+const isoTimePattern = /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)$/;
+
+function isScheduleRef(value: unknown): value is ScheduleRef {
+  if (typeof value !== 'object' || value === null) return false;
+  const { name, overlap } = value as Record<string, unknown>;
+  return (
+    typeof name === 'string' &&
+    name.length > 0 &&
+    name.length <= 64 &&
+    (overlap === 'allow' || overlap === 'skip')
+  );
 }
 
 function isId(value: unknown): value is string {

@@ -18,6 +18,8 @@ export const ErrorCode = {
   timeout: 'timeout',
   workerLost: 'worker_lost',
   workerShutdown: 'worker_shutdown',
+  invocationDeadline: 'invocation_deadline',
+  scheduleOverlap: 'schedule_overlap',
   jobNotFound: 'job_not_found',
   jobConflict: 'job_conflict',
   lockLost: 'lock_lost',
@@ -177,6 +179,31 @@ export class WorkerLostError extends LonghaulError {
 export class WorkerShutdownError extends LonghaulError {
   constructor() {
     super(ErrorCode.workerShutdown, 'The worker shut down before the attempt finished; it will run again');
+  }
+}
+
+/**
+ * Aborts an attempt that a Lambda invocation cannot finish before its own timeout. Unlike a worker
+ * shutdown it counts as a failed attempt, so a task too long for Lambda ends failed, not in a loop.
+ */
+export class InvocationDeadlineError extends LonghaulError {
+  constructor(remainingMs: number) {
+    super(
+      ErrorCode.invocationDeadline,
+      `The Lambda invocation was about to time out (${remainingMs} ms left); the attempt was stopped and its message handed back. Raise the function's timeout or run this task on a long-running worker.`,
+      { context: { remainingMs } },
+    );
+  }
+}
+
+/** A scheduled run with overlap policy `skip` found the schedule's previous run still unfinished. */
+export class ScheduleOverlapError extends LonghaulError {
+  constructor(schedule: string, previousJobId: string) {
+    super(
+      ErrorCode.scheduleOverlap,
+      `Skipped: the previous run of schedule "${schedule}" (job ${previousJobId}) has not finished`,
+      { context: { schedule, previousJobId } },
+    );
   }
 }
 

@@ -103,6 +103,8 @@ export interface JobRecord<TArgs = unknown, TResult = unknown> {
   readonly nextAttemptAt?: number;
   /** While running: the token of the current claim, which every write of the attempt must present. */
   readonly leaseToken?: string;
+  /** The schedule this job is a run of, if any. */
+  readonly schedule?: string;
   /** The worker running (or that last ran) the job. */
   readonly workerId?: string;
   readonly progress?: JobProgress;

@@ -4,10 +4,11 @@ import {
   InvalidArgsError,
   InvalidResultError,
   LockLostError,
-  type LonghaulError,
+  LonghaulError,
   MalformedMessageError,
   PayloadTooLargeError,
   ResultTooLargeError,
+  ScheduleOverlapError,
   serializeError,
   TaskTimeoutError,
   UnknownTaskError,
@@ -18,6 +19,7 @@ import {
 import { isFinalStatus, type JobRecord, JobStatus } from '../core/job.js';
 import { jsonBytes, limits, truncateUtf8 } from '../core/limits.js';
 import { backoffDelaySeconds, maxVisibilitySeconds } from '../core/retry.js';
+import { OverlapPolicy } from '../core/schedule.js';
 import type { AnyTask, TaskContext, TaskRegistry } from '../core/task.js';
 import type { DeadLetterReason, Fence, JobStore, JobTouch, QueueMessage, Transport } from '../ports.js';
 import { AttemptState } from './attempt-state.js';
@@ -120,7 +122,48 @@ export class JobRunner {
       }
       return claim.disposition;
     }
+    if (envelope.schedule?.overlap === OverlapPolicy.skip) {
+      const previous = await this.#unfinishedPreviousRun(envelope.schedule.name, claim.job.id);
+      if (previous !== undefined) {
+        const error = new ScheduleOverlapError(envelope.schedule.name, previous);
+        this.#o.logger.info('skipped a scheduled run: the previous run has not finished', {
+          jobId: claim.job.id,
+          previousJobId: previous,
+        });
+        const fence: Fence = {
+          attempt: claim.job.attempts,
+          workerId: this.#o.workerId,
+          token: claim.job.leaseToken ?? '',
+        };
+        await this.#o.store.complete(claim.job.id, fence, {
+          status: 'cancelled',
+          at: Date.now(),
+          error: serializeError(error),
+          deadLettered: false,
+          logs: [],
+        });
+        return { kind: 'ack' };
+      }
+    }
     return this.#runAttempt(message, task, args, claim.job, stopSignal);
+  }
+
+  /**
+   * Takes the schedule's hold for `jobId` unless an earlier run holds it and is still queued, running or
+   * retrying; returns that run's id. A holder found finished (or expired) is replaced in the same
+   * conditional write, so two runs racing for the hold cannot both win.
+   */
+  async #unfinishedPreviousRun(schedule: string, jobId: string): Promise<string | undefined> {
+    let replacing: string | undefined;
+    for (let tries = 0; tries < 5; tries++) {
+      const hold = await this.#o.store.holdSchedule(schedule, jobId, replacing);
+      if (hold.held) return undefined;
+      const holder = await this.#o.store.get(hold.holder);
+      if (holder && !isFinalStatus(holder.status)) return hold.holder;
+      replacing = hold.holder;
+    }
+    // Holders keep changing under us: other runs are starting right now, so this one overlaps them.
+    return replacing;
   }
 
   /**
@@ -194,7 +237,9 @@ export class JobRunner {
     const abort = (reason: unknown) => {
       if (!controller.signal.aborted) controller.abort(reason);
     };
-    const onStop = () => abort(new WorkerShutdownError());
+    // A runtime may stop an attempt with its own reason (a Lambda deadline); otherwise it is a shutdown.
+    const onStop = () =>
+      abort(stopSignal?.reason instanceof LonghaulError ? stopSignal.reason : new WorkerShutdownError());
     if (stopSignal?.aborted) onStop();
     stopSignal?.addEventListener('abort', onStop, { once: true });
 

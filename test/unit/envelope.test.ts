@@ -73,7 +73,8 @@ describe('decodeEnvelope on a malformed body', () => {
     ['a missing task', body({ task: undefined }), /"task" must be a non-empty string/],
     ['an empty task', body({ task: '' }), /"task" must be a non-empty string/],
     ['a missing enqueuedAt', body({ enqueuedAt: undefined }), /"enqueuedAt" must be a number/],
-    ['a string enqueuedAt', body({ enqueuedAt: '2024-01-01' }), /"enqueuedAt" must be a number/],
+    ['a date without a time', body({ enqueuedAt: '2024-01-01' }), /"enqueuedAt" must be a number/],
+    ['a time without a zone', body({ enqueuedAt: '2024-01-01T10:00:00' }), /or an ISO 8601 time/],
     ['a null enqueuedAt', body({ enqueuedAt: null }), /"enqueuedAt" must be a number/],
   ];
 

@@ -39,6 +39,7 @@ import type {
   JobStore,
   JobTouch,
   RejectRequest,
+  ScheduleHold,
 } from '../../ports.js';
 import { UpdateExpression } from './update-expression.js';
 
@@ -83,6 +84,28 @@ export class DynamoJobStore implements JobStore {
     }
   }
 
+  async holdSchedule(schedule: string, jobId: string, replacing?: string): Promise<ScheduleHold> {
+    const holders = [jobId, ...(replacing === undefined ? [] : [replacing])];
+    try {
+      await this.#client.send(
+        new PutCommand({
+          TableName: this.#table,
+          // Beside the jobs, but without status or task: never in an index, and skipped by scans.
+          Item: { [jobTable.partitionKey]: scheduleHoldKey(schedule), holder: jobId },
+          ConditionExpression: `attribute_not_exists(#id) OR #holder IN (${holders.map((_, i) => `:h${i}`).join(', ')})`,
+          ExpressionAttributeNames: { '#id': jobTable.partitionKey, '#holder': 'holder' },
+          ExpressionAttributeValues: Object.fromEntries(holders.map((h, i) => [`:h${i}`, h])),
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return { held: true };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      const old = error.Item ? unmarshallIfRaw(error.Item) : undefined;
+      return { held: false, holder: String(old?.holder ?? '') };
+    }
+  }
+
   async get(id: string): Promise<JobRecord | undefined> {
     const output = await this.#client.send(
       new GetCommand({ TableName: this.#table, Key: { [jobTable.partitionKey]: id }, ConsistentRead: true }),
@@ -107,6 +130,7 @@ export class DynamoJobStore implements JobStore {
       .set('leaseToken', request.token)
       .append('history', [withoutAttempt(statusEvent(JobStatus.running, request.now, 0, request.workerId))])
       .remove('nextAttemptAt');
+    if (envelope.schedule) u.setIfMissing('schedule', envelope.schedule.name);
     const condition = `attribute_not_exists(${u.name(jobTable.partitionKey)}) OR ${u.in('status', claimableStatuses)}`;
     return this.#claimUpdate(envelope.id, u, condition);
   }
@@ -249,6 +273,10 @@ export class DynamoJobStore implements JobStore {
       names['#task'] = 'task';
       values[':task'] = query.task;
       keyCondition = '#task = :task';
+    } else {
+      // A scan also meets the items that are not jobs (schedule holds): they have no status.
+      names['#status'] = 'status';
+      filter = 'attribute_exists(#status)';
     }
     const jobs: JobRecord[] = [];
     let startKey = query.cursor === undefined ? undefined : decodeKey(query.cursor);
@@ -347,6 +375,10 @@ export class DynamoJobStore implements JobStore {
 }
 
 /** DynamoDB refuses an item over 400 KB with a ValidationException; that is a domain error here. */
+function scheduleHoldKey(schedule: string): string {
+  return `${jobTable.scheduleHoldPrefix}${schedule}`;
+}
+
 function translateSizeError(error: unknown, written: unknown): unknown {
   const { name, message } = (error ?? {}) as { name?: unknown; message?: unknown };
   if (name === 'ValidationException' && typeof message === 'string' && /item size/i.test(message)) {

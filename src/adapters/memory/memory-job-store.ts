@@ -25,6 +25,7 @@ import type {
   JobStore,
   JobTouch,
   RejectRequest,
+  ScheduleHold,
 } from '../../ports.js';
 import type { RequestCounter } from '../../request-counter.js';
 
@@ -42,6 +43,8 @@ export interface MemoryJobStoreOptions {
  */
 export class MemoryJobStore implements JobStore {
   readonly #jobs = new Map<string, JobRecord>();
+  /** Schedule name → the job id of the run holding it. */
+  readonly #scheduleHolders = new Map<string, string>();
   readonly #counter: RequestCounter | undefined;
 
   constructor(options: MemoryJobStoreOptions = {}) {
@@ -52,6 +55,16 @@ export class MemoryJobStore implements JobStore {
     this.#count('PutItem');
     if (this.#jobs.has(job.id)) throw new JobConflictError(job.id, 'create', 'already existing');
     this.#save(job);
+  }
+
+  async holdSchedule(schedule: string, jobId: string, replacing?: string): Promise<ScheduleHold> {
+    this.#count('PutItem');
+    const holder = this.#scheduleHolders.get(schedule);
+    if (holder === undefined || holder === jobId || holder === replacing) {
+      this.#scheduleHolders.set(schedule, jobId);
+      return { held: true };
+    }
+    return { held: false, holder };
   }
 
   async get(id: string): Promise<JobRecord | undefined> {
@@ -74,6 +87,7 @@ export class MemoryJobStore implements JobStore {
       attempts: 0,
       maxAttempts: request.maxAttempts,
       enqueuedAt: request.envelope.enqueuedAt,
+      ...(request.envelope.schedule ? { schedule: request.envelope.schedule.name } : {}),
       logs: [],
       history: [],
     };

@@ -1,0 +1,55 @@
+/**
+ * The Lambda worker: a handler for an SQS event source with partial batch responses, running the same
+ * tasks through the same job lifecycle as the long-running worker.
+ *
+ * @example
+ * // functions/lambda.ts, deployed by the LonghaulQueue construct
+ * import { createLambdaHandlerFromEnv } from 'longhaul/lambda';
+ * import { tasks } from '../src/tasks.js';
+ * export const handler = createLambdaHandlerFromEnv({ tasks });
+ */
+import { awsBackendFromEnv } from './aws.js';
+import { ConfigError } from './core/errors.js';
+import { env } from './names.js';
+import {
+  createLambdaHandler,
+  type LambdaHandlerOptions,
+  type LonghaulLambdaHandler,
+} from './runtime/lambda-handler.js';
+
+export {
+  createLambdaHandler,
+  type LambdaContextLike,
+  type LambdaHandlerOptions,
+  type LonghaulLambdaHandler,
+  type SqsBatchResponse,
+  type SqsEvent,
+  type SqsEventRecord,
+} from './runtime/lambda-handler.js';
+
+/**
+ * A Lambda handler configured from the environment the construct sets: the backend from
+ * `LONGHAUL_QUEUE_URL`, `LONGHAUL_DLQ_URL` and `LONGHAUL_TABLE_NAME` (its SDK clients are created on the
+ * first invocation, so importing the bundle does no work), the lease from
+ * `LONGHAUL_VISIBILITY_TIMEOUT_SECONDS` and the delivery limit from `LONGHAUL_DELIVERY_LIMIT`.
+ */
+export function createLambdaHandlerFromEnv(
+  options: Omit<LambdaHandlerOptions, 'backend'> & Partial<Pick<LambdaHandlerOptions, 'backend'>>,
+  environment: NodeJS.ProcessEnv = process.env,
+): LonghaulLambdaHandler {
+  const integer = (name: string): number | undefined => {
+    const raw = environment[name];
+    if (raw === undefined || raw === '') return undefined;
+    if (!/^\d+$/.test(raw.trim()))
+      throw new ConfigError(`Expected ${name} to be an integer, got ${JSON.stringify(raw)}`);
+    return Number(raw);
+  };
+  const visibilityTimeoutSeconds = options.visibilityTimeoutSeconds ?? integer(env.visibilityTimeoutSeconds);
+  const deliveryLimit = options.deliveryLimit ?? integer(env.deliveryLimit);
+  return createLambdaHandler({
+    ...options,
+    backend: options.backend ?? (() => awsBackendFromEnv(environment)),
+    ...(visibilityTimeoutSeconds !== undefined ? { visibilityTimeoutSeconds } : {}),
+    ...(deliveryLimit !== undefined ? { deliveryLimit } : {}),
+  });
+}
