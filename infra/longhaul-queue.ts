@@ -1,0 +1,700 @@
+import { Duration, type RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as applicationautoscaling from 'aws-cdk-lib/aws-applicationautoscaling';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { type Schedule, scheduledEnvelope } from '../src/core/schedule.js';
+import type { AnyTask } from '../src/core/task.js';
+import { env, jobTable } from '../src/names.js';
+import { lambdaBundling } from './bundling.js';
+import {
+  type ResolvedFargate,
+  type ResolvedLambda,
+  type ResolvedProps,
+  resolveProps,
+} from './resolve-props.js';
+
+/** The Lambda worker: an SQS event source with partial batch responses. */
+export interface LonghaulQueueLambdaProps {
+  /** The handler's file, e.g. `functions/lambda.ts` (relative to the working directory, or absolute). */
+  readonly entry: string;
+  /** The exported handler's name. Default `handler`. */
+  readonly handler?: string;
+  /** The function's timeout, at most 15 minutes; every task's `timeoutMs` must fit in it. Default 5 minutes. */
+  readonly timeout?: Duration;
+  /** Memory in MB, 128–10240. Default 512. */
+  readonly memorySize?: number;
+  /** Messages per invocation, 1–10000; above 10 needs `maxBatchingWindow`. Default 10. */
+  readonly batchSize?: number;
+  /** How long the event source gathers a batch, up to 5 minutes. Default: none (batches go at once). */
+  readonly maxBatchingWindow?: Duration;
+  /** Concurrent invocations the event source may start, 2–1000. Default 10. */
+  readonly maxConcurrency?: number;
+  /** Concurrency reserved for the function; at least `maxConcurrency`. Default: none (the account's pool). */
+  readonly reservedConcurrentExecutions?: number;
+  /** Extra environment variables. May not set the `LONGHAUL_*` variables the construct sets. Default none. */
+  readonly environment?: Readonly<Record<string, string>>;
+  /** Bundling settings merged over {@link lambdaBundling}, e.g. `commandHooks` to copy data files. Default none. */
+  readonly bundling?: nodejs.BundlingOptions;
+}
+
+/** The long-running worker on ECS Fargate, for tasks longer than Lambda's 15 minutes. */
+export interface LonghaulQueueFargateProps {
+  /** An image whose entrypoint runs the worker (`createWorkerFromEnv`), e.g. from infra/worker.Dockerfile. */
+  readonly image: ecs.ContainerImage;
+  /**
+   * The VPC of the tasks. Default: a new two-AZ VPC with public subnets only (no NAT gateway), a
+   * DynamoDB gateway endpoint and a flow log of rejected traffic; tasks get a public IP and a security
+   * group without ingress.
+   */
+  readonly vpc?: ec2.IVpc;
+  /** The tasks' subnets. Default: public subnets of the new VPC, or the given VPC's private subnets. */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+  /** Give tasks a public IP (needed in public subnets). Default: true with the new VPC, false with yours. */
+  readonly assignPublicIp?: boolean;
+  /** The image's architecture. Default ARM64 (Graviton, like the Lambda function). */
+  readonly cpuArchitecture?: ecs.CpuArchitecture;
+  /** CPU units, a Fargate size (256, 512, 1024, ...). Default 512. */
+  readonly cpu?: number;
+  /** Memory in MiB, valid for `cpu`. Default 1024. */
+  readonly memoryLimitMiB?: number;
+  /** Tasks when the queue is idle, 0–`maxTasks`. Default 0. */
+  readonly minTasks?: number;
+  /** Tasks at most, 1–1000. Default 4. */
+  readonly maxTasks?: number;
+  /** Jobs one task runs at once (`LONGHAUL_CONCURRENCY`), 1–1000. Default 4. */
+  readonly concurrency?: number;
+  /**
+   * Time running jobs get after SIGTERM (`LONGHAUL_SHUTDOWN_GRACE_MS`); ECS waits 15 s longer before
+   * SIGKILL, and at most 120 s, so at most 105 s. Default 30 seconds.
+   */
+  readonly shutdownGrace?: Duration;
+  /** Extra environment variables. May not set the `LONGHAUL_*` variables the construct sets. Default none. */
+  readonly environment?: Readonly<Record<string, string>>;
+}
+
+/** The construct's CloudWatch alarms. */
+export interface LonghaulQueueAlarmProps {
+  /** Alarm when the oldest waiting job is older than this, 1 minute–`retentionPeriod`. Default 15 minutes. */
+  readonly oldestMessageAge?: Duration;
+  /** What each alarm does when it fires, e.g. an `SnsAction`. Default none. */
+  readonly actions?: readonly cloudwatch.IAlarmAction[];
+}
+
+/** Props of {@link LonghaulQueue}. */
+export interface LonghaulQueueProps {
+  /**
+   * Every task the workers serve. Required, at least one. The largest `retry.maxAttempts` sets the
+   * queue's delivery limit; with a Lambda worker, each task's `timeoutMs` must fit in its timeout.
+   */
+  readonly tasks: readonly AnyTask[];
+  /** Periodic jobs, each deployed as an EventBridge rule that sends the run's envelope to the queue. Default none. */
+  readonly schedules?: readonly Schedule[];
+  /**
+   * The Lambda worker, or `false` for none (workers run on Fargate or elsewhere). Default: none, which
+   * is only allowed with `fargate`.
+   */
+  readonly lambda?: LonghaulQueueLambdaProps | false;
+  /** The long-running Fargate worker. Default: none. */
+  readonly fargate?: LonghaulQueueFargateProps;
+  /**
+   * Physical names: queue `<prefix>-jobs`, DLQ `<prefix>-jobs-dlq`, table `<prefix>-jobs`, rules
+   * `<prefix>-<schedule>`, function `<prefix>-worker`. 1–40 letters, digits, `-`, `_`.
+   * Default: names CloudFormation generates (several stacks can share an account).
+   */
+  readonly namePrefix?: string;
+  /**
+   * How long a received job stays hidden; at least the Lambda timeout, at most 12 hours.
+   * Default: 6 × the Lambda timeout (AWS's advice for a Lambda event source), or 5 minutes without Lambda.
+   */
+  readonly visibilityTimeout?: Duration;
+  /**
+   * Receives before SQS moves a message to the DLQ (1–1000); at least every task's `retry.maxAttempts`.
+   * Default: the largest `retry.maxAttempts` + 2, headroom for hand-backs on shutdown and busy leases.
+   */
+  readonly maxReceiveCount?: number;
+  /** How long the queue keeps a message, 1 minute–14 days. Default 14 days (the DLQ always keeps 14 days). */
+  readonly retentionPeriod?: Duration;
+  /** What happens to the job table and log groups when removed from the stack. Default `RETAIN`. */
+  readonly removalPolicy?: RemovalPolicy;
+  /** The table's deletion protection. Default: true, unless `removalPolicy` is `DESTROY`. */
+  readonly deletionProtection?: boolean;
+  /** Retention of the workers' log groups. Default one month. */
+  readonly logRetention?: logs.RetentionDays;
+  /** Alarms on the DLQ, the oldest job's age and Lambda errors, or `false` for none. Default: all of them. */
+  readonly alarms?: LonghaulQueueAlarmProps | false;
+  /** A CloudWatch dashboard of the queue, the workers and the table. Default true. */
+  readonly dashboard?: boolean;
+}
+
+/** SQS actions of a consumer: receive, delete, hide, and read the redrive policy and depth. */
+const consumeActions = [
+  'sqs:ReceiveMessage',
+  'sqs:DeleteMessage',
+  'sqs:ChangeMessageVisibility',
+  'sqs:GetQueueAttributes',
+];
+
+/**
+ * A Longhaul deployment: the job queue with its dead-letter queue, the job table, the workers (a Lambda
+ * function with an SQS event source, and/or a Fargate service that scales on the queue), one
+ * EventBridge rule per schedule, alarms and a dashboard. Queues are encrypted (SQS-managed SSE) and
+ * refuse plain HTTP; every grant is a list of actions on named resources.
+ *
+ * @example
+ * const jobs = new LonghaulQueue(this, 'Jobs', {
+ *   tasks: [generateReport],
+ *   schedules: [nightlyReport],
+ *   lambda: { entry: 'functions/lambda.ts' },
+ * });
+ * jobs.grantEnqueue(webApp);
+ */
+export class LonghaulQueue extends Construct {
+  /** The job queue. */
+  readonly queue: sqs.Queue;
+  /** Where failed jobs' messages go: by the worker with a reason, or by SQS after `maxReceiveCount` receives. */
+  readonly deadLetterQueue: sqs.Queue;
+  /** The job table: one item per job, with the `by-status` and `by-task` indexes. */
+  readonly table: dynamodb.Table;
+  /** The Lambda worker, unless `lambda: false`. */
+  readonly workerFunction: nodejs.NodejsFunction | undefined;
+  /** The Fargate worker service, when `fargate` is given. */
+  readonly fargateService: ecs.FargateService | undefined;
+  /** One EventBridge rule per schedule, by schedule name. */
+  readonly rules: Readonly<Record<string, events.Rule>>;
+  /** The DLQ holds a message. Undefined with `alarms: false`. */
+  readonly deadLetterAlarm: cloudwatch.Alarm | undefined;
+  /** The oldest waiting job is older than `alarms.oldestMessageAge`. Undefined with `alarms: false`. */
+  readonly oldestMessageAlarm: cloudwatch.Alarm | undefined;
+  /** The Lambda worker failed (crashed or timed out, not a job failing). Undefined without Lambda or alarms. */
+  readonly workerErrorsAlarm: cloudwatch.Alarm | undefined;
+  /** Every alarm above that exists. */
+  readonly alarms: readonly cloudwatch.Alarm[];
+  /** The dashboard, unless `dashboard: false`. */
+  readonly dashboard: cloudwatch.Dashboard | undefined;
+  /** The queue's delivery limit (`maxReceiveCount` of its redrive policy). */
+  readonly maxReceiveCount: number;
+  /** The queue's visibility timeout. */
+  readonly visibilityTimeout: Duration;
+  /**
+   * What a worker run elsewhere needs (`LONGHAUL_QUEUE_URL`, `LONGHAUL_DLQ_URL`, `LONGHAUL_TABLE_NAME`,
+   * `LONGHAUL_VISIBILITY_TIMEOUT_SECONDS`, `LONGHAUL_DELIVERY_LIMIT`). Values are CloudFormation tokens.
+   */
+  readonly workerEnvironment: Readonly<Record<string, string>>;
+
+  readonly #config: ResolvedProps;
+
+  constructor(scope: Construct, id: string, props: LonghaulQueueProps) {
+    super(scope, id);
+    const config = resolveProps(props);
+    this.#config = config;
+    this.maxReceiveCount = config.maxReceiveCount;
+    this.visibilityTimeout = config.visibilityTimeout;
+    const prefix = config.namePrefix;
+
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+      ...(prefix ? { queueName: `${prefix}-jobs-dlq` } : {}),
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    this.queue = new sqs.Queue(this, 'Queue', {
+      ...(prefix ? { queueName: `${prefix}-jobs` } : {}),
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      visibilityTimeout: config.visibilityTimeout,
+      retentionPeriod: config.retentionPeriod,
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: config.maxReceiveCount },
+    });
+    Validations.of(this.deadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'This is the dead-letter queue of the job queue; a DLQ of the DLQ would only move the same messages again.',
+    });
+
+    this.table = new dynamodb.Table(this, 'Table', {
+      ...(prefix ? { tableName: `${prefix}-jobs` } : {}),
+      partitionKey: { name: jobTable.partitionKey, type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      timeToLiveAttribute: jobTable.ttlAttribute,
+      // The AWS-managed key (aws/dynamodb) rather than the default AWS-owned one: its use shows in
+      // CloudTrail and the template states the encryption. Grantees need no KMS permissions for it.
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      deletionProtection: config.deletionProtection,
+      removalPolicy: config.removalPolicy,
+    });
+    for (const index of [jobTable.statusIndex, jobTable.taskIndex]) {
+      this.table.addGlobalSecondaryIndex({
+        indexName: index.name,
+        partitionKey: { name: index.partitionKey, type: dynamodb.AttributeType.STRING },
+        sortKey: { name: index.sortKey, type: dynamodb.AttributeType.NUMBER },
+        projectionType: dynamodb.ProjectionType.ALL,
+      });
+    }
+
+    this.workerEnvironment = {
+      [env.queueUrl]: this.queue.queueUrl,
+      [env.deadLetterQueueUrl]: this.deadLetterQueue.queueUrl,
+      [env.tableName]: this.table.tableName,
+      [env.visibilityTimeoutSeconds]: String(config.visibilityTimeout.toSeconds()),
+      [env.deliveryLimit]: String(config.maxReceiveCount),
+    };
+
+    this.workerFunction = config.lambda ? this.#createFunction(config.lambda, props) : undefined;
+    this.fargateService =
+      config.fargate && props.fargate ? this.#createService(config.fargate, props.fargate) : undefined;
+
+    const rules: Record<string, events.Rule> = {};
+    for (const schedule of config.schedules) rules[schedule.name] = this.#createRule(schedule);
+    this.rules = rules;
+
+    const alarms = config.alarms ? this.#createAlarms(config.alarms, props) : undefined;
+    this.deadLetterAlarm = alarms?.deadLetter;
+    this.oldestMessageAlarm = alarms?.oldestMessage;
+    this.workerErrorsAlarm = alarms?.workerErrors;
+    this.alarms = [alarms?.deadLetter, alarms?.oldestMessage, alarms?.workerErrors].filter(
+      (alarm): alarm is cloudwatch.Alarm => alarm !== undefined,
+    );
+    this.dashboard = config.dashboard ? this.#createDashboard() : undefined;
+  }
+
+  /**
+   * Lets `grantee` enqueue jobs and read them back by id: `sqs:SendMessage` on the queue,
+   * `dynamodb:PutItem` and `dynamodb:GetItem` on the table.
+   *
+   * @example
+   * jobs.grantEnqueue(webAppFunction);
+   */
+  grantEnqueue(grantee: iam.IGrantable): iam.Grant {
+    return this.#grantAll(grantee, [
+      { actions: ['sqs:SendMessage'], resourceArns: [this.queue.queueArn] },
+      { actions: ['dynamodb:PutItem', 'dynamodb:GetItem'], resourceArns: [this.table.tableArn] },
+    ]);
+  }
+
+  /**
+   * Lets `grantee` read jobs and queue depths, for status pages and the dashboard: `dynamodb:GetItem`,
+   * `BatchGetItem`, `Query` and `Scan` on the table, `Query` and `Scan` on its two indexes, and
+   * `sqs:GetQueueAttributes` on both queues.
+   */
+  grantRead(grantee: iam.IGrantable): iam.Grant {
+    return this.#grantAll(grantee, this.#readStatements([]));
+  }
+
+  /**
+   * Lets `grantee` operate the queue (the CLI's and dashboard's cancel, retry and redrive): everything
+   * {@link grantRead} allows, `dynamodb:UpdateItem` on the table, `sqs:SendMessage` on the queue, and
+   * receive, delete, hide, send and read attributes on the DLQ.
+   */
+  grantOperate(grantee: iam.IGrantable): iam.Grant {
+    return this.#grantAll(grantee, [
+      ...this.#readStatements(['dynamodb:UpdateItem']),
+      { actions: ['sqs:SendMessage'], resourceArns: [this.queue.queueArn] },
+      {
+        actions: [...consumeActions, 'sqs:SendMessage'],
+        resourceArns: [this.deadLetterQueue.queueArn],
+      },
+    ]);
+  }
+
+  /** The indexes' ARNs, named one by one rather than `<table>/index/*`. */
+  get indexArns(): string[] {
+    return [jobTable.statusIndex.name, jobTable.taskIndex.name].map(
+      (name) => `${this.table.tableArn}/index/${name}`,
+    );
+  }
+
+  #readStatements(extraTableActions: string[]): GrantStatement[] {
+    return [
+      {
+        actions: [
+          'dynamodb:GetItem',
+          'dynamodb:BatchGetItem',
+          'dynamodb:Query',
+          'dynamodb:Scan',
+          ...extraTableActions,
+        ],
+        resourceArns: [this.table.tableArn],
+      },
+      { actions: ['dynamodb:Query', 'dynamodb:Scan'], resourceArns: this.indexArns },
+      {
+        actions: ['sqs:GetQueueAttributes'],
+        resourceArns: [this.queue.queueArn, this.deadLetterQueue.queueArn],
+      },
+    ];
+  }
+
+  /**
+   * What a worker needs: consume the queue (`consume: false` when an event source mapping grants that),
+   * dead-letter to the DLQ, and claim, heartbeat and finish jobs in the table.
+   */
+  #grantWorker(grantee: iam.IGrantable, consume: boolean): iam.Grant {
+    return this.#grantAll(grantee, [
+      ...(consume ? [{ actions: consumeActions, resourceArns: [this.queue.queueArn] }] : []),
+      {
+        actions: ['sqs:SendMessage', 'sqs:GetQueueAttributes'],
+        resourceArns: [this.deadLetterQueue.queueArn],
+      },
+      {
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
+        resourceArns: [this.table.tableArn],
+      },
+      { actions: ['dynamodb:Query'], resourceArns: this.indexArns },
+    ]);
+  }
+
+  #grantAll(grantee: iam.IGrantable, statements: readonly GrantStatement[]): iam.Grant {
+    return statements
+      .map(({ actions, resourceArns }) =>
+        iam.Grant.addToPrincipal({ grantee, actions: [...actions], resourceArns: [...resourceArns] }),
+      )
+      .reduce((all, grant) => all.combine(grant));
+  }
+
+  #logGroup(id: string, name: string | undefined): logs.LogGroup {
+    return new logs.LogGroup(this, id, {
+      ...(name ? { logGroupName: name } : {}),
+      retention: this.#config.logRetention,
+      removalPolicy: this.#config.removalPolicy,
+    });
+  }
+
+  #createFunction(config: ResolvedLambda, props: LonghaulQueueProps): nodejs.NodejsFunction {
+    const prefix = this.#config.namePrefix;
+    const functionName = prefix ? `${prefix}-worker` : undefined;
+    const logGroup = this.#logGroup('WorkerLogs', functionName ? `/aws/lambda/${functionName}` : undefined);
+    // An explicit role instead of the default one with AWSLambdaBasicExecutionRole: it may write to
+    // this log group only, and never create log groups.
+    const role = new iam.Role(this, 'WorkerRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'The Longhaul Lambda worker',
+    });
+    logGroup.grantWrite(role);
+    const userBundling = props.lambda ? props.lambda.bundling : undefined;
+    const fn = new nodejs.NodejsFunction(this, 'Worker', {
+      ...(functionName ? { functionName } : {}),
+      entry: config.entry,
+      handler: config.handler,
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      timeout: config.timeout,
+      memorySize: config.memorySize,
+      role,
+      logGroup,
+      ...(config.reservedConcurrentExecutions !== undefined
+        ? { reservedConcurrentExecutions: config.reservedConcurrentExecutions }
+        : {}),
+      description: 'Longhaul worker: runs jobs from the SQS queue',
+      environment: {
+        ...config.environment,
+        ...this.workerEnvironment,
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+      bundling: { ...lambdaBundling, ...userBundling },
+    });
+    fn.addEventSource(
+      new SqsEventSource(this.queue, {
+        batchSize: config.batchSize,
+        ...(config.maxBatchingWindow ? { maxBatchingWindow: config.maxBatchingWindow } : {}),
+        maxConcurrency: config.maxConcurrency,
+        reportBatchItemFailures: true,
+      }),
+    );
+    // The event source mapping grants the queue's consume actions (and sqs:GetQueueUrl) itself.
+    this.#grantWorker(role, false);
+    Validations.of(fn).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason:
+        'Longhaul targets Node.js 22 deliberately: the bundle is built for node22 and tested on it; a newer runtime is adopted with its own release.',
+    });
+    return fn;
+  }
+
+  #createService(config: ResolvedFargate, props: LonghaulQueueFargateProps): ecs.FargateService {
+    const prefix = this.#config.namePrefix;
+    const ownVpc = props.vpc === undefined;
+    const vpc: ec2.IVpc = props.vpc ?? (this.#createVpc() as ec2.IVpc);
+    const cluster = new ecs.Cluster(this, 'Cluster', {
+      vpc,
+      ...(prefix ? { clusterName: `${prefix}-workers` } : {}),
+      containerInsightsV2: ecs.ContainerInsights.ENABLED,
+    });
+    const taskRole = new iam.Role(this, 'ServiceTaskRole', {
+      assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
+      description: 'The Longhaul Fargate worker',
+    });
+    this.#grantWorker(taskRole, true);
+    const taskDefinition = new ecs.FargateTaskDefinition(this, 'ServiceTask', {
+      cpu: config.cpu,
+      memoryLimitMiB: config.memoryLimitMiB,
+      taskRole,
+      runtimePlatform: {
+        cpuArchitecture: props.cpuArchitecture ?? ecs.CpuArchitecture.ARM64,
+        operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
+      },
+    });
+    const logGroup = this.#logGroup('ServiceLogs', prefix ? `/longhaul/${prefix}-workers` : undefined);
+    taskDefinition.addContainer('worker', {
+      image: props.image,
+      essential: true,
+      readonlyRootFilesystem: true,
+      stopTimeout: config.stopTimeout,
+      logging: ecs.LogDrivers.awsLogs({ logGroup, streamPrefix: 'worker' }),
+      environment: {
+        ...config.environment,
+        ...this.workerEnvironment,
+        [env.concurrency]: String(config.concurrency),
+        [env.shutdownGraceMs]: String(config.shutdownGrace.toMilliseconds()),
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+    });
+    const securityGroup = new ec2.SecurityGroup(this, 'ServiceSecurityGroup', {
+      vpc,
+      description: 'Longhaul workers: no inbound traffic; outbound HTTPS to AWS APIs',
+      allowAllOutbound: true,
+    });
+    const service = new ecs.FargateService(this, 'Service', {
+      cluster: cluster as ecs.ICluster,
+      taskDefinition,
+      ...(prefix ? { serviceName: `${prefix}-worker` } : {}),
+      securityGroups: [securityGroup],
+      assignPublicIp: props.assignPublicIp ?? ownVpc,
+      ...(props.vpcSubnets || ownVpc
+        ? { vpcSubnets: props.vpcSubnets ?? { subnetType: ec2.SubnetType.PUBLIC } }
+        : {}),
+      // Workers take no traffic: replace them one batch at a time, roll back a deploy that cannot start.
+      minHealthyPercent: 100,
+      maxHealthyPercent: 200,
+      circuitBreaker: { rollback: true },
+    });
+    this.#scaleService(service, config);
+    Validations.of(taskDefinition).acknowledge(
+      {
+        id: 'AwsSolutions-ECS2',
+        reason:
+          'The variables are resource names, URLs and tuning numbers the worker reads (LONGHAUL_*), never secrets.',
+      },
+      {
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'ecr:GetAuthorizationToken, which the execution role needs to pull the image, has no resource-level permissions: its Resource must be "*".',
+      },
+    );
+    return service;
+  }
+
+  #createVpc(): ec2.Vpc {
+    // Public subnets and no NAT gateway: a worker only calls AWS APIs, so it needs outbound HTTPS and
+    // no inbound path (its security group has no ingress rule). NAT gateways or interface endpoints
+    // would cost more than the workers themselves; DynamoDB goes through a free gateway endpoint.
+    return new ec2.Vpc(this, 'Vpc', {
+      maxAzs: 2,
+      natGateways: 0,
+      subnetConfiguration: [{ name: 'public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 }],
+      gatewayEndpoints: { DynamoDb: { service: ec2.GatewayVpcEndpointAwsService.DYNAMODB } },
+      // Nothing runs in the default security group; restricting it would add a custom-resource Lambda.
+      restrictDefaultSecurityGroup: false,
+      flowLogs: {
+        rejected: {
+          trafficType: ec2.FlowLogTrafficType.REJECT,
+          destination: ec2.FlowLogDestination.toCloudWatchLogs(this.#logGroup('VpcFlowLogs', undefined)),
+        },
+      },
+    });
+  }
+
+  /**
+   * Scales out while jobs wait (visible messages mean every worker slot is busy) and scales in only
+   * when nothing is waiting or running, so scaling never stops a task in the middle of a long job.
+   */
+  #scaleService(service: ecs.FargateService, config: ResolvedFargate): void {
+    const scaling = service.autoScaleTaskCount({
+      minCapacity: config.minTasks,
+      maxCapacity: config.maxTasks,
+    });
+    const waiting = this.queue.metricApproximateNumberOfMessagesVisible({
+      period: Duration.minutes(1),
+      statistic: cloudwatch.Stats.MAXIMUM,
+    });
+    scaling.scaleOnMetric('ScaleOutOnWaitingJobs', {
+      metric: waiting,
+      adjustmentType: applicationautoscaling.AdjustmentType.CHANGE_IN_CAPACITY,
+      scalingSteps: [
+        { upper: 0, change: 0 },
+        { lower: 1, change: +1 },
+        { lower: 10 * config.concurrency, change: +2 },
+        { lower: 50 * config.concurrency, change: +4 },
+      ],
+      cooldown: Duration.minutes(2),
+    });
+    const backlog = new cloudwatch.MathExpression({
+      expression: 'visible + inFlight',
+      usingMetrics: {
+        visible: waiting,
+        inFlight: this.queue.metricApproximateNumberOfMessagesNotVisible({
+          period: Duration.minutes(1),
+          statistic: cloudwatch.Stats.MAXIMUM,
+        }),
+      },
+      label: 'Jobs waiting or running',
+      period: Duration.minutes(1),
+    });
+    scaling.scaleOnMetric('ScaleInWhenIdle', {
+      metric: backlog,
+      // Down to minTasks (the scalable target clamps the change); a zero step adds no scale-out policy.
+      adjustmentType: applicationautoscaling.AdjustmentType.CHANGE_IN_CAPACITY,
+      scalingSteps: [
+        { upper: 0, change: -config.maxTasks },
+        { lower: 1, change: 0 },
+      ],
+      evaluationPeriods: 15,
+      cooldown: Duration.minutes(5),
+    });
+  }
+
+  #createRule(schedule: Schedule): events.Rule {
+    const prefix = this.#config.namePrefix;
+    return new events.Rule(this, `Schedule-${schedule.name}`, {
+      ...(prefix ? { ruleName: `${prefix}-${schedule.name}` } : {}),
+      schedule: events.Schedule.expression(schedule.expression),
+      description:
+        schedule.description ??
+        `Longhaul schedule "${schedule.name}": task "${schedule.task}" ${schedule.expression}`,
+      targets: [
+        new targets.SqsQueue(this.queue, {
+          // The run's job id is `<name>@<event time>`: a duplicate delivery of one firing is one job.
+          message: events.RuleTargetInput.fromObject(scheduledEnvelope(schedule, events.EventField.time)),
+          deadLetterQueue: this.deadLetterQueue,
+          retryAttempts: 185,
+          maxEventAge: Duration.hours(24),
+        }),
+      ],
+    });
+  }
+
+  #createAlarms(config: NonNullable<ResolvedProps['alarms']>, props: LonghaulQueueProps) {
+    const actions = props.alarms ? (props.alarms.actions ?? []) : [];
+    const deadLetter = this.deadLetterQueue
+      .metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(1),
+        statistic: cloudwatch.Stats.MAXIMUM,
+      })
+      .createAlarm(this, 'DeadLetterAlarm', {
+        alarmDescription:
+          'Longhaul: the dead-letter queue holds failed jobs; inspect and retry or discard them',
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    const oldestMessage = this.queue
+      .metricApproximateAgeOfOldestMessage({
+        period: Duration.minutes(5),
+        statistic: cloudwatch.Stats.MAXIMUM,
+      })
+      .createAlarm(this, 'OldestMessageAlarm', {
+        alarmDescription: `Longhaul: a job has waited more than ${config.oldestMessageAge.toHumanString()}; workers are down, throttled or too few`,
+        threshold: config.oldestMessageAge.toSeconds(),
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    const workerErrors = this.workerFunction
+      ?.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM })
+      .createAlarm(this, 'WorkerErrorsAlarm', {
+        alarmDescription:
+          'Longhaul: the Lambda worker crashed or timed out (failing jobs are reported per message, not as errors)',
+        threshold: 0,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    for (const alarm of [deadLetter, oldestMessage, workerErrors]) alarm?.addAlarmAction(...actions);
+    return { deadLetter, oldestMessage, workerErrors };
+  }
+
+  #createDashboard(): cloudwatch.Dashboard {
+    const prefix = this.#config.namePrefix;
+    const period = Duration.minutes(1);
+    const max = { period, statistic: cloudwatch.Stats.MAXIMUM };
+    const sum = { period, statistic: cloudwatch.Stats.SUM };
+    const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+      ...(prefix ? { dashboardName: `${prefix}-jobs` } : {}),
+      defaultInterval: Duration.hours(3),
+    });
+    const widgets: cloudwatch.IWidget[] = [
+      new cloudwatch.GraphWidget({
+        title: 'Queue depth',
+        left: [
+          this.queue.metricApproximateNumberOfMessagesVisible({ ...max, label: 'waiting' }),
+          this.queue.metricApproximateNumberOfMessagesNotVisible({ ...max, label: 'running or backing off' }),
+          this.queue.metricApproximateNumberOfMessagesDelayed({ ...max, label: 'delayed' }),
+        ],
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Oldest waiting job (seconds)',
+        left: [this.queue.metricApproximateAgeOfOldestMessage({ ...max, label: 'age' })],
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Dead-letter queue',
+        left: [this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ ...max, label: 'messages' })],
+      }),
+    ];
+    const fn = this.workerFunction;
+    if (fn) {
+      widgets.push(
+        new cloudwatch.GraphWidget({
+          title: 'Lambda worker',
+          left: [
+            fn.metricInvocations({ ...sum, label: 'invocations' }),
+            fn.metricErrors({ ...sum, label: 'errors' }),
+            fn.metricThrottles({ ...sum, label: 'throttles' }),
+          ],
+          right: [fn.metricDuration({ period, statistic: cloudwatch.Stats.p(99), label: 'duration p99' })],
+        }),
+      );
+    }
+    const service = this.fargateService;
+    if (service) {
+      widgets.push(
+        new cloudwatch.GraphWidget({
+          title: 'Fargate workers',
+          left: [
+            new cloudwatch.Metric({
+              namespace: 'ECS/ContainerInsights',
+              metricName: 'RunningTaskCount',
+              dimensionsMap: { ClusterName: service.cluster.clusterName, ServiceName: service.serviceName },
+              ...max,
+              label: 'running tasks',
+            }),
+          ],
+          right: [service.metricCpuUtilization({ period, label: 'CPU %' })],
+        }),
+      );
+    }
+    widgets.push(
+      new cloudwatch.GraphWidget({
+        title: 'Job table writes',
+        left: [this.table.metricConsumedWriteCapacityUnits({ ...sum, label: 'write units' })],
+      }),
+    );
+    for (let i = 0; i < widgets.length; i += 3) dashboard.addWidgets(...widgets.slice(i, i + 3));
+    return dashboard;
+  }
+}
+
+interface GrantStatement {
+  readonly actions: readonly string[];
+  readonly resourceArns: readonly string[];
+}

@@ -1,0 +1,370 @@
+/**
+ * Applies the defaults of `LonghaulQueueProps` and checks every rule at once, so one error lists every
+ * problem with the field, its limit and the value given. Kept apart from the construct so the defaults
+ * live in one place and the rules read as a table.
+ */
+import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { ConfigError } from '../src/core/errors.js';
+import { maxVisibilitySeconds } from '../src/core/retry.js';
+import { checkSchedules, type Schedule } from '../src/core/schedule.js';
+import type { AnyTask } from '../src/core/task.js';
+import { env } from '../src/names.js';
+import type {
+  LonghaulQueueAlarmProps,
+  LonghaulQueueFargateProps,
+  LonghaulQueueLambdaProps,
+  LonghaulQueueProps,
+} from './longhaul-queue.js';
+
+/** Every default of the construct. The props' TSDoc states the same values. */
+export const longhaulQueueDefaults = {
+  handler: 'handler',
+  lambdaTimeout: Duration.minutes(5),
+  memorySize: 512,
+  batchSize: 10,
+  maxConcurrency: 10,
+  /** AWS's recommendation for a queue that feeds a Lambda function: six times its timeout. */
+  visibilityPerLambdaTimeout: 6,
+  visibilityWithoutLambda: Duration.minutes(5),
+  retentionPeriod: Duration.days(14),
+  /** Hand-backs (shutdowns, busy leases) use receives too; two spare ones keep them from failing a job. */
+  deliveryHeadroom: 2,
+  logRetention: logs.RetentionDays.ONE_MONTH,
+  oldestMessageAge: Duration.minutes(15),
+  fargate: {
+    cpu: 512,
+    memoryLimitMiB: 1024,
+    minTasks: 0,
+    maxTasks: 4,
+    concurrency: 4,
+    shutdownGrace: Duration.seconds(30),
+  },
+  /** What ECS waits after SIGTERM beyond the grace: time to hand back messages and flush writes. */
+  stopTimeoutMargin: Duration.seconds(15),
+} as const;
+
+/** ECS stops a Fargate container at most this long after SIGTERM. */
+const maxStopTimeoutSeconds = 120;
+/** The long-running worker's default heartbeat; its visibility timeout must be at least twice that. */
+const workerHeartbeatSeconds = 20;
+
+/** Valid Fargate memory sizes (MiB) per CPU size. */
+const fargateMemory: Readonly<Record<number, readonly [min: number, max: number, step: number]>> = {
+  256: [512, 2048, 512],
+  512: [1024, 4096, 1024],
+  1024: [2048, 8192, 1024],
+  2048: [4096, 16384, 1024],
+  4096: [8192, 30720, 1024],
+  8192: [16384, 61440, 4096],
+  16384: [32768, 122880, 8192],
+};
+
+export interface ResolvedLambda {
+  readonly entry: string;
+  readonly handler: string;
+  readonly timeout: Duration;
+  readonly memorySize: number;
+  readonly batchSize: number;
+  readonly maxBatchingWindow: Duration | undefined;
+  readonly maxConcurrency: number;
+  readonly reservedConcurrentExecutions: number | undefined;
+  readonly environment: Readonly<Record<string, string>>;
+}
+
+export interface ResolvedFargate {
+  readonly cpu: number;
+  readonly memoryLimitMiB: number;
+  readonly minTasks: number;
+  readonly maxTasks: number;
+  readonly concurrency: number;
+  readonly shutdownGrace: Duration;
+  readonly stopTimeout: Duration;
+  readonly environment: Readonly<Record<string, string>>;
+}
+
+export interface ResolvedProps {
+  readonly tasks: readonly AnyTask[];
+  readonly schedules: readonly Schedule[];
+  readonly namePrefix: string | undefined;
+  readonly maxReceiveCount: number;
+  readonly visibilityTimeout: Duration;
+  readonly retentionPeriod: Duration;
+  readonly removalPolicy: RemovalPolicy;
+  readonly deletionProtection: boolean;
+  readonly logRetention: logs.RetentionDays;
+  readonly lambda: ResolvedLambda | undefined;
+  readonly fargate: ResolvedFargate | undefined;
+  readonly alarms: Required<Pick<LonghaulQueueAlarmProps, 'oldestMessageAge'>> | undefined;
+  readonly dashboard: boolean;
+}
+
+/** The variables the construct sets itself; a user's `environment` may not override them. */
+const constructVariables: readonly string[] = [
+  env.queueUrl,
+  env.deadLetterQueueUrl,
+  env.tableName,
+  env.visibilityTimeoutSeconds,
+  env.deliveryLimit,
+  env.concurrency,
+  env.shutdownGraceMs,
+];
+
+/** Throws a `ConfigError` naming every problem of `props`; returns the props with their defaults. */
+export function resolveProps(props: LonghaulQueueProps): ResolvedProps {
+  const problems: string[] = [];
+  const expect = (ok: boolean, message: string) => {
+    if (!ok) problems.push(message);
+  };
+  const integer = (field: string, value: number, min: number, max: number, why = '') => {
+    if (Token.isUnresolved(value)) return;
+    expect(
+      Number.isInteger(value) && value >= min && value <= max,
+      `\`${field}\` to be an integer from ${min} to ${max}${why}, got \`${value}\``,
+    );
+  };
+  const seconds = (field: string, value: Duration, min: Duration, max: Duration, why = '') => {
+    if (Token.isUnresolved(value.toSeconds({ integral: false }))) return;
+    const s = value.toSeconds({ integral: false });
+    expect(
+      Number.isInteger(s) && s >= min.toSeconds() && s <= max.toSeconds(),
+      `\`${field}\` to be whole seconds from ${human(min)} to ${human(max)}${why}, got ${human(value)}`,
+    );
+  };
+
+  // Tasks and schedules.
+  const tasks = props.tasks ?? [];
+  expect(tasks.length >= 1, `\`tasks\` to hold at least 1 task, got ${tasks.length}`);
+  const seen = new Set<string>();
+  for (const task of tasks) {
+    expect(!seen.has(task.name), `task names in \`tasks\` to be unique, got "${task.name}" twice`);
+    seen.add(task.name);
+  }
+  const schedules = props.schedules ?? [];
+  try {
+    checkSchedules(schedules, tasks);
+  } catch (error) {
+    problems.push(`valid \`schedules\`: ${(error as Error).message}`);
+  }
+
+  // Names.
+  const namePrefix = props.namePrefix;
+  if (namePrefix !== undefined) {
+    expect(
+      /^[A-Za-z0-9_-]{1,40}$/.test(namePrefix),
+      `\`namePrefix\` to be 1–40 letters, digits, "-" or "_" (it starts queue and table names), got ${JSON.stringify(namePrefix)}`,
+    );
+    for (const schedule of schedules) {
+      const ruleName = `${namePrefix}-${schedule.name}`;
+      expect(
+        ruleName.length <= 64,
+        `\`namePrefix\` and schedule "${schedule.name}" to make a rule name of at most 64 characters, got ${ruleName.length} ("${ruleName}")`,
+      );
+    }
+  }
+
+  // Redrive: every task's attempts must fit in the queue's delivery limit.
+  const largest = tasks.reduce<AnyTask | undefined>(
+    (best, task) => (best === undefined || task.retry.maxAttempts > best.retry.maxAttempts ? task : best),
+    undefined,
+  );
+  const largestAttempts = largest?.retry.maxAttempts ?? 1;
+  const maxReceiveCount = props.maxReceiveCount ?? largestAttempts + longhaulQueueDefaults.deliveryHeadroom;
+  if (props.maxReceiveCount !== undefined) {
+    integer('maxReceiveCount', props.maxReceiveCount, 1, 1000, ' (the limit of an SQS redrive policy)');
+    expect(
+      props.maxReceiveCount >= largestAttempts,
+      `\`maxReceiveCount\` to be at least ${largestAttempts}, the attempts task "${largest?.name}" allows, got \`${props.maxReceiveCount}\``,
+    );
+  }
+
+  // The Lambda worker.
+  let lambda: ResolvedLambda | undefined;
+  const lambdaProps: LonghaulQueueLambdaProps | undefined = props.lambda === false ? undefined : props.lambda;
+  if (props.lambda === undefined && props.fargate === undefined) {
+    // A queue nobody serves is almost always a mistake: say so rather than deploy it silently.
+    problems.push(
+      'a worker: `lambda: { entry }`, `fargate: { image }`, or `lambda: false` when workers run elsewhere; got neither',
+    );
+  }
+  if (lambdaProps) {
+    const d = longhaulQueueDefaults;
+    lambda = {
+      entry: lambdaProps.entry,
+      handler: lambdaProps.handler ?? d.handler,
+      timeout: lambdaProps.timeout ?? d.lambdaTimeout,
+      memorySize: lambdaProps.memorySize ?? d.memorySize,
+      batchSize: lambdaProps.batchSize ?? d.batchSize,
+      maxBatchingWindow: lambdaProps.maxBatchingWindow,
+      maxConcurrency: lambdaProps.maxConcurrency ?? d.maxConcurrency,
+      reservedConcurrentExecutions: lambdaProps.reservedConcurrentExecutions,
+      environment: lambdaProps.environment ?? {},
+    };
+    expect(
+      typeof lambda.entry === 'string' && lambda.entry.length > 0,
+      `\`lambda.entry\` to be the path of the handler's file, got ${JSON.stringify(lambda.entry)}`,
+    );
+    expect(
+      /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(lambda.handler),
+      `\`lambda.handler\` to be the name of an export, got ${JSON.stringify(lambda.handler)}`,
+    );
+    seconds('lambda.timeout', lambda.timeout, Duration.seconds(1), Duration.minutes(15), " (Lambda's limit)");
+    integer('lambda.memorySize', lambda.memorySize, 128, 10240, " (Lambda's limits, MB)");
+    integer('lambda.batchSize', lambda.batchSize, 1, 10000, ' (the limit of an SQS event source)');
+    if (lambda.batchSize > 10) {
+      expect(
+        lambda.maxBatchingWindow !== undefined,
+        `\`lambda.maxBatchingWindow\` to be set when \`lambda.batchSize\` is above 10 (SQS requires a batching window for batches of more than 10), got \`batchSize: ${lambda.batchSize}\` without one`,
+      );
+    }
+    if (lambda.maxBatchingWindow) {
+      seconds('lambda.maxBatchingWindow', lambda.maxBatchingWindow, Duration.seconds(0), Duration.minutes(5));
+    }
+    integer('lambda.maxConcurrency', lambda.maxConcurrency, 2, 1000, ' (the limit of an SQS event source)');
+    if (lambda.reservedConcurrentExecutions !== undefined) {
+      integer('lambda.reservedConcurrentExecutions', lambda.reservedConcurrentExecutions, 1, 10000);
+      expect(
+        lambda.reservedConcurrentExecutions >= lambda.maxConcurrency,
+        `\`lambda.reservedConcurrentExecutions\` to be at least \`lambda.maxConcurrency\` (${lambda.maxConcurrency}), or throttled batches use up their messages' receives, got \`${lambda.reservedConcurrentExecutions}\``,
+      );
+    }
+    checkEnvironment('lambda.environment', lambda.environment, problems);
+    const timeoutMs = lambda.timeout.toMilliseconds();
+    for (const task of tasks) {
+      if (task.timeoutMs !== undefined && task.timeoutMs > timeoutMs) {
+        problems.push(
+          `the \`timeoutMs\` of task "${task.name}" (${task.timeoutMs} ms) to be at most \`lambda.timeout\` (${timeoutMs} ms): raise \`lambda.timeout\` or serve the task from Fargate only (\`lambda: false\`)`,
+        );
+      }
+    }
+  }
+
+  // The queue.
+  const visibilityTimeout =
+    props.visibilityTimeout ??
+    (lambda
+      ? Duration.seconds(
+          Math.min(
+            lambda.timeout.toSeconds() * longhaulQueueDefaults.visibilityPerLambdaTimeout,
+            maxVisibilitySeconds,
+          ),
+        )
+      : longhaulQueueDefaults.visibilityWithoutLambda);
+  seconds(
+    'visibilityTimeout',
+    visibilityTimeout,
+    Duration.seconds(0),
+    Duration.seconds(maxVisibilitySeconds),
+    " (SQS's limit)",
+  );
+  if (lambda && visibilityTimeout.toSeconds() < lambda.timeout.toSeconds()) {
+    problems.push(
+      `\`visibilityTimeout\` to be at least \`lambda.timeout\` (${human(lambda.timeout)}), or SQS would hand a batch to a second invocation while the first still runs; got ${human(visibilityTimeout)}`,
+    );
+  }
+  const retentionPeriod = props.retentionPeriod ?? longhaulQueueDefaults.retentionPeriod;
+  seconds('retentionPeriod', retentionPeriod, Duration.minutes(1), Duration.days(14), " (SQS's limits)");
+
+  // The Fargate worker.
+  let fargate: ResolvedFargate | undefined;
+  const fargateProps: LonghaulQueueFargateProps | undefined = props.fargate;
+  if (fargateProps) {
+    const d = longhaulQueueDefaults.fargate;
+    const shutdownGrace = fargateProps.shutdownGrace ?? d.shutdownGrace;
+    fargate = {
+      cpu: fargateProps.cpu ?? d.cpu,
+      memoryLimitMiB: fargateProps.memoryLimitMiB ?? d.memoryLimitMiB,
+      minTasks: fargateProps.minTasks ?? d.minTasks,
+      maxTasks: fargateProps.maxTasks ?? d.maxTasks,
+      concurrency: fargateProps.concurrency ?? d.concurrency,
+      shutdownGrace,
+      stopTimeout: shutdownGrace.plus(longhaulQueueDefaults.stopTimeoutMargin),
+      environment: fargateProps.environment ?? {},
+    };
+    const memory = fargateMemory[fargate.cpu];
+    if (memory === undefined) {
+      problems.push(
+        `\`fargate.cpu\` to be one of ${Object.keys(fargateMemory).join(', ')} (Fargate's sizes), got \`${fargate.cpu}\``,
+      );
+    } else {
+      const [min, max, step] = memory;
+      expect(
+        fargate.memoryLimitMiB >= min && fargate.memoryLimitMiB <= max && fargate.memoryLimitMiB % step === 0,
+        `\`fargate.memoryLimitMiB\` to be from ${min} to ${max} in steps of ${step} for \`fargate.cpu\` ${fargate.cpu} (Fargate's sizes), got \`${fargate.memoryLimitMiB}\``,
+      );
+    }
+    integer('fargate.maxTasks', fargate.maxTasks, 1, 1000);
+    integer('fargate.minTasks', fargate.minTasks, 0, fargate.maxTasks, ' (`fargate.maxTasks`)');
+    integer('fargate.concurrency', fargate.concurrency, 1, 1000, " (the worker's limit)");
+    const margin = longhaulQueueDefaults.stopTimeoutMargin.toSeconds();
+    seconds(
+      'fargate.shutdownGrace',
+      shutdownGrace,
+      Duration.seconds(0),
+      Duration.seconds(maxStopTimeoutSeconds - margin),
+      ` (ECS stops a task at most ${maxStopTimeoutSeconds} s after SIGTERM, and the worker needs ${margin} s after the grace to hand back its jobs)`,
+    );
+    checkEnvironment('fargate.environment', fargate.environment, problems);
+    if (fargate.environment[env.heartbeatIntervalSeconds] === undefined) {
+      expect(
+        visibilityTimeout.toSeconds() >= 2 * workerHeartbeatSeconds,
+        `\`visibilityTimeout\` to be at least ${2 * workerHeartbeatSeconds} s with a Fargate worker (twice its ${workerHeartbeatSeconds} s heartbeat; or set ${env.heartbeatIntervalSeconds} in \`fargate.environment\`), got ${human(visibilityTimeout)}`,
+      );
+    }
+  }
+
+  // Table.
+  const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+  const deletionProtection = props.deletionProtection ?? removalPolicy !== RemovalPolicy.DESTROY;
+  if (deletionProtection && removalPolicy === RemovalPolicy.DESTROY) {
+    problems.push(
+      '`deletionProtection` to be false with `removalPolicy: DESTROY` (a protected table cannot be destroyed), got `true`',
+    );
+  }
+
+  // Alarms.
+  let alarms: ResolvedProps['alarms'];
+  if (props.alarms !== false) {
+    const oldestMessageAge = props.alarms?.oldestMessageAge ?? longhaulQueueDefaults.oldestMessageAge;
+    seconds(
+      'alarms.oldestMessageAge',
+      oldestMessageAge,
+      Duration.minutes(1),
+      retentionPeriod,
+      ' (`retentionPeriod`: older messages are gone)',
+    );
+    alarms = { oldestMessageAge };
+  }
+
+  if (problems.length) {
+    throw new ConfigError(`Invalid LonghaulQueue props: expected ${problems.join('; ')}`);
+  }
+  return {
+    tasks,
+    schedules,
+    namePrefix,
+    maxReceiveCount,
+    visibilityTimeout,
+    retentionPeriod,
+    removalPolicy,
+    deletionProtection,
+    logRetention: props.logRetention ?? longhaulQueueDefaults.logRetention,
+    lambda,
+    fargate,
+    alarms,
+    dashboard: props.dashboard ?? true,
+  };
+}
+
+function checkEnvironment(field: string, environment: Readonly<Record<string, string>>, problems: string[]) {
+  for (const name of Object.keys(environment)) {
+    if (constructVariables.includes(name)) {
+      problems.push(`\`${field}\` not to set ${name}, which the construct sets from its own props`);
+    }
+  }
+}
+
+/** A duration for an error message: "90 seconds", "15 minutes". */
+function human(duration: Duration): string {
+  return duration.toHumanString();
+}
