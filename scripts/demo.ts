@@ -8,9 +8,22 @@
 // Exits 0 when every job ended as intended (the broken one failed into the dead-letter queue), else 1.
 
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createWorker, isFinalStatus, type JobHandle, Longhaul, silentLogger, type Worker } from 'longhaul';
 import {
-  dashboardRefresh,
+  createWorker,
+  isFinalStatus,
+  type JobHandle,
+  type JobRecord,
+  JobStatus,
+  Longhaul,
+  type Scheduler,
+  silentLogger,
+  startScheduler,
+  type TaskResult,
+  type Worker,
+} from 'longhaul';
+import {
+  type dashboardRefresh,
+  demoSchedules,
   demoTasks,
   listDocs,
   portfolioAnalyze,
@@ -24,6 +37,10 @@ import { printReport } from './demo/report.js';
 
 const runTimeoutMs = 90_000;
 const pollIntervalMs = 250;
+/** The demo's schedule clock runs 20x fast: `rate(1 minute)` fires every 3 s. */
+const scheduleTimeScale = 20;
+/** Scheduled refresh runs the demo waits for. */
+const scheduledRunsWanted = 2;
 
 const style = createStyle(process.stdout.isTTY === true && !process.env.NO_COLOR);
 const print = (line = '') => {
@@ -46,6 +63,7 @@ async function main(argv: readonly string[]): Promise<number> {
     : openMemoryBackend();
   print(`Backend: ${demo.description}`);
   const workers: Worker[] = [];
+  let scheduler: Scheduler | undefined;
   let view: LiveView | undefined;
   try {
     const { backend } = demo;
@@ -67,8 +85,23 @@ async function main(argv: readonly string[]): Promise<number> {
       workers.push(worker.start());
     }
 
+    // The periodic refresh: the same schedule the CDK app deploys as an EventBridge rule, fired here
+    // in-process. Each run is an ordinary job whose id is the schedule's name and firing time.
+    const scheduledRuns: Array<{ label: string; id: string }> = [];
+    scheduler = startScheduler({
+      schedules: demoSchedules,
+      transport: backend.transport,
+      timeScale: scheduleTimeScale,
+      onFire: (run) =>
+        scheduledRuns.push({
+          label: `${run.schedule.task} (scheduled ${run.firedAt.slice(11, 16)})`,
+          id: run.jobId,
+        }),
+      logger: silentLogger,
+    });
+
     const docs = await listDocs();
-    const [docJobs, portfolioJobs, flakyJob, brokenJob, refreshJobs] = await Promise.all([
+    const [docJobs, portfolioJobs, flakyJob, brokenJob] = await Promise.all([
       Promise.all(docs.map((path) => longhaul.enqueue(wordCount, { path }))),
       Promise.all([
         longhaul.enqueue(portfolioAnalyze, { portfolio: 'growth-fund', positions: 12 }),
@@ -76,7 +109,6 @@ async function main(argv: readonly string[]): Promise<number> {
       ]),
       longhaul.enqueue(reportFlaky, { report: 'weekly-revenue' }),
       longhaul.enqueue(reportBroken, { report: 'quarterly-v2' }),
-      Promise.all([longhaul.enqueue(dashboardRefresh), longhaul.enqueue(dashboardRefresh)]),
     ]);
     const tracked: Array<{ label: string; handle: JobHandle }> = [
       ...docJobs.map((handle, i) => ({ label: `${handle.task} ${docs[i]}`, handle })),
@@ -86,11 +118,14 @@ async function main(argv: readonly string[]): Promise<number> {
       })),
       { label: `${flakyJob.task} (fails once)`, handle: flakyJob },
       { label: `${brokenJob.task} (always fails)`, handle: brokenJob },
-      ...refreshJobs.map((handle) => ({ label: handle.task, handle })),
     ];
     print(
       `Enqueued ${tracked.length} jobs: ${docJobs.length} word counts, ${portfolioJobs.length} portfolio analyses, ` +
-        `1 flaky report, 1 broken report, ${refreshJobs.length} dashboard refreshes; 2 workers x 3 slots`,
+        `1 flaky report, 1 broken report; 2 workers x 3 slots`,
+    );
+    print(
+      `Schedule: ${demoSchedules.map((d) => `${d.name} ${d.expression}`).join(', ')}, on a clock running ` +
+        `${scheduleTimeScale}x fast (a run every ${60 / scheduleTimeScale} s)`,
     );
     print();
 
@@ -98,11 +133,18 @@ async function main(argv: readonly string[]): Promise<number> {
     const started = Date.now();
     view = createLiveView(process.stdout, style);
     for (;;) {
-      const rows: JobRow[] = await Promise.all(
-        tracked.map(async ({ label, handle }) => ({ label, job: await longhaul.getJob(handle) })),
-      );
+      const rows: JobRow[] = await Promise.all([
+        ...tracked.map(async ({ label, handle }) => ({ label, job: await longhaul.getJob(handle) })),
+        ...scheduledRuns.map(async ({ label, id }) => ({ label, job: await scheduledJob(longhaul, id) })),
+      ]);
       view.update(rows, Date.now() - started);
-      if (rows.every(({ job }) => isFinalStatus(job.status))) break;
+      if (rows.every(({ job }) => isFinalStatus(job.status)) && scheduledRuns.length >= scheduledRunsWanted) {
+        if (!scheduler) break;
+        // Stop firing, then wait for a run fired in the meantime.
+        await scheduler.stop();
+        scheduler = undefined;
+        continue;
+      }
       if (interrupted.signal.aborted) {
         print('Interrupted: stopping the workers and cleaning up');
         return 130;
@@ -124,7 +166,7 @@ async function main(argv: readonly string[]): Promise<number> {
     view = undefined;
     print();
     print(
-      `All ${tracked.length} jobs final after ${((Date.now() - started) / 1000).toFixed(1)} s; stopping the workers`,
+      `All ${tracked.length + scheduledRuns.length} jobs final after ${((Date.now() - started) / 1000).toFixed(1)} s; stopping the workers`,
     );
     // Stopping flushes the last batch of deletes, so the request counts below are complete.
     await Promise.all(workers.map((worker) => worker.stop()));
@@ -152,7 +194,9 @@ async function main(argv: readonly string[]): Promise<number> {
           portfolios: await Promise.all(portfolioJobs.map((h) => longhaul.getJob(h))),
           flaky: await longhaul.getJob(flakyJob),
           broken: await longhaul.getJob(brokenJob),
-          refreshes: await Promise.all(refreshJobs.map((h) => longhaul.getJob(h))),
+          refreshes: await Promise.all(
+            scheduledRuns.map(({ id }) => longhaul.getJob<TaskResult<typeof dashboardRefresh>>(id)),
+          ),
         },
         depth,
         requests,
@@ -169,14 +213,39 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     print(
       style.green(
-        `Demo OK: ${tracked.length - 1} jobs succeeded; report.broken failed into the dead-letter queue as intended`,
+        `Demo OK: ${tracked.length + scheduledRuns.length - 1} jobs succeeded; report.broken failed into the dead-letter queue as intended`,
       ),
     );
     return 0;
   } finally {
     view?.close();
+    await scheduler?.stop();
     await Promise.all(workers.map((worker) => worker.stop()));
     await demo.close();
+  }
+}
+
+/**
+ * A scheduled run's job. The EventBridge rule (here, the scheduler) sends its message straight to the
+ * queue, so the record appears when a worker claims it; until then the app shows it as queued.
+ */
+async function scheduledJob(longhaul: Longhaul, id: string): Promise<JobRecord> {
+  try {
+    return await longhaul.getJob(id);
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'job_not_found') throw error;
+    const now = Date.now();
+    return {
+      id,
+      task: 'dashboard.refresh',
+      status: JobStatus.queued,
+      args: null,
+      attempts: 0,
+      maxAttempts: 1,
+      enqueuedAt: now,
+      logs: [],
+      history: [],
+    };
   }
 }
 

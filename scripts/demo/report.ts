@@ -93,9 +93,9 @@ export function printReport(input: ReportInput, print: (line?: string) => void, 
   const { available, inFlight, delayed } = input.depth;
   print(style.dim(`  job queue: ${available} available, ${inFlight} in flight, ${delayed} delayed`));
 
-  section(`Refreshes: dashboard.refresh x${jobs.refreshes.length}`);
+  section(`Scheduled refreshes: dashboard.refresh x${jobs.refreshes.length}, one job per firing`);
   for (const job of jobs.refreshes) {
-    if (job.result) print(`  ${job.result.refreshedAt}  ${job.result.activeUsers} active users`);
+    if (job.result) print(`  ${job.id.padEnd(44)} ${job.result.activeUsers} active users`);
   }
 
   const all: JobRecord[] = [...jobs.docs, ...jobs.portfolios, flaky, broken, ...jobs.refreshes];
