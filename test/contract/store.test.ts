@@ -59,6 +59,41 @@ describe.each(contractBackends('contract/store'))('the job store on the $name ba
     });
   });
 
+  it('gives a schedule to one run at a time, replacing only the holder the caller names', async () => {
+    expect(await store.holdSchedule('nightly', 'run-1')).toEqual({ held: true });
+    // The holder asking again (a retry of the same run) keeps it.
+    expect(await store.holdSchedule('nightly', 'run-1')).toEqual({ held: true });
+    expect(await store.holdSchedule('nightly', 'run-2')).toEqual({ held: false, holder: 'run-1' });
+    // Naming a holder that is no longer the one is refused: no run can take over from a stale reading.
+    expect(await store.holdSchedule('nightly', 'run-3', 'run-0')).toEqual({ held: false, holder: 'run-1' });
+    expect(await store.holdSchedule('nightly', 'run-2', 'run-1')).toEqual({ held: true });
+    expect(await store.holdSchedule('nightly', 'run-3', 'run-1')).toEqual({ held: false, holder: 'run-2' });
+    // Schedules are independent, and their holds are not jobs.
+    expect(await store.holdSchedule('hourly', 'run-9')).toEqual({ held: true });
+    expect((await store.list({})).jobs).toEqual([]);
+  });
+
+  it('records the schedule a run belongs to when its claim creates the job', async () => {
+    const now = Date.now();
+    const envelope = decodeEnvelope(
+      JSON.stringify({
+        v: 1,
+        id: 'nightly@2026-11-23T00:00:00Z',
+        task: 'math.add',
+        args: { a: 1, b: 1 },
+        enqueuedAt: '2026-11-23T00:00:00Z',
+        schedule: { name: 'nightly', overlap: 'skip' },
+      }),
+    );
+    const outcome = await store.claim({ ...claimRequest('unused', 'worker-1', now), envelope });
+    expect(outcome.job).toMatchObject({
+      id: 'nightly@2026-11-23T00:00:00Z',
+      schedule: 'nightly',
+      enqueuedAt: Date.parse('2026-11-23T00:00:00Z'),
+      status: 'running',
+    });
+  });
+
   it('never moves a finished job back to running', async () => {
     const { job } = await store.claim(claimRequest('done', 'w1'));
     await store.complete(
