@@ -216,11 +216,6 @@ export class LonghaulQueue extends Construct {
       retentionPeriod: config.retentionPeriod,
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: config.maxReceiveCount },
     });
-    Validations.of(this.deadLetterQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason:
-        'This is the dead-letter queue of the job queue; a DLQ of the DLQ would only move the same messages again.',
-    });
 
     this.table = new dynamodb.Table(this, 'Table', {
       ...(prefix ? { tableName: `${prefix}-jobs` } : {}),
