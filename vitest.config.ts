@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
-// Three projects so `npm test` can run them as separate, named steps. Integration and contract
+// Projects so `npm test` can run them as separate, named steps. Integration and contract
 // suites talk to the local AWS emulator; the global setup starts one unless AWS_ENDPOINT_URL is set.
 export default defineConfig({
   resolve: { conditions: ['source'] },
@@ -10,6 +10,17 @@ export default defineConfig({
       {
         extends: true,
         test: { name: 'unit', include: ['test/unit/**/*.test.ts'] },
+      },
+      {
+        extends: true,
+        // CDK template assertions, cdk-nag and cfn-lint: no emulator. Synth bundles the Lambda entry with
+        // esbuild, so each file synthesizes as few stacks as it can.
+        test: {
+          name: 'infra',
+          include: ['test/infra/**/*.test.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
       },
       {
         extends: true,

@@ -1,0 +1,606 @@
+import { Duration } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { LonghaulQueue } from '../../infra/index.js';
+import { defineSchedule, scheduledEnvelope } from '../../src/core/schedule.js';
+import { defineTask } from '../../src/core/task.js';
+import { env, jobTable } from '../../src/names.js';
+import {
+  arnOf,
+  fixtureEntry,
+  indexArn,
+  logicalId,
+  newStack,
+  normalize,
+  onlyResource,
+  renderInputTransformer,
+  resourcesOfType,
+  roleStatements,
+  type Statement,
+  task,
+} from './support.js';
+
+// One stack with everything (Lambda, Fargate, two schedules, every grant) is synthesized once, since
+// bundling the Lambda entry is the slow part; the Fargate-only stack needs no bundling.
+const reports = defineTask({
+  name: 'reports.generate',
+  args: z.object({ accountId: z.string() }),
+  retries: 5,
+  timeoutMs: 120_000,
+  run: async () => null,
+});
+const refresh = task('dashboard.refresh', { retries: 1 });
+const nightly = defineSchedule(reports, 'cron(0 6 * * ? *)', {
+  name: 'nightly-report',
+  args: { accountId: 'acme' },
+  description: 'The nightly report',
+});
+const everyFiveMinutes = defineSchedule(refresh, 'rate(5 minutes)', { overlap: 'skip' });
+
+let template: Template;
+let jobs: LonghaulQueue;
+const ids: Record<string, string> = {};
+
+beforeAll(() => {
+  const stack = newStack();
+  const topic = new sns.Topic(stack, 'Pager');
+  jobs = new LonghaulQueue(stack, 'Jobs', {
+    tasks: [reports, refresh],
+    schedules: [nightly, everyFiveMinutes],
+    lambda: {
+      entry: fixtureEntry,
+      timeout: Duration.minutes(3),
+      maxConcurrency: 20,
+      environment: { TZ: 'UTC' },
+    },
+    fargate: { image: ecs.ContainerImage.fromRegistry('public.ecr.aws/docker/library/node:22-slim') },
+    alarms: { actions: [new cloudwatchActions.SnsAction(topic)] },
+  });
+  for (const name of ['Enqueuer', 'Reader', 'Operator']) {
+    new iam.Role(stack, name, { assumedBy: new iam.AccountRootPrincipal() });
+  }
+  jobs.grantEnqueue(stack.node.findChild('Enqueuer') as iam.Role);
+  jobs.grantRead(stack.node.findChild('Reader') as iam.Role);
+  jobs.grantOperate(stack.node.findChild('Operator') as iam.Role);
+  template = Template.fromStack(stack);
+  ids.queue = logicalId(template, 'AWS::SQS::Queue', 'JobsQueue');
+  ids.dlq = logicalId(template, 'AWS::SQS::Queue', 'JobsDeadLetterQueue');
+  ids.table = logicalId(template, 'AWS::DynamoDB::Table', 'JobsTable');
+  for (const name of ['Enqueuer', 'Reader', 'Operator'])
+    ids[name] = logicalId(template, 'AWS::IAM::Role', name);
+  ids.lambdaRole = logicalId(template, 'AWS::IAM::Role', 'JobsWorkerRole');
+  ids.taskRole = logicalId(template, 'AWS::IAM::Role', 'JobsServiceTaskRole');
+});
+
+const tableArns = () => [arnOf(ids.table as string)];
+const indexArns = () => [
+  indexArn(ids.table as string, jobTable.statusIndex.name),
+  indexArn(ids.table as string, jobTable.taskIndex.name),
+];
+
+describe('LonghaulQueue queues', () => {
+  it('encrypts both queues with SQS-managed keys and keeps the DLQ 14 days', () => {
+    const queues = resourcesOfType(template, 'AWS::SQS::Queue');
+    expect(Object.keys(queues)).toHaveLength(2);
+    for (const queue of Object.values(queues)) {
+      expect((queue as { Properties: object }).Properties).toMatchObject({ SqsManagedSseEnabled: true });
+    }
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      SqsManagedSseEnabled: true,
+      MessageRetentionPeriod: 14 * 24 * 3600,
+      RedrivePolicy: Match.absent(),
+    });
+  });
+
+  it('redrives after the largest attempt budget plus two, and hides jobs for six Lambda timeouts', () => {
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      VisibilityTimeout: 6 * 180,
+      MessageRetentionPeriod: 14 * 24 * 3600,
+      RedrivePolicy: { deadLetterTargetArn: arnOf(ids.dlq as string), maxReceiveCount: 6 + 2 },
+    });
+    expect(jobs.maxReceiveCount).toBe(8);
+    expect(jobs.visibilityTimeout.toSeconds()).toBe(1080);
+  });
+
+  it('denies every request to either queue that does not use TLS', () => {
+    for (const queueId of [ids.queue, ids.dlq]) {
+      template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        Queues: [{ Ref: queueId }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            {
+              Effect: 'Deny',
+              Principal: { AWS: '*' },
+              Action: 'sqs:*',
+              Resource: arnOf(queueId as string),
+              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+            },
+          ]),
+        },
+      });
+    }
+  });
+});
+
+describe('LonghaulQueue table', () => {
+  it('is on demand, with PITR, TTL, an AWS-managed key and deletion protection', () => {
+    template.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: Match.objectLike({
+        BillingMode: 'PAY_PER_REQUEST',
+        KeySchema: [{ AttributeName: jobTable.partitionKey, KeyType: 'HASH' }],
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        TimeToLiveSpecification: { AttributeName: jobTable.ttlAttribute, Enabled: true },
+        SSESpecification: { SSEEnabled: true },
+        DeletionProtectionEnabled: true,
+      }),
+    });
+  });
+
+  it('has the by-status and by-task indexes, newest first by enqueuedAt', () => {
+    const table = onlyResource(template, 'AWS::DynamoDB::Table');
+    expect(table.AttributeDefinitions).toEqual(
+      expect.arrayContaining([
+        { AttributeName: 'id', AttributeType: 'S' },
+        { AttributeName: 'status', AttributeType: 'S' },
+        { AttributeName: 'task', AttributeType: 'S' },
+        { AttributeName: 'enqueuedAt', AttributeType: 'N' },
+      ]),
+    );
+    expect(table.GlobalSecondaryIndexes).toEqual(
+      [jobTable.statusIndex, jobTable.taskIndex].map((index) => ({
+        IndexName: index.name,
+        KeySchema: [
+          { AttributeName: index.partitionKey, KeyType: 'HASH' },
+          { AttributeName: index.sortKey, KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      })),
+    );
+  });
+});
+
+describe('LonghaulQueue Lambda worker', () => {
+  it('runs on Node 22 on ARM with the queue, table and limits in its environment', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs22.x',
+      Architectures: ['arm64'],
+      Handler: 'index.handler',
+      Timeout: 180,
+      MemorySize: 512,
+      LoggingConfig: { LogGroup: { Ref: logicalId(template, 'AWS::Logs::LogGroup', 'JobsWorkerLogs') } },
+      Environment: {
+        Variables: {
+          TZ: 'UTC',
+          [env.queueUrl]: { Ref: ids.queue },
+          [env.deadLetterQueueUrl]: { Ref: ids.dlq },
+          [env.tableName]: { Ref: ids.table },
+          [env.visibilityTimeoutSeconds]: '1080',
+          [env.deliveryLimit]: '8',
+          NODE_OPTIONS: '--enable-source-maps',
+        },
+      },
+    });
+  });
+
+  it('takes batches from the queue with partial batch responses and bounded concurrency', () => {
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: arnOf(ids.queue as string),
+      BatchSize: 10,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: 20 },
+    });
+  });
+
+  it('logs to its own log group, kept one month', () => {
+    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+    expect(Object.keys(resourcesOfType(template, 'AWS::Logs::LogGroup'))).toHaveLength(3); // Lambda, ECS, flow log
+  });
+
+  it('has a role with no managed policy, allowed exactly what a worker does', () => {
+    const role = template.findResources('AWS::IAM::Role')[ids.lambdaRole as string];
+    expect(role?.Properties.ManagedPolicyArns).toBeUndefined();
+    expect(roleStatements(template, ids.lambdaRole as string).map(normalize)).toEqual(
+      [
+        {
+          actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          resources: [arnOf(logicalId(template, 'AWS::Logs::LogGroup', 'JobsWorkerLogs'))],
+        },
+        // Granted by the SQS event source mapping.
+        {
+          actions: [
+            'sqs:ChangeMessageVisibility',
+            'sqs:DeleteMessage',
+            'sqs:GetQueueAttributes',
+            'sqs:GetQueueUrl',
+            'sqs:ReceiveMessage',
+          ],
+          resources: [arnOf(ids.queue as string)],
+        },
+        { actions: ['sqs:GetQueueAttributes', 'sqs:SendMessage'], resources: [arnOf(ids.dlq as string)] },
+        {
+          actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+          resources: tableArns(),
+        },
+        { actions: ['dynamodb:Query'], resources: indexArns() },
+      ].map((s) => normalize({ Effect: 'Allow', Action: s.actions, Resource: s.resources })),
+    );
+  });
+});
+
+describe('LonghaulQueue schedules', () => {
+  const rules = () => Object.values(resourcesOfType(template, 'AWS::Events::Rule'));
+  const ruleFor = (expression: string) => {
+    const rule = rules().find(
+      (r) =>
+        (r as { Properties: { ScheduleExpression: string } }).Properties.ScheduleExpression === expression,
+    ) as { Properties: Record<string, unknown> } | undefined;
+    if (!rule) throw new Error(`No rule for ${expression}`);
+    return rule.Properties;
+  };
+
+  it('deploys one rule per schedule with its expression and description', () => {
+    expect(rules()).toHaveLength(2);
+    expect(ruleFor('cron(0 6 * * ? *)')).toMatchObject({
+      Description: 'The nightly report',
+      State: 'ENABLED',
+    });
+    expect(ruleFor('rate(5 minutes)').Description).toContain('dashboard.refresh');
+    expect(Object.keys(jobs.rules).sort()).toEqual(['dashboard.refresh', 'nightly-report']);
+  });
+
+  it.each([
+    ['cron(0 6 * * ? *)', nightly],
+    ['rate(5 minutes)', everyFiveMinutes],
+  ])('sends the scheduled envelope of %s with the event time as the run id', (expression, schedule) => {
+    const [target] = ruleFor(expression).Targets as Array<Record<string, never>>;
+    expect(target).toMatchObject({
+      Arn: arnOf(ids.queue as string),
+      DeadLetterConfig: { Arn: arnOf(ids.dlq as string) },
+      RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86400 },
+    });
+    const transformer = (
+      target as unknown as {
+        InputTransformer: { InputPathsMap: Record<string, string>; InputTemplate: string };
+      }
+    ).InputTransformer;
+    expect(transformer.InputPathsMap).toEqual({ time: '$.time' });
+    const time = '2026-11-23T06:00:00Z';
+    const body = JSON.parse(renderInputTransformer(transformer, { time }));
+    expect(body).toEqual(scheduledEnvelope(schedule, time));
+    expect(body.id).toBe(`${schedule.name}@${time}`);
+    // The same with the placeholder standing for the time, as the template holds it.
+    const placeholder = '<aws.events.event.time>';
+    expect(JSON.parse(renderInputTransformer(transformer, { time: placeholder }))).toEqual(
+      scheduledEnvelope(schedule, placeholder),
+    );
+  });
+
+  it('lets only these rules send to the queue and its DLQ', () => {
+    for (const queueId of [ids.queue, ids.dlq]) {
+      const policy = Object.values(resourcesOfType(template, 'AWS::SQS::QueuePolicy')).find(
+        (p) =>
+          JSON.stringify((p as { Properties: { Queues: unknown } }).Properties.Queues) ===
+          JSON.stringify([{ Ref: queueId }]),
+      ) as { Properties: { PolicyDocument: { Statement: Statement[] } } };
+      const allows = policy.Properties.PolicyDocument.Statement.filter((s) => s.Effect === 'Allow');
+      expect(allows).toHaveLength(2);
+      for (const allow of allows) {
+        expect(allow.Principal).toEqual({ Service: 'events.amazonaws.com' });
+        expect(allow.Condition).toMatchObject({ ArnEquals: { 'aws:SourceArn': expect.anything() } });
+        expect(allow.Action).toContain('sqs:SendMessage');
+      }
+    }
+  });
+});
+
+describe('LonghaulQueue Fargate worker', () => {
+  it('runs the image on ARM with the worker environment and a stop timeout past the grace', () => {
+    template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      Cpu: '512',
+      Memory: '1024',
+      RuntimePlatform: { CpuArchitecture: 'ARM64', OperatingSystemFamily: 'LINUX' },
+      ContainerDefinitions: [
+        Match.objectLike({
+          ReadonlyRootFilesystem: true,
+          StopTimeout: 45,
+          LogConfiguration: Match.objectLike({ LogDriver: 'awslogs' }),
+          Environment: Match.arrayWith([
+            { Name: env.queueUrl, Value: { Ref: ids.queue } },
+            { Name: env.deadLetterQueueUrl, Value: { Ref: ids.dlq } },
+            { Name: env.tableName, Value: { Ref: ids.table } },
+            { Name: env.visibilityTimeoutSeconds, Value: '1080' },
+            { Name: env.deliveryLimit, Value: '8' },
+            { Name: env.concurrency, Value: '4' },
+            { Name: env.shutdownGraceMs, Value: '30000' },
+          ]),
+        }),
+      ],
+    });
+  });
+
+  it('runs in public subnets of its own VPC with a public IP, no NAT gateway and Container Insights', () => {
+    template.hasResourceProperties('AWS::ECS::Service', {
+      LaunchType: 'FARGATE',
+      NetworkConfiguration: { AwsvpcConfiguration: Match.objectLike({ AssignPublicIp: 'ENABLED' }) },
+      DeploymentConfiguration: Match.objectLike({
+        MinimumHealthyPercent: 100,
+        DeploymentCircuitBreaker: { Enable: true, Rollback: true },
+      }),
+      DesiredCount: Match.absent(),
+    });
+    template.resourceCountIs('AWS::EC2::NatGateway', 0);
+    template.hasResourceProperties('AWS::ECS::Cluster', {
+      ClusterSettings: [{ Name: 'containerInsights', Value: 'enabled' }],
+    });
+    template.hasResourceProperties('AWS::EC2::FlowLog', { TrafficType: 'REJECT' });
+    template.hasResourceProperties('AWS::EC2::SecurityGroup', { SecurityGroupIngress: Match.absent() });
+  });
+
+  it('scales between 0 and 4 tasks: out while jobs wait, in only when none waits or runs', () => {
+    template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', {
+      MinCapacity: 0,
+      MaxCapacity: 4,
+      ScalableDimension: 'ecs:service:DesiredCount',
+    });
+    const policies = Object.values(
+      resourcesOfType(template, 'AWS::ApplicationAutoScaling::ScalingPolicy'),
+    ).map(
+      (p) =>
+        (p as { Properties: { StepScalingPolicyConfiguration: Record<string, unknown> } }).Properties
+          .StepScalingPolicyConfiguration,
+    );
+    expect(policies).toHaveLength(2);
+    expect(policies).toContainEqual(
+      expect.objectContaining({
+        AdjustmentType: 'ChangeInCapacity',
+        StepAdjustments: [
+          { MetricIntervalLowerBound: 0, MetricIntervalUpperBound: 39, ScalingAdjustment: 1 },
+          { MetricIntervalLowerBound: 39, MetricIntervalUpperBound: 199, ScalingAdjustment: 2 },
+          { MetricIntervalLowerBound: 199, ScalingAdjustment: 4 },
+        ],
+      }),
+    );
+    expect(policies).toContainEqual(
+      expect.objectContaining({ StepAdjustments: [{ MetricIntervalUpperBound: 0, ScalingAdjustment: -4 }] }),
+    );
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [ids.queue, 'QueueName'] } }],
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Threshold: 0,
+      ComparisonOperator: 'LessThanOrEqualToThreshold',
+      EvaluationPeriods: 15,
+      Metrics: Match.arrayWith([Match.objectLike({ Expression: 'visible + inFlight' })]),
+    });
+  });
+
+  it('gives the task role exactly what a worker does', () => {
+    expect(roleStatements(template, ids.taskRole as string).map(normalize)).toEqual(
+      [
+        {
+          Action: [
+            'sqs:ReceiveMessage',
+            'sqs:DeleteMessage',
+            'sqs:ChangeMessageVisibility',
+            'sqs:GetQueueAttributes',
+          ],
+          Resource: arnOf(ids.queue as string),
+        },
+        { Action: ['sqs:SendMessage', 'sqs:GetQueueAttributes'], Resource: arnOf(ids.dlq as string) },
+        {
+          Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
+          Resource: tableArns(),
+        },
+        { Action: 'dynamodb:Query', Resource: indexArns() },
+      ].map((s) => normalize({ Effect: 'Allow', ...s })),
+    );
+  });
+});
+
+describe('LonghaulQueue grants', () => {
+  const statementsOf = (role: string) => roleStatements(template, ids[role] as string).map(normalize);
+  const expected = (statements: Array<{ Action: string[]; Resource: unknown }>) =>
+    statements.map((s) => normalize({ Effect: 'Allow', ...s }));
+
+  it('grantEnqueue allows sending to the queue and putting and getting jobs', () => {
+    expect(statementsOf('Enqueuer')).toEqual(
+      expected([
+        { Action: ['sqs:SendMessage'], Resource: arnOf(ids.queue as string) },
+        { Action: ['dynamodb:PutItem', 'dynamodb:GetItem'], Resource: tableArns() },
+      ]),
+    );
+  });
+
+  it('grantRead allows reading jobs, their indexes and both queues’ attributes', () => {
+    expect(statementsOf('Reader')).toEqual(
+      expected([
+        {
+          Action: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:Scan'],
+          Resource: tableArns(),
+        },
+        { Action: ['dynamodb:Query', 'dynamodb:Scan'], Resource: indexArns() },
+        {
+          Action: ['sqs:GetQueueAttributes'],
+          Resource: [arnOf(ids.queue as string), arnOf(ids.dlq as string)],
+        },
+      ]),
+    );
+  });
+
+  it('grantOperate adds updating jobs, re-sending them and draining the DLQ', () => {
+    expect(statementsOf('Operator')).toEqual(
+      expected([
+        {
+          Action: [
+            'dynamodb:GetItem',
+            'dynamodb:BatchGetItem',
+            'dynamodb:Query',
+            'dynamodb:Scan',
+            'dynamodb:UpdateItem',
+          ],
+          Resource: tableArns(),
+        },
+        { Action: ['dynamodb:Query', 'dynamodb:Scan'], Resource: indexArns() },
+        {
+          Action: ['sqs:GetQueueAttributes'],
+          Resource: [arnOf(ids.queue as string), arnOf(ids.dlq as string)],
+        },
+        { Action: ['sqs:SendMessage'], Resource: arnOf(ids.queue as string) },
+        {
+          Action: [
+            'sqs:ReceiveMessage',
+            'sqs:DeleteMessage',
+            'sqs:ChangeMessageVisibility',
+            'sqs:GetQueueAttributes',
+            'sqs:SendMessage',
+          ],
+          Resource: arnOf(ids.dlq as string),
+        },
+      ]),
+    );
+  });
+
+  it('never allows a wildcard action, nor any action on every resource but the image pull token', () => {
+    const allows = [
+      ...Object.values(resourcesOfType(template, 'AWS::IAM::Policy')),
+      ...Object.values(resourcesOfType(template, 'AWS::SQS::QueuePolicy')),
+    ].flatMap((p) =>
+      (
+        p as { Properties: { PolicyDocument: { Statement: Statement[] } } }
+      ).Properties.PolicyDocument.Statement.filter((s) => s.Effect === 'Allow'),
+    );
+    expect(allows.length).toBeGreaterThan(10);
+    for (const statement of allows) {
+      const { actions, resources } = normalize(statement);
+      for (const action of actions) expect(action).not.toMatch(/^\*$|:\*$/);
+      if (resources.includes('*')) expect(actions).toEqual(['ecr:GetAuthorizationToken']);
+    }
+  });
+});
+
+describe('LonghaulQueue alarms and dashboard', () => {
+  it('alarms on a non-empty DLQ, an old job and Lambda errors, and pages through the actions', () => {
+    const topic = { Ref: logicalId(template, 'AWS::SNS::Topic', 'Pager') };
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [ids.dlq, 'QueueName'] } }],
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      AlarmActions: [topic],
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateAgeOfOldestMessage',
+      Threshold: 900,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      AlarmActions: [topic],
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'Errors',
+      Namespace: 'AWS/Lambda',
+      Threshold: 0,
+      Period: 300,
+      ComparisonOperator: 'GreaterThanThreshold',
+      AlarmActions: [topic],
+    });
+    expect(jobs.alarms).toEqual([jobs.deadLetterAlarm, jobs.oldestMessageAlarm, jobs.workerErrorsAlarm]);
+  });
+
+  it('draws the queue, DLQ, Lambda, Fargate and table metrics on one dashboard', () => {
+    const body = JSON.stringify(onlyResource(template, 'AWS::CloudWatch::Dashboard').DashboardBody);
+    for (const metric of [
+      'ApproximateNumberOfMessagesVisible',
+      'ApproximateAgeOfOldestMessage',
+      'Invocations',
+      'Errors',
+      'Throttles',
+      'Duration',
+      'RunningTaskCount',
+      'ConsumedWriteCapacityUnits',
+    ]) {
+      expect(body).toContain(metric);
+    }
+  });
+
+  it('exposes the worker environment for workers run elsewhere', () => {
+    expect(Object.keys(jobs.workerEnvironment).sort()).toEqual(
+      [
+        env.queueUrl,
+        env.deadLetterQueueUrl,
+        env.tableName,
+        env.visibilityTimeoutSeconds,
+        env.deliveryLimit,
+      ].sort(),
+    );
+    expect(jobs.workerFunction).toBeDefined();
+    expect(jobs.fargateService).toBeDefined();
+    expect(jobs.dashboard).toBeDefined();
+  });
+});
+
+describe('LonghaulQueue without Lambda', () => {
+  let bare: Template;
+  let fargateOnly: LonghaulQueue;
+  beforeAll(() => {
+    const stack = newStack();
+    fargateOnly = new LonghaulQueue(stack, 'Jobs', {
+      tasks: [task('long.one', { retries: 0, timeoutMs: 3_600_000 })],
+      lambda: false,
+      fargate: {
+        image: ecs.ContainerImage.fromRegistry('worker'),
+        minTasks: 1,
+        maxTasks: 8,
+        concurrency: 2,
+        shutdownGrace: Duration.seconds(100),
+      },
+      namePrefix: 'acme',
+      alarms: false,
+      dashboard: false,
+    });
+    bare = Template.fromStack(stack);
+  });
+
+  it('serves tasks longer than Lambda allows from Fargate, with a 5-minute visibility timeout', () => {
+    bare.resourceCountIs('AWS::Lambda::Function', 0);
+    bare.hasResourceProperties('AWS::SQS::Queue', {
+      QueueName: 'acme-jobs',
+      VisibilityTimeout: 300,
+      RedrivePolicy: Match.objectLike({ maxReceiveCount: 3 }),
+    });
+    bare.hasResourceProperties('AWS::SQS::Queue', { QueueName: 'acme-jobs-dlq' });
+    bare.hasResourceProperties('AWS::DynamoDB::Table', { TableName: 'acme-jobs' });
+    bare.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', {
+      MinCapacity: 1,
+      MaxCapacity: 8,
+    });
+    bare.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      ContainerDefinitions: [
+        Match.objectLike({
+          StopTimeout: 115,
+          Environment: Match.arrayWith([
+            { Name: env.concurrency, Value: '2' },
+            { Name: env.shutdownGraceMs, Value: '100000' },
+          ]),
+        }),
+      ],
+    });
+  });
+
+  it('creates no alarm and no dashboard when told not to', () => {
+    bare.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
+    expect(fargateOnly.alarms).toEqual([]);
+    expect(fargateOnly.dashboard).toBeUndefined();
+    expect(fargateOnly.workerFunction).toBeUndefined();
+    // Only the two scaling alarms remain.
+    expect(Object.keys(resourcesOfType(bare, 'AWS::CloudWatch::Alarm'))).toHaveLength(2);
+  });
+});
