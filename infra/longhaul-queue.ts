@@ -560,7 +560,7 @@ export class LonghaulQueue extends Construct {
 
   #createRule(schedule: Schedule): events.Rule {
     const prefix = this.#config.namePrefix;
-    return new events.Rule(this, `Schedule-${schedule.name}`, {
+    const rule = new events.Rule(this, `Schedule-${schedule.name}`, {
       ...(prefix ? { ruleName: `${prefix}-${schedule.name}` } : {}),
       schedule: events.Schedule.expression(schedule.expression),
       description:
@@ -568,14 +568,20 @@ export class LonghaulQueue extends Construct {
         `Longhaul schedule "${schedule.name}": task "${schedule.task}" ${schedule.expression}`,
       targets: [
         new targets.SqsQueue(this.queue, {
-          // The run's job id is `<name>@<event time>`: a duplicate delivery of one firing is one job.
-          message: events.RuleTargetInput.fromObject(scheduledEnvelope(schedule, events.EventField.time)),
           deadLetterQueue: this.deadLetterQueue,
           retryAttempts: 185,
           maxEventAge: Duration.hours(24),
         }),
       ],
     });
+    // The run's message: the envelope with the event's time as its job id suffix and enqueue time, so a
+    // duplicate delivery of one firing is one job. Every placeholder sits inside a JSON string, where
+    // EventBridge inserts the raw value; the template is valid JSON on its own, which emulators need too.
+    (rule.node.defaultChild as events.CfnRule).addPropertyOverride('Targets.0.InputTransformer', {
+      InputPathsMap: { time: '$.time' },
+      InputTemplate: JSON.stringify(scheduledEnvelope(schedule, '<time>')),
+    });
+    return rule;
   }
 
   #createAlarms(config: NonNullable<ResolvedProps['alarms']>, props: LonghaulQueueProps) {

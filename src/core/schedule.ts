@@ -140,7 +140,8 @@ export function scheduledJobId(scheduleName: string, firedAt: string): string {
 
 /**
  * The message body of one run, with `firedAt` standing for the firing time. The CDK construct passes
- * EventBridge's `<aws.events.event.time>` placeholder; the in-process scheduler passes the real time.
+ * the placeholder `<time>` of an input transformer mapping `time` to the event's `$.time`; the
+ * in-process scheduler passes the real time.
  */
 export function scheduledEnvelope(schedule: Schedule, firedAt: string): Record<string, unknown> {
   const ref: ScheduleRef = { name: schedule.name, overlap: schedule.overlap };
