@@ -15,7 +15,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { type Schedule, scheduledEnvelope } from '../src/core/schedule.js';
 import type { AnyTask } from '../src/core/task.js';
-import { env, jobTable } from '../src/names.js';
+import { env, jobIndexes, jobTable } from '../src/names.js';
 import { lambdaBundling } from './bundling.js';
 import {
   type ResolvedFargate,
@@ -164,7 +164,7 @@ export class LonghaulQueue extends Construct {
   readonly queue: sqs.Queue;
   /** Where failed jobs' messages go: by the worker with a reason, or by SQS after `maxReceiveCount` receives. */
   readonly deadLetterQueue: sqs.Queue;
-  /** The job table: one item per job, with the `by-status` and `by-task` indexes. */
+  /** The job table: one item per job, with the `by-status`, `by-task` and `by-time` indexes. */
   readonly table: dynamodb.Table;
   /** The Lambda worker, unless `lambda: false`. */
   readonly workerFunction: nodejs.NodejsFunction | undefined;
@@ -229,12 +229,16 @@ export class LonghaulQueue extends Construct {
       deletionProtection: config.deletionProtection,
       removalPolicy: config.removalPolicy,
     });
-    for (const index of [jobTable.statusIndex, jobTable.taskIndex]) {
+    // Sharded partition keys (see jobTable in src/names.ts) and keys-only projections: heartbeats and
+    // progress never write to an index, and no index partition takes every write of one status.
+    for (const index of jobIndexes) {
       this.table.addGlobalSecondaryIndex({
         indexName: index.name,
         partitionKey: { name: index.partitionKey, type: dynamodb.AttributeType.STRING },
         sortKey: { name: index.sortKey, type: dynamodb.AttributeType.NUMBER },
-        projectionType: dynamodb.ProjectionType.ALL,
+        ...(index.include.length > 0
+          ? { projectionType: dynamodb.ProjectionType.INCLUDE, nonKeyAttributes: [...index.include] }
+          : { projectionType: dynamodb.ProjectionType.KEYS_ONLY }),
       });
     }
 
@@ -305,9 +309,7 @@ export class LonghaulQueue extends Construct {
 
   /** The indexes' ARNs, named one by one rather than `<table>/index/*`. */
   get indexArns(): string[] {
-    return [jobTable.statusIndex.name, jobTable.taskIndex.name].map(
-      (name) => `${this.table.tableArn}/index/${name}`,
-    );
+    return jobIndexes.map((index) => `${this.table.tableArn}/index/${index.name}`);
   }
 
   #readStatements(extraTableActions: string[]): GrantStatement[] {

@@ -1,21 +1,30 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { encodeEnvelope } from './core/envelope.js';
+import { decodeEnvelope, encodeEnvelope, salvageFrom } from './core/envelope.js';
 import {
   ConfigError,
   EnqueueError,
   JobConflictError,
   JobFailedError,
   JobNotFoundError,
+  MalformedMessageError,
   PayloadTooLargeError,
   serializeError,
   WaitTimeoutError,
 } from './core/errors.js';
-import { isFinalStatus, type JobPage, type JobQuery, type JobRecord, JobStatus } from './core/job.js';
+import {
+  isFinalStatus,
+  type JobCounts,
+  type JobLogLine,
+  type JobPage,
+  type JobQuery,
+  type JobRecord,
+  JobStatus,
+} from './core/job.js';
 import { jsonBytes, limits } from './core/limits.js';
 import type { AnyTask, TaskArgs, TaskResult } from './core/task.js';
 import { statusEvent } from './core/transitions.js';
-import type { Backend } from './ports.js';
+import type { Backend, DeadLetterMessage, QueueDepth } from './ports.js';
 
 /** Options of one `enqueue`. */
 export interface EnqueueOptions {
@@ -36,6 +45,55 @@ export interface WaitOptions {
   readonly pollIntervalMs?: number;
   /** Stops waiting early. */
   readonly signal?: AbortSignal;
+}
+
+/** What `stats` reports. */
+export interface QueueStats {
+  readonly counts: JobCounts;
+  readonly depth: QueueDepth;
+  /** The oldest job still waiting for its first attempt, if any. */
+  readonly oldestQueued?: { readonly id: string; readonly enqueuedAt: number; readonly ageMs: number };
+}
+
+/** A dead-letter queue message, with what Longhaul can tell about it. */
+export interface DeadLetter {
+  readonly messageId: string;
+  /** The job it belongs to, from its attributes or its body. */
+  readonly jobId?: string;
+  readonly task?: string;
+  /** The error code and message Longhaul attached; absent when SQS's redrive policy moved it. */
+  readonly code?: string;
+  readonly message?: string;
+  readonly sentAt: number;
+  readonly body: string;
+}
+
+/** Which dead letters `redrive` moves back, and how it reports. */
+export interface RedriveOptions {
+  readonly task?: string;
+  readonly jobId?: string;
+  /** At most this many. Default: all. */
+  readonly limit?: number;
+  /** The total shown to `onProgress`. Default: the dead-letter queue's approximate depth. */
+  readonly total?: number;
+  readonly onProgress?: (progress: { done: number; total: number }) => void;
+}
+
+/** What `redrive` did. */
+export interface RedriveResult {
+  /** Ids of the jobs sent back to work. */
+  readonly redriven: readonly string[];
+  /** Dead letters left where they were (not chosen, or naming no job). */
+  readonly left: number;
+}
+
+/** Which finished jobs `purge` deletes. */
+export interface PurgeOptions {
+  readonly status: JobStatus;
+  /** Only jobs enqueued at least this long ago (milliseconds). */
+  readonly olderThanMs: number;
+  readonly task?: string;
+  readonly onProgress?: (progress: { deleted: number }) => void;
 }
 
 /** A reference to an enqueued job that remembers the task's result type. */
@@ -200,6 +258,182 @@ export class Longhaul {
     return job;
   }
 
+  // -------------------------------------------------------------------------------------------------
+  // Operating the queue: what the CLI and the dashboard use.
+
+  /** Jobs by status, overall and per task. */
+  counts(): Promise<JobCounts> {
+    return this.#backend.store.counts();
+  }
+
+  /** Counts, queue depth, and the age of the oldest job still waiting for its first attempt. */
+  async stats(): Promise<QueueStats> {
+    const [counts, depth, oldest] = await Promise.all([
+      this.counts(),
+      this.#backend.transport.depth(),
+      this.#oldestQueued(),
+    ]);
+    const at = Date.now();
+    return {
+      counts,
+      depth,
+      ...(oldest
+        ? { oldestQueued: { id: oldest.id, enqueuedAt: oldest.enqueuedAt, ageMs: at - oldest.enqueuedAt } }
+        : {}),
+    };
+  }
+
+  async #oldestQueued(): Promise<JobRecord | undefined> {
+    // Newest first is the only order; walk to the last page of queued jobs (short: queued jobs start soon).
+    let cursor: string | undefined;
+    let oldest: JobRecord | undefined;
+    for (let pages = 0; pages < 20; pages++) {
+      const page = await this.list({ status: JobStatus.queued, limit: 1000, ...(cursor ? { cursor } : {}) });
+      oldest = page.jobs.at(-1) ?? oldest;
+      if (!page.nextCursor) break;
+      cursor = page.nextCursor;
+    }
+    return oldest;
+  }
+
+  /**
+   * Up to `limit` messages of the dead-letter queue with the job and reason each carries. Looking does
+   * not take them: each receive hides nothing (visibility 0), so a message can show up twice in a large
+   * queue; duplicates are dropped.
+   */
+  async deadLetters(options: { limit?: number } = {}): Promise<DeadLetter[]> {
+    const limit = options.limit ?? 100;
+    const seen = new Map<string, DeadLetter>();
+    for (let tries = 0; seen.size < limit && tries < Math.ceil(limit / 10) + 3; tries++) {
+      const batch = await this.#backend.transport.receiveDeadLetters(Math.min(10, limit - seen.size), 0);
+      if (batch.length === 0) break;
+      let fresh = 0;
+      for (const message of batch) {
+        if (seen.has(message.messageId)) continue;
+        fresh++;
+        seen.set(message.messageId, describeDeadLetter(message));
+      }
+      if (fresh === 0) break;
+    }
+    return [...seen.values()].slice(0, limit);
+  }
+
+  /**
+   * Moves dead letters back to work: each job is put back to queued with a fresh attempt budget (as by
+   * `retry`) and its message sent to the queue again, then the dead letter is deleted. `task` and
+   * `jobId` choose which; the others are left in the dead-letter queue. A dead letter that names no job
+   * (a malformed message) is left too: fix and resend it, or `discard` it.
+   */
+  async redrive(options: RedriveOptions = {}): Promise<RedriveResult> {
+    const redriven: string[] = [];
+    let left = 0;
+    const total = options.total ?? (await this.#backend.transport.depth()).deadLettered;
+    const limit = options.limit ?? Number.POSITIVE_INFINITY;
+    const seen = new Set<string>();
+    // SQS returns a sample of the queue per receive: stop after a few receives that bring nothing new.
+    for (let stale = 0; stale < 3 && redriven.length < limit; ) {
+      // Hidden while this redrive works on them, so another redrive does not take them too.
+      const batch = await this.#backend.transport.receiveDeadLetters(10, 60);
+      const fresh = batch.filter((m) => !seen.has(m.messageId));
+      for (const message of batch.filter((m) => seen.has(m.messageId))) {
+        await this.#backend.transport.releaseDeadLetter(message);
+      }
+      if (batch.length === 0) break;
+      stale = fresh.length === 0 ? stale + 1 : 0;
+      for (const message of fresh) {
+        seen.add(message.messageId);
+        const letter = describeDeadLetter(message);
+        const wanted =
+          letter.jobId !== undefined &&
+          redriven.length < limit &&
+          (options.task === undefined || letter.task === options.task) &&
+          (options.jobId === undefined || letter.jobId === options.jobId);
+        if (!wanted || letter.jobId === undefined) {
+          // Not ours to move: visible again at once for the next look or redrive.
+          await this.#backend.transport.releaseDeadLetter(message);
+          left++;
+          continue;
+        }
+        const job = await this.#backend.store.get(letter.jobId);
+        if (job && !isFinalStatus(job.status)) {
+          // The job is alive again (retried meanwhile): this dead letter is a stale copy.
+          await this.#backend.transport.discardDeadLetter(message);
+        } else if (job) {
+          await this.retry(job.id);
+          await this.#backend.transport.discardDeadLetter(message);
+        } else {
+          // No record (it expired, or was purged): the message itself is the job; send it back.
+          await this.#backend.transport.redrive(message);
+        }
+        redriven.push(letter.jobId);
+        options.onProgress?.({ done: redriven.length, total });
+      }
+    }
+    return { redriven, left };
+  }
+
+  /**
+   * Deletes finished jobs (`succeeded`, `failed` or `cancelled`) of `status` enqueued more than
+   * `olderThanMs` ago, optionally of one task. Jobs that run again meanwhile are kept.
+   */
+  async purge(options: PurgeOptions): Promise<{ deleted: number }> {
+    if (!isFinalStatus(options.status)) {
+      throw new ConfigError(
+        `Expected \`status\` to be succeeded, failed or cancelled (jobs still going are never purged), got \`${options.status}\``,
+      );
+    }
+    if (!Number.isFinite(options.olderThanMs) || options.olderThanMs < 0) {
+      throw new ConfigError(
+        `Expected \`olderThanMs\` to be a duration of 0 or more, got \`${options.olderThanMs}\``,
+      );
+    }
+    const enqueuedBefore = Date.now() - options.olderThanMs;
+    let deleted = 0;
+    for (;;) {
+      // Deleting shrinks the listing, so each round starts again from the newest matching page.
+      const page = await this.list({
+        status: options.status,
+        ...(options.task ? { task: options.task } : {}),
+        enqueuedBefore,
+        limit: 100,
+      });
+      if (page.jobs.length === 0) break;
+      const removed = await this.#backend.store.remove(page.jobs.map((job) => job.id));
+      deleted += removed.length;
+      options.onProgress?.({ deleted });
+      if (removed.length === 0) break;
+    }
+    return { deleted };
+  }
+
+  /**
+   * The job's log lines as they are written: first those already there (unless `fromStart: false`),
+   * then new ones, polling every `pollIntervalMs` (default 1 000) until the job is final or `signal`
+   * aborts.
+   */
+  async *followLogs(
+    id: string,
+    options: { signal?: AbortSignal; pollIntervalMs?: number; fromStart?: boolean } = {},
+  ): AsyncGenerator<JobLogLine> {
+    let job = await this.getJob(id);
+    let seen = options.fromStart === false ? job.logs.length : 0;
+    for (;;) {
+      for (const line of job.logs.slice(seen)) yield line;
+      seen = Math.max(seen, job.logs.length);
+      if (isFinalStatus(job.status) || options.signal?.aborted) return;
+      try {
+        await sleep(
+          options.pollIntervalMs ?? 1_000,
+          undefined,
+          options.signal ? { signal: options.signal } : {},
+        );
+      } catch {
+        return;
+      }
+      job = await this.getJob(id);
+    }
+  }
+
   /** Sends the job's message. Throws {@link EnqueueError} when the queue refuses it. */
   async #send(job: JobRecord, delaySeconds: number): Promise<void> {
     const body = encodeEnvelope({ id: job.id, task: job.task, args: job.args, enqueuedAt: job.enqueuedAt });
@@ -209,4 +443,26 @@ export class Longhaul {
       throw new EnqueueError(job.id, cause, { sent: false });
     }
   }
+}
+
+function describeDeadLetter(message: DeadLetterMessage): DeadLetter {
+  let jobId = message.reason?.jobId;
+  let task: string | undefined;
+  try {
+    const envelope = decodeEnvelope(message.body);
+    jobId ??= envelope.id;
+    task = envelope.task;
+  } catch (error) {
+    const salvage = error instanceof MalformedMessageError ? salvageFrom(error) : {};
+    jobId ??= salvage.id;
+    task = salvage.task;
+  }
+  return {
+    messageId: message.messageId,
+    ...(jobId ? { jobId } : {}),
+    ...(task ? { task } : {}),
+    ...(message.reason ? { code: message.reason.code, message: message.reason.message } : {}),
+    sentAt: message.sentAt,
+    body: message.body,
+  };
 }

@@ -23,15 +23,26 @@ export const env = {
   endpointUrl: 'AWS_ENDPOINT_URL',
 } as const;
 
-/** The job table: one item per job, keyed by its id. */
+/**
+ * The job table: one item per job, keyed by its id. Its three indexes list jobs newest first by status,
+ * by task, and all together. Each index's partition key is spread over `indexShards` shards (the value
+ * plus `#` and a two-digit shard from a hash of the job id), so a million queued jobs fill sixteen
+ * partitions rather than one hot one; a listing queries every shard and merges.
+ */
 export const jobTable = {
   partitionKey: 'id',
-  /** Lists jobs of one status, newest first. */
-  statusIndex: { name: 'by-status', partitionKey: 'status', sortKey: 'enqueuedAt' },
-  /** Lists jobs of one task, newest first. */
-  taskIndex: { name: 'by-task', partitionKey: 'task', sortKey: 'enqueuedAt' },
+  indexShards: 16,
+  /** Jobs of one status; carries `task` so a listing by status and task filters in the index. */
+  statusIndex: { name: 'by-status', partitionKey: 'statusShard', sortKey: 'enqueuedAt', include: ['task'] },
+  /** Jobs of one task. */
+  taskIndex: { name: 'by-task', partitionKey: 'taskShard', sortKey: 'enqueuedAt', include: [] },
+  /** Every job. */
+  timeIndex: { name: 'by-time', partitionKey: 'timeShard', sortKey: 'enqueuedAt', include: [] },
   /** Key prefix of the items recording which run holds a schedule with overlap policy `skip`. */
   scheduleHoldPrefix: '#schedule#',
   /** Epoch seconds after which DynamoDB's TTL may delete a finished job. */
   ttlAttribute: 'expiresAt',
 } as const;
+
+/** The job table's indexes, in one list for the code that creates them. */
+export const jobIndexes = [jobTable.statusIndex, jobTable.taskIndex, jobTable.timeIndex] as const;

@@ -4,7 +4,7 @@
  */
 import type { Envelope } from './core/envelope.js';
 import type { SerializedError } from './core/errors.js';
-import type { JobLogLine, JobPage, JobProgress, JobQuery, JobRecord } from './core/job.js';
+import type { JobCounts, JobLogLine, JobPage, JobProgress, JobQuery, JobRecord } from './core/job.js';
 
 // ---------------------------------------------------------------------------------------------------
 // Transport: a queue with a visibility timeout as its lock, receive counts and a dead-letter queue.
@@ -52,6 +52,18 @@ export interface QueueDepth {
   readonly deadLettered: number;
 }
 
+/** A message in the dead-letter queue, as an operator sees it. */
+export interface DeadLetterMessage {
+  readonly messageId: string;
+  readonly body: string;
+  /** Epoch milliseconds when it was sent to the dead-letter queue. */
+  readonly sentAt: number;
+  /** Why it was moved, when Longhaul moved it (absent when SQS's redrive policy did). */
+  readonly reason?: DeadLetterReason;
+  /** Opaque handle of this receive, for `redrive` and `discardDeadLetter`. */
+  readonly receipt: string;
+}
+
 /** The queue, as the core needs it. Implemented by `SqsTransport` and `MemoryTransport`. */
 export interface Transport {
   /** Sends messages, in batches of up to 10. */
@@ -73,6 +85,17 @@ export interface Transport {
    * policy's `maxReceiveCount`), or undefined when it has no such policy.
    */
   deliveryLimit(): Promise<number | undefined>;
+  /**
+   * Receives up to `max` (1–10) messages from the dead-letter queue, hiding them for `hideSeconds`
+   * (0 to only look: they stay available to the next receive).
+   */
+  receiveDeadLetters(max: number, hideSeconds: number): Promise<DeadLetterMessage[]>;
+  /** Sends a dead letter's body back to the queue, then deletes it from the dead-letter queue. */
+  redrive(message: DeadLetterMessage): Promise<void>;
+  /** Deletes a dead letter for good. */
+  discardDeadLetter(message: DeadLetterMessage): Promise<void>;
+  /** Makes a received dead letter visible again at once (one an operator looked at and left). */
+  releaseDeadLetter(message: DeadLetterMessage): Promise<void>;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -181,6 +204,13 @@ export interface JobStore {
   /** Puts a failed or cancelled job back to queued with a fresh attempt budget. */
   requeue(id: string, at: number): Promise<JobRecord>;
   list(query: JobQuery): Promise<JobPage>;
+  /** Jobs by status, overall and per task. */
+  counts(): Promise<JobCounts>;
+  /**
+   * Deletes the jobs among `ids` that are in a final status (one conditional delete each, so a job
+   * retried meanwhile is kept). Resolves with the ids deleted.
+   */
+  remove(ids: readonly string[]): Promise<string[]>;
   /**
    * Makes job `jobId` the run holding schedule `schedule` (for the `skip` overlap policy), in one
    * conditional write: it succeeds when no run holds it, `jobId` already does, or `replacing` does (a

@@ -121,6 +121,8 @@ export interface JobRecord<TArgs = unknown, TResult = unknown> {
 export interface JobQuery {
   readonly status?: JobStatus;
   readonly task?: string;
+  /** Only jobs enqueued before this time (epoch milliseconds), e.g. for purging old jobs. */
+  readonly enqueuedBefore?: number;
   /** Page size, 1–1000. Default 50. */
   readonly limit?: number;
   /** The `nextCursor` of the previous page. */
@@ -132,4 +134,18 @@ export interface JobPage {
   readonly jobs: readonly JobRecord[];
   /** Present when more jobs may match; the page it leads to can be empty. */
   readonly nextCursor?: string;
+}
+
+/** How many jobs are in each status, overall and per task. */
+export interface JobCounts {
+  readonly byStatus: Readonly<Record<JobStatus, number>>;
+  /** Task name → its jobs by status; tasks with no jobs are absent. */
+  readonly byTask: Readonly<Record<string, Readonly<Record<JobStatus, number>>>>;
+  /** When the counts were taken (epoch milliseconds). */
+  readonly at: number;
+}
+
+/** A count of zero for every status. */
+export function emptyStatusCounts(): Record<JobStatus, number> {
+  return Object.fromEntries(jobStatuses.map((status) => [status, 0])) as Record<JobStatus, number>;
 }

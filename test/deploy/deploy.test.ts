@@ -214,6 +214,7 @@ describe('the example app deployed to the emulator with the cdk CLI', () => {
     expect(Table?.GlobalSecondaryIndexes?.map((index) => index.IndexName).sort()).toEqual([
       'by-status',
       'by-task',
+      'by-time',
     ]);
 
     expect(fn.environment).toMatchObject({

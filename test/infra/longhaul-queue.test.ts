@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { LonghaulQueue } from '../../infra/index.js';
 import { defineSchedule, scheduledEnvelope } from '../../src/core/schedule.js';
 import { defineTask } from '../../src/core/task.js';
-import { env, jobTable } from '../../src/names.js';
+import { env, jobIndexes, jobTable } from '../../src/names.js';
 import { renderInputTransformer } from '../support/eventbridge.js';
 import {
   arnOf,
@@ -78,10 +78,7 @@ beforeAll(() => {
 });
 
 const tableArns = () => [arnOf(ids.table as string)];
-const indexArns = () => [
-  indexArn(ids.table as string, jobTable.statusIndex.name),
-  indexArn(ids.table as string, jobTable.taskIndex.name),
-];
+const indexArns = () => jobIndexes.map((index) => indexArn(ids.table as string, index.name));
 
 describe('LonghaulQueue queues', () => {
   it('encrypts both queues with SQS-managed keys and keeps the DLQ 14 days', () => {
@@ -143,26 +140,35 @@ describe('LonghaulQueue table', () => {
     });
   });
 
-  it('has the by-status and by-task indexes, newest first by enqueuedAt', () => {
+  it('has the sharded by-status, by-task and by-time indexes, keys only, newest first by enqueuedAt', () => {
     const table = onlyResource(template, 'AWS::DynamoDB::Table');
     expect(table.AttributeDefinitions).toEqual(
       expect.arrayContaining([
         { AttributeName: 'id', AttributeType: 'S' },
-        { AttributeName: 'status', AttributeType: 'S' },
-        { AttributeName: 'task', AttributeType: 'S' },
+        { AttributeName: 'statusShard', AttributeType: 'S' },
+        { AttributeName: 'taskShard', AttributeType: 'S' },
+        { AttributeName: 'timeShard', AttributeType: 'S' },
         { AttributeName: 'enqueuedAt', AttributeType: 'N' },
       ]),
     );
-    expect(table.GlobalSecondaryIndexes).toEqual(
-      [jobTable.statusIndex, jobTable.taskIndex].map((index) => ({
-        IndexName: index.name,
+    expect(table.GlobalSecondaryIndexes).toEqual([
+      {
+        IndexName: 'by-status',
         KeySchema: [
-          { AttributeName: index.partitionKey, KeyType: 'HASH' },
-          { AttributeName: index.sortKey, KeyType: 'RANGE' },
+          { AttributeName: 'statusShard', KeyType: 'HASH' },
+          { AttributeName: 'enqueuedAt', KeyType: 'RANGE' },
         ],
-        Projection: { ProjectionType: 'ALL' },
+        Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['task'] },
+      },
+      ...['by-task', 'by-time'].map((name) => ({
+        IndexName: name,
+        KeySchema: [
+          { AttributeName: name === 'by-task' ? 'taskShard' : 'timeShard', KeyType: 'HASH' },
+          { AttributeName: 'enqueuedAt', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'KEYS_ONLY' },
       })),
-    );
+    ]);
   });
 });
 

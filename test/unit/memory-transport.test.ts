@@ -189,7 +189,8 @@ describe('MemoryTransport', () => {
 
       expect(await bodies(transport)).toEqual([]);
       expect(transport.deadLetters()).toEqual([
-        { messageId: first.messageId, body: 'poison', receiveCount: 2 },
+        // Moved by the receive just now.
+        { messageId: first.messageId, body: 'poison', receiveCount: 2, sentAt: Date.now() },
       ]);
       expect(await transport.depth()).toMatchObject({ available: 0, inFlight: 0, deadLettered: 1 });
     });
@@ -224,7 +225,7 @@ describe('MemoryTransport', () => {
       vi.advanceTimersByTime(1_000);
 
       expect(transport.deadLetters()).toEqual([
-        { messageId: message.messageId, body: 'bad', receiveCount: 1, reason },
+        { messageId: message.messageId, body: 'bad', receiveCount: 1, reason, sentAt: Date.now() - 1_000 },
       ]);
       expect(await bodies(transport)).toEqual([]);
     });

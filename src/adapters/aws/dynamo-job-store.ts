@@ -1,12 +1,13 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type AttributeValue, ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
+  DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   QueryCommand,
   type QueryCommandInput,
-  ScanCommand,
-  type ScanCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
@@ -20,17 +21,20 @@ import {
 import {
   cancellableStatuses,
   claimableStatuses,
+  emptyStatusCounts,
+  type JobCounts,
   type JobEvent,
   type JobPage,
   type JobQuery,
   type JobRecord,
   JobStatus,
+  jobStatuses,
   retryableStatuses,
 } from '../../core/job.js';
 import { jsonBytes, limits } from '../../core/limits.js';
-import { resolvePageSize } from '../../core/paging.js';
+import { decodeCursor, encodeCursor, resolvePageSize } from '../../core/paging.js';
 import { lostAttemptRecord, requeueClears, statusEvent } from '../../core/transitions.js';
-import { jobTable } from '../../names.js';
+import { type jobIndexes, jobTable } from '../../names.js';
 import type {
   ClaimRequest,
   ClaimResult,
@@ -41,6 +45,14 @@ import type {
   RejectRequest,
   ScheduleHold,
 } from '../../ports.js';
+import {
+  indexAttributes,
+  indexOnlyAttributes,
+  shardKeys,
+  statusShardKey,
+  taskShardKey,
+  timeShardKey,
+} from './job-index.js';
 import { UpdateExpression } from './update-expression.js';
 
 /** Where the DynamoDB job store keeps its records. */
@@ -72,7 +84,7 @@ export class DynamoJobStore implements JobStore {
       await this.#client.send(
         new PutCommand({
           TableName: this.#table,
-          Item: job,
+          Item: { ...job, ...indexAttributes(job) },
           ConditionExpression: 'attribute_not_exists(#id)',
           ExpressionAttributeNames: { '#id': jobTable.partitionKey },
         }),
@@ -117,6 +129,8 @@ export class DynamoJobStore implements JobStore {
     const u = new UpdateExpression();
     const { envelope } = request;
     u.setIfMissing('task', envelope.task)
+      .setIfMissing(jobTable.taskIndex.partitionKey, taskShardKey(envelope.task, envelope.id))
+      .setIfMissing(jobTable.timeIndex.partitionKey, timeShardKey(envelope.id))
       .setIfMissing('args', envelope.args ?? null)
       .setIfMissing('maxAttempts', request.maxAttempts)
       .setIfMissing('enqueuedAt', envelope.enqueuedAt)
@@ -124,6 +138,7 @@ export class DynamoJobStore implements JobStore {
       .setIfMissing('startedAt', request.now)
       .increment('attempts')
       .set('status', JobStatus.running)
+      .set(jobTable.statusIndex.partitionKey, statusShardKey(JobStatus.running, envelope.id))
       .set('workerId', request.workerId)
       .set('heartbeatAt', request.now)
       .set('leaseExpiresAt', request.leaseExpiresAt)
@@ -171,6 +186,7 @@ export class DynamoJobStore implements JobStore {
   async complete(id: string, fence: Fence, completion: Completion): Promise<JobRecord> {
     const u = new UpdateExpression()
       .set('status', completion.status)
+      .set(jobTable.statusIndex.partitionKey, statusShardKey(completion.status, id))
       .append('logs', completion.logs)
       .append('history', [
         statusEvent(
@@ -199,12 +215,15 @@ export class DynamoJobStore implements JobStore {
   async reject(request: RejectRequest): Promise<boolean> {
     const u = new UpdateExpression()
       .setIfMissing('task', request.task)
+      .setIfMissing(jobTable.taskIndex.partitionKey, taskShardKey(request.task, request.id))
+      .setIfMissing(jobTable.timeIndex.partitionKey, timeShardKey(request.id))
       .setIfMissing('args', request.args ?? null)
       .setIfMissing('maxAttempts', request.maxAttempts)
       .setIfMissing('enqueuedAt', request.enqueuedAt ?? request.at)
       .setIfMissing('logs', [])
       .setIfMissing('attempts', 0)
       .set('status', JobStatus.failed)
+      .set(jobTable.statusIndex.partitionKey, statusShardKey(JobStatus.failed, request.id))
       .set('error', request.error)
       .set('deadLettered', request.deadLettered)
       .set('finishedAt', request.at)
@@ -233,6 +252,7 @@ export class DynamoJobStore implements JobStore {
   async cancel(id: string, at: number): Promise<JobRecord> {
     const u = new UpdateExpression()
       .set('status', JobStatus.cancelled)
+      .set(jobTable.statusIndex.partitionKey, statusShardKey(JobStatus.cancelled, id))
       .set('finishedAt', at)
       .append('history', [withoutAttempt(statusEvent(JobStatus.cancelled, at, 0))])
       .remove('nextAttemptAt');
@@ -243,6 +263,7 @@ export class DynamoJobStore implements JobStore {
   async requeue(id: string, at: number): Promise<JobRecord> {
     const u = new UpdateExpression()
       .set('status', JobStatus.queued)
+      .set(jobTable.statusIndex.partitionKey, statusShardKey(JobStatus.queued, id))
       .set('attempts', 0)
       .set('enqueuedAt', at)
       .append('history', [statusEvent(JobStatus.queued, at, 0)])
@@ -251,60 +272,187 @@ export class DynamoJobStore implements JobStore {
     return this.#operatorUpdate(id, 'retry', u, condition);
   }
 
+  /**
+   * Lists from the index for the filter (by status, by task, or every job by time): each of the value's
+   * shards is queried newest first from the cursor on, the shards are merged, and the page's items are
+   * read with BatchGetItem (the indexes carry keys only, so updates that do not change a key never write
+   * to them). A job whose status changed between the index read and the item read is left out.
+   */
   async list(query: JobQuery): Promise<JobPage> {
     const limit = resolvePageSize(query.limit);
-    const names: Record<string, string> = {};
-    const values: Record<string, unknown> = {};
-    let keyCondition: string | undefined;
-    let filter: string | undefined;
-    let indexName: string | undefined;
-    if (query.status !== undefined) {
-      indexName = jobTable.statusIndex.name;
-      names['#status'] = 'status';
-      values[':status'] = query.status;
-      keyCondition = '#status = :status';
-      if (query.task !== undefined) {
-        names['#task'] = 'task';
-        values[':task'] = query.task;
-        filter = '#task = :task';
-      }
-    } else if (query.task !== undefined) {
-      indexName = jobTable.taskIndex.name;
-      names['#task'] = 'task';
-      values[':task'] = query.task;
-      keyCondition = '#task = :task';
-    } else {
-      // A scan also meets the items that are not jobs (schedule holds): they have no status.
-      names['#status'] = 'status';
-      filter = 'attribute_exists(#status)';
-    }
-    const jobs: JobRecord[] = [];
-    let startKey = query.cursor === undefined ? undefined : decodeKey(query.cursor);
-    // A filter applies after DynamoDB's Limit, so keep reading until the page is full or the index ends.
+    const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+    const index =
+      query.status !== undefined
+        ? { spec: jobTable.statusIndex, value: query.status }
+        : query.task !== undefined
+          ? { spec: jobTable.taskIndex, value: query.task }
+          : { spec: jobTable.timeIndex, value: 'all' };
+    const before = Math.min(
+      after ? after.enqueuedAt : Number.POSITIVE_INFINITY,
+      query.enqueuedBefore !== undefined ? query.enqueuedBefore - 1 : Number.POSITIVE_INFINITY,
+    );
+    const isAfterCursor = (key: IndexKey) =>
+      !after ||
+      key.enqueuedAt < after.enqueuedAt ||
+      (key.enqueuedAt === after.enqueuedAt && key.id < after.id);
+    const taskFilter = query.status !== undefined && query.task !== undefined ? query.task : undefined;
+
+    const perShard = await Promise.all(
+      shardKeys(index.value).map((partition) =>
+        this.#queryShard(index.spec, partition, before, limit, isAfterCursor, taskFilter),
+      ),
+    );
+    const candidates = perShard
+      .flatMap((shard) => shard.keys)
+      .sort((a, b) => b.enqueuedAt - a.enqueuedAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+    const page = candidates.slice(0, limit);
+    const more = candidates.length > limit || perShard.some((shard) => shard.more);
+    const items = await this.#batchGet(page.map((key) => key.id));
+    const jobs = page
+      .map((key) => items.get(key.id))
+      .filter((job): job is JobRecord => job !== undefined)
+      .filter(
+        (job) =>
+          (query.status === undefined || job.status === query.status) &&
+          (query.task === undefined || job.task === query.task),
+      );
+    const last = page.at(-1);
+    return {
+      jobs,
+      ...(more && last ? { nextCursor: encodeCursor({ enqueuedAt: last.enqueuedAt, id: last.id }) } : {}),
+    };
+  }
+
+  /** Up to `limit` keys of one index shard, newest first, after the cursor. */
+  async #queryShard(
+    spec: (typeof jobIndexes)[number],
+    partition: string,
+    before: number,
+    limit: number,
+    isAfterCursor: (key: IndexKey) => boolean,
+    task: string | undefined,
+  ): Promise<{ keys: IndexKey[]; more: boolean }> {
+    const keys: IndexKey[] = [];
+    let startKey: Record<string, unknown> | undefined;
     do {
-      const base = {
-        TableName: this.#table,
-        Limit: limit - jobs.length,
-        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-        ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
-        ...(Object.keys(values).length ? { ExpressionAttributeValues: values } : {}),
-        ...(filter ? { FilterExpression: filter } : {}),
-      };
-      const output = keyCondition
-        ? await this.#client.send(
-            new QueryCommand({
-              ...base,
-              IndexName: indexName,
-              KeyConditionExpression: keyCondition,
-              ScanIndexForward: false,
-            } satisfies QueryCommandInput),
-          )
-        : await this.#client.send(new ScanCommand(base satisfies ScanCommandInput));
-      jobs.push(...(output.Items ?? []).map(fromItem));
+      const output = await this.#client.send(
+        new QueryCommand({
+          TableName: this.#table,
+          IndexName: spec.name,
+          KeyConditionExpression: Number.isFinite(before) ? '#pk = :pk AND #sk <= :before' : '#pk = :pk',
+          ...(task !== undefined ? { FilterExpression: '#task = :task' } : {}),
+          ExpressionAttributeNames: {
+            '#pk': spec.partitionKey,
+            ...(Number.isFinite(before) ? { '#sk': spec.sortKey } : {}),
+            ...(task !== undefined ? { '#task': 'task' } : {}),
+          },
+          ExpressionAttributeValues: {
+            ':pk': partition,
+            ...(Number.isFinite(before) ? { ':before': before } : {}),
+            ...(task !== undefined ? { ':task': task } : {}),
+          },
+          ScanIndexForward: false,
+          Limit: limit - keys.length + 1,
+          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        } satisfies QueryCommandInput),
+      );
+      for (const item of output.Items ?? []) {
+        const key = { id: String(item[jobTable.partitionKey]), enqueuedAt: Number(item[spec.sortKey]) };
+        if (isAfterCursor(key)) keys.push(key);
+      }
       startKey = output.LastEvaluatedKey;
-    } while (startKey && jobs.length < limit);
-    if (!keyCondition) jobs.sort((a, b) => b.enqueuedAt - a.enqueuedAt);
-    return { jobs, ...(startKey ? { nextCursor: encodeKey(startKey) } : {}) };
+    } while (startKey && keys.length < limit);
+    return { keys: keys.slice(0, limit), more: keys.length > limit || startKey !== undefined };
+  }
+
+  /** Reads items by id, 100 per request, retrying what DynamoDB leaves unprocessed. */
+  async #batchGet(ids: readonly string[]): Promise<Map<string, JobRecord>> {
+    const found = new Map<string, JobRecord>();
+    for (let i = 0; i < ids.length; i += 100) {
+      let keys: Record<string, unknown>[] | undefined = ids
+        .slice(i, i + 100)
+        .map((id) => ({ [jobTable.partitionKey]: id }));
+      for (let round = 0; keys?.length && round < 8; round++) {
+        if (round > 0) await sleep(25 * 2 ** round);
+        const output = await this.#client.send(
+          new BatchGetCommand({ RequestItems: { [this.#table]: { Keys: keys, ConsistentRead: true } } }),
+        );
+        for (const item of output.Responses?.[this.#table] ?? []) {
+          const job = fromItem(item);
+          found.set(job.id, job);
+        }
+        keys = output.UnprocessedKeys?.[this.#table]?.Keys as Record<string, unknown>[] | undefined;
+      }
+    }
+    return found;
+  }
+
+  /**
+   * Counts by reading the status index's keys and task (every shard of every status, in parallel): one
+   * read unit covers about 60 index entries, so counting a million jobs costs about 8 000 read units
+   * (under a cent on demand). The dashboard caches the answer for a few seconds.
+   */
+  async counts(): Promise<JobCounts> {
+    const byStatus = emptyStatusCounts();
+    const byTask: Record<string, Record<JobStatus, number>> = {};
+    await Promise.all(
+      jobStatuses.flatMap((status) =>
+        shardKeys(status).map(async (partition) => {
+          let startKey: Record<string, unknown> | undefined;
+          do {
+            const output = await this.#client.send(
+              new QueryCommand({
+                TableName: this.#table,
+                IndexName: jobTable.statusIndex.name,
+                KeyConditionExpression: '#pk = :pk',
+                ProjectionExpression: '#task',
+                ExpressionAttributeNames: { '#pk': jobTable.statusIndex.partitionKey, '#task': 'task' },
+                ExpressionAttributeValues: { ':pk': partition },
+                ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+              }),
+            );
+            for (const item of output.Items ?? []) {
+              byStatus[status]++;
+              const task = (byTask[String(item.task)] ??= emptyStatusCounts());
+              task[status]++;
+            }
+            startKey = output.LastEvaluatedKey;
+          } while (startKey);
+        }),
+      ),
+    );
+    return { byStatus, byTask, at: Date.now() };
+  }
+
+  async remove(ids: readonly string[]): Promise<string[]> {
+    const removed: string[] = [];
+    const queue = [...ids];
+    // Ten at a time: conditional deletes cannot be batched (BatchWriteItem takes no conditions).
+    await Promise.all(
+      Array.from({ length: Math.min(10, queue.length) }, async () => {
+        for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
+          try {
+            await this.#client.send(
+              new DeleteCommand({
+                TableName: this.#table,
+                Key: { [jobTable.partitionKey]: id },
+                ConditionExpression: '#status IN (:s0, :s1, :s2)',
+                ExpressionAttributeNames: { '#status': 'status' },
+                ExpressionAttributeValues: {
+                  ':s0': JobStatus.succeeded,
+                  ':s1': JobStatus.failed,
+                  ':s2': JobStatus.cancelled,
+                },
+              }),
+            );
+            removed.push(id);
+          } catch (error) {
+            if (!(error instanceof ConditionalCheckFailedException)) throw error;
+          }
+        }
+      }),
+    );
+    return removed;
   }
 
   async #claimUpdate(id: string, u: UpdateExpression, condition: string): Promise<ClaimResult> {
@@ -375,6 +523,12 @@ export class DynamoJobStore implements JobStore {
 }
 
 /** DynamoDB refuses an item over 400 KB with a ValidationException; that is a domain error here. */
+/** An index entry: enough to order and fetch a job. */
+interface IndexKey {
+  readonly id: string;
+  readonly enqueuedAt: number;
+}
+
 function scheduleHoldKey(schedule: string): string {
   return `${jobTable.scheduleHoldPrefix}${schedule}`;
 }
@@ -403,7 +557,9 @@ function fromItem(item: Record<string, unknown>): JobRecord {
     else if (event.status === JobStatus.running) attempt += 1;
     return { ...event, attempt };
   });
-  return { logs: [], ...item, history } as unknown as JobRecord;
+  const record: Record<string, unknown> = { logs: [], ...item, history };
+  for (const attribute of indexOnlyAttributes) delete record[attribute];
+  return record as unknown as JobRecord;
 }
 
 /** The item of a failed condition comes back in DynamoDB's wire format, even through the document client. */

@@ -12,7 +12,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { ConfigError } from '../../core/errors.js';
-import { jobTable } from '../../names.js';
+import { jobIndexes, jobTable } from '../../names.js';
 
 /** The queue, dead-letter queue and table one Longhaul deployment uses. */
 export interface JobResources {
@@ -78,18 +78,22 @@ export async function createJobResources(options: CreateJobResourcesOptions): Pr
         BillingMode: 'PAY_PER_REQUEST',
         AttributeDefinitions: [
           { AttributeName: jobTable.partitionKey, AttributeType: 'S' },
-          { AttributeName: jobTable.statusIndex.partitionKey, AttributeType: 'S' },
-          { AttributeName: jobTable.taskIndex.partitionKey, AttributeType: 'S' },
+          ...jobIndexes.map((index) => ({ AttributeName: index.partitionKey, AttributeType: 'S' as const })),
           { AttributeName: jobTable.statusIndex.sortKey, AttributeType: 'N' },
         ],
         KeySchema: [{ AttributeName: jobTable.partitionKey, KeyType: 'HASH' }],
-        GlobalSecondaryIndexes: [jobTable.statusIndex, jobTable.taskIndex].map((index) => ({
+        GlobalSecondaryIndexes: jobIndexes.map((index) => ({
           IndexName: index.name,
           KeySchema: [
             { AttributeName: index.partitionKey, KeyType: 'HASH' as const },
             { AttributeName: index.sortKey, KeyType: 'RANGE' as const },
           ],
-          Projection: { ProjectionType: 'ALL' as const },
+          // Keys only (and the task, to filter a listing by status and task): updates that change no
+          // key, such as heartbeats and progress, never write to an index.
+          Projection:
+            index.include.length > 0
+              ? { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: [...index.include] }
+              : { ProjectionType: 'KEYS_ONLY' as const },
         })),
       }),
     );

@@ -10,6 +10,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { LonghaulError } from '../../core/errors.js';
 import type {
+  DeadLetterMessage,
   DeadLetterReason,
   OutgoingMessage,
   QueueDepth,
@@ -170,6 +171,73 @@ export class SqsTransport implements Transport {
       }),
     );
     await this.delete([message]);
+  }
+
+  async receiveDeadLetters(max: number, hideSeconds: number): Promise<DeadLetterMessage[]> {
+    const output = await this.#client.send(
+      new ReceiveMessageCommand({
+        QueueUrl: this.#deadLetterQueueUrl,
+        MaxNumberOfMessages: Math.min(10, Math.max(1, max)),
+        WaitTimeSeconds: 0,
+        VisibilityTimeout: hideSeconds,
+        MessageSystemAttributeNames: ['SentTimestamp'],
+        MessageAttributeNames: [
+          deadLetterAttributes.code,
+          deadLetterAttributes.message,
+          deadLetterAttributes.jobId,
+        ],
+      }),
+    );
+    return (output.Messages ?? []).map((m) => {
+      const attribute = (name: string) => m.MessageAttributes?.[name]?.StringValue;
+      const code = attribute(deadLetterAttributes.code);
+      const jobId = attribute(deadLetterAttributes.jobId);
+      return {
+        messageId: m.MessageId ?? '',
+        body: m.Body ?? '',
+        sentAt: Number(m.Attributes?.SentTimestamp ?? Date.now()),
+        receipt: m.ReceiptHandle ?? '',
+        ...(code
+          ? {
+              reason: {
+                code,
+                message: attribute(deadLetterAttributes.message) ?? '',
+                ...(jobId ? { jobId } : {}),
+              },
+            }
+          : {}),
+      };
+    });
+  }
+
+  async redrive(message: DeadLetterMessage): Promise<void> {
+    await this.#client.send(new SendMessageCommand({ QueueUrl: this.#queueUrl, MessageBody: message.body }));
+    await this.discardDeadLetter(message);
+  }
+
+  async discardDeadLetter(message: DeadLetterMessage): Promise<void> {
+    try {
+      await this.#client.send(
+        new DeleteMessageCommand({ QueueUrl: this.#deadLetterQueueUrl, ReceiptHandle: message.receipt }),
+      );
+    } catch (error) {
+      // Received again by someone else meanwhile: theirs to settle.
+      if (!isStaleReceipt(error)) throw error;
+    }
+  }
+
+  async releaseDeadLetter(message: DeadLetterMessage): Promise<void> {
+    try {
+      await this.#client.send(
+        new ChangeMessageVisibilityCommand({
+          QueueUrl: this.#deadLetterQueueUrl,
+          ReceiptHandle: message.receipt,
+          VisibilityTimeout: 0,
+        }),
+      );
+    } catch (error) {
+      if (!isStaleReceipt(error)) throw error;
+    }
   }
 
   /** Reads the queue's redrive policy once; later calls reuse the answer. */

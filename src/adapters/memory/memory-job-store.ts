@@ -7,6 +7,9 @@ import {
 import {
   cancellableStatuses,
   claimableStatuses,
+  emptyStatusCounts,
+  isFinalStatus,
+  type JobCounts,
   type JobEvent,
   type JobPage,
   type JobQuery,
@@ -224,6 +227,31 @@ export class MemoryJobStore implements JobStore {
     return structuredClone(next);
   }
 
+  async counts(): Promise<JobCounts> {
+    this.#count('Query');
+    const byStatus = emptyStatusCounts();
+    const byTask: Record<string, Record<JobStatus, number>> = {};
+    for (const job of this.#jobs.values()) {
+      byStatus[job.status]++;
+      const task = (byTask[job.task] ??= emptyStatusCounts());
+      task[job.status]++;
+    }
+    return { byStatus, byTask, at: Date.now() };
+  }
+
+  async remove(ids: readonly string[]): Promise<string[]> {
+    const removed: string[] = [];
+    for (const id of ids) {
+      this.#count('DeleteItem');
+      const job = this.#jobs.get(id);
+      if (job && isFinalStatus(job.status)) {
+        this.#jobs.delete(id);
+        removed.push(id);
+      }
+    }
+    return removed;
+  }
+
   async list(query: JobQuery): Promise<JobPage> {
     this.#count('Query');
     const limit = resolvePageSize(query.limit);
@@ -232,7 +260,8 @@ export class MemoryJobStore implements JobStore {
       .filter(
         (j) =>
           (query.status === undefined || j.status === query.status) &&
-          (query.task === undefined || j.task === query.task),
+          (query.task === undefined || j.task === query.task) &&
+          (query.enqueuedBefore === undefined || j.enqueuedAt < query.enqueuedBefore),
       )
       .sort((a, b) => b.enqueuedAt - a.enqueuedAt || (a.id < b.id ? 1 : -1))
       .filter(

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ConfigError } from '../../core/errors.js';
 import type {
+  DeadLetterMessage,
   DeadLetterReason,
   OutgoingMessage,
   QueueDepth,
@@ -37,6 +38,13 @@ export interface MemoryDeadLetter {
   readonly body: string;
   readonly receiveCount: number;
   readonly reason?: DeadLetterReason;
+  /** Epoch milliseconds when it was moved. */
+  readonly sentAt: number;
+}
+
+interface StoredDeadLetter extends MemoryDeadLetter {
+  visibleAt: number;
+  receipt: string | undefined;
 }
 
 /**
@@ -47,7 +55,7 @@ export class MemoryTransport implements Transport {
   readonly maxReceiveCount: number;
   readonly #counter: RequestCounter | undefined;
   #messages: StoredMessage[] = [];
-  readonly #deadLetters: MemoryDeadLetter[] = [];
+  #deadLetters: StoredDeadLetter[] = [];
   readonly #wakers = new Set<() => void>();
 
   constructor(options: MemoryTransportOptions = {}) {
@@ -115,6 +123,9 @@ export class MemoryTransport implements Transport {
       body: message.body,
       receiveCount: message.receiveCount,
       reason,
+      sentAt: Date.now(),
+      visibleAt: 0,
+      receipt: undefined,
     });
     await this.delete([message]);
   }
@@ -139,9 +150,45 @@ export class MemoryTransport implements Transport {
     return this.maxReceiveCount;
   }
 
+  async receiveDeadLetters(max: number, hideSeconds: number): Promise<DeadLetterMessage[]> {
+    this.#counter?.record('sqs', 'ReceiveMessage');
+    const now = Date.now();
+    const out: DeadLetterMessage[] = [];
+    for (const letter of this.#deadLetters) {
+      if (out.length >= Math.min(10, max)) break;
+      if (letter.visibleAt > now) continue;
+      letter.receipt = randomUUID();
+      letter.visibleAt = now + hideSeconds * 1000;
+      out.push({
+        messageId: letter.messageId,
+        body: letter.body,
+        sentAt: letter.sentAt,
+        receipt: letter.receipt,
+        ...(letter.reason ? { reason: letter.reason } : {}),
+      });
+    }
+    return out;
+  }
+
+  async redrive(message: DeadLetterMessage): Promise<void> {
+    await this.send([{ body: message.body }]);
+    await this.discardDeadLetter(message);
+  }
+
+  async discardDeadLetter(message: DeadLetterMessage): Promise<void> {
+    this.#counter?.record('sqs', 'DeleteMessage');
+    this.#deadLetters = this.#deadLetters.filter((l) => l.receipt !== message.receipt);
+  }
+
+  async releaseDeadLetter(message: DeadLetterMessage): Promise<void> {
+    this.#counter?.record('sqs', 'ChangeMessageVisibility');
+    const letter = this.#deadLetters.find((l) => l.receipt === message.receipt);
+    if (letter) letter.visibleAt = 0;
+  }
+
   /** The dead-letter queue's messages, oldest first. */
   deadLetters(): readonly MemoryDeadLetter[] {
-    return [...this.#deadLetters];
+    return this.#deadLetters.map(({ visibleAt: _v, receipt: _r, ...letter }) => letter);
   }
 
   #takeVisible(request: ReceiveRequest): QueueMessage[] {
@@ -157,6 +204,9 @@ export class MemoryTransport implements Transport {
           messageId: stored.messageId,
           body: stored.body,
           receiveCount: stored.receiveCount,
+          sentAt: now,
+          visibleAt: 0,
+          receipt: undefined,
         });
         continue;
       }
