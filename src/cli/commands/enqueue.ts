@@ -1,0 +1,89 @@
+/** `longhaul enqueue TASK '{json}'`: validates, enqueues, prints the id; `--wait` waits for the result. */
+import ms from 'ms';
+import { parseJsonArgs } from '../args.js';
+import { integer, type Register } from '../command.js';
+import { CliError, ExitCode } from '../exit-codes.js';
+import { formatError } from '../format.js';
+import { waitForFinal } from './wait.js';
+
+interface EnqueueFlags {
+  readonly json?: boolean;
+  readonly wait?: boolean;
+  readonly jobId?: string;
+  readonly delay?: number;
+  readonly timeout?: string;
+}
+
+export const registerEnqueue: Register = (program, act) => {
+  program
+    .command('enqueue')
+    .description("enqueue a job; its arguments are validated against the task's schema")
+    .argument('<task>', 'the task name')
+    .argument('[args]', 'the arguments as JSON, e.g. \'{"path":"rivers.txt"}\'')
+    .option('--json', 'print JSON')
+    .option(
+      '--wait',
+      'wait for the job to finish and print its result (exit 1 if it failed or was cancelled)',
+    )
+    .option('--job-id <id>', 'your own job id: enqueueing the same id again returns the existing job')
+    .option('--delay <seconds>', 'hide the job this long before its first attempt (0–900)', integer(0, 900))
+    .option('--timeout <duration>', 'with --wait: give up after this long (e.g. 30s, 5m); the job goes on')
+    .action(
+      act<EnqueueFlags>(async (ctx, [taskName, argsText], flags) => {
+        const timeoutMs = flags.timeout === undefined ? undefined : ms(flags.timeout as ms.StringValue);
+        if (flags.timeout !== undefined && !(typeof timeoutMs === 'number' && timeoutMs >= 0)) {
+          throw new CliError(
+            ExitCode.usage,
+            'invalid_option',
+            `Expected --timeout to be a duration such as 30s or 5m, got ${JSON.stringify(flags.timeout)}`,
+          );
+        }
+        const module = await ctx.tasks("to validate the job's arguments against the task's schema");
+        const task = module.find(taskName as string);
+        const args = parseJsonArgs(argsText);
+        const longhaul = await ctx.client();
+        const handle = await longhaul.enqueue(task, args, {
+          ...(flags.jobId !== undefined ? { jobId: flags.jobId } : {}),
+          ...(flags.delay !== undefined ? { delaySeconds: flags.delay } : {}),
+        });
+        const { out } = ctx;
+        if (!flags.wait) {
+          if (out.json) out.value({ id: handle.id, task: handle.task, created: handle.created });
+          else {
+            out.line(handle.id);
+            if (!handle.created) out.note(`job ${handle.id} already existed; nothing was enqueued`);
+          }
+          return ExitCode.ok;
+        }
+        if (!out.json) out.note(`enqueued ${handle.id}; waiting for it to finish…`);
+        const job = await waitForFinal(longhaul, handle.id, {
+          signal: ctx.signal,
+          ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+        });
+        if (!job) {
+          if (ctx.signal.aborted) return ExitCode.interrupted;
+          const current = await longhaul.getJob(handle.id);
+          if (out.json)
+            out.value({ id: handle.id, task: handle.task, created: handle.created, status: current.status });
+          else out.note(`job ${handle.id} is still ${current.status} after ${flags.timeout}; it goes on`);
+          return ExitCode.failure;
+        }
+        if (out.json) {
+          out.value({
+            id: job.id,
+            task: job.task,
+            created: handle.created,
+            status: job.status,
+            ...(job.result !== undefined ? { result: job.result } : {}),
+            ...(job.error ? { error: job.error } : {}),
+          });
+        } else if (job.status === 'succeeded') {
+          out.value(job.result ?? null);
+        } else {
+          out.note(`job ${job.id} ${job.status}`);
+          if (job.error) for (const line of formatError(job.error, out.paint)) out.note(line);
+        }
+        return job.status === 'succeeded' ? ExitCode.ok : ExitCode.failure;
+      }),
+    );
+};

@@ -1,0 +1,63 @@
+/** `longhaul stats`: counts by status and task, queue depth, dead letters, the oldest queued job. */
+import { jobStatuses } from '../../core/job.js';
+import type { Register } from '../command.js';
+import { ExitCode } from '../exit-codes.js';
+import { formatAge, formatTime } from '../format.js';
+
+interface StatsFlags {
+  readonly json?: boolean;
+}
+
+export const registerStats: Register = (program, act) => {
+  program
+    .command('stats')
+    .description('jobs by status and by task, queue depth, dead-letter queue depth, oldest queued job')
+    .option('--json', 'print JSON')
+    .action(
+      act<StatsFlags>(async (ctx) => {
+        const stats = await (await ctx.client()).stats();
+        const { out } = ctx;
+        if (out.json) {
+          out.value(stats);
+          return ExitCode.ok;
+        }
+        const { counts, depth } = stats;
+        const total = jobStatuses.reduce((sum, status) => sum + counts.byStatus[status], 0);
+        out.line(out.paint.bold('Jobs by status'));
+        out.line(
+          out.table(
+            [...jobStatuses.map((s) => s.toUpperCase()), 'TOTAL'],
+            [[...jobStatuses.map((s) => String(counts.byStatus[s])), String(total)]],
+          ),
+        );
+        out.line();
+        out.line(out.paint.bold('Jobs by task'));
+        const tasks = Object.keys(counts.byTask).sort();
+        if (tasks.length === 0) out.line('No jobs.');
+        else {
+          out.line(
+            out.table(
+              ['TASK', ...jobStatuses.map((s) => s.toUpperCase())],
+              tasks.map((task) => [task, ...jobStatuses.map((s) => String(counts.byTask[task]?.[s] ?? 0))]),
+            ),
+          );
+        }
+        out.line();
+        out.line(
+          `${out.paint.bold('Queue')}              ${depth.available} available, ${depth.inFlight} in flight, ${depth.delayed} delayed`,
+        );
+        out.line(
+          `${out.paint.bold('Dead-letter queue')}  ${depth.deadLettered} message${depth.deadLettered === 1 ? '' : 's'}`,
+        );
+        out.line(
+          `${out.paint.bold('Oldest queued')}      ${
+            stats.oldestQueued
+              ? `${stats.oldestQueued.id}, enqueued ${formatTime(stats.oldestQueued.enqueuedAt)} (${formatAge(stats.oldestQueued.enqueuedAt, stats.oldestQueued.enqueuedAt + stats.oldestQueued.ageMs)})`
+              : 'none'
+          }`,
+        );
+        out.line(out.paint.dim(`Counted at ${formatTime(counts.at)}; queue depths are approximate.`));
+        return ExitCode.ok;
+      }),
+    );
+};
