@@ -34,6 +34,17 @@ export default defineConfig({
       },
       {
         extends: true,
+        // The dashboard's HTTP API and security checks, on the embedded backend and on the emulator.
+        test: {
+          name: 'dashboard',
+          include: ['test/dashboard/**/*.test.ts'],
+          globalSetup: ['test/support/emulator-global-setup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        extends: true,
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],

@@ -1,6 +1,6 @@
 // The dashboard as a Node.js request handler: security checks, then the page, its assets and the API.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Longhaul } from '../client.js';
+import type { Longhaul } from '../client.js';
 import { ConfigError } from '../core/errors.js';
 import {
   DashboardApi,
@@ -70,7 +70,10 @@ export interface DashboardInternals {
 export function buildDashboard(options: DashboardHandlerOptions): DashboardInternals {
   const { longhaul, token } = options;
   const problems: string[] = [];
-  if (!(longhaul instanceof Longhaul)) problems.push('Expected `longhaul` to be a `Longhaul` client');
+  // Duck-typed rather than instanceof: two copies of the package (source and dist) must still work.
+  if (typeof (longhaul as Partial<Longhaul> | undefined)?.stats !== 'function') {
+    problems.push('Expected `longhaul` to be a `Longhaul` client');
+  }
   try {
     checkToken(token);
   } catch (error) {
