@@ -34,6 +34,17 @@ export default defineConfig({
       },
       {
         extends: true,
+        // The CLI in-process on both backends, and as a real process against the emulator.
+        test: {
+          name: 'cli',
+          include: ['test/cli/**/*.test.ts'],
+          globalSetup: ['test/support/emulator-global-setup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        extends: true,
         // The dashboard's HTTP API and security checks, on the embedded backend and on the emulator.
         test: {
           name: 'dashboard',

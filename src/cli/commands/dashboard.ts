@@ -6,7 +6,7 @@
 import { Longhaul } from '../../client.js';
 import { createWorker, type Worker } from '../../runtime/worker.js';
 import { aborted, integer, type Register } from '../command.js';
-import { ExitCode } from '../exit-codes.js';
+import { CliError, ExitCode } from '../exit-codes.js';
 import { jsonLinesLogger } from '../logger.js';
 
 interface DashboardFlags {
@@ -15,23 +15,6 @@ interface DashboardFlags {
   readonly token?: string;
   readonly worker?: boolean;
   readonly demo?: boolean;
-}
-
-/** What `src/dashboard/index.ts` exports. */
-interface DashboardModule {
-  serveDashboard(options: {
-    longhaul: Longhaul;
-    host?: string;
-    port?: number;
-    token?: string;
-    log?: (line: string) => void;
-  }): Promise<{ url: string; close(): Promise<void> }>;
-}
-
-/** Loaded when the command runs, so the other commands never load the web server. */
-async function loadDashboard(): Promise<DashboardModule> {
-  const path = '../../dashboard/index.js';
-  return (await import(path)) as DashboardModule;
 }
 
 export const registerDashboard: Register = (program, act) => {
@@ -68,14 +51,30 @@ export const registerDashboard: Register = (program, act) => {
             else out.note(`note: ${module.path} exports no sampleJobs(longhaul); the queue starts empty`);
           }
           const token = flags.token ?? ctx.io.env.LONGHAUL_DASHBOARD_TOKEN;
-          const { serveDashboard } = await loadDashboard();
-          const server = await serveDashboard({
-            longhaul,
-            host: flags.host,
-            port: flags.port,
-            ...(token ? { token } : {}),
-            log: (line) => out.note(line),
-          });
+          // Loaded here, so the other commands never load the web server.
+          const { serveDashboard } = await import('../../dashboard/index.js');
+          let server: Awaited<ReturnType<typeof serveDashboard>>;
+          try {
+            server = await serveDashboard({
+              longhaul,
+              host: flags.host,
+              port: flags.port,
+              ...(token ? { token } : {}),
+              log: (line) => out.note(line),
+            });
+          } catch (error) {
+            await worker?.stop();
+            const code = (error as NodeJS.ErrnoException).code;
+            if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+              throw new CliError(
+                ExitCode.usage,
+                'cannot_listen',
+                `Cannot listen on ${flags.host}:${flags.port}: ${code}`,
+                'Choose another --port (0 picks a free one) or --host.',
+              );
+            }
+            throw error;
+          }
           out.line(`Dashboard: ${server.url}`);
           await aborted(ctx.signal);
           await server.close();
