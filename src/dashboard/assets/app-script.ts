@@ -508,14 +508,14 @@ export const appScript = String.raw`(function () {
     var history = section('Status history', 'job-history', h('table', null,
       h('thead', null, h('tr', null, ['At', 'Status', 'Attempt', 'Worker', 'Error'].map(function (t) { return h('th', { text: t }); }))),
       h('tbody', null, (job.history || []).map(function (e) {
-        return h('tr', null, h('td', { text: fmtTime(e.at) }), h('td', null, badge(e.status)), h('td', { class: 'num', text: e.attempt }),
-          h('td', { class: 'mono', text: e.workerId || '' }), h('td', { text: e.error ? e.error.code + ': ' + e.error.message : '' }));
+        return h('tr', null, h('td', { class: 'shrink', text: fmtTime(e.at) }), h('td', { class: 'shrink' }, badge(e.status)),
+          h('td', { class: 'num shrink', text: e.attempt }), h('td', { class: 'mono shrink', text: e.workerId || '' }), h('td', { text: e.error ? e.error.code + ': ' + e.error.message : '' }));
       }))));
 
     var logs = section('Logs', 'job-logs', (job.logs || []).length === 0 ? h('p', { class: 'muted', text: 'No log lines.' }) : h('table', null,
       h('tbody', null, job.logs.map(function (line) {
-        return h('tr', null, h('td', { class: 'mono', text: fmtTime(line.at) }),
-          h('td', { class: 'log-level log-' + line.level, text: line.level }), h('td', { class: 'log-msg', text: line.message }));
+        return h('tr', null, h('td', { class: 'mono shrink', text: fmtTime(line.at) }),
+          h('td', { class: 'shrink log-level log-' + line.level, text: line.level }), h('td', { class: 'log-msg', text: line.message }));
       }))));
 
     fill($('job-view'), [

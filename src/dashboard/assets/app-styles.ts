@@ -56,7 +56,7 @@ h2 { font-size: 13px; text-transform: uppercase; letter-spacing: .06em; color: v
 .facts dd { margin: 0; font-variant-numeric: tabular-nums; }
 
 table { width: 100%; border-collapse: collapse; }
-th, td { text-align: left; padding: 7px 10px; border-bottom: 1px solid var(--line); vertical-align: top; }
+th, td { text-align: left; padding: 7px 10px; border-bottom: 1px solid var(--line); vertical-align: middle; }
 th { font-size: 12px; color: var(--muted); font-weight: 600; background: #f8fafc; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 tr:last-child td { border-bottom: 0; }
@@ -64,6 +64,7 @@ tbody tr:hover { background: #f8fafc; }
 td.id { max-width: 220px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 td.error-cell { max-width: 280px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; color: #991b1b; }
 td.zero { color: #cbd5e1; }
+td.shrink { width: 1%; white-space: nowrap; padding-right: 24px; }
 .empty { color: var(--muted); text-align: center; padding: 18px; }
 
 .badge { display: inline-block; padding: 1px 9px; border-radius: 999px; font-size: 12px; font-weight: 600; color: var(--c); background: color-mix(in srgb, var(--c) 12%, white); border: 1px solid color-mix(in srgb, var(--c) 35%, white); text-transform: lowercase; white-space: nowrap; }
