@@ -75,8 +75,10 @@ export class LiveUpdates {
     };
     req.on('close', close);
     res.on('close', close);
+    res.on('error', close); // a client gone mid-write; without a listener the error would be thrown
 
     const send = (event: string, value: unknown) => {
+      if (closed) return; // a read that finished after the client left
       const data = JSON.stringify(value);
       if (last.get(event) === data) return;
       last.set(event, data);

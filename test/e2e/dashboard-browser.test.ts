@@ -189,7 +189,7 @@ describe('the dashboard in headless Chromium', () => {
   it("advances a running job's progress bar live, without reloading", async () => {
     await page.goto(`${server.url}#/jobs/${encodeURIComponent(ids.render ?? '')}`);
     await page.evaluate(() => {
-      (window as unknown as { __sameDocument: boolean }).__sameDocument = true;
+      (globalThis as unknown as { __sameDocument: boolean }).__sameDocument = true;
     });
     const bar = page.locator('#job-view [role="progressbar"]');
     await expect.poll(() => bar.getAttribute('aria-valuenow'), poll).toBe('25');
@@ -208,7 +208,7 @@ describe('the dashboard in headless Chromium', () => {
     expect(await text('#job-result pre')).toContain('"pages": 4');
     expect(await page.locator('#job-logs').textContent()).toContain('rendering page 4');
     expect(
-      await page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument),
+      await page.evaluate(() => (globalThis as unknown as { __sameDocument?: boolean }).__sameDocument),
     ).toBe(true);
   });
 
@@ -240,7 +240,7 @@ describe('the dashboard in headless Chromium', () => {
       .poll(() => text(`#dead-letters tr[data-job-id="${ids.probe}"] td.error-cell`), poll)
       .toBe(imgTag);
     expect(await page.locator('main script, main img').count()).toBe(0);
-    expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
+    expect(await page.evaluate(() => (globalThis as unknown as { __xss?: number }).__xss)).toBeUndefined();
   });
 
   it('redrives the dead-letter queue: the jobs leave it, run again and succeed', async () => {
@@ -250,6 +250,10 @@ describe('the dashboard in headless Chromium', () => {
       'unrecoverable',
     );
     expect(await text(`#dead-letters tr[data-job-id="${ids.invoice}"] td:nth-child(2)`)).toBe('invoice.sync');
+    await page.screenshot({
+      path: join(repositoryRoot, 'test-artifacts', 'dashboard-dlq.png'),
+      fullPage: true,
+    });
     failing = false;
     await page.locator('#redrive-all').click();
     await expect.poll(() => text('#flash'), poll).toContain('Redrove 2 jobs');
@@ -264,7 +268,7 @@ describe('the dashboard in headless Chromium', () => {
     expect(history).toEqual(['queued', 'running', 'failed', 'queued', 'running', 'succeeded']);
     await page.goto(`${server.url}#/jobs/${encodeURIComponent(ids.probe ?? '')}`);
     await expect.poll(() => text('#job-result pre'), poll).toContain(scriptTag);
-    expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
+    expect(await page.evaluate(() => (globalThis as unknown as { __xss?: number }).__xss)).toBeUndefined();
   });
 
   it('falls back to polling when the event stream fails', async () => {
