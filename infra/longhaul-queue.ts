@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Duration, type RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as applicationautoscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -8,7 +10,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { DynamoEventSource, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -135,6 +137,12 @@ export interface LonghaulQueueProps {
   readonly alarms?: LonghaulQueueAlarmProps | false;
   /** A CloudWatch dashboard of the queue, the workers and the table. Default true. */
   readonly dashboard?: boolean;
+  /**
+   * Keep job counts by status and task with a small Lambda function on the table's stream, so
+   * `longhaul stats` and the dashboard read them with one GetItem instead of reading every index entry.
+   * Default true.
+   */
+  readonly counts?: boolean;
 }
 
 /** SQS actions of a consumer: receive, delete, hide, and read the redrive policy and depth. */
@@ -168,6 +176,8 @@ export class LonghaulQueue extends Construct {
   readonly table: dynamodb.Table;
   /** The Lambda worker, unless `lambda: false`. */
   readonly workerFunction: nodejs.NodejsFunction | undefined;
+  /** The counts aggregator on the table's stream, unless `counts: false`. */
+  readonly countsFunction: nodejs.NodejsFunction | undefined;
   /** The Fargate worker service, when `fargate` is given. */
   readonly fargateService: ecs.FargateService | undefined;
   /** One EventBridge rule per schedule, by schedule name. */
@@ -223,6 +233,7 @@ export class LonghaulQueue extends Construct {
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       timeToLiveAttribute: jobTable.ttlAttribute,
+      ...(props.counts === false ? {} : { stream: dynamodb.StreamViewType.NEW_AND_OLD_IMAGES }),
       // The AWS-managed key (aws/dynamodb) rather than the default AWS-owned one: its use shows in
       // CloudTrail and the template states the encryption. Grantees need no KMS permissions for it.
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
@@ -251,6 +262,7 @@ export class LonghaulQueue extends Construct {
     };
 
     this.workerFunction = config.lambda ? this.#createFunction(config.lambda, props) : undefined;
+    this.countsFunction = props.counts === false ? undefined : this.#createCountsFunction();
     this.fargateService =
       config.fargate && props.fargate ? this.#createService(config.fargate, props.fargate) : undefined;
 
@@ -365,6 +377,63 @@ export class LonghaulQueue extends Construct {
       retention: this.#config.logRetention,
       removalPolicy: this.#config.removalPolicy,
     });
+  }
+
+  /**
+   * The counts aggregator: one invocation per batch of up to 100 stream records, applied in one
+   * transaction (see src/adapters/aws/job-counts.ts). A failing batch is retried, split in halves, and
+   * after 10 tries skipped (the counts then drift until the next deploy's recount, never the jobs).
+   */
+  #createCountsFunction(): nodejs.NodejsFunction {
+    const prefix = this.#config.namePrefix;
+    const functionName = prefix ? `${prefix}-counts` : undefined;
+    const logGroup = this.#logGroup('CountsLogs', functionName ? `/aws/lambda/${functionName}` : undefined);
+    const role = new iam.Role(this, 'CountsRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'The Longhaul counts aggregator',
+    });
+    logGroup.grantWrite(role);
+    const entryTs = fileURLToPath(new URL('./counts-entry.ts', import.meta.url));
+    const fn = new nodejs.NodejsFunction(this, 'Counts', {
+      ...(functionName ? { functionName } : {}),
+      entry: existsSync(entryTs) ? entryTs : fileURLToPath(new URL('./counts-entry.js', import.meta.url)),
+      handler: 'handler',
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      timeout: Duration.seconds(30),
+      memorySize: 256,
+      role,
+      logGroup,
+      description: 'Longhaul counts: keeps job counts by status and task from the table stream',
+      environment: { [env.tableName]: this.table.tableName, NODE_OPTIONS: '--enable-source-maps' },
+      bundling: lambdaBundling,
+    });
+    fn.addEventSource(
+      // The cast: aws-cdk-lib's own types do not hold under exactOptionalPropertyTypes.
+      new DynamoEventSource(this.table as unknown as dynamodb.ITable, {
+        startingPosition: lambda.StartingPosition.TRIM_HORIZON,
+        batchSize: 100,
+        maxBatchingWindow: Duration.seconds(1),
+        bisectBatchOnError: true,
+        retryAttempts: 10,
+      }),
+    );
+    // The event source mapping grants the stream's read actions itself; the function writes the
+    // counts item and its batch markers.
+    this.#grantAll(role, [
+      { actions: ['dynamodb:UpdateItem', 'dynamodb:PutItem'], resourceArns: [this.table.tableArn] },
+    ]);
+    Validations.of(fn).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason:
+        'Longhaul targets Node.js 22 deliberately: the bundle is built for node22 and tested on it; a newer runtime is adopted with its own release.',
+    });
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'The DynamoDB stream event source grants dynamodb:ListStreams, which has no resource-level permissions; every other action names the table or its stream.',
+    });
+    return fn;
   }
 
   #createFunction(config: ResolvedLambda, props: LonghaulQueueProps): nodejs.NodejsFunction {

@@ -8,7 +8,9 @@
  * import { tasks } from '../src/tasks.js';
  * export const handler = createLambdaHandlerFromEnv({ tasks });
  */
-import { awsBackendFromEnv } from './aws.js';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { applyCountDeltas, type JobStreamRecord } from './adapters/aws/job-counts.js';
+import { awsBackendFromEnv, createClients } from './aws.js';
 import { ConfigError } from './core/errors.js';
 import { env } from './names.js';
 import {
@@ -52,4 +54,46 @@ export function createLambdaHandlerFromEnv(
     ...(visibilityTimeoutSeconds !== undefined ? { visibilityTimeoutSeconds } : {}),
     ...(deliveryLimit !== undefined ? { deliveryLimit } : {}),
   });
+}
+
+export type { JobStreamRecord } from './adapters/aws/job-counts.js';
+
+/** A DynamoDB Streams event as Lambda delivers it (the parts the counts handler reads). */
+export interface JobStreamEvent {
+  readonly Records: readonly JobStreamRecord[];
+}
+
+/**
+ * The counts aggregator: a Lambda handler on the job table's stream (NEW_AND_OLD_IMAGES) that keeps the
+ * per-status and per-task job counts `longhaul stats` and the dashboard read with one GetItem. Each
+ * batch is applied once, in one transaction; a failure throws so Lambda retries the batch. The CDK
+ * construct deploys it; `functions/counts.ts` is its entrypoint.
+ */
+export function createCountsHandler(options: {
+  tableName: string;
+  client?: DynamoDBDocumentClient;
+}): (event: JobStreamEvent) => Promise<void> {
+  let client = options.client;
+  return async (event) => {
+    client ??= DynamoDBDocumentClient.from(createClients().dynamoClient);
+    await applyCountDeltas(client, options.tableName, event.Records);
+  };
+}
+
+/**
+ * The counts aggregator for the table named by `LONGHAUL_TABLE_NAME`, read on the first invocation (so
+ * importing the bundle does no work).
+ */
+export function createCountsHandlerFromEnv(
+  environment: NodeJS.ProcessEnv = process.env,
+): (event: JobStreamEvent) => Promise<void> {
+  let handler: ((event: JobStreamEvent) => Promise<void>) | undefined;
+  return async (event) => {
+    if (!handler) {
+      const tableName = environment[env.tableName];
+      if (!tableName) throw new ConfigError(`Environment variable ${env.tableName} is not set`);
+      handler = createCountsHandler({ tableName });
+    }
+    await handler(event);
+  };
 }

@@ -143,6 +143,11 @@ export interface JobCounts {
   readonly byTask: Readonly<Record<string, Readonly<Record<JobStatus, number>>>>;
   /** When the counts were taken (epoch milliseconds). */
   readonly at: number;
+  /**
+   * `exact`: counted now (the embedded backend, or DynamoDB's status index); `counters`: read from the
+   * counters a DynamoDB Streams aggregator keeps, a second or so behind the jobs.
+   */
+  readonly source: 'exact' | 'counters';
 }
 
 /** A count of zero for every status. */

@@ -9,9 +9,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CloudFormationClient, DescribeStackResourcesCommand } from '@aws-sdk/client-cloudformation';
-import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DescribeTableCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, ListTargetsByRuleCommand } from '@aws-sdk/client-eventbridge';
-import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import {
+  GetFunctionConfigurationCommand,
+  LambdaClient,
+  ListEventSourceMappingsCommand,
+} from '@aws-sdk/client-lambda';
 import {
   DeleteMessageBatchCommand,
   GetQueueAttributesCommand,
@@ -22,8 +26,8 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { isFinalStatus, type JobRecord, Longhaul } from 'longhaul';
-import { awsBackend, deadLetterAttributes } from 'longhaul/aws';
-import type { LonghaulLambdaHandler, SqsEvent } from 'longhaul/lambda';
+import { type AwsBackend, awsBackend, deadLetterAttributes } from 'longhaul/aws';
+import type { JobStreamEvent, JobStreamRecord, LonghaulLambdaHandler, SqsEvent } from 'longhaul/lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   dashboardRefresh,
@@ -51,6 +55,7 @@ interface DeployedFunction {
 }
 let fn: DeployedFunction;
 let longhaul: Longhaul;
+let backend: AwsBackend;
 
 /** The physical ids of the stack's resources, by CloudFormation type. */
 async function resourcesOfType(type: string): Promise<string[]> {
@@ -59,23 +64,26 @@ async function resourcesOfType(type: string): Promise<string[]> {
   return StackResources.filter((r) => r.ResourceType === type).map((r) => r.PhysicalResourceId ?? '');
 }
 
-/** Loads the handler from the bundle the stack deployed, found through the template's asset metadata. */
-async function loadDeployedHandler(): Promise<LonghaulLambdaHandler> {
+/**
+ * Loads the handler of the function named `functionName` from the bundle the stack deployed, found
+ * through the template's asset metadata.
+ */
+async function loadDeployedHandler<T>(functionName: string): Promise<T> {
   const template = JSON.parse(
-    readFileSync(join(deployment.assemblyDir, `Longhaul.template.json`), 'utf8'),
+    readFileSync(join(deployment.assemblyDir, 'Longhaul.template.json'), 'utf8'),
   ) as {
     Resources: Record<
       string,
-      { Type: string; Properties?: { Handler?: string }; Metadata?: Record<string, string> }
+      { Type: string; Properties?: { FunctionName?: string }; Metadata?: Record<string, string> }
     >;
   };
   const functions = Object.values(template.Resources).filter(
-    (r) => r.Type === 'AWS::Lambda::Function' && r.Properties?.Handler === 'index.handler',
+    (r) => r.Type === 'AWS::Lambda::Function' && r.Properties?.FunctionName === functionName,
   );
   expect(functions).toHaveLength(1);
   const assetPath = functions[0]?.Metadata?.['aws:asset:path'] as string;
   const module = (await import(pathToFileURL(join(deployment.assemblyDir, assetPath, 'index.mjs')).href)) as {
-    handler: LonghaulLambdaHandler;
+    handler: T;
   };
   return module.handler;
 }
@@ -166,7 +174,7 @@ describe('the example app deployed to the emulator with the cdk CLI', () => {
     }).catch((error: unknown) => {
       throw new Error(`${String(error)}\n--- cdk output ---\n${cliOutput}`);
     });
-    const [functionName] = await resourcesOfType('AWS::Lambda::Function');
+    const functionName = deployment.outputs.WorkerFunctionName as string;
     const config = await new LambdaClient({}).send(
       new GetFunctionConfigurationCommand({ FunctionName: functionName }),
     );
@@ -175,16 +183,15 @@ describe('the example app deployed to the emulator with the cdk CLI', () => {
       arn: config.FunctionArn ?? '',
       environment: config.Environment?.Variables ?? {},
       timeoutSeconds: config.Timeout ?? 3,
-      handler: await loadDeployedHandler(),
+      handler: await loadDeployedHandler<LonghaulLambdaHandler>(functionName),
     };
     const { outputs } = deployment;
-    longhaul = new Longhaul({
-      backend: awsBackend({
-        queueUrl: outputs.QueueUrl as string,
-        deadLetterQueueUrl: outputs.DeadLetterQueueUrl as string,
-        tableName: outputs.TableName as string,
-      }),
+    backend = awsBackend({
+      queueUrl: outputs.QueueUrl as string,
+      deadLetterQueueUrl: outputs.DeadLetterQueueUrl as string,
+      tableName: outputs.TableName as string,
     });
+    longhaul = new Longhaul({ backend });
     // A previous run against a reused emulator may have left messages behind.
     for (const url of [outputs.QueueUrl, outputs.DeadLetterQueueUrl]) {
       await sqs.send(new PurgeQueueCommand({ QueueUrl: url }));
@@ -319,4 +326,53 @@ describe('the example app deployed to the emulator with the cdk CLI', () => {
       enqueuedAt: Date.parse(time),
     });
   }, 120_000);
+
+  it('deploys the counts aggregator on the table stream, and its bundle keeps counts from stream records', async () => {
+    const { Table } = await dynamo.send(
+      new DescribeTableCommand({ TableName: deployment.outputs.TableName }),
+    );
+    expect(Table?.StreamSpecification).toMatchObject({
+      StreamEnabled: true,
+      StreamViewType: 'NEW_AND_OLD_IMAGES',
+    });
+    const lambdaClient = new LambdaClient({});
+    const { EventSourceMappings = [] } = await lambdaClient.send(
+      new ListEventSourceMappingsCommand({ FunctionName: 'longhaul-counts' }),
+    );
+    expect(EventSourceMappings.map((m) => m.EventSourceArn)).toEqual([Table?.LatestStreamArn]);
+    const config = await lambdaClient.send(
+      new GetFunctionConfigurationCommand({ FunctionName: 'longhaul-counts' }),
+    );
+    expect(config.Environment?.Variables).toEqual(
+      expect.objectContaining({ LONGHAUL_TABLE_NAME: deployment.outputs.TableName }),
+    );
+
+    // moto's CloudFormation enables the stream of the tables it creates but records nothing in it (a
+    // table created through the API does; test/integration/job-counts.test.ts reads that one). So the
+    // deployed bundle gets what the stream would have carried for the jobs in the deployed table: an
+    // INSERT with the new image of each.
+    const { Items = [] } = await dynamo.send(new ScanCommand({ TableName: deployment.outputs.TableName }));
+    const records: JobStreamRecord[] = Items.map((item, i) => ({
+      eventID: `insert-${i}`,
+      eventName: 'INSERT',
+      dynamodb: { NewImage: item },
+    }));
+    const countsHandler =
+      await loadDeployedHandler<(event: JobStreamEvent) => Promise<void>>('longhaul-counts');
+    const saved = process.env.LONGHAUL_TABLE_NAME;
+    process.env.LONGHAUL_TABLE_NAME = deployment.outputs.TableName;
+    try {
+      for (let i = 0; i < records.length; i += 100)
+        await countsHandler({ Records: records.slice(i, i + 100) });
+    } finally {
+      if (saved === undefined) delete process.env.LONGHAUL_TABLE_NAME;
+      else process.env.LONGHAUL_TABLE_NAME = saved;
+    }
+    const counts = await longhaul.counts();
+    expect(counts.source).toBe('counters');
+    const exact = await backend.store.countFromIndex();
+    expect(counts.byStatus).toEqual(exact.byStatus);
+    expect(counts.byTask).toEqual(exact.byTask);
+    expect(counts.byStatus.succeeded).toBeGreaterThanOrEqual(4);
+  });
 });

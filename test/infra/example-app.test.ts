@@ -38,7 +38,8 @@ describe('the example app', () => {
 
   it('synthesizes the stack Longhaul with the Lambda and Fargate workers and the demo schedule', async () => {
     const template = Template.fromJSON(JSON.parse(await readFile(templatePath, 'utf8')));
-    template.resourceCountIs('AWS::Lambda::Function', 1);
+    // The Lambda worker and the counts aggregator.
+    template.resourceCountIs('AWS::Lambda::Function', 2);
     template.resourceCountIs('AWS::ECS::Service', 1);
     template.resourceCountIs('AWS::Events::Rule', 1);
     template.hasOutput('QueueUrl', Match.anyValue());

@@ -206,7 +206,8 @@ describe('LonghaulQueue Lambda worker', () => {
 
   it('logs to its own log group, kept one month', () => {
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
-    expect(Object.keys(resourcesOfType(template, 'AWS::Logs::LogGroup'))).toHaveLength(3); // Lambda, ECS, flow log
+    // Lambda worker, counts aggregator, ECS, flow log.
+    expect(Object.keys(resourcesOfType(template, 'AWS::Logs::LogGroup'))).toHaveLength(4);
   });
 
   it('has a role with no managed policy, allowed exactly what a worker does', () => {
@@ -486,7 +487,9 @@ describe('LonghaulQueue grants', () => {
     for (const statement of allows) {
       const { actions, resources } = normalize(statement);
       for (const action of actions) expect(action).not.toMatch(/^\*$|:\*$/);
-      if (resources.includes('*')) expect(actions).toEqual(['ecr:GetAuthorizationToken']);
+      // AWS allows these two only on every resource: the image pull token, and listing streams.
+      if (resources.includes('*'))
+        expect([['ecr:GetAuthorizationToken'], ['dynamodb:ListStreams']]).toContainEqual(actions);
     }
   });
 });
@@ -568,6 +571,7 @@ describe('LonghaulQueue without Lambda', () => {
       namePrefix: 'acme',
       alarms: false,
       dashboard: false,
+      counts: false,
     });
     bare = Template.fromStack(stack);
   });
@@ -605,5 +609,40 @@ describe('LonghaulQueue without Lambda', () => {
     expect(fargateOnly.workerFunction).toBeUndefined();
     // Only the two scaling alarms remain.
     expect(Object.keys(resourcesOfType(bare, 'AWS::CloudWatch::Alarm'))).toHaveLength(2);
+  });
+});
+
+describe('LonghaulQueue counts aggregator', () => {
+  it('reads the table stream in batches of 100 and may only write to the table', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' },
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs22.x',
+      Handler: 'index.handler',
+      Environment: { Variables: Match.objectLike({ [env.tableName]: { Ref: ids.table } }) },
+      Description: Match.stringLikeRegexp('counts'),
+    });
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [ids.table, 'StreamArn'] },
+      BatchSize: 100,
+      StartingPosition: 'TRIM_HORIZON',
+      BisectBatchOnFunctionError: true,
+      MaximumRetryAttempts: 10,
+    });
+    const role = logicalId(template, 'AWS::IAM::Role', 'JobsCountsRole');
+    expect(roleStatements(template, role).map(normalize)).toEqual([
+      {
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [arnOf(logicalId(template, 'AWS::Logs::LogGroup', 'JobsCountsLogs'))],
+      },
+      // Granted by the stream event source mapping.
+      { actions: ['dynamodb:ListStreams'], resources: ['*'] },
+      {
+        actions: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'],
+        resources: [{ 'Fn::GetAtt': [ids.table, 'StreamArn'] }],
+      },
+      { actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'], resources: [arnOf(ids.table as string)] },
+    ]);
   });
 });

@@ -45,6 +45,7 @@ import type {
   RejectRequest,
   ScheduleHold,
 } from '../../ports.js';
+import { countsFromItem, countsKey } from './job-counts.js';
 import {
   indexAttributes,
   indexOnlyAttributes,
@@ -388,11 +389,27 @@ export class DynamoJobStore implements JobStore {
   }
 
   /**
-   * Counts by reading the status index's keys and task (every shard of every status, in parallel): one
-   * read unit covers about 60 index entries, so counting a million jobs costs about 8 000 read units
-   * (under a cent on demand). The dashboard caches the answer for a few seconds.
+   * The counters the stream aggregator keeps (one GetItem), when it runs; otherwise counted from the
+   * status index.
    */
   async counts(): Promise<JobCounts> {
+    const output = await this.#client.send(
+      new GetCommand({
+        TableName: this.#table,
+        Key: { [jobTable.partitionKey]: countsKey },
+        ConsistentRead: true,
+      }),
+    );
+    return countsFromItem(output.Item, Date.now()) ?? (await this.countFromIndex());
+  }
+
+  /**
+   * Counts by reading the status index's keys and task (every shard of every status, in parallel). One
+   * read unit covers about 60 index entries, so a million jobs cost about 8 000 read units: fine for a
+   * `longhaul stats` now and then, too much to refresh a dashboard every second; deploy the counts
+   * aggregator (the CDK construct does) for that.
+   */
+  async countFromIndex(): Promise<JobCounts> {
     const byStatus = emptyStatusCounts();
     const byTask: Record<string, Record<JobStatus, number>> = {};
     await Promise.all(
@@ -421,7 +438,7 @@ export class DynamoJobStore implements JobStore {
         }),
       ),
     );
-    return { byStatus, byTask, at: Date.now() };
+    return { byStatus, byTask, at: Date.now(), source: 'exact' };
   }
 
   async remove(ids: readonly string[]): Promise<string[]> {

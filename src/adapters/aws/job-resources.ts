@@ -34,6 +34,8 @@ export interface CreateJobResourcesOptions {
   readonly maxReceiveCount?: number;
   /** Default visibility timeout of the queue. Default 60. */
   readonly visibilityTimeoutSeconds?: number;
+  /** Turn on the table's stream (new and old images), which the counts aggregator reads. Default false. */
+  readonly stream?: boolean;
 }
 
 /**
@@ -76,6 +78,9 @@ export async function createJobResources(options: CreateJobResourcesOptions): Pr
       new CreateTableCommand({
         TableName: names.table,
         BillingMode: 'PAY_PER_REQUEST',
+        ...(options.stream
+          ? { StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' as const } }
+          : {}),
         AttributeDefinitions: [
           { AttributeName: jobTable.partitionKey, AttributeType: 'S' },
           ...jobIndexes.map((index) => ({ AttributeName: index.partitionKey, AttributeType: 'S' as const })),

@@ -236,7 +236,7 @@ export class MemoryJobStore implements JobStore {
       const task = (byTask[job.task] ??= emptyStatusCounts());
       task[job.status]++;
     }
-    return { byStatus, byTask, at: Date.now() };
+    return { byStatus, byTask, at: Date.now(), source: 'exact' };
   }
 
   async remove(ids: readonly string[]): Promise<string[]> {
