@@ -4,7 +4,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { defineSchedule, defineTask, UnrecoverableError } from 'longhaul';
+import { defineSchedule, defineTask, type Longhaul, UnrecoverableError } from 'longhaul';
 import { z } from 'zod';
 
 /** The bundled corpus `crawl.wordCount` reads from. */
@@ -220,3 +220,15 @@ export const refreshEveryMinute = defineSchedule(dashboardRefresh, 'rate(1 minut
 
 /** Every demo schedule, for the CDK app and the in-process scheduler. */
 export const demoSchedules = [refreshEveryMinute] as const;
+
+/**
+ * A few of the demo's jobs, for `longhaul dashboard --backend memory --tasks examples/demo-tasks.ts
+ * --worker --demo`: something to look at in the dashboard without AWS.
+ */
+export async function sampleJobs(longhaul: Longhaul): Promise<void> {
+  for (const path of (await listDocs()).slice(0, 4)) await longhaul.enqueue(wordCount, { path });
+  await longhaul.enqueue(portfolioAnalyze, { portfolio: 'growth-fund', positions: 12 });
+  await longhaul.enqueue(reportFlaky, { report: 'weekly-revenue' });
+  await longhaul.enqueue(reportBroken, { report: 'quarterly-v2' });
+  await longhaul.enqueue(dashboardRefresh);
+}

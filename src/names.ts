@@ -19,6 +19,12 @@ export const env = {
    * policy on every cold start. Without it the worker asks the queue.
    */
   deliveryLimit: 'LONGHAUL_DELIVERY_LIMIT',
+  /** The CLI: `aws` (default) or `memory`. */
+  backend: 'LONGHAUL_BACKEND',
+  /** The CLI: the tasks module to load (a file path chosen by the operator, never by a message). */
+  tasks: 'LONGHAUL_TASKS',
+  /** The CLI's `dashboard`: the access token, kept out of the process list. */
+  dashboardToken: 'LONGHAUL_DASHBOARD_TOKEN',
   /** The standard SDK variable; set it to point every client at LocalStack or moto. */
   endpointUrl: 'AWS_ENDPOINT_URL',
 } as const;

@@ -12,8 +12,9 @@ import { CliError, ExitCode } from './exit-codes.js';
  * `LONGHAUL_TABLE_NAME`, `AWS_ENDPOINT_URL`).
  */
 export const cliEnv = {
-  backend: 'LONGHAUL_BACKEND',
-  tasks: 'LONGHAUL_TASKS',
+  backend: env.backend,
+  tasks: env.tasks,
+  dashboardToken: env.dashboardToken,
   region: 'AWS_REGION',
 } as const;
 

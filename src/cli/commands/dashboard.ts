@@ -3,7 +3,9 @@
  * runs a worker in the same process and `--demo` enqueues the tasks module's sample jobs, so the UI can be
  * tried without AWS.
  */
+
 import { Longhaul } from '../../client.js';
+import { env } from '../../names.js';
 import { createWorker, type Worker } from '../../runtime/worker.js';
 import { aborted, integer, type Register } from '../command.js';
 import { CliError, ExitCode } from '../exit-codes.js';
@@ -23,7 +25,10 @@ export const registerDashboard: Register = (program, act) => {
     .description('serve the web dashboard until Ctrl-C')
     .option('--host <host>', 'interface to listen on; a non-loopback host needs --token', '127.0.0.1')
     .option('--port <port>', 'port to listen on (0: any free port)', integer(0, 65_535), 8080)
-    .option('--token <token>', 'require this bearer token (default LONGHAUL_DASHBOARD_TOKEN)')
+    .option(
+      '--token <token>',
+      `require this bearer token, at least 16 characters (default ${env.dashboardToken})`,
+    )
     .option('--worker', 'also run a worker for the tasks module in this process')
     .option('--demo', "enqueue the tasks module's sampleJobs(longhaul), if it exports one")
     .action(
@@ -50,7 +55,7 @@ export const registerDashboard: Register = (program, act) => {
             if (module.sampleJobs) await module.sampleJobs(longhaul);
             else out.note(`note: ${module.path} exports no sampleJobs(longhaul); the queue starts empty`);
           }
-          const token = flags.token ?? ctx.io.env.LONGHAUL_DASHBOARD_TOKEN;
+          const token = flags.token ?? ctx.io.env[env.dashboardToken];
           // Loaded here, so the other commands never load the web server.
           const { serveDashboard } = await import('../../dashboard/index.js');
           let server: Awaited<ReturnType<typeof serveDashboard>>;
