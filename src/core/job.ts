@@ -154,3 +154,15 @@ export interface JobCounts {
 export function emptyStatusCounts(): Record<JobStatus, number> {
   return Object.fromEntries(jobStatuses.map((status) => [status, 0])) as Record<JobStatus, number>;
 }
+
+/** Counts being built: one more job of `task` in `status`. */
+export function countJob(
+  counts: { byStatus: Record<JobStatus, number>; byTask: Record<string, Record<JobStatus, number>> },
+  task: string,
+  status: JobStatus,
+): void {
+  counts.byStatus[status]++;
+  const perTask = counts.byTask[task] ?? emptyStatusCounts();
+  perTask[status]++;
+  counts.byTask[task] = perTask;
+}

@@ -21,6 +21,7 @@ import {
 import {
   cancellableStatuses,
   claimableStatuses,
+  countJob,
   emptyStatusCounts,
   type JobCounts,
   type JobEvent,
@@ -428,11 +429,7 @@ export class DynamoJobStore implements JobStore {
                 ...(startKey ? { ExclusiveStartKey: startKey } : {}),
               }),
             );
-            for (const item of output.Items ?? []) {
-              byStatus[status]++;
-              const task = (byTask[String(item.task)] ??= emptyStatusCounts());
-              task[status]++;
-            }
+            for (const item of output.Items ?? []) countJob({ byStatus, byTask }, String(item.task), status);
             startKey = output.LastEvaluatedKey;
           } while (startKey);
         }),

@@ -147,8 +147,9 @@ export function countsFromItem(item: Record<string, unknown> | undefined, at: nu
     }
     const perTask = /^t:([a-z]+):(.+)$/.exec(name);
     if (perTask && known.has(perTask[1] as string) && count !== 0) {
-      const task = (byTask[perTask[2] as string] ??= emptyStatusCounts());
+      const task = byTask[perTask[2] as string] ?? emptyStatusCounts();
       task[perTask[1] as JobStatus] = count;
+      byTask[perTask[2] as string] = task;
     }
   }
   return { byStatus, byTask, at, source: 'counters' };

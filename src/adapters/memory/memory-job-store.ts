@@ -7,6 +7,7 @@ import {
 import {
   cancellableStatuses,
   claimableStatuses,
+  countJob,
   emptyStatusCounts,
   isFinalStatus,
   type JobCounts,
@@ -231,11 +232,7 @@ export class MemoryJobStore implements JobStore {
     this.#count('Query');
     const byStatus = emptyStatusCounts();
     const byTask: Record<string, Record<JobStatus, number>> = {};
-    for (const job of this.#jobs.values()) {
-      byStatus[job.status]++;
-      const task = (byTask[job.task] ??= emptyStatusCounts());
-      task[job.status]++;
-    }
+    for (const job of this.#jobs.values()) countJob({ byStatus, byTask }, job.task, job.status);
     return { byStatus, byTask, at: Date.now(), source: 'exact' };
   }
 
