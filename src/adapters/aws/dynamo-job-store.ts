@@ -12,7 +12,6 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import {
-  ConfigError,
   JobConflictError,
   JobNotFoundError,
   LockLostError,
@@ -582,22 +581,4 @@ function unmarshallIfRaw(item: Record<string, unknown>): Record<string, unknown>
   return typeof id === 'object' && id !== null && 'S' in id
     ? unmarshall(item as Record<string, AttributeValue>)
     : item;
-}
-
-function encodeKey(key: Record<string, unknown>): string {
-  return Buffer.from(JSON.stringify(key)).toString('base64url');
-}
-
-function decodeKey(cursor: string): Record<string, unknown> {
-  try {
-    const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (typeof (key as Record<string, unknown> | null)?.[jobTable.partitionKey] === 'string') {
-      return key as Record<string, unknown>;
-    }
-  } catch {
-    // fall through to the error below
-  }
-  throw new ConfigError(
-    `Expected \`cursor\` to be a \`nextCursor\` from a previous page, got ${JSON.stringify(cursor)}`,
-  );
 }
