@@ -304,13 +304,14 @@ export class LonghaulQueue extends Construct {
   }
 
   /**
-   * Lets `grantee` operate the queue (the CLI's and dashboard's cancel, retry and redrive): everything
-   * {@link grantRead} allows, `dynamodb:UpdateItem` on the table, `sqs:SendMessage` on the queue, and
-   * receive, delete, hide, send and read attributes on the DLQ.
+   * Lets `grantee` operate the queue (the CLI's and dashboard's cancel, retry, redrive and purge):
+   * everything {@link grantRead} allows, `dynamodb:UpdateItem` and `dynamodb:DeleteItem` (purge deletes
+   * finished jobs only, by a condition) on the table, `sqs:SendMessage` on the queue, and receive, delete,
+   * hide, send and read attributes on the DLQ.
    */
   grantOperate(grantee: iam.IGrantable): iam.Grant {
     return this.#grantAll(grantee, [
-      ...this.#readStatements(['dynamodb:UpdateItem']),
+      ...this.#readStatements(['dynamodb:UpdateItem', 'dynamodb:DeleteItem']),
       { actions: ['sqs:SendMessage'], resourceArns: [this.queue.queueArn] },
       {
         actions: [...consumeActions, 'sqs:SendMessage'],

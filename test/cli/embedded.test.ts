@@ -91,10 +91,60 @@ describe('longhaul dashboard on the embedded backend', () => {
     expect((await serving.done).code).toBe(0);
   });
 
+  it('serves the demo tasks and jobs as the README shows, every job ending as the demo intends', async () => {
+    const interrupt = new AbortController();
+    const serving = startCli(
+      [
+        'dashboard',
+        '--backend',
+        'memory',
+        '--tasks',
+        'examples/demo-tasks.ts',
+        '--worker',
+        '--demo',
+        '--port',
+        '0',
+      ],
+      { signal: interrupt.signal },
+    );
+    try {
+      const url = await eventually(
+        async () => /Dashboard: (\S+)/.exec(serving.stdout())?.[1],
+        20_000,
+        'the URL',
+      );
+      const final = await eventually(
+        async () => {
+          const stats = (await (await fetch(`${url}api/stats`)).json()) as {
+            counts: { byStatus: Record<string, number> };
+          };
+          const { succeeded = 0, failed = 0 } = stats.counts.byStatus;
+          return succeeded + failed === 8 ? stats.counts.byStatus : undefined;
+        },
+        60_000,
+        'the demo jobs to finish',
+      );
+      // report.broken fails for good by design; the other seven succeed.
+      expect(final).toMatchObject({ succeeded: 7, failed: 1 });
+    } finally {
+      interrupt.abort();
+    }
+    expect((await serving.done).code).toBe(0);
+  }, 90_000);
+
   it('says the queue starts empty when the module has no sampleJobs', async () => {
     const interrupt = new AbortController();
     const serving = startCli(
-      ['dashboard', '--backend', 'memory', '--demo', '--port', '0', '--tasks', 'examples/demo-tasks.ts'],
+      [
+        'dashboard',
+        '--backend',
+        'memory',
+        '--demo',
+        '--port',
+        '0',
+        '--tasks',
+        'test/cli/fixtures/plain-tasks.ts',
+      ],
       { signal: interrupt.signal },
     );
     await eventually(async () => serving.stdout().includes('Dashboard: '), 20_000, 'the URL');

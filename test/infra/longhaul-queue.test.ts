@@ -441,7 +441,7 @@ describe('LonghaulQueue grants', () => {
     );
   });
 
-  it('grantOperate adds updating jobs, re-sending them and draining the DLQ', () => {
+  it('grantOperate adds updating and purging jobs, re-sending them and draining the DLQ', () => {
     expect(statementsOf('Operator')).toEqual(
       expected([
         {
@@ -451,6 +451,7 @@ describe('LonghaulQueue grants', () => {
             'dynamodb:Query',
             'dynamodb:Scan',
             'dynamodb:UpdateItem',
+            'dynamodb:DeleteItem',
           ],
           Resource: tableArns(),
         },
