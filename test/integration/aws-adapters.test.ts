@@ -31,9 +31,15 @@ describe('the AWS adapters against the emulator', () => {
     const table = await clients.dynamoClient.send(
       new DescribeTableCommand({ TableName: scope.resources.tableName }),
     );
-    expect(table.Table?.GlobalSecondaryIndexes?.map((i) => i.IndexName).sort()).toEqual([
-      'by-status',
-      'by-task',
+    const indexes = table.Table?.GlobalSecondaryIndexes ?? [];
+    expect(indexes.map((i) => i.IndexName).sort()).toEqual(['by-status', 'by-task', 'by-time']);
+    // Sharded partition keys, keys-only projections (by-status also carries the task).
+    expect(
+      indexes.map((i) => [i.IndexName, i.KeySchema?.[0]?.AttributeName, i.Projection?.ProjectionType]).sort(),
+    ).toEqual([
+      ['by-status', 'statusShard', 'INCLUDE'],
+      ['by-task', 'taskShard', 'KEYS_ONLY'],
+      ['by-time', 'timeShard', 'KEYS_ONLY'],
     ]);
     expect(table.Table?.BillingModeSummary?.BillingMode).toBe('PAY_PER_REQUEST');
   });
