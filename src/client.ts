@@ -96,6 +96,21 @@ export interface PurgeOptions {
   readonly onProgress?: (progress: { deleted: number }) => void;
 }
 
+/**
+ * How much a producer writes. `full` (default): `enqueue` writes the job's record, so `getJob` finds a
+ * queued job at once (3 DynamoDB writes per successful job). `lean`: `enqueue` only sends the message and
+ * the worker's claim creates the record (2 writes per job); until a worker claims it, `getJob` throws
+ * `JobNotFoundError` and listings do not show it.
+ */
+export type Tracking = 'full' | 'lean';
+
+/** What `new Longhaul(...)` takes. */
+export interface LonghaulOptions {
+  readonly backend: Backend;
+  /** Default `full`. */
+  readonly tracking?: Tracking;
+}
+
 /** A reference to an enqueued job that remembers the task's result type. */
 export interface JobHandle<TResult = unknown> {
   readonly id: string;
@@ -122,11 +137,17 @@ type EnqueueParams<T extends AnyTask> =
  */
 export class Longhaul {
   readonly #backend: Backend;
+  readonly #tracking: Tracking;
 
-  constructor(options: { readonly backend: Backend }) {
+  constructor(options: LonghaulOptions) {
     if (!options?.backend)
       throw new ConfigError('Expected `backend` to be a backend such as `awsBackend(...)`');
+    const tracking = options.tracking ?? 'full';
+    if (tracking !== 'full' && tracking !== 'lean') {
+      throw new ConfigError(`Expected \`tracking\` to be "full" or "lean", got ${JSON.stringify(tracking)}`);
+    }
     this.#backend = options.backend;
+    this.#tracking = tracking;
   }
 
   /**
@@ -135,13 +156,59 @@ export class Longhaul {
    */
   async enqueue<T extends AnyTask>(task: T, ...params: EnqueueParams<T>): Promise<JobHandle<TaskResult<T>>> {
     const [args, options = {}] = params as [unknown, EnqueueOptions | undefined];
-    const delaySeconds = options.delaySeconds ?? 0;
-    if (!Number.isInteger(delaySeconds) || delaySeconds < 0 || delaySeconds > 900) {
-      throw new ConfigError(
-        `Expected \`delaySeconds\` to be an integer from 0 to 900, got \`${delaySeconds}\``,
-      );
+    const delaySeconds = checkDelay(options.delaySeconds);
+    const job = await this.#newJob(task, args, options.jobId);
+    if (options.jobId !== undefined && (await this.#backend.store.get(job.id))) {
+      return { id: job.id, task: task.name, created: false };
     }
-    const id = options.jobId ?? randomUUID();
+    // The message goes first: a job record then always has a message, or was created by the worker that
+    // claimed it. The other order would strand a queued job with no message if this process died between.
+    await this.#send(job, delaySeconds);
+    return this.#record(job);
+  }
+
+  /**
+   * Enqueues one job per element of `argsList`, validating every one before sending any. Messages go in
+   * batches of ten (SendMessageBatch); with full tracking, the records follow as conditional writes, up
+   * to 16 at a time (BatchWriteItem takes no conditions, and a worker may already have claimed a job).
+   * Resolves with the handles in the order of `argsList`. Throws `EnqueueError` when a send fails (the
+   * jobs of earlier batches are enqueued and named in its context).
+   */
+  async enqueueMany<T extends AnyTask>(
+    task: T,
+    argsList: readonly TaskArgs<T>[],
+    options: Pick<EnqueueOptions, 'delaySeconds'> = {},
+  ): Promise<JobHandle<TaskResult<T>>[]> {
+    const delaySeconds = checkDelay(options.delaySeconds);
+    const jobs: JobRecord[] = [];
+    for (const args of argsList) jobs.push(await this.#newJob(task, args, undefined));
+    const sent: string[] = [];
+    for (let i = 0; i < jobs.length; i += 10) {
+      const batch = jobs.slice(i, i + 10);
+      try {
+        await this.#backend.transport.send(
+          batch.map((job) => ({ body: envelopeOf(job), ...(delaySeconds ? { delaySeconds } : {}) })),
+        );
+      } catch (cause) {
+        throw new EnqueueError(batch[0]?.id ?? '', cause, { sent: false, enqueued: sent });
+      }
+      sent.push(...batch.map((job) => job.id));
+    }
+    const handles: JobHandle<TaskResult<T>>[] = new Array(jobs.length);
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: Math.min(16, jobs.length) }, async () => {
+        for (let i = next++; i < jobs.length; i = next++) {
+          handles[i] = (await this.#record(jobs[i] as JobRecord)) as JobHandle<TaskResult<T>>;
+        }
+      }),
+    );
+    return handles;
+  }
+
+  /** Validates a job's arguments and builds its record. */
+  async #newJob(task: AnyTask, args: unknown, jobId: string | undefined): Promise<JobRecord> {
+    const id = jobId ?? randomUUID();
     if (typeof id !== 'string' || id.length === 0 || id.length > 128) {
       throw new ConfigError(
         `Expected \`jobId\` to be a string of 1–128 characters, got ${JSON.stringify(id)}`,
@@ -152,11 +219,8 @@ export class Longhaul {
     if (argsBytes > limits.maxArgsBytes) {
       throw new PayloadTooLargeError(`Arguments of task "${task.name}"`, argsBytes, limits.maxArgsBytes);
     }
-    if (options.jobId !== undefined && (await this.#backend.store.get(id))) {
-      return { id, task: task.name, created: false };
-    }
     const now = Date.now();
-    const job: JobRecord = {
+    return {
       id,
       task: task.name,
       status: JobStatus.queued,
@@ -167,22 +231,27 @@ export class Longhaul {
       logs: [],
       history: [statusEvent(JobStatus.queued, now, 0)],
     };
-    // The message goes first: a job record then always has a message, or was created by the worker that
-    // claimed it. The other order would strand a queued job with no message if this process died between.
-    await this.#send(job, delaySeconds);
+  }
+
+  /**
+   * Writes the record of a job whose message was sent, with full tracking; with lean tracking the
+   * worker's claim creates it.
+   */
+  async #record<TResult>(job: JobRecord): Promise<JobHandle<TResult>> {
+    if (this.#tracking === 'lean') return { id: job.id, task: job.task, created: true };
     try {
       await this.#backend.store.create(job);
     } catch (error) {
       if (!(error instanceof JobConflictError)) {
-        throw new EnqueueError(id, error, { sent: true });
+        throw new EnqueueError(job.id, error, { sent: true });
       }
       // Either a worker claimed our message first (it writes the record from the message), or a concurrent
       // enqueue with the same jobId won; then our message is a duplicate that workers recognise and drop.
-      const existing = await this.#backend.store.get(id);
-      const ours = existing?.enqueuedAt === now && existing.task === task.name;
-      return { id, task: task.name, created: ours };
+      const existing = await this.#backend.store.get(job.id);
+      const ours = existing?.enqueuedAt === job.enqueuedAt && existing.task === job.task;
+      return { id: job.id, task: job.task, created: ours };
     }
-    return { id, task: task.name, created: true };
+    return { id: job.id, task: job.task, created: true };
   }
 
   /** The job as stored. Throws {@link JobNotFoundError} for an unknown id. */
@@ -436,7 +505,7 @@ export class Longhaul {
 
   /** Sends the job's message. Throws {@link EnqueueError} when the queue refuses it. */
   async #send(job: JobRecord, delaySeconds: number): Promise<void> {
-    const body = encodeEnvelope({ id: job.id, task: job.task, args: job.args, enqueuedAt: job.enqueuedAt });
+    const body = envelopeOf(job);
     try {
       await this.#backend.transport.send([{ body, ...(delaySeconds ? { delaySeconds } : {}) }]);
     } catch (cause) {
@@ -465,4 +534,17 @@ function describeDeadLetter(message: DeadLetterMessage): DeadLetter {
     sentAt: message.sentAt,
     body: message.body,
   };
+}
+
+function envelopeOf(job: JobRecord): string {
+  return encodeEnvelope({ id: job.id, task: job.task, args: job.args, enqueuedAt: job.enqueuedAt });
+}
+
+function checkDelay(delaySeconds = 0): number {
+  if (!Number.isInteger(delaySeconds) || delaySeconds < 0 || delaySeconds > 900) {
+    throw new ConfigError(
+      `Expected \`delaySeconds\` to be an integer from 0 to 900, got \`${delaySeconds}\``,
+    );
+  }
+  return delaySeconds;
 }

@@ -4,7 +4,19 @@
  * - Define tasks with {@link defineTask}; enqueue and read jobs with {@link Longhaul}.
  * - Run them with {@link createWorker} (long-running) on a backend from `longhaul/aws` or `longhaul/memory`.
  */
-export { type EnqueueOptions, type JobHandle, Longhaul, type WaitOptions } from './client.js';
+export {
+  type DeadLetter,
+  type EnqueueOptions,
+  type JobHandle,
+  Longhaul,
+  type LonghaulOptions,
+  type PurgeOptions,
+  type QueueStats,
+  type RedriveOptions,
+  type RedriveResult,
+  type Tracking,
+  type WaitOptions,
+} from './client.js';
 export { decodeEnvelope, type Envelope, encodeEnvelope, envelopeVersion } from './core/envelope.js';
 export {
   ConfigError,

@@ -259,13 +259,19 @@ export class JobFailedError extends LonghaulError {
  * worker writes the record), so retry with the same `jobId` to stay idempotent.
  */
 export class EnqueueError extends LonghaulError {
-  constructor(jobId: string, cause: unknown, facts: { sent: boolean }) {
+  /**
+   * `enqueued`: for `enqueueMany`, the jobs of the batches sent before this one failed (they will run).
+   */
+  constructor(jobId: string, cause: unknown, facts: { sent: boolean; enqueued?: readonly string[] }) {
     super(
       ErrorCode.enqueueFailed,
       facts.sent
         ? `Sent the message of job "${jobId}" but could not write its record; the job will still run`
-        : `Could not send the message of job "${jobId}"; no job was created`,
-      { cause, context: { jobId, sent: facts.sent } },
+        : `Could not send the message of job "${jobId}"; no job was created${facts.enqueued?.length ? ` (the ${facts.enqueued.length} jobs sent before it were)` : ''}`,
+      {
+        cause,
+        context: { jobId, sent: facts.sent, ...(facts.enqueued ? { enqueued: [...facts.enqueued] } : {}) },
+      },
     );
   }
 }

@@ -1,4 +1,4 @@
-import { dynamoWriteOperations, totalRequests } from 'longhaul';
+import { dynamoWriteOperations, Longhaul, totalRequests } from 'longhaul';
 import { describe, expect, it } from 'vitest';
 import { contractBackends } from '../support/backends.js';
 import { useContractBackend } from '../support/contract.js';
@@ -29,5 +29,25 @@ describe.each(contractBackends('contract/costs'))('requests per job on the $name
     expect(sqsPerJob).toBeLessThanOrEqual(3);
     const jobs = await Promise.all(handles.map((h) => s.longhaul.getJob(h.id)));
     expect(jobs.every((j) => j.status === 'succeeded')).toBe(true);
+  });
+
+  it('costs 2 DynamoDB writes per job with lean tracking, and a tenth of the sends with enqueueMany', async () => {
+    const jobCount = 20;
+    const lean = new Longhaul({ backend: s.t.backend, tracking: 'lean' });
+    s.t.backend.requests.reset();
+    const handles = await lean.enqueueMany(
+      s.fixtures.tasks.add,
+      Array.from({ length: jobCount }, (_, i) => ({ a: i, b: 1 })),
+    );
+    // Lean: nothing to read until a worker claims the job.
+    await expect(lean.getJob(handles[0]?.id as string)).rejects.toMatchObject({ code: 'job_not_found' });
+    const worker = testWorker(s.t.backend, s.fixtures.all, { concurrency: 10, progressIntervalMs: 1_000 });
+    await serveUntil(worker, async () => worker.stats.deleted === jobCount);
+    const counts = s.t.backend.requests.snapshot();
+    expect(counts.sqs?.SendMessageBatch).toBe(2);
+    expect(counts.sqs?.SendMessage).toBeUndefined();
+    expect(totalRequests(counts, 'dynamodb', dynamoWriteOperations) / jobCount).toBe(2);
+    const jobs = await Promise.all(handles.map((h) => lean.getJob(h.id)));
+    expect(jobs.map((j) => j.result)).toEqual(Array.from({ length: jobCount }, (_, i) => ({ sum: i + 1 })));
   });
 });

@@ -153,5 +153,34 @@ describe.each(contractBackends('contract/operations'))(
         await worker.stop();
       }
     });
+
+    it('enqueues many jobs at once, validating them all before sending any', async () => {
+      const handles = await s.longhaul.enqueueMany(
+        s.fixtures.tasks.add,
+        Array.from({ length: 23 }, (_, i) => ({ a: i, b: i })),
+      );
+      expect(handles).toHaveLength(23);
+      const queued = await Promise.all(handles.map((h) => s.longhaul.getJob(h.id)));
+      expect(queued.every((job) => job.status === 'queued')).toBe(true);
+      expect(queued.map((job) => job.args)).toEqual(Array.from({ length: 23 }, (_, i) => ({ a: i, b: i })));
+
+      // One bad element: nothing is sent.
+      const before = await s.t.backend.transport.depth();
+      await expect(
+        s.longhaul.enqueueMany(s.fixtures.tasks.add, [
+          { a: 1, b: 1 },
+          // @ts-expect-error b must be a number
+          { a: 1, b: 'x' },
+        ]),
+      ).rejects.toMatchObject({ code: 'invalid_args' });
+      expect((await s.t.backend.transport.depth()).available).toBe(before.available);
+
+      await serveUntil(
+        testWorker(s.t.backend, s.fixtures.all, { concurrency: 10 }),
+        finished(handles.map((h) => h.id)),
+      );
+      const done = await Promise.all(handles.map((h) => s.longhaul.getJob(h.id)));
+      expect(done.map((job) => job.result)).toEqual(Array.from({ length: 23 }, (_, i) => ({ sum: 2 * i })));
+    });
   },
 );
