@@ -1,0 +1,91 @@
+// Helpers shared by the cost, latency, memory and Lambda benchmarks: command-line flags, running a
+// script on its own, and a moto-backed AWS backend that cleans up after itself.
+import { pathToFileURL } from 'node:url';
+import { awsBackend, type AwsBackend, createClients, createJobResources, deleteJobResources } from 'longhaul/aws';
+import { startEmulator, stopEmulator } from '../emulator.mjs';
+import type { BenchResult } from './results.js';
+
+/** Options every benchmark's `run` takes. */
+export interface RunOptions {
+  /** Tiny sizes for a smoke run; figures are not meaningful. */
+  readonly quick: boolean;
+}
+
+/** True when `moduleUrl` is the script node was started with (not imported by the orchestrator). */
+export function isMain(moduleUrl: string): boolean {
+  return moduleUrl === pathToFileURL(process.argv[1] ?? '').href;
+}
+
+/** Runs a benchmark as a script: `--quick` from argv, prints where the result went. */
+export async function runAsScript(
+  run: (options: RunOptions) => Promise<BenchResult>,
+  write: (result: BenchResult) => string,
+): Promise<void> {
+  const quick = process.argv.includes('--quick');
+  try {
+    const result = await run({ quick });
+    console.log(`wrote ${write(result)}`);
+  } finally {
+    await releaseMoto();
+  }
+}
+
+let moto: Promise<{ endpoint: string; startedHere: boolean }> | undefined;
+
+/**
+ * The moto endpoint, starting the emulator when none runs (and remembering to stop it in
+ * {@link releaseMoto}). Sets the AWS_* variables the SDK reads, keeping any the caller set.
+ */
+export function useMoto(): Promise<{ endpoint: string }> {
+  moto ??= startEmulator({ log: () => undefined }).then((state: { endpoint: string; reused: boolean }) => {
+    process.env.AWS_ENDPOINT_URL ??= state.endpoint;
+    process.env.AWS_REGION ??= 'us-east-1';
+    process.env.AWS_ACCESS_KEY_ID ??= 'test';
+    process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
+    return { endpoint: state.endpoint, startedHere: !state.reused };
+  });
+  return moto;
+}
+
+/** Stops the emulator if {@link useMoto} started it. */
+export async function releaseMoto(): Promise<void> {
+  if (!moto) return;
+  const state = await moto.catch(() => undefined);
+  moto = undefined;
+  if (state?.startedHere) await stopEmulator();
+}
+
+/** A fresh queue, dead-letter queue and table on moto, and a function that deletes them. */
+export async function motoBackend(
+  label: string,
+  options: { visibilityTimeoutSeconds?: number; maxReceiveCount?: number } = {},
+): Promise<{ backend: AwsBackend; dispose: () => Promise<void> }> {
+  await useMoto();
+  const clients = createClients();
+  const resources = await createJobResources({
+    ...clients,
+    prefix: `lh-bench-${label}-${Math.random().toString(36).slice(2, 8)}`,
+    maxReceiveCount: options.maxReceiveCount ?? 10,
+    visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 30,
+  });
+  const backend = awsBackend({ ...resources, ...clients });
+  return {
+    backend,
+    async dispose() {
+      await deleteJobResources(clients, resources);
+      clients.sqsClient.destroy();
+      clients.dynamoClient.destroy();
+    },
+  };
+}
+
+/** Polls until `check` is true, or throws after `timeoutMs`. */
+export async function until(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+export const round = (value: number, digits = 2): number => Number(value.toFixed(digits));
