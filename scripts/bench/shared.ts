@@ -1,7 +1,13 @@
 // Helpers shared by the cost, latency, memory and Lambda benchmarks: command-line flags, running a
 // script on its own, and a moto-backed AWS backend that cleans up after itself.
 import { pathToFileURL } from 'node:url';
-import { awsBackend, type AwsBackend, createClients, createJobResources, deleteJobResources } from 'longhaul/aws';
+import {
+  type AwsBackend,
+  awsBackend,
+  createClients,
+  createJobResources,
+  deleteJobResources,
+} from 'longhaul/aws';
 import { startEmulator, stopEmulator } from '../emulator.mjs';
 import type { BenchResult } from './results.js';
 
@@ -80,7 +86,11 @@ export async function motoBackend(
 }
 
 /** Polls until `check` is true, or throws after `timeoutMs`. */
-export async function until(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+export async function until(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
