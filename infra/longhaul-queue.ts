@@ -381,33 +381,72 @@ export class LonghaulQueue extends Construct {
   }
 
   /**
-   * The counts aggregator: one invocation per batch of up to 100 stream records, applied in one
-   * transaction (see src/adapters/aws/job-counts.ts). A failing batch is retried, split in halves, and
-   * after 10 tries skipped (the counts then drift until the next deploy's recount, never the jobs).
+   * A Node 22 function on ARM, bundled with the shared esbuild settings, with its own log group and an
+   * explicit role instead of the default one with AWSLambdaBasicExecutionRole: it may write to that log
+   * group only, and never create log groups.
    */
-  #createCountsFunction(): nodejs.NodejsFunction {
+  #nodeFunction(
+    id: string,
+    options: {
+      readonly nameSuffix: string;
+      readonly entry: string;
+      readonly handler: string;
+      readonly timeout: Duration;
+      readonly memorySize: number;
+      readonly description: string;
+      readonly environment: Record<string, string>;
+      readonly bundling?: nodejs.BundlingOptions | undefined;
+      readonly reservedConcurrentExecutions?: number | undefined;
+    },
+  ): { fn: nodejs.NodejsFunction; role: iam.Role } {
     const prefix = this.#config.namePrefix;
-    const functionName = prefix ? `${prefix}-counts` : undefined;
-    const logGroup = this.#logGroup('CountsLogs', functionName ? `/aws/lambda/${functionName}` : undefined);
-    const role = new iam.Role(this, 'CountsRole', {
+    const functionName = prefix ? `${prefix}-${options.nameSuffix}` : undefined;
+    const logGroup = this.#logGroup(`${id}Logs`, functionName ? `/aws/lambda/${functionName}` : undefined);
+    const role = new iam.Role(this, `${id}Role`, {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'The Longhaul counts aggregator',
+      description: `The Longhaul ${options.nameSuffix} function`,
     });
     logGroup.grantWrite(role);
-    const entryTs = fileURLToPath(new URL('./counts-entry.ts', import.meta.url));
-    const fn = new nodejs.NodejsFunction(this, 'Counts', {
+    const fn = new nodejs.NodejsFunction(this, id, {
       ...(functionName ? { functionName } : {}),
-      entry: existsSync(entryTs) ? entryTs : fileURLToPath(new URL('./counts-entry.js', import.meta.url)),
-      handler: 'handler',
+      entry: options.entry,
+      handler: options.handler,
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,
-      timeout: Duration.seconds(30),
-      memorySize: 256,
+      timeout: options.timeout,
+      memorySize: options.memorySize,
       role,
       logGroup,
+      ...(options.reservedConcurrentExecutions !== undefined
+        ? { reservedConcurrentExecutions: options.reservedConcurrentExecutions }
+        : {}),
+      description: options.description,
+      environment: { ...options.environment, NODE_OPTIONS: '--enable-source-maps' },
+      bundling: { ...lambdaBundling, ...options.bundling },
+    });
+    Validations.of(fn).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason:
+        'Longhaul targets Node.js 22 deliberately: the bundle is built for node22 and tested on it; a newer runtime is adopted with its own release.',
+    });
+    return { fn, role };
+  }
+
+  /**
+   * The counts aggregator: one invocation per batch of up to 100 stream records, applied in one
+   * transaction (see src/adapters/aws/job-counts.ts). A failing batch is retried, split in halves, and
+   * after 10 tries skipped (the counts then drift; the jobs never do).
+   */
+  #createCountsFunction(): nodejs.NodejsFunction {
+    const entryTs = fileURLToPath(new URL('./counts-entry.ts', import.meta.url));
+    const { fn, role } = this.#nodeFunction('Counts', {
+      nameSuffix: 'counts',
+      entry: existsSync(entryTs) ? entryTs : fileURLToPath(new URL('./counts-entry.js', import.meta.url)),
+      handler: 'handler',
+      timeout: Duration.seconds(30),
+      memorySize: 256,
       description: 'Longhaul counts: keeps job counts by status and task from the table stream',
-      environment: { [env.tableName]: this.table.tableName, NODE_OPTIONS: '--enable-source-maps' },
-      bundling: lambdaBundling,
+      environment: { [env.tableName]: this.table.tableName },
     });
     fn.addEventSource(
       // The cast: aws-cdk-lib's own types do not hold under exactOptionalPropertyTypes.
@@ -424,11 +463,6 @@ export class LonghaulQueue extends Construct {
     this.#grantAll(role, [
       { actions: ['dynamodb:UpdateItem', 'dynamodb:PutItem'], resourceArns: [this.table.tableArn] },
     ]);
-    Validations.of(fn).acknowledge({
-      id: 'AwsSolutions-L1',
-      reason:
-        'Longhaul targets Node.js 22 deliberately: the bundle is built for node22 and tested on it; a newer runtime is adopted with its own release.',
-    });
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
@@ -438,37 +472,16 @@ export class LonghaulQueue extends Construct {
   }
 
   #createFunction(config: ResolvedLambda, props: LonghaulQueueProps): nodejs.NodejsFunction {
-    const prefix = this.#config.namePrefix;
-    const functionName = prefix ? `${prefix}-worker` : undefined;
-    const logGroup = this.#logGroup('WorkerLogs', functionName ? `/aws/lambda/${functionName}` : undefined);
-    // An explicit role instead of the default one with AWSLambdaBasicExecutionRole: it may write to
-    // this log group only, and never create log groups.
-    const role = new iam.Role(this, 'WorkerRole', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'The Longhaul Lambda worker',
-    });
-    logGroup.grantWrite(role);
-    const userBundling = props.lambda ? props.lambda.bundling : undefined;
-    const fn = new nodejs.NodejsFunction(this, 'Worker', {
-      ...(functionName ? { functionName } : {}),
+    const { fn, role } = this.#nodeFunction('Worker', {
+      nameSuffix: 'worker',
       entry: config.entry,
       handler: config.handler,
-      runtime: lambda.Runtime.NODEJS_22_X,
-      architecture: lambda.Architecture.ARM_64,
       timeout: config.timeout,
       memorySize: config.memorySize,
-      role,
-      logGroup,
-      ...(config.reservedConcurrentExecutions !== undefined
-        ? { reservedConcurrentExecutions: config.reservedConcurrentExecutions }
-        : {}),
+      reservedConcurrentExecutions: config.reservedConcurrentExecutions,
       description: 'Longhaul worker: runs jobs from the SQS queue',
-      environment: {
-        ...config.environment,
-        ...this.workerEnvironment,
-        NODE_OPTIONS: '--enable-source-maps',
-      },
-      bundling: { ...lambdaBundling, ...userBundling },
+      environment: { ...config.environment, ...this.workerEnvironment },
+      bundling: props.lambda ? props.lambda.bundling : undefined,
     });
     fn.addEventSource(
       new SqsEventSource(this.queue, {
@@ -480,11 +493,6 @@ export class LonghaulQueue extends Construct {
     );
     // The event source mapping grants the queue's consume actions (and sqs:GetQueueUrl) itself.
     this.#grantWorker(role, false);
-    Validations.of(fn).acknowledge({
-      id: 'AwsSolutions-L1',
-      reason:
-        'Longhaul targets Node.js 22 deliberately: the bundle is built for node22 and tested on it; a newer runtime is adopted with its own release.',
-    });
     return fn;
   }
 

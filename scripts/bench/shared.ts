@@ -7,6 +7,7 @@ import {
   createClients,
   createJobResources,
   deleteJobResources,
+  type JobResources,
 } from 'longhaul/aws';
 import { startEmulator, stopEmulator } from '../emulator.mjs';
 import type { BenchResult } from './results.js';
@@ -65,7 +66,7 @@ export async function releaseMoto(): Promise<void> {
 export async function motoBackend(
   label: string,
   options: { visibilityTimeoutSeconds?: number; maxReceiveCount?: number } = {},
-): Promise<{ backend: AwsBackend; dispose: () => Promise<void> }> {
+): Promise<{ backend: AwsBackend; resources: JobResources; dispose: () => Promise<void> }> {
   await useMoto();
   const clients = createClients();
   const resources = await createJobResources({
@@ -77,6 +78,7 @@ export async function motoBackend(
   const backend = awsBackend({ ...resources, ...clients });
   return {
     backend,
+    resources,
     async dispose() {
       await deleteJobResources(clients, resources);
       clients.sqsClient.destroy();

@@ -1,0 +1,212 @@
+// `npm run bench -- latency`: how long a job waits for an idle worker, and how long until its result.
+//
+// One job at a time: enqueue, wait for the result, repeat; the worker (concurrency 1) is idle in a 20 s
+// long poll when each job arrives. Enqueue-to-start is from calling `enqueue` to the task's first line;
+// enqueue-to-result until `waitForResult` returns (it polls the job every few ms). The baseline is the
+// queue alone on the same backend: a raw send, and a raw long-poll receive loop (time from send to receive).
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DeleteMessageCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { type Backend, createWorker, defineTask, Longhaul, silentLogger } from 'longhaul';
+import { memoryBackend } from 'longhaul/memory';
+import { z } from 'zod';
+import { type BenchResult, type Figure, figure, machineInfo, percentile, type Series, writeResult } from './results.js';
+import { isMain, motoBackend, type RunOptions, round, runAsScript } from './shared.js';
+
+type Source = 'embedded' | 'moto';
+
+interface Latencies {
+  readonly start: number[];
+  readonly result: number[];
+  readonly raw: number[];
+}
+
+const pollIntervalMs: Record<Source, number> = { embedded: 2, moto: 10 };
+
+async function longhaulLatencies(backend: Backend, source: Source, jobs: number): Promise<Pick<Latencies, 'start' | 'result'>> {
+  let startedAt = 0;
+  const task = defineTask({
+    name: 'bench.latency',
+    args: z.object({ i: z.number() }),
+    run: async ({ i }) => {
+      startedAt = performance.now();
+      return { i };
+    },
+  });
+  const longhaul = new Longhaul({ backend });
+  const worker = createWorker({ backend, tasks: [task], concurrency: 1, waitTimeSeconds: 20, logger: silentLogger });
+  worker.start();
+  const start: number[] = [];
+  const result: number[] = [];
+  try {
+    await sleep(300); // the worker is now waiting in its long poll
+    for (let i = 0; i < jobs; i++) {
+      startedAt = 0;
+      const t0 = performance.now();
+      const job = await longhaul.enqueue(task, { i });
+      await longhaul.waitForResult(job, { pollIntervalMs: pollIntervalMs[source], timeoutMs: 30_000 });
+      result.push(performance.now() - t0);
+      start.push(startedAt - t0);
+      await sleep(20); // let the delete go out and the worker settle back into its long poll
+    }
+  } finally {
+    await worker.stop();
+  }
+  return { start, result };
+}
+
+/** A raw send and a raw long-poll receive loop on the embedded queue. */
+async function rawEmbedded(jobs: number): Promise<number[]> {
+  const { transport } = memoryBackend();
+  const stop = new AbortController();
+  let received: ((at: number) => void) | undefined;
+  const loop = (async () => {
+    while (!stop.signal.aborted) {
+      const messages = await transport
+        .receive({ maxMessages: 1, waitTimeSeconds: 20, visibilityTimeoutSeconds: 30 }, stop.signal)
+        .catch(() => []);
+      const at = performance.now();
+      if (messages.length) {
+        received?.(at);
+        await transport.delete(messages);
+      }
+    }
+  })();
+  const out: number[] = [];
+  await sleep(100);
+  for (let i = 0; i < jobs; i++) {
+    const got = new Promise<number>((resolve) => {
+      received = resolve;
+    });
+    const t0 = performance.now();
+    await transport.send([{ body: JSON.stringify({ i }) }]);
+    out.push((await got) - t0);
+    await sleep(20);
+  }
+  stop.abort();
+  await loop;
+  return out;
+}
+
+/** A hand-written SDK loop on moto: SendMessage, and ReceiveMessage with WaitTimeSeconds 20. */
+async function rawSqs(queueUrl: string, jobs: number): Promise<number[]> {
+  const sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
+  const stop = new AbortController();
+  let received: ((at: number) => void) | undefined;
+  const loop = (async () => {
+    while (!stop.signal.aborted) {
+      const output = await sqs
+        .send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 1, WaitTimeSeconds: 20 }), {
+          abortSignal: stop.signal,
+        })
+        .catch(() => ({ Messages: [] }));
+      const at = performance.now();
+      for (const m of output.Messages ?? []) {
+        received?.(at);
+        await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: m.ReceiptHandle }));
+      }
+    }
+  })();
+  const out: number[] = [];
+  await sleep(300);
+  try {
+    for (let i = 0; i < jobs; i++) {
+      const got = new Promise<number>((resolve) => {
+        received = resolve;
+      });
+      const t0 = performance.now();
+      await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify({ i }) }));
+      out.push((await got) - t0);
+      await sleep(20);
+    }
+  } finally {
+    stop.abort();
+    await loop;
+    sqs.destroy();
+  }
+  return out;
+}
+
+/** Sorted latencies as (percentile, ms) points. */
+function cdf(values: readonly number[]): Array<readonly [number, number]> {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted.map((v, i) => [round(((i + 1) / sorted.length) * 100, 2), round(v, 3)] as const);
+}
+
+function figuresOf(source: Source, l: Latencies): Figure[] {
+  const out: Figure[] = [];
+  const baselineLabel = source === 'moto' ? 'raw SDK send → long-poll receive' : 'raw embedded queue send → receive';
+  for (const p of [50, 99] as const) {
+    const raw = round(percentile(l.raw, p), 2);
+    out.push(
+      figure({
+        id: `latency.${source}.start.p${p}`,
+        label: `enqueue → task starts, p${p}`,
+        value: round(percentile(l.start, p), 2),
+        unit: 'ms',
+        baseline: { label: baselineLabel, value: raw },
+        better: 'lower',
+        source,
+      }),
+      figure({
+        id: `latency.${source}.result.p${p}`,
+        label: `enqueue → waitForResult returns, p${p}`,
+        value: round(percentile(l.result, p), 2),
+        unit: 'ms',
+        baseline: { label: baselineLabel, value: raw },
+        better: 'lower',
+        source,
+        note: `includes the claim and completion writes and result polling every ${pollIntervalMs[source]} ms; the baseline only delivers the message`,
+      }),
+    );
+  }
+  return out;
+}
+
+function seriesOf(id: string, source: Source, l: Latencies): Series {
+  return {
+    id,
+    title: `Latency with an idle long-polling worker (${source === 'moto' ? 'moto' : 'embedded backend'})`,
+    xLabel: 'percentile',
+    yLabel: 'ms',
+    lines: [
+      { label: 'Longhaul: enqueue → result', points: cdf(l.result) },
+      { label: 'Longhaul: enqueue → start', points: cdf(l.start) },
+      { label: source === 'moto' ? 'raw SDK: send → receive' : 'raw queue: send → receive', points: cdf(l.raw) },
+    ],
+  };
+}
+
+export async function run({ quick }: RunOptions): Promise<BenchResult> {
+  const jobs = quick ? 20 : 200;
+  const embedded: Latencies = { ...(await longhaulLatencies(memoryBackend(), 'embedded', jobs)), raw: await rawEmbedded(jobs) };
+  console.error('latency: embedded backend done');
+  const moto = await motoBackend('latency');
+  let onMoto: Latencies;
+  try {
+    const longhaul = await longhaulLatencies(moto.backend, 'moto', jobs);
+    const raw = await rawSqs(moto.resources.queueUrl, jobs);
+    onMoto = { ...longhaul, raw };
+  } finally {
+    await moto.dispose();
+  }
+  console.error('latency: moto done');
+  return {
+    name: 'latency',
+    title: 'Latency with an idle worker',
+    command: `npm run bench -- latency${quick ? ' --quick' : ''}`,
+    quick,
+    at: new Date().toISOString(),
+    machine: machineInfo(),
+    figures: [...figuresOf('embedded', embedded), ...figuresOf('moto', onMoto)],
+    series: [seriesOf('latency', 'moto', onMoto), seriesOf('latency-embedded', 'embedded', embedded)],
+    method: [
+      `${jobs} jobs one at a time (enqueue, wait for the result, pause 20 ms, repeat) through a worker with concurrency 1 and a 20 s long poll, idle when each job arrives; full tracking.`,
+      'Enqueue → start: from calling `enqueue` to the task\'s first line (the same process, `performance.now()`). Enqueue → result: until `waitForResult` returns; it polls the job record every 2 ms on the embedded backend and every 10 ms on moto, so the poll interval is part of the figure.',
+      'Baseline on each backend: the queue alone, a raw send and a raw long-poll receive loop (WaitTimeSeconds 20, one message), from the send call to the receive returning; on moto a hand-written `@aws-sdk/client-sqs` loop.',
+      'The result ratio compares the whole tracked round trip (send + record write, receive, claim write, run, completion write, result poll) with message delivery alone.',
+    ].join(' '),
+  };
+}
+
+if (isMain(import.meta.url)) await runAsScript(run, writeResult);
