@@ -6,11 +6,24 @@
 // queue alone on the same backend: a raw send, and a raw long-poll receive loop (time from send to receive).
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DeleteMessageCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import {
+  DeleteMessageCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
 import { type Backend, createWorker, defineTask, Longhaul, silentLogger } from 'longhaul';
 import { memoryBackend } from 'longhaul/memory';
 import { z } from 'zod';
-import { type BenchResult, type Figure, figure, machineInfo, percentile, type Series, writeResult } from './results.js';
+import {
+  type BenchResult,
+  type Figure,
+  figure,
+  machineInfo,
+  percentile,
+  type Series,
+  writeResult,
+} from './results.js';
 import { isMain, motoBackend, type RunOptions, round, runAsScript } from './shared.js';
 
 type Source = 'embedded' | 'moto';
@@ -23,7 +36,11 @@ interface Latencies {
 
 const pollIntervalMs: Record<Source, number> = { embedded: 2, moto: 10 };
 
-async function longhaulLatencies(backend: Backend, source: Source, jobs: number): Promise<Pick<Latencies, 'start' | 'result'>> {
+async function longhaulLatencies(
+  backend: Backend,
+  source: Source,
+  jobs: number,
+): Promise<Pick<Latencies, 'start' | 'result'>> {
   let startedAt = 0;
   const task = defineTask({
     name: 'bench.latency',
@@ -34,7 +51,13 @@ async function longhaulLatencies(backend: Backend, source: Source, jobs: number)
     },
   });
   const longhaul = new Longhaul({ backend });
-  const worker = createWorker({ backend, tasks: [task], concurrency: 1, waitTimeSeconds: 20, logger: silentLogger });
+  const worker = createWorker({
+    backend,
+    tasks: [task],
+    concurrency: 1,
+    waitTimeSeconds: 20,
+    logger: silentLogger,
+  });
   worker.start();
   const start: number[] = [];
   const result: number[] = [];
@@ -96,9 +119,12 @@ async function rawSqs(queueUrl: string, jobs: number): Promise<number[]> {
   const loop = (async () => {
     while (!stop.signal.aborted) {
       const output = await sqs
-        .send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 1, WaitTimeSeconds: 20 }), {
-          abortSignal: stop.signal,
-        })
+        .send(
+          new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 1, WaitTimeSeconds: 20 }),
+          {
+            abortSignal: stop.signal,
+          },
+        )
         .catch(() => ({ Messages: [] }));
       const at = performance.now();
       for (const m of output.Messages ?? []) {
@@ -135,7 +161,8 @@ function cdf(values: readonly number[]): Array<readonly [number, number]> {
 
 function figuresOf(source: Source, l: Latencies): Figure[] {
   const out: Figure[] = [];
-  const baselineLabel = source === 'moto' ? 'raw SDK send → long-poll receive' : 'raw embedded queue send → receive';
+  const baselineLabel =
+    source === 'moto' ? 'raw SDK send → long-poll receive' : 'raw embedded queue send → receive';
   for (const p of [50, 99] as const) {
     const raw = round(percentile(l.raw, p), 2);
     out.push(
@@ -172,23 +199,33 @@ function seriesOf(id: string, source: Source, l: Latencies): Series {
     lines: [
       { label: 'Longhaul: enqueue → result', points: cdf(l.result) },
       { label: 'Longhaul: enqueue → start', points: cdf(l.start) },
-      { label: source === 'moto' ? 'raw SDK: send → receive' : 'raw queue: send → receive', points: cdf(l.raw) },
+      {
+        label: source === 'moto' ? 'raw SDK: send → receive' : 'raw queue: send → receive',
+        points: cdf(l.raw),
+      },
     ],
   };
 }
 
 export async function run({ quick }: RunOptions): Promise<BenchResult> {
   const jobs = quick ? 20 : 200;
-  const embedded: Latencies = { ...(await longhaulLatencies(memoryBackend(), 'embedded', jobs)), raw: await rawEmbedded(jobs) };
+  const embedded: Latencies = {
+    ...(await longhaulLatencies(memoryBackend(), 'embedded', jobs)),
+    raw: await rawEmbedded(jobs),
+  };
   console.error('latency: embedded backend done');
+  // Separate queues: a long poll aborted by the client stays open on the server and would take the next
+  // message (hidden for its visibility timeout), so the baseline must not follow the worker on one queue.
   const moto = await motoBackend('latency');
+  const rawQueue = await motoBackend('latency-raw');
   let onMoto: Latencies;
   try {
     const longhaul = await longhaulLatencies(moto.backend, 'moto', jobs);
-    const raw = await rawSqs(moto.resources.queueUrl, jobs);
+    const raw = await rawSqs(rawQueue.resources.queueUrl, jobs);
     onMoto = { ...longhaul, raw };
   } finally {
     await moto.dispose();
+    await rawQueue.dispose();
   }
   console.error('latency: moto done');
   return {
@@ -202,7 +239,7 @@ export async function run({ quick }: RunOptions): Promise<BenchResult> {
     series: [seriesOf('latency', 'moto', onMoto), seriesOf('latency-embedded', 'embedded', embedded)],
     method: [
       `${jobs} jobs one at a time (enqueue, wait for the result, pause 20 ms, repeat) through a worker with concurrency 1 and a 20 s long poll, idle when each job arrives; full tracking.`,
-      'Enqueue → start: from calling `enqueue` to the task\'s first line (the same process, `performance.now()`). Enqueue → result: until `waitForResult` returns; it polls the job record every 2 ms on the embedded backend and every 10 ms on moto, so the poll interval is part of the figure.',
+      "Enqueue → start: from calling `enqueue` to the task's first line (the same process, `performance.now()`). Enqueue → result: until `waitForResult` returns; it polls the job record every 2 ms on the embedded backend and every 10 ms on moto, so the poll interval is part of the figure.",
       'Baseline on each backend: the queue alone, a raw send and a raw long-poll receive loop (WaitTimeSeconds 20, one message), from the send call to the receive returning; on moto a hand-written `@aws-sdk/client-sqs` loop.',
       'The result ratio compares the whole tracked round trip (send + record write, receive, claim write, run, completion write, result poll) with message delivery alone.',
     ].join(' '),
