@@ -40,7 +40,11 @@ export interface Emulator {
 const credentials = { AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' };
 
 /** Starts a child that prints one JSON line `{ "port": n }` once it listens; resolves with the port. */
-async function startServer(command: string, script: string, label: string): Promise<{ child: ChildProcess; port: number }> {
+async function startServer(
+  command: string,
+  script: string,
+  label: string,
+): Promise<{ child: ChildProcess; port: number }> {
   const child = spawn(command, ['--no-warnings', '--input-type=module', '-e', script], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -140,7 +144,10 @@ export interface Endpoints {
 export function clientsFor(endpoints: Endpoints): { sqsClient: SQSClient; dynamoClient: DynamoDBClient } {
   const common = {
     region: credentials.AWS_REGION,
-    credentials: { accessKeyId: credentials.AWS_ACCESS_KEY_ID, secretAccessKey: credentials.AWS_SECRET_ACCESS_KEY },
+    credentials: {
+      accessKeyId: credentials.AWS_ACCESS_KEY_ID,
+      secretAccessKey: credentials.AWS_SECRET_ACCESS_KEY,
+    },
   };
   return {
     sqsClient: new SQSClient({ ...common, endpoint: endpoints.sqsEndpoint, useQueueUrlAsEndpoint: false }),
@@ -186,11 +193,15 @@ async function main(): Promise<void> {
   const exports = Object.entries(emulator.env).map(([name, value]) => `export ${name}=${value}`);
   console.log(exports.join('\n'));
   if (process.argv.includes('--contract')) {
-    const run = spawnSync('npx', ['vitest', 'run', '--project', 'contract', ...process.argv.slice(3).filter((a) => a !== '--contract')], {
-      cwd: root,
-      stdio: 'inherit',
-      env: { ...process.env, ...emulator.env },
-    });
+    const run = spawnSync(
+      'npx',
+      ['vitest', 'run', '--project', 'contract', ...process.argv.slice(3).filter((a) => a !== '--contract')],
+      {
+        cwd: root,
+        stdio: 'inherit',
+        env: { ...process.env, ...emulator.env },
+      },
+    );
     await emulator.stop();
     process.exit(run.status ?? 1);
   }
