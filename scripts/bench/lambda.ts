@@ -1,0 +1,60 @@
+// `npm run bench -- lambda`: the Lambda worker bundle's size and cold import time, next to a minimal
+// hand-written SQS handler that imports the same SDK clients, bundled with the same esbuild settings
+// (scripts/lambda-bundle.ts builds and measures both).
+import { measureLambdaBundle } from '../lambda-bundle.js';
+import { type BenchResult, figure, machineInfo, writeResult } from './results.js';
+import { isMain, type RunOptions, round, runAsScript } from './shared.js';
+
+const kib = (bytes: number) => round(bytes / 1024, 1);
+
+export async function run({ quick }: RunOptions): Promise<BenchResult> {
+  const runs = quick ? 3 : 11;
+  const report = await measureLambdaBundle(runs);
+  const { longhaul, baseline } = report;
+  const baselineLabel = 'minimal hand-written SQS handler, same SDK clients';
+  const source = `esbuild bundle, ${report.node}`;
+  return {
+    name: 'lambda',
+    title: 'Lambda worker bundle',
+    command: `npm run bench -- lambda${quick ? ' --quick' : ''}`,
+    quick,
+    at: new Date().toISOString(),
+    machine: machineInfo(),
+    figures: [
+      figure({
+        id: 'lambda.bundleKiB',
+        label: 'bundle size',
+        value: kib(longhaul.bytes),
+        unit: 'KiB',
+        baseline: { label: baselineLabel, value: kib(baseline.bytes) },
+        better: 'lower',
+        source,
+        note: `largest parts: ${longhaul.largestPackages.map((p) => `${p.name} ${kib(p.bytes)} KiB`).join(', ')}`,
+      }),
+      figure({
+        id: 'lambda.bundleGzipKiB',
+        label: 'bundle size, gzipped',
+        value: kib(longhaul.gzipBytes),
+        unit: 'KiB',
+        baseline: { label: baselineLabel, value: kib(baseline.gzipBytes) },
+        better: 'lower',
+        source,
+      }),
+      figure({
+        id: 'lambda.coldImportMs',
+        label: `cold import, median of ${runs} fresh processes`,
+        value: round(longhaul.importMsMedian, 1),
+        unit: 'ms',
+        baseline: { label: baselineLabel, value: round(baseline.importMsMedian, 1) },
+        better: 'lower',
+        source,
+      }),
+    ],
+    method: [
+      `\`functions/lambda.ts\` bundled to ${longhaul.file} with the esbuild options the CDK construct uses (infra/bundling.ts); the baseline is a hand-written SQS handler importing SQSClient, DynamoDBClient and the document client, bundled the same way.`,
+      `Cold import: \`await import()\` of the bundle in ${runs} fresh \`node\` processes each (${report.node}), the median; Lambda's own init (runtime start, downloading the code) is not included.`,
+    ].join(' '),
+  };
+}
+
+if (isMain(import.meta.url)) await runAsScript(run, writeResult);
