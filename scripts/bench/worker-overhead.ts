@@ -230,16 +230,17 @@ export async function alternate(
   emulator: Emulator,
   sides: readonly Side[],
   rounds: number,
-  shape: { concurrency: number; total: number; warmup: number; tracking?: Tracking },
+  shape: { concurrency: number; total: number; warmup: number; tracking?: Tracking; queued?: number },
   log: (line: string) => void,
 ): Promise<Map<Side, SideMeasurement[]>> {
   const bySide = new Map<Side, SideMeasurement[]>(sides.map((side) => [side, []]));
   for (let round = 0; round < rounds; round++) {
     const order = round % 2 === 0 ? sides : [...sides].reverse();
     for (const side of order) {
-      const resources = await prefilledQueue(emulator, shape.total, shape.tracking);
+      const resources = await prefilledQueue(emulator, shape.queued ?? shape.total, shape.tracking);
       const serverCpu = emulator.pids.map(processCpuSeconds);
-      const m = await measureInChild({ side, endpoints: emulator, resources, ...shape });
+      const { concurrency, total, warmup } = shape;
+      const m = await measureInChild({ side, endpoints: emulator, resources, concurrency, total, warmup });
       const serverMs =
         emulator.pids.map(processCpuSeconds).reduce((s, v, i) => s + v - (serverCpu[i] ?? 0), 0) * 1000;
       bySide.get(side)?.push(m);
@@ -251,8 +252,17 @@ export async function alternate(
   return bySide;
 }
 
-/** Embedded backend: Longhaul's worker against the port loop, in this process, alternating. */
-async function embedded(total: number, concurrency: number, rounds: number, log: (line: string) => void) {
+/**
+ * Embedded backend: Longhaul's worker against the port loop, in this process, alternating. `queued` jobs
+ * are enqueued (default `total`); the first `total` to finish are measured.
+ */
+export async function embedded(
+  total: number,
+  concurrency: number,
+  rounds: number,
+  log: (line: string) => void,
+  queued = total,
+) {
   const results = { longhaul: [] as SideMeasurement[], baseline: [] as SideMeasurement[] };
   for (let round = 0; round < rounds; round++) {
     const order: Array<'longhaul' | 'baseline'> =
@@ -261,7 +271,7 @@ async function embedded(total: number, concurrency: number, rounds: number, log:
       const backend = memoryBackend();
       await new Longhaul({ backend }).enqueueMany(
         noop,
-        Array.from({ length: total }, () => undefined),
+        Array.from({ length: queued }, () => undefined),
       );
       backend.requests.reset();
       const cpu = process.cpuUsage();

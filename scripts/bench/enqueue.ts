@@ -1,0 +1,195 @@
+// Issue #5, item 3: enqueue. The same number of no-op jobs sent one by one (`enqueue`, awaited in turn,
+// as a web handler does) and all at once (`enqueueMany`), with full and lean tracking, against
+// sqs-producer (`Producer.create({ queueUrl, sqs }).send(...)`) sending the same number of messages one
+// by one and all at once, on fauxqs (SQS) + dynalite (DynamoDB). Jobs/s, client CPU per job
+// (`process.cpuUsage()` of this process; the emulators run in their own) and requests per job. Cases
+// alternate order over rounds; medians.
+//
+//   tsx --conditions=source scripts/bench/enqueue.ts [--quick]
+
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { Longhaul, type Tracking } from 'longhaul';
+import { Producer } from 'sqs-producer';
+import { benchResources, clientsFor, startDynaliteFauxqs } from './emulators.js';
+import { type BenchResult, type Figure, figure, machineInfo, writeResult } from './results.js';
+import { median, noop } from './worker-overhead.js';
+
+type Mode = 'one' | 'many';
+type Case = { kind: 'longhaul'; tracking: Tracking; mode: Mode } | { kind: 'sqs-producer'; mode: Mode };
+
+interface Measured {
+  readonly jobsPerSecond: number;
+  readonly cpuMsPerJob: number;
+  readonly sqsPerJob: number;
+  readonly dynamoWritesPerJob: number;
+}
+
+const label = (c: Case) =>
+  c.kind === 'longhaul' ? `longhaul ${c.tracking} ${c.mode}` : `sqs-producer ${c.mode}`;
+
+export async function run(options: { quick: boolean }): Promise<BenchResult> {
+  const log = (line: string) => console.log(line);
+  const sizes: Record<Mode, number> = { one: options.quick ? 20 : 300, many: options.quick ? 50 : 2_000 };
+  const rounds = options.quick ? 1 : 3;
+  const cases: Case[] = [
+    { kind: 'longhaul', tracking: 'full', mode: 'one' },
+    { kind: 'longhaul', tracking: 'lean', mode: 'one' },
+    { kind: 'sqs-producer', mode: 'one' },
+    { kind: 'longhaul', tracking: 'full', mode: 'many' },
+    { kind: 'longhaul', tracking: 'lean', mode: 'many' },
+    { kind: 'sqs-producer', mode: 'many' },
+  ];
+  const measured = new Map<string, Measured[]>(cases.map((c) => [label(c), []]));
+  const emulator = await startDynaliteFauxqs();
+  const source = 'dynalite+fauxqs';
+  try {
+    log(`enqueue on ${source}: ${sizes.one} jobs one by one, ${sizes.many} at once, ${rounds} round(s)`);
+    for (let round = 0; round < rounds; round++) {
+      const order = round % 2 === 0 ? cases : [...cases].reverse();
+      for (const c of order) {
+        const { resources, backend, destroy } = await benchResources(emulator, 'enq');
+        const n = sizes[c.mode];
+        let sqsRequests = 0;
+        let dynamoWrites = 0;
+        let send: () => Promise<unknown>;
+        if (c.kind === 'longhaul') {
+          const longhaul = new Longhaul({ backend, tracking: c.tracking });
+          send =
+            c.mode === 'many'
+              ? () =>
+                  longhaul.enqueueMany(
+                    noop,
+                    Array.from({ length: n }, () => undefined),
+                  )
+              : async () => {
+                  for (let i = 0; i < n; i++) await longhaul.enqueue(noop);
+                };
+        } else {
+          const clients = clientsFor(emulator);
+          clients.sqsClient.middlewareStack.add(
+            (next) => (args) => {
+              sqsRequests++;
+              return next(args);
+            },
+            { step: 'initialize' },
+          );
+          const producer = Producer.create({ queueUrl: resources.queueUrl, sqs: clients.sqsClient });
+          // The same body Longhaul sends: a job envelope.
+          const message = () => {
+            const id = randomUUID();
+            return {
+              id,
+              body: JSON.stringify({ v: 1, id, task: noop.name, args: null, enqueuedAt: Date.now() }),
+            };
+          };
+          send =
+            c.mode === 'many'
+              ? () => producer.send(Array.from({ length: n }, () => message()))
+              : async () => {
+                  for (let i = 0; i < n; i++) await producer.send(message());
+                };
+        }
+        backend.requests.reset();
+        const cpu = process.cpuUsage();
+        const at = performance.now();
+        await send();
+        const wallMs = performance.now() - at;
+        const used = process.cpuUsage(cpu);
+        if (c.kind === 'longhaul') {
+          const snapshot = backend.requests.snapshot();
+          sqsRequests = Object.values(snapshot.sqs ?? {}).reduce((s, v) => s + v, 0);
+          dynamoWrites = Object.entries(snapshot.dynamodb ?? {})
+            .filter(([op]) => /Put|Update|Write/.test(op))
+            .reduce((s, [, v]) => s + v, 0);
+        }
+        destroy();
+        const m: Measured = {
+          jobsPerSecond: (n / wallMs) * 1000,
+          cpuMsPerJob: (used.user + used.system) / 1000 / n,
+          sqsPerJob: sqsRequests / n,
+          dynamoWritesPerJob: dynamoWrites / n,
+        };
+        measured.get(label(c))?.push(m);
+        log(
+          `  round ${round + 1} ${label(c).padEnd(22)} ${m.jobsPerSecond.toFixed(0).padStart(6)} jobs/s  ${m.cpuMsPerJob.toFixed(3)} ms CPU/job  ${m.sqsPerJob.toFixed(2)} SQS + ${m.dynamoWritesPerJob.toFixed(2)} DynamoDB writes/job`,
+        );
+      }
+    }
+  } finally {
+    await emulator.stop();
+  }
+  const med = (c: Case, key: keyof Measured) => median((measured.get(label(c)) ?? []).map((m) => m[key]));
+  const figures: Figure[] = [];
+  for (const mode of ['one', 'many'] as const) {
+    const producer: Case = { kind: 'sqs-producer', mode };
+    const how = mode === 'one' ? 'one by one (awaited in turn)' : `all at once (${sizes.many} jobs)`;
+    const baselineLabel =
+      mode === 'one' ? 'sqs-producer send(), one message at a time' : 'sqs-producer send() of all messages';
+    for (const tracking of ['full', 'lean'] as const) {
+      const c: Case = { kind: 'longhaul', tracking, mode };
+      const api = mode === 'one' ? 'enqueue' : 'enqueueMany';
+      figures.push(
+        figure({
+          id: `enqueue.${mode}.${tracking}.jobsPerSecond`,
+          label: `${api}, ${tracking} tracking, ${how}`,
+          value: med(c, 'jobsPerSecond'),
+          unit: 'jobs/s',
+          baseline: { label: baselineLabel, value: med(producer, 'jobsPerSecond') },
+          better: 'higher',
+          source,
+          note:
+            tracking === 'full'
+              ? 'full tracking also writes each job record (PutItem), which sqs-producer does not'
+              : `median of ${rounds}`,
+        }),
+        figure({
+          id: `enqueue.${mode}.${tracking}.cpuMsPerJob`,
+          label: `${api} client CPU per job, ${tracking} tracking, ${how}`,
+          value: med(c, 'cpuMsPerJob'),
+          unit: 'ms CPU/job',
+          baseline: { label: baselineLabel, value: med(producer, 'cpuMsPerJob') },
+          better: 'lower',
+          source,
+        }),
+        figure({
+          id: `enqueue.${mode}.${tracking}.sqsRequestsPerJob`,
+          label: `${api} SQS requests per job, ${tracking} tracking`,
+          value: med(c, 'sqsPerJob'),
+          unit: 'requests/job',
+          baseline: { label: baselineLabel, value: med(producer, 'sqsPerJob') },
+          better: 'lower',
+          source,
+          note: `plus ${med(c, 'dynamoWritesPerJob').toFixed(2)} DynamoDB writes per job`,
+        }),
+      );
+    }
+  }
+  const result: BenchResult = {
+    name: 'enqueue',
+    title: 'Enqueue: one by one, in batches, and sqs-producer',
+    command: `tsx --conditions=source scripts/bench/enqueue.ts${options.quick ? ' --quick' : ''}`,
+    quick: options.quick,
+    at: new Date().toISOString(),
+    machine: machineInfo(),
+    figures,
+    method:
+      `${sizes.one} no-op jobs enqueued one by one (each awaited) and ${sizes.many} with one enqueueMany, in full and lean tracking, ` +
+      'against sqs-producer 8 sending the same number of envelope-shaped bodies one at a time and all at once (SendMessageBatch of 10, ' +
+      'in turn), each case on a fresh queue and table on fauxqs + dynalite. CPU is process.cpuUsage() of the benchmark process (the ' +
+      `emulators run in their own). Cases alternate order over ${rounds} round(s); medians.`,
+  };
+  writeResult(result);
+  for (const f of figures) {
+    console.log(
+      `${f.label}: ${f.value.toFixed(3)} ${f.unit}${f.baseline ? ` vs ${f.baseline.value.toFixed(3)} (${f.ratio?.toFixed(2)}x)` : ''} [${f.source}]`,
+    );
+  }
+  return result;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
+  await run({ quick: values.quick });
+}
