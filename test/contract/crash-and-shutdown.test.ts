@@ -212,5 +212,29 @@ describe.each(contractBackends('contract/crash-and-shutdown'))(
         'succeeded',
       ]);
     });
+
+    it('hands back a message its long poll receives while stopping, instead of hiding it', async () => {
+      // SQS answers a long poll even after the client gave up on it: an aborted receive would take a
+      // message sent meanwhile and hide it for the whole visibility timeout. Stopping lets the poll end.
+      const worker = testWorker(s.t.backend, s.fixtures.all, {
+        waitTimeSeconds: 2,
+        visibilityTimeoutSeconds: 30,
+      });
+      worker.start();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const stopping = worker.stop();
+      const handle = await s.longhaul.enqueue(s.fixtures.tasks.add, { a: 1, b: 1 });
+      await stopping;
+      expect(worker.stats.deleted).toBe(0);
+      const again = await eventually(async () => {
+        const received = await s.t.backend.transport.receive({
+          maxMessages: 1,
+          waitTimeSeconds: 1,
+          visibilityTimeoutSeconds: 30,
+        });
+        return received.length ? received : undefined;
+      }, 10_000);
+      expect(JSON.parse(again[0]?.body ?? '{}').id).toBe(handle.id);
+    });
   },
 );
