@@ -54,7 +54,8 @@ interface StoredDeadLetter extends MemoryDeadLetter {
 export class MemoryTransport implements Transport {
   readonly maxReceiveCount: number;
   readonly #counter: RequestCounter | undefined;
-  #messages: StoredMessage[] = [];
+  /** By message id, in send order (a Map keeps insertion order), so a delete is not a scan. */
+  readonly #messages = new Map<string, StoredMessage>();
   #deadLetters: StoredDeadLetter[] = [];
   readonly #wakers = new Set<() => void>();
 
@@ -74,8 +75,9 @@ export class MemoryTransport implements Transport {
     for (let i = 0; i < messages.length; i += 10) {
       this.#counter?.record('sqs', messages.length === 1 ? 'SendMessage' : 'SendMessageBatch');
       for (const message of messages.slice(i, i + 10)) {
-        this.#messages.push({
-          messageId: randomUUID(),
+        const messageId = randomUUID();
+        this.#messages.set(messageId, {
+          messageId,
           body: message.body,
           sentAt: now,
           visibleAt: now + (message.delaySeconds ?? 0) * 1000,
@@ -111,8 +113,12 @@ export class MemoryTransport implements Transport {
     for (let i = 0; i < messages.length; i += 10) {
       const batch = messages.slice(i, i + 10);
       this.#counter?.record('sqs', messages.length === 1 ? 'DeleteMessage' : 'DeleteMessageBatch');
-      const receipts = new Set(batch.map((m) => m.receipt));
-      this.#messages = this.#messages.filter((m) => m.receipt === undefined || !receipts.has(m.receipt));
+      for (const message of batch) {
+        // A delivery that no longer holds the message (its receipt changed) deletes nothing.
+        if (this.#messages.get(message.messageId)?.receipt === message.receipt) {
+          this.#messages.delete(message.messageId);
+        }
+      }
     }
   }
 
@@ -137,7 +143,7 @@ export class MemoryTransport implements Transport {
     let available = 0;
     let inFlight = 0;
     let delayed = 0;
-    for (const m of this.#messages) {
+    for (const m of this.#messages.values()) {
       if (m.visibleAt <= now) available++;
       else if (m.receipt === undefined) delayed++;
       else inFlight++;
@@ -194,12 +200,12 @@ export class MemoryTransport implements Transport {
   #takeVisible(request: ReceiveRequest): QueueMessage[] {
     const now = Date.now();
     const out: QueueMessage[] = [];
-    for (const stored of [...this.#messages]) {
+    for (const stored of this.#messages.values()) {
       if (out.length >= request.maxMessages) break;
       if (stored.visibleAt > now) continue;
       if (stored.receiveCount >= this.maxReceiveCount) {
         // The redrive policy: a message received maxReceiveCount times moves on its next receive.
-        this.#messages = this.#messages.filter((m) => m !== stored);
+        this.#messages.delete(stored.messageId);
         this.#deadLetters.push({
           messageId: stored.messageId,
           body: stored.body,
@@ -225,9 +231,8 @@ export class MemoryTransport implements Transport {
   }
 
   #inFlight(message: QueueMessage): StoredMessage | undefined {
-    return this.#messages.find(
-      (m) => m.messageId === message.messageId && m.receipt === message.receipt && m.visibleAt > Date.now(),
-    );
+    const stored = this.#messages.get(message.messageId);
+    return stored && stored.receipt === message.receipt && stored.visibleAt > Date.now() ? stored : undefined;
   }
 
   #wake(): void {
@@ -238,7 +243,7 @@ export class MemoryTransport implements Transport {
   #sleepUntilChange(deadline: number, signal: AbortSignal | undefined): Promise<void> {
     const now = Date.now();
     let nextVisible = Infinity;
-    for (const m of this.#messages)
+    for (const m of this.#messages.values())
       if (m.visibleAt > now && m.visibleAt < nextVisible) nextVisible = m.visibleAt;
     const wakeAt = Math.min(deadline, nextVisible);
     return new Promise<void>((resolve) => {
