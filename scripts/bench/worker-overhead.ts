@@ -61,6 +61,24 @@ export interface SideMeasurement {
 /** Runs one side in this process: waits for `warmup` jobs, measures until `total` are finished. */
 async function childMain(config: ChildConfig): Promise<SideMeasurement> {
   const clients = clientsFor(config.endpoints);
+  // BENCH_LATENCY=1: print each command's count and mean latency to stderr (a diagnostic).
+  const latency = new Map<string, { n: number; ms: number }>();
+  if (process.env.BENCH_LATENCY) {
+    const timed: Parameters<typeof clients.sqsClient.middlewareStack.add>[0] =
+      (next, context) => async (args) => {
+        const at = performance.now();
+        try {
+          return await next(args);
+        } finally {
+          const entry = latency.get(context.commandName ?? '?') ?? { n: 0, ms: 0 };
+          entry.n++;
+          entry.ms += performance.now() - at;
+          latency.set(context.commandName ?? '?', entry);
+        }
+      };
+    clients.sqsClient.middlewareStack.add(timed as never, { step: 'initialize' });
+    clients.dynamoClient.middlewareStack.add(timed as never, { step: 'initialize' });
+  }
   let started = 0;
   let mark: { cpu: NodeJS.CpuUsage; at: number } | undefined;
   const onTask = () => {
@@ -79,6 +97,12 @@ async function childMain(config: ChildConfig): Promise<SideMeasurement> {
     });
 
   let requests: Record<string, Record<string, number>>;
+  // The run ends when the last job has finished; stopping (which lets an idle long poll run out, up to
+  // 20 s for Longhaul's worker) is outside the measured window on every side.
+  let end: { cpu: NodeJS.CpuUsage; at: number } | undefined;
+  const finished = () => {
+    end = { cpu: process.cpuUsage(), at: performance.now() };
+  };
   if (config.side === 'longhaul') {
     const backend = awsBackend({ ...config.resources, ...clients });
     const task = defineTask({
@@ -92,6 +116,7 @@ async function childMain(config: ChildConfig): Promise<SideMeasurement> {
     const worker = createWorker({ backend, tasks: [task], concurrency: config.concurrency, logger: silent });
     worker.start();
     await until(() => worker.stats.deleted >= config.total);
+    finished();
     await worker.stop();
     requests = backend.requests.snapshot();
   } else if (config.side === 'sqs-consumer') {
@@ -122,6 +147,7 @@ async function childMain(config: ChildConfig): Promise<SideMeasurement> {
     );
     consumer.start();
     await until(() => done >= config.total);
+    finished();
     consumer.stop({ abort: true });
     await new Promise((resolve) => setTimeout(resolve, 100));
     requests = { sqs: { ReceiveMessage: receives, 'DeleteMessage(Batch)': deletes } };
@@ -139,17 +165,21 @@ async function childMain(config: ChildConfig): Promise<SideMeasurement> {
       },
     });
     await until(() => baseline.counts.completed >= config.total);
+    finished();
     await baseline.stop();
     const { ReceiveMessage, DeleteMessageBatch, UpdateItem } = baseline.counts;
     requests = { sqs: { ReceiveMessage, DeleteMessageBatch }, dynamodb: { UpdateItem } };
   }
-  const end = { cpu: process.cpuUsage(), at: performance.now() };
-  const start = mark ?? end;
-  const cpuMs = (end.cpu.user - start.cpu.user + end.cpu.system - start.cpu.system) / 1000;
-  const wallMs = end.at - start.at;
+  const stop = end ?? { cpu: process.cpuUsage(), at: performance.now() };
+  const start = mark ?? stop;
+  const cpuMs = (stop.cpu.user - start.cpu.user + stop.cpu.system - start.cpu.system) / 1000;
+  const wallMs = stop.at - start.at;
   const jobs = config.total - config.warmup;
   clients.sqsClient.destroy();
   clients.dynamoClient.destroy();
+  for (const [command, { n, ms }] of latency) {
+    console.error(`  ${config.side} ${command}: ${n} requests, mean ${(ms / n).toFixed(1)} ms`);
+  }
   return {
     side: config.side,
     jobs,
@@ -285,9 +315,9 @@ export async function embedded(
         counts = { completed: () => loop.counts.completed, stop: () => loop.stop() };
       }
       while (counts.completed() < total) await new Promise((resolve) => setTimeout(resolve, 2));
-      await counts.stop();
       const used = process.cpuUsage(cpu);
       const wallMs = performance.now() - at;
+      await counts.stop();
       const cpuMs = (used.user + used.system) / 1000;
       const m: SideMeasurement = {
         side,
