@@ -68,7 +68,11 @@ export interface DeadLetterMessage {
 export interface Transport {
   /** Sends messages, in batches of up to 10. */
   send(messages: readonly OutgoingMessage[]): Promise<void>;
-  /** Receives up to `maxMessages`, waiting up to `waitTimeSeconds`; resolves early with [] when aborted. */
+  /**
+   * Receives up to `maxMessages`, waiting up to `waitTimeSeconds`. When `signal` aborts, resolves early
+   * with [] where that loses nothing (the in-process queue); SQS answers an abandoned long poll anyway,
+   * so the SQS transport waits for its answer and the caller hands back what it brings.
+   */
   receive(request: ReceiveRequest, signal?: AbortSignal): Promise<QueueMessage[]>;
   /**
    * Hides the message for `seconds` from now (0 hands it back at once). Resolves false when this delivery

@@ -74,8 +74,8 @@ export class Worker {
   }
 
   /**
-   * Graceful shutdown: stops receiving (after the long poll under way, at most `waitTimeSeconds`, whose
-   * messages it hands back at once), hands back any message not yet started, waits up to
+   * Graceful shutdown: stops receiving (on SQS after the long poll under way, at most `waitTimeSeconds`,
+   * whose messages it hands back at once), hands back any message not yet started, waits up to
    * `shutdownGraceMs` for running jobs, then aborts the rest (they are retried, not failed), and deletes
    * the messages of finished jobs. Nothing is lost.
    */
@@ -152,14 +152,17 @@ export class Worker {
       }
       let messages: QueueMessage[];
       try {
-        // Not aborted on stop: SQS answers a long poll even after the client gave up on it, and would hide
-        // a message sent meanwhile for the whole visibility timeout. The poll ends within
-        // `waitTimeSeconds`, and what it brings is handed back below.
-        messages = await transport.receive({
-          maxMessages: Math.min(10, free),
-          waitTimeSeconds: this.options.waitTimeSeconds,
-          visibilityTimeoutSeconds: this.options.visibilityTimeoutSeconds,
-        });
+        // On stop the transport ends the poll where that loses nothing; SQS's ends within
+        // `waitTimeSeconds` (an abandoned poll would still take messages), and what it brings is handed
+        // back below.
+        messages = await transport.receive(
+          {
+            maxMessages: Math.min(10, free),
+            waitTimeSeconds: this.options.waitTimeSeconds,
+            visibilityTimeoutSeconds: this.options.visibilityTimeoutSeconds,
+          },
+          this.#stopReceiving.signal,
+        );
         failures = 0;
       } catch (error) {
         if (this.#stopReceiving.signal.aborted) break;

@@ -91,30 +91,29 @@ export class SqsTransport implements Transport {
     }
   }
 
+  /**
+   * A long poll under way is not aborted by `signal`: SQS answers a poll the client gave up on and would
+   * hide the messages it takes for their whole visibility timeout. So this resolves when SQS answers
+   * (at most `waitTimeSeconds`), and the caller hands back what came.
+   */
   async receive(request: ReceiveRequest, signal?: AbortSignal): Promise<QueueMessage[]> {
     if (signal?.aborted) return [];
-    try {
-      const output = await this.#client.send(
-        new ReceiveMessageCommand({
-          QueueUrl: this.#queueUrl,
-          MaxNumberOfMessages: request.maxMessages,
-          WaitTimeSeconds: request.waitTimeSeconds,
-          VisibilityTimeout: request.visibilityTimeoutSeconds,
-          MessageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp'],
-        }),
-        signal ? { abortSignal: signal } : {},
-      );
-      return (output.Messages ?? []).map((m) => ({
-        messageId: m.MessageId ?? '',
-        body: m.Body ?? '',
-        receiveCount: Number(m.Attributes?.ApproximateReceiveCount ?? 1),
-        sentAt: Number(m.Attributes?.SentTimestamp ?? Date.now()),
-        receipt: m.ReceiptHandle ?? '',
-      }));
-    } catch (error) {
-      if (signal?.aborted) return [];
-      throw error;
-    }
+    const output = await this.#client.send(
+      new ReceiveMessageCommand({
+        QueueUrl: this.#queueUrl,
+        MaxNumberOfMessages: request.maxMessages,
+        WaitTimeSeconds: request.waitTimeSeconds,
+        VisibilityTimeout: request.visibilityTimeoutSeconds,
+        MessageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp'],
+      }),
+    );
+    return (output.Messages ?? []).map((m) => ({
+      messageId: m.MessageId ?? '',
+      body: m.Body ?? '',
+      receiveCount: Number(m.Attributes?.ApproximateReceiveCount ?? 1),
+      sentAt: Number(m.Attributes?.SentTimestamp ?? Date.now()),
+      receipt: m.ReceiptHandle ?? '',
+    }));
   }
 
   async changeVisibility(message: QueueMessage, seconds: number): Promise<boolean> {
