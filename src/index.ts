@@ -108,6 +108,7 @@ export {
   type SchedulerOptions,
   startScheduler,
 } from './runtime/scheduler.js';
+export { UntrackedJobStore } from './runtime/untracked-job-store.js';
 export { createWorker, Worker, type WorkerStats } from './runtime/worker.js';
 export { workerOptionsFromEnv } from './runtime/worker-env.js';
-export { type WorkerOptions, workerDefaults } from './runtime/worker-options.js';
+export { type WorkerOptions, type WorkerTracking, workerDefaults } from './runtime/worker-options.js';

@@ -122,6 +122,8 @@ export interface ClaimRequest {
   readonly token: string;
   readonly now: number;
   readonly leaseExpiresAt: number;
+  /** The delivery's receive count. A store that keeps no records numbers attempts by it. */
+  readonly deliveryCount?: number;
 }
 
 /** Either the job after the write, or the job as it stood when the condition failed. */

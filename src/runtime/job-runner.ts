@@ -112,7 +112,7 @@ export class JobRunner {
       await this.#o.transport.changeVisibility(message, 0);
       return { kind: 'release', delaySeconds: 0 };
     }
-    const claim = await this.#claim(envelope, task);
+    const claim = await this.#claim(envelope, task, message.receiveCount);
     if ('disposition' in claim) {
       if (claim.disposition.kind === 'release') {
         await this.#o.transport.changeVisibility(message, claim.disposition.delaySeconds);
@@ -180,10 +180,12 @@ export class JobRunner {
   async #claim(
     envelope: Envelope,
     task: AnyTask,
+    deliveryCount: number,
   ): Promise<{ job: JobRecord } | { disposition: Disposition }> {
     const now = Date.now();
     const request = {
       envelope,
+      deliveryCount,
       maxAttempts: task.retry.maxAttempts,
       workerId: this.#o.workerId,
       token: randomUUID(),

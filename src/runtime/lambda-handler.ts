@@ -5,6 +5,8 @@ import { TaskRegistry } from '../core/task.js';
 import type { Backend, QueueMessage } from '../ports.js';
 import { type Disposition, JobRunner } from './job-runner.js';
 import { jsonLogger, type Logger } from './logger.js';
+import { UntrackedJobStore } from './untracked-job-store.js';
+import type { WorkerTracking } from './worker-options.js';
 
 /** The parts of an SQS event record the handler reads (a subset of `aws-lambda`'s `SQSRecord`). */
 export interface SqsEventRecord {
@@ -59,6 +61,8 @@ export interface LambdaHandlerOptions {
   readonly progressIntervalMs?: number;
   /** Default: JSON lines on stderr for warnings and errors (CloudWatch Logs). */
   readonly logger?: Logger;
+  /** `full` (default) or `off`: no job records, no DynamoDB requests (see the worker's `tracking`). */
+  readonly tracking?: WorkerTracking;
 }
 
 /** A Lambda handler for an SQS event source with `ReportBatchItemFailures` enabled. */
@@ -90,11 +94,13 @@ export function createLambdaHandler(options: LambdaHandlerOptions): LonghaulLamb
   const logger = options.logger ?? jsonLogger;
   checkOptions(visibilityTimeoutSeconds, concurrency, marginMs, options);
   let backend: Backend | undefined;
+  const untracked = new UntrackedJobStore();
   let deliveryLimit: Promise<number | undefined> | undefined;
 
   return async (event, context) => {
     backend ??= typeof options.backend === 'function' ? options.backend() : options.backend;
-    const { transport, store } = backend;
+    const { transport } = backend;
+    const store = options.tracking === 'off' ? untracked : backend.store;
     if (deliveryLimit === undefined) {
       deliveryLimit =
         options.deliveryLimit !== undefined

@@ -32,12 +32,22 @@ export interface WorkerOptions {
   readonly workerId?: string;
   /** Default: JSON lines on stderr for warnings and errors. */
   readonly logger?: Logger;
+  /**
+   * `full` (default): every job has its record (status, attempts, progress, logs, result, error).
+   * `off`: no record and no DynamoDB request at all, like a bare SQS poller; retries, timeouts and the
+   * dead-letter queue with reasons still work, with the message's receive count as the attempt. Pair it
+   * with producers in `tracking: 'lean'`. See {@link UntrackedJobStore}.
+   */
+  readonly tracking?: WorkerTracking;
 }
+
+/** Whether a worker keeps job records: `full`, or `off`. */
+export type WorkerTracking = 'full' | 'off';
 
 /** Worker options with every default applied. */
 export type ResolvedWorkerOptions = Required<WorkerOptions>;
 
-/** Every default of the worker's options, in one place. */
+/** Every numeric default of the worker's options, in one place. */
 export const workerDefaults = {
   concurrency: 4,
   visibilityTimeoutSeconds: 60,
@@ -49,10 +59,14 @@ export const workerDefaults = {
   deleteBatchWindowMs: 50,
 } as const;
 
+/** Options whose default is not a number. */
+const otherDefaults = { tracking: 'full' } as const;
+
 /** Applies defaults and checks every rule at once, naming each field, its limit and the value given. */
 export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOptions {
   const o = {
     ...workerDefaults,
+    ...otherDefaults,
     workerId: `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`,
     logger: jsonLogger,
     ...withoutUndefined(options),
@@ -76,6 +90,9 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
     problems.push(
       `\`heartbeatIntervalSeconds\` to be at most half of \`visibilityTimeoutSeconds\` (${o.visibilityTimeoutSeconds}) so a lock is renewed before it lapses, got \`${o.heartbeatIntervalSeconds}\``,
     );
+  }
+  if (o.tracking !== 'full' && o.tracking !== 'off') {
+    problems.push(`\`tracking\` to be "full" or "off", got ${JSON.stringify(o.tracking)}`);
   }
   if (!Array.isArray(o.tasks) || o.tasks.length === 0) problems.push('`tasks` to hold at least one task');
   if (!o.backend) problems.push('`backend` to be a backend such as `awsBackend(...)` or `memoryBackend()`');

@@ -4,6 +4,7 @@ import { TaskRegistry } from '../core/task.js';
 import type { QueueMessage } from '../ports.js';
 import { DeleteBatcher } from './delete-batcher.js';
 import { type Disposition, JobRunner } from './job-runner.js';
+import { UntrackedJobStore } from './untracked-job-store.js';
 import { type ResolvedWorkerOptions, resolveWorkerOptions, type WorkerOptions } from './worker-options.js';
 
 /** What a worker has done since it started. */
@@ -128,7 +129,7 @@ export class Worker {
     }
     return new JobRunner({
       registry: this.#registry,
-      store: backend.store,
+      store: this.options.tracking === 'off' ? new UntrackedJobStore() : backend.store,
       transport: backend.transport,
       workerId: this.options.workerId,
       visibilityTimeoutSeconds: this.options.visibilityTimeoutSeconds,
