@@ -2,11 +2,10 @@
 // per second at equal concurrency on the same SQS emulator (fauxqs; dynalite for Longhaul's table).
 //
 // sqs-consumer runs the messages of one receive at once and receives again when all are done, so its
-// concurrency is its `batchSize`, at most 10: both run at 10. Longhaul runs in its leanest mode (lean
-// tracking: the producer writes no record), which still claims and completes every job in DynamoDB:
-// two conditional UpdateItems per job that sqs-consumer does not make, since it tracks nothing. There
-// is no Longhaul mode without DynamoDB, so that is the honest comparison: the figure shows what status
-// tracking costs next to a bare poller. Each side runs in its own child process (CPU isolated).
+// concurrency is its `batchSize`, at most 10: all run at 10. Longhaul runs twice: in its leanest mode,
+// a worker with `tracking: 'off'` (no job records, no DynamoDB request: what sqs-consumer does), and
+// with records under lean tracking, which claims and completes every job in DynamoDB (two conditional
+// UpdateItems per job that sqs-consumer does not make). Each side runs in its own child process.
 //
 //   tsx --conditions=source scripts/bench/vs-sqs-consumer.ts [--quick]
 
@@ -27,9 +26,9 @@ export async function run(options: { quick: boolean }): Promise<BenchResult> {
   const source = 'dynalite+fauxqs';
   try {
     log(
-      `Longhaul (lean) vs sqs-consumer on ${source}: ${total} no-op messages, concurrency ${concurrency}, ${rounds} round(s)`,
+      `Longhaul (untracked and lean) vs sqs-consumer on ${source}: ${total} no-op messages, concurrency ${concurrency}, ${rounds} round(s)`,
     );
-    const sides: Side[] = ['longhaul', 'sqs-consumer'];
+    const sides: Side[] = ['longhaul-untracked', 'sqs-consumer', 'longhaul'];
     const bySide = await alternate(
       emulator,
       sides,
@@ -42,8 +41,28 @@ export async function run(options: { quick: boolean }): Promise<BenchResult> {
     const baselineLabel = 'sqs-consumer 15 (handleMessage, batchSize 10)';
     figures.push(
       figure({
+        id: 'sqsConsumer.untracked.jobsPerSecond.c10',
+        label:
+          "No-op messages/s, Longhaul (tracking 'off', its leanest mode) vs sqs-consumer, concurrency 10",
+        value: med('longhaul-untracked', 'jobsPerSecond'),
+        unit: 'jobs/s',
+        baseline: { label: baselineLabel, value: med('sqs-consumer', 'jobsPerSecond') },
+        better: 'higher',
+        source,
+        note: `no DynamoDB request on either side; target ≥ 1x; median of ${rounds}`,
+      }),
+      figure({
+        id: 'sqsConsumer.untracked.cpuMsPerJob.c10',
+        label: "Client CPU per no-op message, Longhaul (tracking 'off') vs sqs-consumer",
+        value: med('longhaul-untracked', 'cpuMsPerJob'),
+        unit: 'ms CPU/job',
+        baseline: { label: baselineLabel, value: med('sqs-consumer', 'cpuMsPerJob') },
+        better: 'lower',
+        source,
+      }),
+      figure({
         id: 'sqsConsumer.jobsPerSecond.c10',
-        label: 'No-op messages/s, Longhaul (lean tracking) vs sqs-consumer, concurrency 10',
+        label: 'No-op messages/s, Longhaul with job records (lean tracking) vs sqs-consumer, concurrency 10',
         value: med('longhaul', 'jobsPerSecond'),
         unit: 'jobs/s',
         baseline: { label: baselineLabel, value: med('sqs-consumer', 'jobsPerSecond') },
@@ -53,7 +72,7 @@ export async function run(options: { quick: boolean }): Promise<BenchResult> {
       }),
       figure({
         id: 'sqsConsumer.cpuMsPerJob.c10',
-        label: 'Client CPU per no-op message, Longhaul (lean) vs sqs-consumer',
+        label: 'Client CPU per no-op message, Longhaul with job records (lean) vs sqs-consumer',
         value: med('longhaul', 'cpuMsPerJob'),
         unit: 'ms CPU/job',
         baseline: { label: baselineLabel, value: med('sqs-consumer', 'cpuMsPerJob') },
@@ -63,12 +82,26 @@ export async function run(options: { quick: boolean }): Promise<BenchResult> {
       }),
     );
     const l = bySide.get('longhaul')?.[0];
+    const u = bySide.get('longhaul-untracked')?.[0];
     const c = bySide.get('sqs-consumer')?.[0];
+    if (u && c) {
+      figures.push(
+        figure({
+          id: 'sqsConsumer.untracked.sqsRequestsPerJob',
+          label: "SQS requests per message, worker side, Longhaul (tracking 'off')",
+          value: perJob(u).sqs,
+          unit: 'requests/job',
+          baseline: { label: `${baselineLabel}: one DeleteMessage per message`, value: perJob(c).sqs },
+          better: 'lower',
+          source,
+        }),
+      );
+    }
     if (l && c) {
       figures.push(
         figure({
           id: 'sqsConsumer.sqsRequestsPerJob',
-          label: 'SQS requests per message, worker side',
+          label: 'SQS requests per message, worker side, Longhaul with job records (lean)',
           value: perJob(l).sqs,
           unit: 'requests/job',
           baseline: { label: `${baselineLabel}: one DeleteMessage per message`, value: perJob(c).sqs },
@@ -99,8 +132,9 @@ export async function run(options: { quick: boolean }): Promise<BenchResult> {
     method:
       `${total} no-op messages (${warmup} warm-up) sent with enqueueMany in lean tracking (messages only), drained at concurrency ` +
       `${concurrency} by Longhaul's worker and by sqs-consumer (handleMessage, batchSize 10: its concurrency is its batch), each in ` +
-      'its own child process, on fauxqs (SQS) with dynalite (DynamoDB, used by Longhaul only). Lean tracking still claims and completes ' +
-      'each job in DynamoDB (2 conditional UpdateItems per job) and Longhaul has no mode without DynamoDB. Sides alternate; medians.',
+      "its own child process, on fauxqs (SQS) with dynalite (DynamoDB, used by Longhaul only). Longhaul runs with tracking 'off' " +
+      '(no job records, no DynamoDB request, like sqs-consumer) and with job records (lean tracking: 2 conditional UpdateItems per ' +
+      'job, claim and complete). Sides alternate; medians.',
   };
   writeResult(result);
   for (const f of figures) {

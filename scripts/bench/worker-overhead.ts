@@ -34,7 +34,8 @@ export const noop = defineTask({ name: 'bench.noop', retries: 0, run: () => null
 const silent = { debug() {}, info() {}, warn() {}, error: (m: string, f?: object) => console.error(m, f) };
 
 /** Which worker a child runs. */
-export type Side = 'longhaul' | 'baseline' | 'baseline-none' | 'sqs-consumer';
+/** `longhaul-untracked`: Longhaul's worker with `tracking: 'off'` (no DynamoDB at all). */
+export type Side = 'longhaul' | 'longhaul-untracked' | 'baseline' | 'baseline-none' | 'sqs-consumer';
 
 export interface ChildConfig {
   readonly side: Side;
@@ -103,7 +104,7 @@ async function childMain(config: ChildConfig): Promise<SideMeasurement> {
   const finished = () => {
     end = { cpu: process.cpuUsage(), at: performance.now() };
   };
-  if (config.side === 'longhaul') {
+  if (config.side === 'longhaul' || config.side === 'longhaul-untracked') {
     const backend = awsBackend({ ...config.resources, ...clients });
     const task = defineTask({
       name: noop.name,
@@ -113,7 +114,13 @@ async function childMain(config: ChildConfig): Promise<SideMeasurement> {
         return null;
       },
     });
-    const worker = createWorker({ backend, tasks: [task], concurrency: config.concurrency, logger: silent });
+    const worker = createWorker({
+      backend,
+      tasks: [task],
+      concurrency: config.concurrency,
+      logger: silent,
+      tracking: config.side === 'longhaul-untracked' ? 'off' : 'full',
+    });
     worker.start();
     await until(() => worker.stats.deleted >= config.total);
     finished();
