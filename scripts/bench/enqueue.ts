@@ -8,12 +8,11 @@
 //   tsx --conditions=source scripts/bench/enqueue.ts [--quick]
 
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { Longhaul, type Tracking } from 'longhaul';
 import { Producer } from 'sqs-producer';
 import { benchResources, clientsFor, startDynaliteFauxqs } from './emulators.js';
-import { type BenchResult, type Figure, figure, machineInfo, writeResult } from './results.js';
+import { type BenchResult, type Figure, figure, machineInfo, printFigures, writeResult } from './results.js';
+import { isMain, runAsScript } from './shared.js';
 import { median, noop } from './worker-overhead.js';
 
 type Mode = 'one' | 'many';
@@ -180,16 +179,8 @@ export async function run(options: { quick: boolean }): Promise<BenchResult> {
       'in turn), each case on a fresh queue and table on fauxqs + dynalite. CPU is process.cpuUsage() of the benchmark process (the ' +
       `emulators run in their own). Cases alternate order over ${rounds} round(s); medians.`,
   };
-  writeResult(result);
-  for (const f of figures) {
-    console.log(
-      `${f.label}: ${f.value.toFixed(3)} ${f.unit}${f.baseline ? ` vs ${f.baseline.value.toFixed(3)} (${f.ratio?.toFixed(2)}x)` : ''} [${f.source}]`,
-    );
-  }
+  printFigures(figures);
   return result;
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
-  await run({ quick: values.quick });
-}
+if (isMain(import.meta.url)) await runAsScript(run, writeResult);

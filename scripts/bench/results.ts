@@ -95,3 +95,11 @@ export function percentile(values: readonly number[], p: number): number {
   const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
   return sorted[rank] as number;
 }
+
+/** Prints each figure on a line: value, baseline and ratio, and its source. */
+export function printFigures(figures: readonly Figure[]): void {
+  for (const f of figures) {
+    const against = f.baseline ? ` vs ${f.baseline.value.toFixed(3)} (${f.ratio?.toFixed(2)}x)` : '';
+    console.log(`${f.label}: ${f.value.toFixed(3)} ${f.unit}${against} [${f.source}]`);
+  }
+}

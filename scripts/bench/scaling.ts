@@ -6,10 +6,17 @@
 //
 //   tsx --conditions=source scripts/bench/scaling.ts [--quick]
 
-import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { startDynaliteFauxqs } from './emulators.js';
-import { type BenchResult, type Figure, figure, machineInfo, type Series, writeResult } from './results.js';
+import {
+  type BenchResult,
+  type Figure,
+  figure,
+  machineInfo,
+  printFigures,
+  type Series,
+  writeResult,
+} from './results.js';
+import { isMain, runAsScript } from './shared.js';
 import { alternate, embedded, median, perJob, type Side } from './worker-overhead.js';
 
 export async function run(options: { quick: boolean }): Promise<BenchResult> {
@@ -161,16 +168,8 @@ export async function run(options: { quick: boolean }): Promise<BenchResult> {
       `backend, measuring the first ${measuredFromQueue} (emulator) or 10,000 (embedded) jobs to finish at concurrency 16. The emulator ` +
       'stops at 10k: pre-filling 100k through dynalite takes too long. One round per point.',
   };
-  writeResult(result);
-  for (const f of figures) {
-    console.log(
-      `${f.label}: ${f.value.toFixed(3)} ${f.unit}${f.baseline ? ` vs ${f.baseline.value.toFixed(3)} (${f.ratio?.toFixed(2)}x)` : ''} [${f.source}]`,
-    );
-  }
+  printFigures(figures);
   return result;
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
-  await run({ quick: values.quick });
-}
+if (isMain(import.meta.url)) await runAsScript(run, writeResult);

@@ -9,10 +9,9 @@
 //
 //   tsx --conditions=source scripts/bench/vs-sqs-consumer.ts [--quick]
 
-import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { startDynaliteFauxqs } from './emulators.js';
-import { type BenchResult, type Figure, figure, machineInfo, writeResult } from './results.js';
+import { type BenchResult, type Figure, figure, machineInfo, printFigures, writeResult } from './results.js';
+import { isMain, runAsScript } from './shared.js';
 import { alternate, median, perJob, type Side } from './worker-overhead.js';
 
 export async function run(options: { quick: boolean }): Promise<BenchResult> {
@@ -136,16 +135,8 @@ export async function run(options: { quick: boolean }): Promise<BenchResult> {
       '(no job records, no DynamoDB request, like sqs-consumer) and with job records (lean tracking: 2 conditional UpdateItems per ' +
       'job, claim and complete). Sides alternate; medians.',
   };
-  writeResult(result);
-  for (const f of figures) {
-    console.log(
-      `${f.label}: ${f.value.toFixed(3)} ${f.unit}${f.baseline ? ` vs ${f.baseline.value.toFixed(3)} (${f.ratio?.toFixed(2)}x)` : ''} [${f.source}]`,
-    );
-  }
+  printFigures(figures);
   return result;
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
-  await run({ quick: values.quick });
-}
+if (isMain(import.meta.url)) await runAsScript(run, writeResult);

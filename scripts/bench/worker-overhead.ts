@@ -26,7 +26,8 @@ import {
   processCpuSeconds,
   startDynaliteFauxqs,
 } from './emulators.js';
-import { type BenchResult, type Figure, figure, machineInfo, writeResult } from './results.js';
+import { type BenchResult, type Figure, figure, machineInfo, printFigures, writeResult } from './results.js';
+import { runAsScript } from './shared.js';
 
 /** The no-op task every side runs. No argument schema, so no validation cost on Longhaul's side. */
 export const noop = defineTask({ name: 'bench.noop', retries: 0, run: () => null });
@@ -473,12 +474,7 @@ export async function run(options: { quick: boolean }): Promise<BenchResult> {
       'process.cpuUsage() of that process. dynalite and fauxqs run in their own processes. Sides alternate order over ' +
       `${rounds} round(s); medians. The embedded figures run Longhaul's worker and a loop over the same memory ports in one process.`,
   };
-  writeResult(result);
-  for (const f of figures) {
-    console.log(
-      `${f.label}: ${f.value.toFixed(3)} ${f.unit}${f.baseline ? ` vs ${f.baseline.value.toFixed(3)} (${f.ratio?.toFixed(2)}x)` : ''} [${f.source}]`,
-    );
-  }
+  printFigures(figures);
   return result;
 }
 
@@ -491,5 +487,5 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     console.log(JSON.stringify(measurement));
     process.exit(0);
   }
-  await run({ quick: values.quick });
+  await runAsScript(run, writeResult);
 }
