@@ -74,8 +74,6 @@ export function runBaselineWorker(options: BaselineOptions): RunningBaseline {
   const task = options.task ?? (() => null);
   const counts: BaselineCounts = { ReceiveMessage: 0, DeleteMessageBatch: 0, UpdateItem: 0, completed: 0 };
   const stopping = new AbortController();
-  const active = new Set<Promise<void>>();
-  let wake: (() => void) | undefined;
 
   const pending: Message[] = [];
   let timer: NodeJS.Timeout | undefined;
@@ -210,53 +208,32 @@ export function runBaselineWorker(options: BaselineOptions): RunningBaseline {
     else timer ??= setTimeout(flush, 50);
   }
 
-  const loop = (async () => {
-    while (!stopping.signal.aborted) {
-      const free = concurrency - active.size;
-      if (free <= 0) {
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-        });
-        continue;
-      }
-      counts.ReceiveMessage++;
-      let messages: Message[];
-      try {
-        const output = await sqs.send(
-          new ReceiveMessageCommand({
-            QueueUrl: queueUrl,
-            MaxNumberOfMessages: Math.min(10, free),
-            WaitTimeSeconds: waitTimeSeconds,
-            VisibilityTimeout: visibility,
-            MessageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp'],
-          }),
-          { abortSignal: stopping.signal },
-        );
-        messages = output.Messages ?? [];
-      } catch (error) {
-        if (stopping.signal.aborted) break;
-        throw error;
-      }
-      for (const message of messages) {
-        const job: Promise<void> = handle(message)
-          .catch((error: unknown) => console.error('baseline job failed', error))
-          .finally(() => {
-            active.delete(job);
-            wake?.();
-            wake = undefined;
-          });
-        active.add(job);
-      }
+  const slots = runSlots(concurrency, stopping.signal, handle, async (free) => {
+    counts.ReceiveMessage++;
+    try {
+      const output = await sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: queueUrl,
+          MaxNumberOfMessages: Math.min(10, free),
+          WaitTimeSeconds: waitTimeSeconds,
+          VisibilityTimeout: visibility,
+          MessageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp'],
+        }),
+        { abortSignal: stopping.signal },
+      );
+      return output.Messages ?? [];
+    } catch (error) {
+      if (stopping.signal.aborted) return undefined;
+      throw error;
     }
-  })();
+  });
 
   return {
     counts,
     async stop() {
       stopping.abort();
-      wake?.();
-      await loop;
-      await Promise.allSettled([...active]);
+      slots.wake();
+      await slots.settled;
       while (pending.length) flush();
       await Promise.allSettled([...deletes]);
     },
@@ -273,8 +250,6 @@ export function runPortLoop(options: {
   const task = options.task ?? (() => null);
   const counts: BaselineCounts = { ReceiveMessage: 0, DeleteMessageBatch: 0, UpdateItem: 0, completed: 0 };
   const stopping = new AbortController();
-  const active = new Set<Promise<void>>();
-  let wake: (() => void) | undefined;
   let pending: QueueMessage[] = [];
   let timer: NodeJS.Timeout | undefined;
   const deletes = new Set<Promise<unknown>>();
@@ -315,20 +290,50 @@ export function runPortLoop(options: {
     else timer ??= setTimeout(flush, 50);
   }
 
+  const slots = runSlots(options.concurrency, stopping.signal, handle, async (free) => {
+    counts.ReceiveMessage++;
+    return transport.receive(
+      { maxMessages: Math.min(10, free), waitTimeSeconds: 20, visibilityTimeoutSeconds: 60 },
+      stopping.signal,
+    );
+  });
+
+  return {
+    counts,
+    async stop() {
+      stopping.abort();
+      slots.wake();
+      await slots.settled;
+      flush();
+      await Promise.allSettled([...deletes]);
+    },
+  };
+}
+
+/**
+ * The receive loop both baselines share: asks for as many messages as there are free slots and runs
+ * each, at most `concurrency` at once, until `signal` aborts or `receive` answers undefined. `settled`
+ * resolves once the loop ended and the running messages are done; `wake` ends a wait for a free slot.
+ */
+function runSlots<M>(
+  concurrency: number,
+  signal: AbortSignal,
+  handle: (message: M) => Promise<void>,
+  receive: (free: number) => Promise<M[] | undefined>,
+): { settled: Promise<void>; wake(): void } {
+  const active = new Set<Promise<void>>();
+  let wake: (() => void) | undefined;
   const loop = (async () => {
-    while (!stopping.signal.aborted) {
-      const free = options.concurrency - active.size;
+    while (!signal.aborted) {
+      const free = concurrency - active.size;
       if (free <= 0) {
         await new Promise<void>((resolve) => {
           wake = resolve;
         });
         continue;
       }
-      counts.ReceiveMessage++;
-      const messages = await transport.receive(
-        { maxMessages: Math.min(10, free), waitTimeSeconds: 20, visibilityTimeoutSeconds: 60 },
-        stopping.signal,
-      );
+      const messages = await receive(free);
+      if (!messages) break;
       for (const message of messages) {
         const job: Promise<void> = handle(message)
           .catch((error: unknown) => console.error('baseline job failed', error))
@@ -341,16 +346,10 @@ export function runPortLoop(options: {
       }
     }
   })();
-
   return {
-    counts,
-    async stop() {
-      stopping.abort();
-      wake?.();
-      await loop;
+    settled: loop.then(async () => {
       await Promise.allSettled([...active]);
-      flush();
-      await Promise.allSettled([...deletes]);
-    },
+    }),
+    wake: () => wake?.(),
   };
 }
