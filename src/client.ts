@@ -340,7 +340,7 @@ export class Longhaul {
     const [counts, depth, oldest] = await Promise.all([
       this.counts(),
       this.#backend.transport.depth(),
-      this.#oldestQueued(),
+      this.#backend.store.oldest(JobStatus.queued),
     ]);
     const at = Date.now();
     return {
@@ -350,19 +350,6 @@ export class Longhaul {
         ? { oldestQueued: { id: oldest.id, enqueuedAt: oldest.enqueuedAt, ageMs: at - oldest.enqueuedAt } }
         : {}),
     };
-  }
-
-  async #oldestQueued(): Promise<JobRecord | undefined> {
-    // Newest first is the only order; walk to the last page of queued jobs (short: queued jobs start soon).
-    let cursor: string | undefined;
-    let oldest: JobRecord | undefined;
-    for (let pages = 0; pages < 20; pages++) {
-      const page = await this.list({ status: JobStatus.queued, limit: 1000, ...(cursor ? { cursor } : {}) });
-      oldest = page.jobs.at(-1) ?? oldest;
-      if (!page.nextCursor) break;
-      cursor = page.nextCursor;
-    }
-    return oldest;
   }
 
   /**

@@ -4,7 +4,15 @@
  */
 import type { Envelope } from './core/envelope.js';
 import type { SerializedError } from './core/errors.js';
-import type { JobCounts, JobLogLine, JobPage, JobProgress, JobQuery, JobRecord } from './core/job.js';
+import type {
+  JobCounts,
+  JobLogLine,
+  JobPage,
+  JobProgress,
+  JobQuery,
+  JobRecord,
+  JobStatus,
+} from './core/job.js';
 
 // ---------------------------------------------------------------------------------------------------
 // Transport: a queue with a visibility timeout as its lock, receive counts and a dead-letter queue.
@@ -212,6 +220,8 @@ export interface JobStore {
   list(query: JobQuery): Promise<JobPage>;
   /** Jobs by status, overall and per task. */
   counts(): Promise<JobCounts>;
+  /** The job of `status` enqueued first (from the index, so a moment behind the records), if any. */
+  oldest(status: JobStatus): Promise<{ readonly id: string; readonly enqueuedAt: number } | undefined>;
   /**
    * Deletes the jobs among `ids` that are in a final status (one conditional delete each, so a job
    * retried meanwhile is kept). Resolves with the ids deleted.

@@ -84,6 +84,10 @@ export class UntrackedJobStore implements JobStore {
     return untracked('count');
   }
 
+  async oldest(): Promise<undefined> {
+    return untracked('read');
+  }
+
   async remove(): Promise<string[]> {
     return untracked('purge');
   }

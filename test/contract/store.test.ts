@@ -8,6 +8,7 @@ import {
 } from 'longhaul';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { contractBackends, type TestBackend } from '../support/backends.js';
+import { eventually } from '../support/serve.js';
 
 // The job store's guarantees, on every backend: every status change is a conditional write.
 describe.each(contractBackends('contract/store'))('the job store on the $name backend', (factory) => {
@@ -71,6 +72,29 @@ describe.each(contractBackends('contract/store'))('the job store on the $name ba
     // Schedules are independent, and their holds are not jobs.
     expect(await store.holdSchedule('hourly', 'run-9')).toEqual({ held: true });
     expect((await store.list({})).jobs).toEqual([]);
+  });
+
+  it('finds the oldest job of a status across the index shards', async () => {
+    expect(await store.oldest('queued')).toBeUndefined();
+    const now = Date.now();
+    const queued = (id: string, enqueuedAt: number) =>
+      store.create({
+        id,
+        task: 'math.add',
+        status: 'queued',
+        args: null,
+        attempts: 0,
+        maxAttempts: 3,
+        enqueuedAt,
+        logs: [],
+        history: [],
+      });
+    for (let i = 0; i < 20; i++) await queued(`job-${i}`, now - 1_000 * i);
+    // The oldest one starts: the next oldest is the oldest still queued.
+    await store.claim(claimRequest('job-19', 'worker-1', now));
+    await eventually(async () => (await store.oldest('queued'))?.id === 'job-18' || undefined);
+    expect(await store.oldest('queued')).toEqual({ id: 'job-18', enqueuedAt: now - 18_000 });
+    expect(await store.oldest('running')).toMatchObject({ id: 'job-19' });
   });
 
   it('records the schedule a run belongs to when its claim creates the job', async () => {

@@ -437,6 +437,34 @@ export class DynamoJobStore implements JobStore {
     return { byStatus, byTask, at: Date.now(), source: 'exact' };
   }
 
+  /** The first key of each of the status's shards, oldest first: sixteen one-item queries. */
+  async oldest(status: JobStatus): Promise<{ id: string; enqueuedAt: number } | undefined> {
+    const { statusIndex } = jobTable;
+    const firsts = await Promise.all(
+      shardKeys(status).map(async (partition) => {
+        const output = await this.#client.send(
+          new QueryCommand({
+            TableName: this.#table,
+            IndexName: statusIndex.name,
+            KeyConditionExpression: '#pk = :pk',
+            ExpressionAttributeNames: { '#pk': statusIndex.partitionKey },
+            ExpressionAttributeValues: { ':pk': partition },
+            ScanIndexForward: true,
+            Limit: 1,
+          }),
+        );
+        const item = output.Items?.[0];
+        return (
+          item && { id: String(item[jobTable.partitionKey]), enqueuedAt: Number(item[statusIndex.sortKey]) }
+        );
+      }),
+    );
+    return firsts.reduce<IndexKey | undefined>(
+      (first, key) => (key && (!first || key.enqueuedAt < first.enqueuedAt) ? key : first),
+      undefined,
+    );
+  }
+
   async remove(ids: readonly string[]): Promise<string[]> {
     const removed: string[] = [];
     const queue = [...ids];

@@ -236,6 +236,15 @@ export class MemoryJobStore implements JobStore {
     return { byStatus, byTask, at: Date.now(), source: 'exact' };
   }
 
+  async oldest(status: JobStatus): Promise<{ id: string; enqueuedAt: number } | undefined> {
+    this.#count('Query');
+    let first: JobRecord | undefined;
+    for (const job of this.#jobs.values()) {
+      if (job.status === status && (!first || job.enqueuedAt < first.enqueuedAt)) first = job;
+    }
+    return first && { id: first.id, enqueuedAt: first.enqueuedAt };
+  }
+
   async remove(ids: readonly string[]): Promise<string[]> {
     const removed: string[] = [];
     for (const id of ids) {
