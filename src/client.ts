@@ -31,11 +31,14 @@ import { publishChanges, stateChangeOf } from './runtime/job-events.js';
 import { jsonLogger } from './runtime/logger.js';
 import {
   ChainBuilder,
+  type ChainHandle,
   GroupBuilder,
+  type GroupHandle,
   readWorkflow,
   type Step,
   type WorkflowContext,
   type WorkflowHandle,
+  waitForWorkflow,
 } from './workflows.js';
 
 /** Options of one `enqueue`. */
@@ -369,6 +372,17 @@ export class Longhaul {
    */
   group<const S extends readonly Step[]>(members: S): GroupBuilder<S> {
     return new GroupBuilder(this.#workflowContext(), members);
+  }
+
+  /**
+   * Waits for a workflow to end and resolves with its result: a chain's last step's, a group's
+   * callback's, or a group's member results in order. Throws `JobFailedError` naming the job that failed.
+   */
+  waitForWorkflow<TResult>(
+    workflow: ChainHandle<TResult> | GroupHandle<TResult> | string,
+    options: WaitOptions = {},
+  ): Promise<TResult> {
+    return waitForWorkflow(this.#backend, workflow, options);
   }
 
   /** A workflow's status, with each step's or member's job and status. Throws `WorkflowNotFoundError`. */

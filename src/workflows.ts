@@ -3,8 +3,16 @@
  * state. `Longhaul.chain`, `Longhaul.group` and `Longhaul.getWorkflow` are the way in.
  */
 import { randomUUID } from 'node:crypto';
-import type { JobHandle } from './client.js';
-import { ConfigError, EnqueueError, PayloadTooLargeError, WorkflowNotFoundError } from './core/errors.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { JobHandle, WaitOptions } from './client.js';
+import {
+  ConfigError,
+  EnqueueError,
+  JobFailedError,
+  PayloadTooLargeError,
+  WaitTimeoutError,
+  WorkflowNotFoundError,
+} from './core/errors.js';
 import type { JobRecord, JobStatus } from './core/job.js';
 import { jsonBytes, limits } from './core/limits.js';
 import type { AnyTask, TaskArgs, TaskResult } from './core/task.js';
@@ -12,6 +20,7 @@ import {
   maxWorkflowIdLength,
   maxWorkflowSteps,
   type PendingStep,
+  type WorkflowJobState,
   type WorkflowKind,
   type WorkflowRecord,
   type WorkflowRef,
@@ -21,7 +30,6 @@ import {
 } from './core/workflow.js';
 import type { Backend, WorkflowStore } from './ports.js';
 import { newJobRecord, sendAndRecord } from './runtime/enqueue-jobs.js';
-import { stateChangeOf } from './runtime/job-events.js';
 
 /** A task with its arguments: a chain's first step, or a group's member. */
 export interface Step<T extends AnyTask = AnyTask> {
@@ -74,7 +82,10 @@ export interface ChainHandle<TResult = unknown> extends WorkflowHandle {
   readonly last: JobHandle<TResult>;
 }
 
-/** A started group: its members' job ids, and the callback's when it has one. */
+/**
+ * A started group: its members' job ids, and the callback's when it has one. `TResult` is what
+ * `waitForWorkflow` resolves with: the callback's result, or the members' results without one.
+ */
 export interface GroupHandle<TResult = unknown> extends WorkflowHandle {
   readonly members: readonly string[];
   readonly callback?: JobHandle<TResult>;
@@ -158,7 +169,7 @@ export class GroupBuilder<S extends readonly Step[], TCallback extends AnyTask |
   /** Enqueues every member (messages in batches of ten). */
   async start(
     options: WorkflowOptions = {},
-  ): Promise<GroupHandle<TCallback extends AnyTask ? TaskResult<TCallback> : never>> {
+  ): Promise<GroupHandle<TCallback extends AnyTask ? TaskResult<TCallback> : GroupResults<S>>> {
     const id = workflowIdOf(options.workflowId);
     if (this.#members.length === 0)
       throw new ConfigError('Expected a group to have at least one member, got 0');
@@ -257,8 +268,43 @@ export async function readWorkflow(backend: Backend, id: string): Promise<Workfl
   return workflowState(record, statuses);
 }
 
-/** The change events of jobs a workflow start enqueued. */
-export const queuedChanges = (jobs: readonly JobRecord[]) => jobs.map((job) => stateChangeOf(job));
+/**
+ * Waits for a workflow to end. Resolves with a chain's last result, a group's callback result, or a
+ * group's member results (in order) when it has no callback. Throws {@link JobFailedError} for the first
+ * job that failed or was cancelled, {@link WaitTimeoutError} when it is still running after `timeoutMs`.
+ */
+export async function waitForWorkflow<TResult>(
+  backend: Backend,
+  handle: ChainHandle<TResult> | GroupHandle<TResult> | string,
+  options: WaitOptions = {},
+): Promise<TResult> {
+  const id = typeof handle === 'string' ? handle : handle.id;
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const state = await readWorkflow(backend, id);
+    if (state.status !== 'running') return outcomeOf(backend, state) as Promise<TResult>;
+    if (Date.now() >= deadline) throw new WaitTimeoutError(id, timeoutMs, state.status);
+    options.signal?.throwIfAborted();
+    await sleep(Math.min(options.pollIntervalMs ?? 250, Math.max(0, deadline - Date.now())), undefined, {
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+  }
+}
+
+async function outcomeOf(backend: Backend, state: WorkflowState): Promise<unknown> {
+  const jobs = [...state.steps, ...(state.callback ? [state.callback] : [])];
+  const failed = jobs.find((job) => job.status === 'failed' || job.status === 'cancelled');
+  if (failed) {
+    const job = await backend.store.get(failed.jobId);
+    throw new JobFailedError(failed.jobId, failed.status, job?.error);
+  }
+  const resultOf = async (jobId: string) => (await backend.store.get(jobId))?.result;
+  if (state.kind === 'chain')
+    return resultOf((state.steps[state.steps.length - 1] as WorkflowJobState).jobId);
+  if (state.callback) return resultOf(state.callback.jobId);
+  return Promise.all(state.steps.map((member) => resultOf(member.jobId)));
+}
 
 function workflowsOf(backend: Backend): WorkflowStore {
   if (!backend.workflows) {

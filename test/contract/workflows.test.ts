@@ -94,6 +94,10 @@ describe.each(contractBackends('contract/workflows'))('workflows on the $name ba
     expect(state.status).toBe('failed');
     expect(state.steps.map((step) => step.status)).toEqual(['succeeded', 'failed', 'pending']);
     expect(w.runs.double).toBe(1);
+    await expect(s.longhaul.waitForWorkflow(flow)).rejects.toMatchObject({
+      code: 'job_failed',
+      context: { jobId: `${flow.id}:1`, status: 'failed' },
+    });
   });
 
   it('fans out a group of ten and runs its callback exactly once with every result in order', async () => {
@@ -111,6 +115,25 @@ describe.each(contractBackends('contract/workflows'))('workflows on the $name ba
     expect(w.runs.total).toBe(1);
     expect(w.totals).toEqual([Array.from({ length: 10 }, (_, i) => ({ n: i * i }))]);
     expect(await s.longhaul.waitForResult(fan.callback ?? '')).toEqual({ sum: 285 });
+    const total: { sum: number } = await s.longhaul.waitForWorkflow(fan);
+    expect(total).toEqual({ sum: 285 });
+  });
+
+  it('waits for a chain’s last result, and for a group’s member results when it has no callback', async () => {
+    const w = workflowTasks();
+    const worker = testWorker(s.t.backend, w.tasks).start();
+    try {
+      const flow = await s.longhaul.chain(w.square, { n: 3 }).andThen(w.double).start();
+      const last: { n: number } = await s.longhaul.waitForWorkflow(flow, { timeoutMs: 20_000 });
+      expect(last).toEqual({ n: 18 });
+      const fan = await s.longhaul.group([step(w.square, { n: 2 }), step(w.double, { n: 2 })]).start();
+      const results: [{ n: number }, { n: number }] = await s.longhaul.waitForWorkflow(fan, {
+        timeoutMs: 20_000,
+      });
+      expect(results).toEqual([{ n: 4 }, { n: 4 }]);
+    } finally {
+      await worker.stop();
+    }
   });
 
   it('fails a group whose member fails for good without running the callback, and resumes on retry', async () => {
