@@ -117,6 +117,10 @@ describe.each(contractBackends('contract/workflows'))('workflows on the $name ba
     expect(await s.longhaul.waitForResult(fan.callback ?? '')).toEqual({ sum: 285 });
     const total: { sum: number } = await s.longhaul.waitForWorkflow(fan);
     expect(total).toEqual({ sum: 285 });
+    // The workflow's own record is no job: listings and counts show the eleven jobs only.
+    const listed = await s.longhaul.list({ limit: 100 });
+    expect(listed.jobs.map((job) => job.id).sort()).toEqual([...fan.members, `${fan.id}:callback`].sort());
+    expect((await s.longhaul.counts()).byStatus.succeeded).toBe(11);
   });
 
   it('waits for a chain’s last result, and for a group’s member results when it has no callback', async () => {
