@@ -9,11 +9,13 @@ import {
   step,
   TaskRegistry,
 } from 'longhaul';
+import { createLambdaHandler } from 'longhaul/lambda';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { contractBackends } from '../support/backends.js';
 import { useContractBackend } from '../support/contract.js';
 import { delegate } from '../support/delegate.js';
+import { invokeOnce } from '../support/lambda.js';
 import { eventually, serveUntil, testWorker } from '../support/serve.js';
 
 /** Fresh tasks per test, with run counters and the arguments the callback saw. */
@@ -159,6 +161,29 @@ describe.each(contractBackends('contract/workflows'))('workflows on the $name ba
     const done = await serveUntil(testWorker(s.t.backend, w.tasks), settled(fan.id));
     expect(done.status).toBe('succeeded');
     expect(w.totals).toEqual([[{ n: 4 }, { n: 5 }, { n: 9 }]]);
+  });
+
+  it('fans in through the Lambda handler too, calling its hooks', async () => {
+    const w = workflowTasks();
+    const succeeded: string[] = [];
+    const handler = createLambdaHandler({
+      tasks: w.tasks,
+      backend: s.t.backend,
+      visibilityTimeoutSeconds: 30,
+      logger: silentLogger,
+      hooks: { onSuccess: (_, info) => void succeeded.push(info.jobId) },
+    });
+    const fan = await s.longhaul
+      .group([step(w.square, { n: 3 }), step(w.square, { n: 4 })])
+      .andThen(w.total)
+      .start();
+    const state = await eventually(async () => {
+      await invokeOnce(handler, s.t.backend);
+      return settled(fan.id)();
+    });
+    expect(state.status).toBe('succeeded');
+    expect(w.totals).toEqual([[{ n: 9 }, { n: 16 }]]);
+    expect(succeeded.sort()).toEqual([...fan.members, `${fan.id}:callback`].sort());
   });
 
   it('starts a workflow once per workflowId, and repairs a start that died before enqueueing', async () => {
