@@ -19,6 +19,7 @@ import { type Schedule, scheduledEnvelope } from '../src/core/schedule.js';
 import type { AnyTask } from '../src/core/task.js';
 import { env, jobIndexes, jobTable } from '../src/names.js';
 import { lambdaBundling } from './bundling.js';
+import { resolveEventBus } from './event-bus.js';
 import {
   type ResolvedFargate,
   type ResolvedLambda,
@@ -143,6 +144,13 @@ export interface LonghaulQueueProps {
    * Default true.
    */
   readonly counts?: boolean;
+  /**
+   * Publish every job state change to EventBridge (source `longhaul`, detail type `Longhaul Job State
+   * Change`): `true` for a new bus, or your own bus. Workers get `events:PutEvents` on that bus only and
+   * `LONGHAUL_EVENT_BUS_NAME`; `grantEnqueue` and `grantOperate` include `events:PutEvents` too. Default
+   * false.
+   */
+  readonly events?: boolean | events.IEventBus;
 }
 
 /** SQS actions of a consumer: receive, delete, hide, and read the redrive policy and depth. */
@@ -201,6 +209,8 @@ export class LonghaulQueue extends Construct {
    * `LONGHAUL_VISIBILITY_TIMEOUT_SECONDS`, `LONGHAUL_DELIVERY_LIMIT`). Values are CloudFormation tokens.
    */
   readonly workerEnvironment: Readonly<Record<string, string>>;
+  /** The bus job state changes go to, when `events` is set. */
+  readonly eventBus: events.IEventBus | undefined;
 
   readonly #config: ResolvedProps;
 
@@ -253,12 +263,14 @@ export class LonghaulQueue extends Construct {
       });
     }
 
+    this.eventBus = resolveEventBus(this, props.events, prefix);
     this.workerEnvironment = {
       [env.queueUrl]: this.queue.queueUrl,
       [env.deadLetterQueueUrl]: this.deadLetterQueue.queueUrl,
       [env.tableName]: this.table.tableName,
       [env.visibilityTimeoutSeconds]: String(config.visibilityTimeout.toSeconds()),
       [env.deliveryLimit]: String(config.maxReceiveCount),
+      ...(this.eventBus ? { [env.eventBusName]: this.eventBus.eventBusName } : {}),
     };
 
     this.workerFunction = config.lambda ? this.#createFunction(config.lambda, props) : undefined;
@@ -291,6 +303,7 @@ export class LonghaulQueue extends Construct {
     return this.#grantAll(grantee, [
       { actions: ['sqs:SendMessage'], resourceArns: [this.queue.queueArn] },
       { actions: ['dynamodb:PutItem', 'dynamodb:GetItem'], resourceArns: [this.table.tableArn] },
+      ...this.#publishStatements(),
     ]);
   }
 
@@ -317,7 +330,15 @@ export class LonghaulQueue extends Construct {
         actions: [...consumeActions, 'sqs:SendMessage'],
         resourceArns: [this.deadLetterQueue.queueArn],
       },
+      ...this.#publishStatements(),
     ]);
+  }
+
+  /** `events:PutEvents` on the construct's bus, when it has one. */
+  #publishStatements(): GrantStatement[] {
+    return this.eventBus
+      ? [{ actions: ['events:PutEvents'], resourceArns: [this.eventBus.eventBusArn] }]
+      : [];
   }
 
   /** The indexes' ARNs, named one by one rather than `<table>/index/*`. */
@@ -361,6 +382,9 @@ export class LonghaulQueue extends Construct {
         resourceArns: [this.table.tableArn],
       },
       { actions: ['dynamodb:Query'], resourceArns: this.indexArns },
+      // A workflow's next jobs (a chain's next step, a group's callback) are enqueued by the worker.
+      { actions: ['sqs:SendMessage'], resourceArns: [this.queue.queueArn] },
+      ...this.#publishStatements(),
     ]);
   }
 

@@ -7,9 +7,12 @@
  * const backend = awsBackend({ queueUrl, deadLetterQueueUrl, tableName });
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoJobStore } from './adapters/aws/dynamo-job-store.js';
+import { DynamoWorkflowStore } from './adapters/aws/dynamo-workflow-store.js';
+import { EventBridgePublisher } from './adapters/aws/eventbridge-publisher.js';
 import { countRequests } from './adapters/aws/request-counting.js';
 import { SqsTransport } from './adapters/aws/sqs-transport.js';
 import { ConfigError } from './core/errors.js';
@@ -21,6 +24,15 @@ import { workerOptionsFromEnv } from './runtime/worker-env.js';
 import type { WorkerOptions } from './runtime/worker-options.js';
 
 export { DynamoJobStore, type DynamoJobStoreOptions } from './adapters/aws/dynamo-job-store.js';
+export {
+  DynamoWorkflowStore,
+  type DynamoWorkflowStoreOptions,
+} from './adapters/aws/dynamo-workflow-store.js';
+export {
+  EventBridgePublisher,
+  type EventBridgePublisherOptions,
+  jobStateEvent,
+} from './adapters/aws/eventbridge-publisher.js';
 export {
   type CreateJobResourcesOptions,
   createJobResources,
@@ -43,6 +55,11 @@ export interface AwsBackendOptions {
   readonly sqsClient?: SQSClient;
   /** Default: a new `DynamoDBClient` from the environment. */
   readonly dynamoClient?: DynamoDBClient;
+  /**
+   * Publish every job state change to this EventBridge bus (source `longhaul`, detail type
+   * `Longhaul Job State Change`). Default: no events. `client` defaults to a new `EventBridgeClient`.
+   */
+  readonly events?: { readonly eventBusName: string; readonly client?: EventBridgeClient };
 }
 
 /** The AWS backend, with its adapters and SDK clients exposed for inspection and reuse. */
@@ -52,6 +69,9 @@ export interface AwsBackend extends Backend {
   readonly requests: RequestCounter;
   readonly sqsClient: SQSClient;
   readonly dynamoClient: DynamoDBClient;
+  readonly workflows: DynamoWorkflowStore;
+  /** Present when `events` was configured. */
+  readonly events?: EventBridgePublisher;
 }
 
 /**
@@ -70,6 +90,14 @@ export function awsBackend(options: AwsBackendOptions): AwsBackend {
   const problems = (['queueUrl', 'deadLetterQueueUrl', 'tableName'] as const)
     .filter((field) => typeof options[field] !== 'string' || options[field].length === 0)
     .map((field) => `\`${field}\` to be a non-empty string, got ${JSON.stringify(options[field])}`);
+  if (
+    options.events !== undefined &&
+    (typeof options.events.eventBusName !== 'string' || options.events.eventBusName.length === 0)
+  ) {
+    problems.push(
+      `\`events.eventBusName\` to be a non-empty string, got ${JSON.stringify(options.events.eventBusName)}`,
+    );
+  }
   if (problems.length) throw new ConfigError(`Invalid AWS backend options: expected ${problems.join('; ')}`);
   const defaults = options.sqsClient && options.dynamoClient ? undefined : createClients();
   const sqsClient = options.sqsClient ?? (defaults as NonNullable<typeof defaults>).sqsClient;
@@ -90,7 +118,18 @@ export function awsBackend(options: AwsBackendOptions): AwsBackend {
     requests,
     sqsClient,
     dynamoClient,
+    workflows: new DynamoWorkflowStore({ client: documentClient, tableName: options.tableName }),
+    ...(options.events ? { events: eventPublisher(options.events, requests) } : {}),
   };
+}
+
+function eventPublisher(
+  events: NonNullable<AwsBackendOptions['events']>,
+  requests: RequestCounter,
+): EventBridgePublisher {
+  const client = events.client ?? new EventBridgeClient({});
+  countRequests(client, 'events', requests);
+  return new EventBridgePublisher({ client, eventBusName: events.eventBusName });
 }
 
 /**
@@ -116,16 +155,21 @@ export function createWorkerFromEnv(
   });
 }
 
-/** Creates the AWS backend from `LONGHAUL_QUEUE_URL`, `LONGHAUL_DLQ_URL` and `LONGHAUL_TABLE_NAME`. */
+/**
+ * Creates the AWS backend from `LONGHAUL_QUEUE_URL`, `LONGHAUL_DLQ_URL` and `LONGHAUL_TABLE_NAME`, with
+ * events to `LONGHAUL_EVENT_BUS_NAME` when it is set.
+ */
 export function awsBackendFromEnv(environment: NodeJS.ProcessEnv = process.env): AwsBackend {
   const read = (name: string) => {
     const value = environment[name];
     if (!value) throw new ConfigError(`Environment variable ${name} is not set`);
     return value;
   };
+  const eventBusName = environment[env.eventBusName];
   return awsBackend({
     queueUrl: read(env.queueUrl),
     deadLetterQueueUrl: read(env.deadLetterQueueUrl),
     tableName: read(env.tableName),
+    ...(eventBusName ? { events: { eventBusName } } : {}),
   });
 }

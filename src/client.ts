@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { decodeEnvelope, encodeEnvelope, salvageFrom } from './core/envelope.js';
+import { decodeEnvelope, salvageFrom } from './core/envelope.js';
 import {
   ConfigError,
   EnqueueError,
@@ -24,7 +24,22 @@ import {
 import { jsonBytes, limits } from './core/limits.js';
 import type { AnyTask, TaskArgs, TaskResult } from './core/task.js';
 import { statusEvent } from './core/transitions.js';
+import type { WorkflowState } from './core/workflow.js';
 import type { Backend, DeadLetterMessage, QueueDepth } from './ports.js';
+import { envelopeOfJob } from './runtime/enqueue-jobs.js';
+import { publishChanges, stateChangeOf } from './runtime/job-events.js';
+import { jsonLogger } from './runtime/logger.js';
+import {
+  ChainBuilder,
+  type ChainHandle,
+  GroupBuilder,
+  type GroupHandle,
+  readWorkflow,
+  type Step,
+  type WorkflowContext,
+  type WorkflowHandle,
+  waitForWorkflow,
+} from './workflows.js';
 
 /** Options of one `enqueue`. */
 export interface EnqueueOptions {
@@ -164,7 +179,9 @@ export class Longhaul {
     // The message goes first: a job record then always has a message, or was created by the worker that
     // claimed it. The other order would strand a queued job with no message if this process died between.
     await this.#send(job, delaySeconds);
-    return this.#record(job);
+    const handle = await this.#record<TaskResult<T>>(job);
+    if (handle.created) await this.#published([job]);
+    return handle;
   }
 
   /**
@@ -203,6 +220,7 @@ export class Longhaul {
         }
       }),
     );
+    await this.#published(jobs.filter((_, i) => handles[i]?.created));
     return handles;
   }
 
@@ -291,8 +309,10 @@ export class Longhaul {
   }
 
   /** Cancels a job that has not started (queued) or waits between attempts (retrying). */
-  cancel(id: string): Promise<JobRecord> {
-    return this.#backend.store.cancel(id, Date.now());
+  async cancel(id: string): Promise<JobRecord> {
+    const job = await this.#backend.store.cancel(id, Date.now());
+    await this.#published([job]);
+    return job;
   }
 
   /**
@@ -324,7 +344,63 @@ export class Longhaul {
         .catch(() => false);
       throw error;
     }
+    await this.#published([job]);
     return job;
+  }
+
+  // -------------------------------------------------------------------------------------------------
+  // Workflows (see src/workflows.ts).
+
+  /**
+   * Starts building a chain: each `andThen(task)` step gets the previous step's result as its arguments
+   * (checked by the type system), `start()` enqueues the first step.
+   *
+   * @example
+   * const flow = await longhaul.chain(fetchPage, { url }).andThen(parsePage).andThen(savePage).start();
+   * const saved = await longhaul.waitForResult(flow.last);
+   */
+  chain<T extends AnyTask>(task: T, ...params: EnqueueParams<T>): ChainBuilder<T> {
+    return new ChainBuilder<T>(this.#workflowContext(), { task, args: params[0] as TaskArgs<T> });
+  }
+
+  /**
+   * Starts building a group of jobs that run in parallel; `andThen(callback)` runs the callback once every
+   * member succeeded, with their results in order; `start()` enqueues the members.
+   *
+   * @example
+   * const fan = await longhaul.group([step(resize, { key: 'a' }), step(resize, { key: 'b' })]).andThen(zip).start();
+   */
+  group<const S extends readonly Step[]>(members: S): GroupBuilder<S> {
+    return new GroupBuilder(this.#workflowContext(), members);
+  }
+
+  /**
+   * Waits for a workflow to end and resolves with its result: a chain's last step's, a group's
+   * callback's, or a group's member results in order. Throws `JobFailedError` naming the job that failed.
+   */
+  waitForWorkflow<TResult>(
+    workflow: ChainHandle<TResult> | GroupHandle<TResult> | string,
+    options: WaitOptions = {},
+  ): Promise<TResult> {
+    return waitForWorkflow(this.#backend, workflow, options);
+  }
+
+  /** A workflow's status, with each step's or member's job and status. Throws `WorkflowNotFoundError`. */
+  getWorkflow(workflow: string | WorkflowHandle): Promise<WorkflowState> {
+    return readWorkflow(this.#backend, typeof workflow === 'string' ? workflow : workflow.id);
+  }
+
+  #workflowContext(): WorkflowContext {
+    return { backend: this.#backend, enqueued: (jobs) => this.#published(jobs) };
+  }
+
+  /** Publishes the jobs' current status when the backend has events; a failure is only logged. */
+  async #published(jobs: readonly JobRecord[]): Promise<void> {
+    await publishChanges(
+      this.#backend.events,
+      jobs.map((job) => stateChangeOf(job)),
+      jsonLogger,
+    );
   }
 
   // -------------------------------------------------------------------------------------------------
@@ -523,8 +599,9 @@ function describeDeadLetter(message: DeadLetterMessage): DeadLetter {
   };
 }
 
+/** A job's message body; a workflow job's carries its continuation, so a `retry` resumes the workflow. */
 function envelopeOf(job: JobRecord): string {
-  return encodeEnvelope({ id: job.id, task: job.task, args: job.args, enqueuedAt: job.enqueuedAt });
+  return envelopeOfJob(job);
 }
 
 function checkDelay(delaySeconds = 0): number {

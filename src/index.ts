@@ -24,6 +24,7 @@ export {
   ErrorCode,
   InvalidArgsError,
   InvalidResultError,
+  InvalidWorkflowError,
   InvocationDeadlineError,
   JobConflictError,
   JobFailedError,
@@ -44,7 +45,9 @@ export {
   WaitTimeoutError,
   WorkerLostError,
   WorkerShutdownError,
+  WorkflowNotFoundError,
 } from './core/errors.js';
+export type { HookInfo, JobHooks } from './core/hooks.js';
 export {
   isFinalStatus,
   type JobEvent,
@@ -80,13 +83,25 @@ export {
   TaskRegistry,
   type TaskResult,
 } from './core/task.js';
+export {
+  type PendingStep,
+  type WorkflowJobState,
+  WorkflowKind,
+  type WorkflowRecord,
+  type WorkflowRef,
+  type WorkflowState,
+  type WorkflowStatus,
+  workflowJobId,
+} from './core/workflow.js';
 export type {
   Backend,
   ClaimRequest,
   ClaimResult,
   Completion,
   DeadLetterReason,
+  EventPublisher,
   Fence,
+  JobStateChange,
   JobStore,
   JobTouch,
   OutgoingMessage,
@@ -97,6 +112,7 @@ export type {
   RequestCounts,
   ScheduleHold,
   Transport,
+  WorkflowStore,
 } from './ports.js';
 export { dynamoWriteOperations, RequestCounter, totalRequests } from './request-counter.js';
 export { type Disposition, JobRunner, type JobRunnerOptions } from './runtime/job-runner.js';
@@ -112,3 +128,14 @@ export { UntrackedJobStore } from './runtime/untracked-job-store.js';
 export { createWorker, Worker, type WorkerStats } from './runtime/worker.js';
 export { workerOptionsFromEnv } from './runtime/worker-env.js';
 export { type WorkerOptions, type WorkerTracking, workerDefaults } from './runtime/worker-options.js';
+export {
+  ChainBuilder,
+  type ChainHandle,
+  GroupBuilder,
+  type GroupHandle,
+  type GroupResults,
+  type Step,
+  step,
+  type WorkflowHandle,
+  type WorkflowOptions,
+} from './workflows.js';

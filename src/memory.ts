@@ -6,19 +6,25 @@
  * import { memoryBackend } from 'longhaul/memory';
  * const backend = memoryBackend();
  */
+import { MemoryEventBus } from './adapters/memory/memory-event-bus.js';
 import { MemoryJobStore } from './adapters/memory/memory-job-store.js';
 import { MemoryTransport, type MemoryTransportOptions } from './adapters/memory/memory-transport.js';
+import { MemoryWorkflowStore } from './adapters/memory/memory-workflow-store.js';
 import type { Backend } from './ports.js';
 import { RequestCounter } from './request-counter.js';
 
+export type { JobStateListener } from './adapters/memory/memory-event-bus.js';
 export type { MemoryDeadLetter, MemoryTransportOptions } from './adapters/memory/memory-transport.js';
-export { MemoryJobStore, MemoryTransport };
+export { MemoryEventBus, MemoryJobStore, MemoryTransport, MemoryWorkflowStore };
 
 /** A backend whose transport is a {@link MemoryTransport}, so tests can read its dead letters. */
 export interface MemoryBackend extends Backend {
   readonly transport: MemoryTransport;
   readonly store: MemoryJobStore;
   readonly requests: RequestCounter;
+  readonly workflows: MemoryWorkflowStore;
+  /** Every job state change the workers and the client make: `backend.events.subscribe(listener)`. */
+  readonly events: MemoryEventBus;
 }
 
 /** Options of the embedded backend. */
@@ -31,5 +37,7 @@ export function memoryBackend(options: MemoryBackendOptions = {}): MemoryBackend
     transport: new MemoryTransport({ ...options, counter: requests }),
     store: new MemoryJobStore({ counter: requests }),
     requests,
+    workflows: new MemoryWorkflowStore({ counter: requests }),
+    events: new MemoryEventBus(),
   };
 }

@@ -25,6 +25,8 @@ export const env = {
   tasks: 'LONGHAUL_TASKS',
   /** The CLI's `dashboard`: the access token, kept out of the process list. */
   dashboardToken: 'LONGHAUL_DASHBOARD_TOKEN',
+  /** The EventBridge bus job state changes are published to; unset: none are. */
+  eventBusName: 'LONGHAUL_EVENT_BUS_NAME',
   /** The standard SDK variable; set it to point every client at LocalStack or moto. */
   endpointUrl: 'AWS_ENDPOINT_URL',
 } as const;
@@ -46,6 +48,8 @@ export const jobTable = {
   timeIndex: { name: 'by-time', partitionKey: 'timeShard', sortKey: 'enqueuedAt', include: [] },
   /** Key prefix of the items recording which run holds a schedule with overlap policy `skip`. */
   scheduleHoldPrefix: '#schedule#',
+  /** Key prefix of workflow records (chains and groups): no status or task, so in no index. */
+  workflowPrefix: '#workflow#',
   /** Epoch seconds after which DynamoDB's TTL may delete a finished job. */
   ttlAttribute: 'expiresAt',
 } as const;

@@ -13,6 +13,7 @@ import type {
   JobRecord,
   JobStatus,
 } from './core/job.js';
+import type { WorkflowRecord } from './core/workflow.js';
 
 // ---------------------------------------------------------------------------------------------------
 // Transport: a queue with a visibility timeout as its lock, receive counts and a dead-letter queue.
@@ -241,6 +242,48 @@ export interface Backend {
   readonly store: JobStore;
   /** Counts of backend requests by service and operation, for cost accounting and benchmarks. */
   readonly requests: RequestCounts;
+  /** Workflow records and group counters. Both built-in backends have one; chains and groups need it. */
+  readonly workflows?: WorkflowStore;
+  /** Where job state changes are published, when configured. */
+  readonly events?: EventPublisher;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Workflows: one record per chain or group, beside the jobs.
+
+/** Workflow records, as the client and the runner need them. */
+export interface WorkflowStore {
+  /** Writes a new workflow. Resolves false when the id exists (the record is left as it was). */
+  createWorkflow(record: WorkflowRecord): Promise<boolean>;
+  getWorkflow(id: string): Promise<WorkflowRecord | undefined>;
+  /**
+   * Adds member `index` to group `id`'s set of succeeded members, in one atomic write that is a no-op
+   * for a member already in it (a redelivery), and resolves with how many the set then holds.
+   */
+  addSucceededMember(id: string, index: number): Promise<number>;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Events: every status change, for other systems to react to.
+
+/** One change of a job's status, as published. Never carries the job's arguments or result. */
+export interface JobStateChange {
+  readonly jobId: string;
+  readonly task: string;
+  readonly status: JobStatus;
+  readonly previousStatus?: JobStatus;
+  /** The attempt the change belongs to (0 before the first). */
+  readonly attempt: number;
+  readonly error?: Pick<SerializedError, 'code' | 'message'>;
+  /** Epoch milliseconds. */
+  readonly at: number;
+  readonly workflowId?: string;
+}
+
+/** Publishes job state changes. Implemented by `EventBridgePublisher` and `MemoryEventBus`. */
+export interface EventPublisher {
+  /** Publishes the changes (an adapter may batch them). Rejects when the destination refuses them. */
+  publish(changes: readonly JobStateChange[]): Promise<void>;
 }
 
 /** Requests made, by service (`sqs`, `dynamodb`) and operation name (`SendMessageBatch`, `UpdateItem`). */

@@ -14,7 +14,7 @@ export const ExitCode = {
   /** Usage or bad input: unknown command or flag, invalid JSON, unknown task, arguments failing the
    * task's schema, an invalid config file, the embedded backend for a command that needs a shared one. */
   usage: 2,
-  /** No job with the given id. */
+  /** No job (or workflow) with the given id. */
   notFound: 3,
   /** The backend is unreachable or not configured: no credentials or region, the endpoint refuses
    * connections, the queue or table is missing or not named. */
@@ -60,6 +60,7 @@ const exitCodeByLonghaulCode: Readonly<Record<string, ExitCode>> = {
   [ErrorCode.invalidArgs]: ExitCode.usage,
   [ErrorCode.payloadTooLarge]: ExitCode.usage,
   [ErrorCode.jobNotFound]: ExitCode.notFound,
+  [ErrorCode.workflowNotFound]: ExitCode.notFound,
   [ErrorCode.jobConflict]: ExitCode.failure,
   [ErrorCode.jobFailed]: ExitCode.failure,
   [ErrorCode.waitTimeout]: ExitCode.failure,

@@ -19,6 +19,7 @@ import { registerPurge } from './commands/purge.js';
 import { registerRun } from './commands/run.js';
 import { registerStats } from './commands/stats.js';
 import { registerWorker } from './commands/worker.js';
+import { registerWorkflow } from './commands/workflow.js';
 import { type ConfigFlags, cliEnv, defaultConfigFile } from './config.js';
 import { type ContextHandle, createContext } from './context.js';
 import { type ErrorReport, ExitCode, issuePath, reportError } from './exit-codes.js';
@@ -57,7 +58,7 @@ function buildProgram(io: CliIo, act: Act): Command {
     .showHelpAfterError('(run `longhaul --help` for usage)')
     .addHelpText(
       'after',
-      '\nExit codes: 0 ok, 1 failed outcome, 2 usage or bad input, 3 job not found, 4 backend unreachable or not configured, 130 interrupted.\nSee docs/cli.md.',
+      '\nExit codes: 0 ok, 1 failed outcome, 2 usage or bad input, 3 job or workflow not found, 4 backend unreachable or not configured, 130 interrupted.\nSee docs/cli.md.',
     );
   for (const register of [
     registerEnqueue,
@@ -71,6 +72,7 @@ function buildProgram(io: CliIo, act: Act): Command {
     registerStats,
     registerWorker,
     registerDashboard,
+    registerWorkflow,
   ]) {
     register(program, act);
   }

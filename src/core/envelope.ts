@@ -1,5 +1,6 @@
 import { MalformedMessageError } from './errors.js';
 import type { ScheduleRef } from './schedule.js';
+import { isWorkflowRef, type WorkflowRef } from './workflow.js';
 
 /** The envelope format version this code writes. Readers reject versions they do not know. */
 export const envelopeVersion = 1;
@@ -17,6 +18,8 @@ export interface Envelope {
   readonly enqueuedAt: number;
   /** Set on a scheduled run: the schedule it belongs to and its overlap policy. */
   readonly schedule?: ScheduleRef;
+  /** Set on a job of a workflow: what to do once it succeeds (see `src/core/workflow.ts`). */
+  readonly workflow?: WorkflowRef;
 }
 
 /** Serializes a job's message body, stamping the current envelope version. */
@@ -69,6 +72,9 @@ export function decodeEnvelope(body: string): Envelope {
   if (schedule !== undefined && !isScheduleRef(schedule)) {
     fail('"schedule" must be {"name": string, "overlap": "allow" | "skip"}');
   }
+  const workflow = record.workflow;
+  if (workflow !== undefined && !isWorkflowRef(workflow))
+    fail('"workflow" is not a valid workflow reference');
   return {
     v: envelopeVersion,
     id: record.id as string,
@@ -76,6 +82,7 @@ export function decodeEnvelope(body: string): Envelope {
     args: record.args,
     enqueuedAt: enqueuedAt as number,
     ...(schedule !== undefined ? { schedule: schedule as ScheduleRef } : {}),
+    ...(workflow !== undefined ? { workflow: workflow as WorkflowRef } : {}),
   };
 }
 

@@ -27,6 +27,9 @@ export const ErrorCode = {
   jobFailed: 'job_failed',
   enqueueFailed: 'enqueue_failed',
   taskError: 'task_error',
+  workflowNotFound: 'workflow_not_found',
+  invalidWorkflow: 'invalid_workflow',
+  eventsFailed: 'events_failed',
 } as const;
 /** One of the codes in {@link ErrorCode}. */
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -273,6 +276,20 @@ export class EnqueueError extends LonghaulError {
         context: { jobId, sent: facts.sent, ...(facts.enqueued ? { enqueued: [...facts.enqueued] } : {}) },
       },
     );
+  }
+}
+
+/** No workflow has this id. */
+export class WorkflowNotFoundError extends LonghaulError {
+  constructor(id: string) {
+    super(ErrorCode.workflowNotFound, `No workflow with id "${id}"`, { context: { workflowId: id } });
+  }
+}
+
+/** A workflow's continuation could not be carried out: a chain step's arguments or a callback's are too large. */
+export class InvalidWorkflowError extends LonghaulError {
+  constructor(message: string, options?: LonghaulErrorOptions) {
+    super(ErrorCode.invalidWorkflow, message, options);
   }
 }
 

@@ -1,4 +1,5 @@
 import type { SerializedError } from './errors.js';
+import type { WorkflowRef } from './workflow.js';
 
 /**
  * The states of a job. `retrying` waits for its next attempt (its message is hidden for the backoff);
@@ -115,6 +116,8 @@ export interface JobRecord<TArgs = unknown, TResult = unknown> {
   readonly deadLettered?: boolean;
   readonly logs: readonly JobLogLine[];
   readonly history: readonly JobEvent[];
+  /** The workflow this job belongs to, kept so a `retry` of the job carries its continuation again. */
+  readonly workflow?: WorkflowRef;
 }
 
 /** A filter for listing jobs. */

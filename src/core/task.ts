@@ -1,5 +1,6 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import { ConfigError, InvalidArgsError, type ValidationIssue } from './errors.js';
+import type { JobHooks } from './hooks.js';
 import type { LogLevel } from './job.js';
 import { type RetryPolicy, resolveRetryPolicy } from './retry.js';
 
@@ -41,6 +42,12 @@ export interface TaskOptions<TSchema extends ArgsSchema | undefined, TResult> {
   readonly backoff?: Partial<Pick<RetryPolicy, 'baseDelayMs' | 'maxDelayMs'>>;
   /** An attempt running longer fails with a `timeout` error and its signal is aborted. Default: none. */
   readonly timeoutMs?: number;
+  /** Called after the job's success is written. See {@link JobHooks}. */
+  readonly onSuccess?: JobHooks<Awaited<TResult>>['onSuccess'];
+  /** Called after each failed attempt is written, retried or not. */
+  readonly onFailure?: JobHooks['onFailure'];
+  /** Called after the job is written as failed for good: for alerting. */
+  readonly onFinalFailure?: JobHooks['onFinalFailure'];
 }
 
 /**
@@ -57,6 +64,11 @@ export interface Task<TArgs = unknown, TResult = unknown> {
   execute(parsedArgs: unknown, ctx: TaskContext): Promise<TResult>;
   /** Type-only: carries the argument type for `enqueue`. Never set at run time. */
   readonly __args?: (args: TArgs) => void;
+  /**
+   * The task's own hooks, called by the worker after it writes a status. Typed loosely so that hooks do
+   * not make `TResult` contravariant (which would break `TaskArgs`/`TaskResult` inference).
+   */
+  readonly hooks?: JobHooks;
 }
 
 /** Any task, whatever its types. */
@@ -105,10 +117,17 @@ export function defineTask<TSchema extends ArgsSchema | undefined = undefined, T
   }
   const retry = resolveRetryPolicy(options.name, options.retries, options.backoff);
   const schema = options.args;
+  const hooks: JobHooks<Awaited<TResult>> = {
+    ...(options.onSuccess ? { onSuccess: options.onSuccess } : {}),
+    ...(options.onFailure ? { onFailure: options.onFailure } : {}),
+    ...(options.onFinalFailure ? { onFinalFailure: options.onFinalFailure } : {}),
+  };
   return {
     name: options.name,
     retry,
     timeoutMs: options.timeoutMs,
+    // The worker only ever passes this task's own stored result to `onSuccess`.
+    ...(Object.keys(hooks).length > 0 ? { hooks: hooks as JobHooks } : {}),
     async parseArgs(raw) {
       if (schema === undefined) {
         if (raw !== undefined && raw !== null) {

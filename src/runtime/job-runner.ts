@@ -16,13 +16,26 @@ import {
   WorkerLostError,
   WorkerShutdownError,
 } from '../core/errors.js';
+import type { JobHooks } from '../core/hooks.js';
 import { isFinalStatus, type JobRecord, JobStatus } from '../core/job.js';
 import { jsonBytes, limits, truncateUtf8 } from '../core/limits.js';
 import { backoffDelaySeconds, maxVisibilitySeconds } from '../core/retry.js';
 import { OverlapPolicy } from '../core/schedule.js';
 import type { AnyTask, TaskContext, TaskRegistry } from '../core/task.js';
-import type { DeadLetterReason, Fence, JobStore, JobTouch, QueueMessage, Transport } from '../ports.js';
+import type { WorkflowRef } from '../core/workflow.js';
+import type {
+  DeadLetterReason,
+  EventPublisher,
+  Fence,
+  JobStore,
+  JobTouch,
+  QueueMessage,
+  Transport,
+  WorkflowStore,
+} from '../ports.js';
+import { JobEffects } from './after-final.js';
 import { AttemptState } from './attempt-state.js';
+import { stateChangeOf } from './job-events.js';
 import type { Logger } from './logger.js';
 
 /** What the caller must do with a message once the runner is done with it. */
@@ -51,6 +64,12 @@ export interface JobRunnerOptions {
    * for good (with its error) instead of being left for the queue to dead-letter without a reason.
    */
   readonly deliveryLimit?: number;
+  /** For workflows: a group member's success is counted here. */
+  readonly workflows?: WorkflowStore;
+  /** Where the runner's status changes are published. */
+  readonly events?: EventPublisher;
+  /** Hooks called for every task after its own. */
+  readonly hooks?: JobHooks;
 }
 
 /**
@@ -60,9 +79,11 @@ export interface JobRunnerOptions {
  */
 export class JobRunner {
   readonly #o: JobRunnerOptions;
+  readonly #effects: JobEffects;
 
   constructor(options: JobRunnerOptions) {
     this.#o = options;
+    this.#effects = new JobEffects(options);
   }
 
   /**
@@ -114,6 +135,8 @@ export class JobRunner {
     }
     const claim = await this.#claim(envelope, task, message.receiveCount);
     if ('disposition' in claim) {
+      // A redelivery of a finished job: its worker may have died before the effects, which repeat safely.
+      if (claim.final) await this.#effects.final(task, claim.final, envelope.workflow, true);
       if (claim.disposition.kind === 'release') {
         await this.#o.transport.changeVisibility(message, claim.disposition.delaySeconds);
       }
@@ -135,17 +158,19 @@ export class JobRunner {
           workerId: this.#o.workerId,
           token: claim.job.leaseToken ?? '',
         };
-        await this.#o.store.complete(claim.job.id, fence, {
+        const cancelled = await this.#o.store.complete(claim.job.id, fence, {
           status: 'cancelled',
           at: Date.now(),
           error: serializeError(error),
           deadLettered: false,
           logs: [],
         });
+        await this.#effects.final(task, cancelled, envelope.workflow);
         return { kind: 'ack' };
       }
     }
-    return this.#runAttempt(message, task, args, claim.job, stopSignal);
+    await this.#effects.changed([stateChangeOf(claim.job)]);
+    return this.#runAttempt(message, task, args, claim.job, stopSignal, envelope.workflow);
   }
 
   /**
@@ -181,7 +206,7 @@ export class JobRunner {
     envelope: Envelope,
     task: AnyTask,
     deliveryCount: number,
-  ): Promise<{ job: JobRecord } | { disposition: Disposition }> {
+  ): Promise<{ job: JobRecord } | { disposition: Disposition; final?: JobRecord }> {
     const now = Date.now();
     const request = {
       envelope,
@@ -208,14 +233,24 @@ export class JobRunner {
           deadLettered: true,
           at: now,
         });
-        if (rejected) return { disposition: { kind: 'deadLettered', reason: reasonOf(error, job.id) } };
+        if (rejected) {
+          await this.#effects.changed([
+            {
+              ...stateChangeOf(job, JobStatus.running),
+              status: JobStatus.failed,
+              error: { code: error.code, message: error.message },
+              at: now,
+            },
+          ]);
+          return { disposition: { kind: 'deadLettered', reason: reasonOf(error, job.id) } };
+        }
       } else {
         outcome = await this.#o.store.takeOver(request, job);
         if (outcome.claimed) return { job: outcome.job };
       }
       job = (await this.#o.store.get(job.id)) ?? job;
     }
-    if (isFinalStatus(job.status)) return { disposition: { kind: 'ack' } };
+    if (isFinalStatus(job.status)) return { disposition: { kind: 'ack' }, final: job };
     // Another delivery of this job holds a live lease: look again once it would have lapsed.
     const waitMs = (job.leaseExpiresAt ?? now) - now;
     return {
@@ -232,6 +267,7 @@ export class JobRunner {
     args: unknown,
     job: JobRecord,
     stopSignal: AbortSignal | undefined,
+    workflow: WorkflowRef | undefined,
   ): Promise<Disposition> {
     const fence: Fence = { attempt: job.attempts, workerId: this.#o.workerId, token: job.leaseToken ?? '' };
     const attempt = new AttemptState(job.logs.length);
@@ -331,7 +367,7 @@ export class JobRunner {
     }
     controller.abort(new Error('attempt finished'));
     try {
-      return await this.#finish(message, task, job, fence, attempt, outcome);
+      return await this.#finish(message, task, job, fence, attempt, outcome, workflow);
     } catch (error) {
       if (error instanceof LockLostError) return { kind: 'abandon' };
       throw error;
@@ -345,12 +381,17 @@ export class JobRunner {
     fence: Fence,
     attempt: AttemptState,
     outcome: { ok: true; value: unknown } | { ok: false; error: unknown },
+    workflow: WorkflowRef | undefined,
   ): Promise<Disposition> {
     const at = Date.now();
-    const failure = outcome.ok
+    const stored = outcome.ok
       ? await this.#storeResult(task, job, fence, attempt, outcome.value, at)
-      : outcome.error;
-    if (failure === undefined) return { kind: 'ack' };
+      : { failure: outcome.error };
+    if ('succeeded' in stored) {
+      await this.#effects.final(task, stored.succeeded, workflow);
+      return { kind: 'ack' };
+    }
+    const failure = stored.failure;
 
     const error = serializeError(failure);
     const shutdown = failure instanceof WorkerShutdownError;
@@ -362,17 +403,19 @@ export class JobRunner {
     // on the job: fail it here instead, with its error.
     const lastDelivery = this.#o.deliveryLimit !== undefined && message.receiveCount >= this.#o.deliveryLimit;
     if (!shutdown && (unrecoverable || lastDelivery || job.attempts >= job.maxAttempts)) {
-      await this.#o.store.complete(job.id, fence, {
+      const failed = await this.#o.store.complete(job.id, fence, {
         status: 'failed',
         at,
         error,
         deadLettered: true,
         ...attempt.takeFinal(),
       });
-      return this.#deadLetter(message, failure, job.id);
+      const disposition = await this.#deadLetter(message, failure, job.id);
+      await this.#effects.final(task, failed, workflow);
+      return disposition;
     }
     const delaySeconds = shutdown ? 0 : backoffDelaySeconds(task.retry, job.attempts);
-    await this.#o.store.complete(job.id, fence, {
+    const retrying = await this.#o.store.complete(job.id, fence, {
       status: 'retrying',
       at,
       error,
@@ -380,10 +423,11 @@ export class JobRunner {
       ...attempt.takeFinal(),
     });
     await this.#o.transport.changeVisibility(message, delaySeconds);
+    await this.#effects.retrying(task, retrying);
     return { kind: 'release', delaySeconds };
   }
 
-  /** Writes a successful result; returns the error that makes it a failure instead, if any. */
+  /** Writes a successful result, or returns the error that makes it a failure instead. */
   async #storeResult(
     task: AnyTask,
     job: JobRecord,
@@ -391,29 +435,29 @@ export class JobRunner {
     attempt: AttemptState,
     value: unknown,
     at: number,
-  ): Promise<unknown> {
+  ): Promise<{ succeeded: JobRecord } | { failure: unknown }> {
     let bytes: number;
     try {
       bytes = jsonBytes(value);
     } catch (cause) {
-      return new InvalidResultError(task.name, cause);
+      return { failure: new InvalidResultError(task.name, cause) };
     }
     if (bytes > limits.maxResultBytes)
-      return new ResultTooLargeError(task.name, bytes, limits.maxResultBytes);
+      return { failure: new ResultTooLargeError(task.name, bytes, limits.maxResultBytes) };
     const final = attempt.takeFinal();
     try {
-      await this.#o.store.complete(job.id, fence, {
+      const succeeded = await this.#o.store.complete(job.id, fence, {
         status: 'succeeded',
         at,
         result: JSON.parse(JSON.stringify(value ?? null)),
         ...final,
       });
-      return undefined;
+      return { succeeded };
     } catch (error) {
       if (!(error instanceof PayloadTooLargeError)) throw error;
       // The result fits its own limit but not beside the rest of the record (logs, history).
       attempt.putBack(final);
-      return new ResultTooLargeError(task.name, bytes, limits.maxResultBytes);
+      return { failure: new ResultTooLargeError(task.name, bytes, limits.maxResultBytes) };
     }
   }
 
@@ -441,6 +485,18 @@ export class JobRunner {
       code: error.code,
       recordedOnJob: recorded,
     });
+    if (recorded) {
+      await this.#effects.changed([
+        {
+          jobId: job.id,
+          task: job.task,
+          status: JobStatus.failed,
+          attempt: 0,
+          error: { code: error.code, message: truncateUtf8(error.message) },
+          at: Date.now(),
+        },
+      ]);
+    }
   }
 
   async #deadLetter(message: QueueMessage, error: unknown, jobId: string | undefined): Promise<Disposition> {

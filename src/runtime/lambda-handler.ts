@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConfigError, InvocationDeadlineError } from '../core/errors.js';
+import type { JobHooks } from '../core/hooks.js';
 import type { AnyTask } from '../core/task.js';
 import { TaskRegistry } from '../core/task.js';
 import type { Backend, QueueMessage } from '../ports.js';
@@ -63,6 +64,8 @@ export interface LambdaHandlerOptions {
   readonly logger?: Logger;
   /** `full` (default) or `off`: no job records, no DynamoDB requests (see the worker's `tracking`). */
   readonly tracking?: WorkerTracking;
+  /** Hooks called for every task after the task's own, as the worker's `hooks`. Default: none. */
+  readonly hooks?: JobHooks;
 }
 
 /** A Lambda handler for an SQS event source with `ReportBatchItemFailures` enabled. */
@@ -123,6 +126,9 @@ export function createLambdaHandler(options: LambdaHandlerOptions): LonghaulLamb
       progressIntervalMs: options.progressIntervalMs ?? 1_000,
       logger,
       ...(limit !== undefined ? { deliveryLimit: limit } : {}),
+      ...(backend.workflows && options.tracking !== 'off' ? { workflows: backend.workflows } : {}),
+      ...(backend.events ? { events: backend.events } : {}),
+      ...(options.hooks ? { hooks: options.hooks } : {}),
     });
 
     const margin = Math.min(marginMs, Math.floor(context.getRemainingTimeInMillis() / 5));

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { ConfigError } from '../core/errors.js';
+import type { JobHooks } from '../core/hooks.js';
 import { maxVisibilitySeconds } from '../core/retry.js';
 import type { AnyTask } from '../core/task.js';
 import type { Backend } from '../ports.js';
@@ -39,6 +40,11 @@ export interface WorkerOptions {
    * with producers in `tracking: 'lean'`. See {@link UntrackedJobStore}.
    */
   readonly tracking?: WorkerTracking;
+  /**
+   * Hooks called for every task this worker runs, after the task's own: for cross-cutting alerting
+   * (`onFinalFailure`) and metrics. Default: none.
+   */
+  readonly hooks?: JobHooks;
 }
 
 /** Whether a worker keeps job records: `full`, or `off`. */
@@ -60,7 +66,7 @@ export const workerDefaults = {
 } as const;
 
 /** Options whose default is not a number. */
-const otherDefaults = { tracking: 'full' } as const;
+const otherDefaults = { tracking: 'full', hooks: {} } as const;
 
 /** Applies defaults and checks every rule at once, naming each field, its limit and the value given. */
 export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOptions {

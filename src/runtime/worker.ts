@@ -137,6 +137,10 @@ export class Worker {
       progressIntervalMs: this.options.progressIntervalMs,
       logger,
       ...(deliveryLimit !== undefined ? { deliveryLimit } : {}),
+      // Without records a group's callback could not read its members' results.
+      ...(backend.workflows && this.options.tracking === 'full' ? { workflows: backend.workflows } : {}),
+      ...(backend.events ? { events: backend.events } : {}),
+      hooks: this.options.hooks,
     });
   }
 

@@ -15,6 +15,15 @@ describe('the examples', () => {
     expect(output).toContain('status succeeded after 1 attempt(s), progress month 6 of 6');
   });
 
+  it('runs the workflows example: a chain, a group with its callback, a hook and events', async () => {
+    const { code, output } = await runExample('workflows.ts').done;
+    expect(code, output).toBe(0);
+    expect(output).toContain('chain: https://example.com: 190 words');
+    expect(output).toContain('hook: pages.total succeeded with 540');
+    expect(output).toContain('group: succeeded, 3/3 members, total 540');
+    expect(output).toContain('events: 18 state changes published');
+  });
+
   describe('against the emulator', () => {
     const scope = useJobResources('e2e/examples');
 

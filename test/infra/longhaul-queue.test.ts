@@ -236,6 +236,8 @@ describe('LonghaulQueue Lambda worker', () => {
           resources: tableArns(),
         },
         { actions: ['dynamodb:Query'], resources: indexArns() },
+        // A workflow's next jobs.
+        { actions: ['sqs:SendMessage'], resources: [arnOf(ids.queue as string)] },
       ].map((s) => normalize({ Effect: 'Allow', Action: s.actions, Resource: s.resources })),
     );
   });
@@ -406,6 +408,7 @@ describe('LonghaulQueue Fargate worker', () => {
           Resource: tableArns(),
         },
         { Action: 'dynamodb:Query', Resource: indexArns() },
+        { Action: 'sqs:SendMessage', Resource: arnOf(ids.queue as string) },
       ].map((s) => normalize({ Effect: 'Allow', ...s })),
     );
   });

@@ -1,0 +1,38 @@
+import { WorkflowNotFoundError } from '../../core/errors.js';
+import type { WorkflowRecord } from '../../core/workflow.js';
+import type { WorkflowStore } from '../../ports.js';
+import type { RequestCounter } from '../../request-counter.js';
+
+/** Workflow records and group counters in Maps, with the DynamoDB store's semantics. */
+export class MemoryWorkflowStore implements WorkflowStore {
+  readonly #records = new Map<string, WorkflowRecord>();
+  /** Group id → indexes of the members that succeeded: a set, so a redelivery adds nothing. */
+  readonly #succeeded = new Map<string, Set<number>>();
+  readonly #counter: RequestCounter | undefined;
+
+  constructor(options: { readonly counter?: RequestCounter } = {}) {
+    this.#counter = options.counter;
+  }
+
+  async createWorkflow(record: WorkflowRecord): Promise<boolean> {
+    this.#counter?.record('dynamodb', 'PutItem');
+    if (this.#records.has(record.id)) return false;
+    this.#records.set(record.id, structuredClone(record));
+    return true;
+  }
+
+  async getWorkflow(id: string): Promise<WorkflowRecord | undefined> {
+    this.#counter?.record('dynamodb', 'GetItem');
+    const record = this.#records.get(id);
+    return record && structuredClone(record);
+  }
+
+  async addSucceededMember(id: string, index: number): Promise<number> {
+    this.#counter?.record('dynamodb', 'UpdateItem');
+    if (!this.#records.has(id)) throw new WorkflowNotFoundError(id);
+    const members = this.#succeeded.get(id) ?? new Set<number>();
+    members.add(index);
+    this.#succeeded.set(id, members);
+    return members.size;
+  }
+}

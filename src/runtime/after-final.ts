@@ -1,0 +1,183 @@
+/**
+ * What the runner does after it writes a job's status: publish the change, call the hooks, and, for a
+ * job of a workflow that succeeded, enqueue what comes next (a chain's next step, a group's callback).
+ * Every effect here is safe to repeat, so the runner also runs them for a redelivered message whose job
+ * is already final: a worker that died between the write and the effects loses nothing.
+ */
+import { InvalidWorkflowError, serializeError } from '../core/errors.js';
+import type { HookInfo, JobHooks } from '../core/hooks.js';
+import { type JobRecord, JobStatus } from '../core/job.js';
+import { jsonBytes, limits } from '../core/limits.js';
+import type { AnyTask } from '../core/task.js';
+import { type WorkflowRef, workflowJobId } from '../core/workflow.js';
+import type { EventPublisher, JobStateChange, JobStore, Transport, WorkflowStore } from '../ports.js';
+import { newJobRecord, sendAndRecord } from './enqueue-jobs.js';
+import { publishChanges, stateChangeOf } from './job-events.js';
+import type { Logger } from './logger.js';
+
+/** What the effects need: the runner's backend parts, the worker's hooks and its logger. */
+export interface JobEffectsOptions {
+  readonly store: JobStore;
+  readonly transport: Transport;
+  readonly logger: Logger;
+  readonly workflows?: WorkflowStore;
+  readonly events?: EventPublisher;
+  /** Hooks of the worker, called for every task after the task's own. */
+  readonly hooks?: JobHooks;
+}
+
+/** The effects of the runner's status writes. */
+export class JobEffects {
+  readonly #o: JobEffectsOptions;
+
+  constructor(options: JobEffectsOptions) {
+    this.#o = options;
+  }
+
+  /** Publishes status changes (a claim, a rejection): nothing else follows them. */
+  async changed(changes: readonly JobStateChange[]): Promise<void> {
+    await publishChanges(this.#o.events, changes, this.#o.logger);
+  }
+
+  /** After a failed attempt that will be retried: the event and the `onFailure` hooks. */
+  async retrying(task: AnyTask, job: JobRecord): Promise<void> {
+    await this.changed([stateChangeOf(job, JobStatus.running)]);
+    if (job.error) await this.#call(task, 'onFailure', job.error, job);
+  }
+
+  /**
+   * After the job reached a final status (or a redelivery found it there, with `replayed`): the workflow's
+   * next jobs, the event, and the hooks. Rejects only when the backend fails to enqueue the next jobs; the
+   * message is then delivered again and this runs again.
+   */
+  async final(
+    task: AnyTask | undefined,
+    job: JobRecord,
+    workflow: WorkflowRef | undefined,
+    replayed = false,
+  ): Promise<void> {
+    if (job.status === JobStatus.succeeded && workflow) await this.#continue(workflow, job);
+    await this.changed([stateChangeOf(job, replayed ? undefined : JobStatus.running)]);
+    if (!task) return;
+    if (job.status === JobStatus.succeeded) {
+      await this.#call(task, 'onSuccess', job.result, job);
+    } else if (job.status === JobStatus.failed && job.error) {
+      // On a replay the attempt's `onFailure` may have run already; only the final alert is owed.
+      if (!replayed) await this.#call(task, 'onFailure', job.error, job);
+      await this.#call(task, 'onFinalFailure', job.error, job);
+    }
+  }
+
+  /** Enqueues what follows a workflow job that succeeded. */
+  async #continue(workflow: WorkflowRef, job: JobRecord): Promise<void> {
+    if (workflow.kind === 'chain') {
+      const [next, ...rest] = workflow.next;
+      if (!next) return;
+      const step = workflow.step + 1;
+      await this.#enqueueOnce({
+        id: workflowJobId.step(workflow.id, step),
+        task: next.task,
+        args: job.result,
+        maxAttempts: next.maxAttempts,
+        enqueuedAt: Date.now(),
+        workflow: { kind: 'chain', id: workflow.id, step, next: rest },
+      });
+      return;
+    }
+    if (workflow.kind !== 'group' || !workflow.callback) return;
+    if (!this.#o.workflows) {
+      this.#o.logger.warn('a group member succeeded but the backend keeps no workflows', {
+        jobId: job.id,
+        workflowId: workflow.id,
+      });
+      return;
+    }
+    const succeeded = await this.#o.workflows.addSucceededMember(workflow.id, workflow.index);
+    if (succeeded < workflow.size) return;
+    // This member completed the set (or a redelivery of it sees it complete): the callback is due.
+    const callbackId = workflowJobId.callback(workflow.id);
+    if (await this.#o.store.get(callbackId)) return;
+    const members = await Promise.all(
+      Array.from({ length: workflow.size }, (_, index) =>
+        this.#o.store.get(workflowJobId.step(workflow.id, index)),
+      ),
+    );
+    await this.#enqueueOnce({
+      id: callbackId,
+      task: workflow.callback.task,
+      args: members.map((member) => member?.result ?? null),
+      maxAttempts: workflow.callback.maxAttempts,
+      enqueuedAt: Date.now(),
+      workflow: { kind: 'callback', id: workflow.id },
+    });
+  }
+
+  /**
+   * Enqueues a workflow job under its deterministic id unless it exists. Arguments too large for a message
+   * fail that job on its record (with `invalid_workflow`) so the workflow shows where and why it stopped.
+   */
+  async #enqueueOnce(next: Parameters<typeof newJobRecord>[0]): Promise<void> {
+    if (await this.#o.store.get(next.id)) return;
+    const bytes = jsonBytes(next.args);
+    if (bytes > limits.maxArgsBytes) {
+      const error = new InvalidWorkflowError(
+        `The arguments of workflow job "${next.id}" (the previous results) are ${bytes} bytes, over the limit of ${limits.maxArgsBytes}`,
+        { context: { jobId: next.id, bytes, limit: limits.maxArgsBytes } },
+      );
+      const at = Date.now();
+      await this.#o.store.reject({
+        id: next.id,
+        task: next.task,
+        enqueuedAt: next.enqueuedAt,
+        maxAttempts: next.maxAttempts,
+        guard: { kind: 'unstarted' },
+        error: serializeError(error),
+        deadLettered: false,
+        at,
+      });
+      await this.changed([
+        {
+          jobId: next.id,
+          task: next.task,
+          status: JobStatus.failed,
+          attempt: 0,
+          error: { code: error.code, message: error.message },
+          at,
+          ...(next.workflow ? { workflowId: next.workflow.id } : {}),
+        },
+      ]);
+      return;
+    }
+    const job = newJobRecord(next);
+    const written = await sendAndRecord(this.#o, [job]);
+    if (written.length > 0) await this.changed([stateChangeOf(job)]);
+  }
+
+  /** Calls the task's hook, then the worker's; a hook that throws is logged and changes nothing. */
+  async #call(task: AnyTask, hook: keyof JobHooks, value: unknown, job: JobRecord): Promise<void> {
+    const info: HookInfo = {
+      jobId: job.id,
+      task: job.task,
+      attempt: job.attempts,
+      maxAttempts: job.maxAttempts,
+      ...(job.workflow ? { workflowId: job.workflow.id } : {}),
+    };
+    for (const [owner, hooks] of [
+      ['task', task.hooks],
+      ['worker', this.#o.hooks],
+    ] as const) {
+      const fn = hooks?.[hook] as ((value: unknown, info: HookInfo) => unknown) | undefined;
+      if (!fn) continue;
+      try {
+        await fn(value, info);
+      } catch (error) {
+        this.#o.logger.error('a hook threw; the job is unchanged', {
+          jobId: job.id,
+          hook,
+          owner,
+          error: String(error),
+        });
+      }
+    }
+  }
+}
