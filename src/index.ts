@@ -25,6 +25,8 @@ export {
   InvalidArgsError,
   InvalidResultError,
   InvocationDeadlineError,
+  IsolateExitedError,
+  JobCancelledError,
   JobConflictError,
   JobFailedError,
   JobNotFoundError,
@@ -45,6 +47,7 @@ export {
   WorkerLostError,
   WorkerShutdownError,
 } from './core/errors.js';
+export type { HandoffDelivery, JobHandoff } from './core/handoff.js';
 export {
   isFinalStatus,
   type JobEvent,
@@ -79,6 +82,7 @@ export {
   type TaskOptions,
   TaskRegistry,
   type TaskResult,
+  taskDefaults,
 } from './core/task.js';
 export type {
   Backend,
@@ -99,6 +103,13 @@ export type {
   Transport,
 } from './ports.js';
 export { dynamoWriteOperations, RequestCounter, totalRequests } from './request-counter.js';
+export {
+  type IsolateOptions,
+  type Isolation,
+  isolateDefaults,
+  runIsolated,
+  serveIsolated,
+} from './runtime/isolate.js';
 export { type Disposition, JobRunner, type JobRunnerOptions } from './runtime/job-runner.js';
 export { jsonLogger, type Logger, silentLogger } from './runtime/logger.js';
 export {

@@ -1,4 +1,5 @@
 import type { SerializedError } from './errors.js';
+import type { JobHandoff } from './handoff.js';
 
 /**
  * The states of a job. `retrying` waits for its next attempt (its message is hidden for the backoff);
@@ -115,6 +116,13 @@ export interface JobRecord<TArgs = unknown, TResult = unknown> {
   readonly deadLettered?: boolean;
   readonly logs: readonly JobLogLine[];
   readonly history: readonly JobEvent[];
+  /**
+   * While running: when an operator asked to cancel the job. Its worker aborts the attempt at its next
+   * heartbeat and the job ends `cancelled`. Kept on the finished job as a fact.
+   */
+  readonly cancelRequestedAt?: number;
+  /** While running past the queue's visibility ceiling: the move to a fresh message under way. */
+  readonly handoff?: JobHandoff;
 }
 
 /** A filter for listing jobs. */

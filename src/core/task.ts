@@ -41,7 +41,19 @@ export interface TaskOptions<TSchema extends ArgsSchema | undefined, TResult> {
   readonly backoff?: Partial<Pick<RetryPolicy, 'baseDelayMs' | 'maxDelayMs'>>;
   /** An attempt running longer fails with a `timeout` error and its signal is aborted. Default: none. */
   readonly timeoutMs?: number;
+  /**
+   * After its signal aborts (timeout, cancel, shutdown, lost lock), how long the attempt waits for `run`
+   * to settle before it is recorded anyway and the worker frees its slot, logging `task ignored its abort
+   * signal`. Code that ignores the signal keeps running in the background: run CPU-bound work with
+   * `runIsolated` so it can be killed. Default 5 000.
+   */
+  readonly timeoutGraceMs?: number;
 }
+
+/** Every default of a task's own options (retry defaults live with the retry policy). */
+export const taskDefaults = { timeoutGraceMs: 5_000 } as const;
+/** The longest grace a task may ask for: a worker that waits longer is a stuck worker. */
+const maxTimeoutGraceMs = 15 * 60_000;
 
 /**
  * A task: a name, a schema and a function. `TArgs` is what producers pass to `enqueue`; `TResult` is what
@@ -57,6 +69,8 @@ export interface Task<TArgs = unknown, TResult = unknown> {
   execute(parsedArgs: unknown, ctx: TaskContext): Promise<TResult>;
   /** Type-only: carries the argument type for `enqueue`. Never set at run time. */
   readonly __args?: (args: TArgs) => void;
+  /** How long an aborted attempt waits for `execute` to settle. */
+  readonly timeoutGraceMs: number;
 }
 
 /** Any task, whatever its types. */
@@ -103,12 +117,19 @@ export function defineTask<TSchema extends ArgsSchema | undefined = undefined, T
       `Expected \`timeoutMs\` of task "${options.name}" to be an integer from 1 to ${maxTimerMs} (what a timer can wait), got \`${options.timeoutMs}\``,
     );
   }
+  const timeoutGraceMs = options.timeoutGraceMs ?? taskDefaults.timeoutGraceMs;
+  if (!(Number.isInteger(timeoutGraceMs) && timeoutGraceMs >= 0 && timeoutGraceMs <= maxTimeoutGraceMs)) {
+    throw new ConfigError(
+      `Expected \`timeoutGraceMs\` of task "${options.name}" to be an integer from 0 to ${maxTimeoutGraceMs}, got \`${timeoutGraceMs}\``,
+    );
+  }
   const retry = resolveRetryPolicy(options.name, options.retries, options.backoff);
   const schema = options.args;
   return {
     name: options.name,
     retry,
     timeoutMs: options.timeoutMs,
+    timeoutGraceMs,
     async parseArgs(raw) {
       if (schema === undefined) {
         if (raw !== undefined && raw !== null) {

@@ -98,6 +98,7 @@ export function createLambdaHandler(options: LambdaHandlerOptions): LonghaulLamb
   let deliveryLimit: Promise<number | undefined> | undefined;
 
   return async (event, context) => {
+    const margin = Math.min(marginMs, Math.floor(context.getRemainingTimeInMillis() / 5));
     backend ??= typeof options.backend === 'function' ? options.backend() : options.backend;
     const { transport } = backend;
     const store = options.tracking === 'off' ? untracked : backend.store;
@@ -123,9 +124,9 @@ export function createLambdaHandler(options: LambdaHandlerOptions): LonghaulLamb
       progressIntervalMs: options.progressIntervalMs ?? 1_000,
       logger,
       ...(limit !== undefined ? { deliveryLimit: limit } : {}),
+      // An aborted attempt waits for its task at most half the margin: the rest records its end in time.
+      maxAbortGraceMs: Math.floor(margin / 2),
     });
-
-    const margin = Math.min(marginMs, Math.floor(context.getRemainingTimeInMillis() / 5));
     const deadline = new AbortController();
     const untilDeadline = Math.max(0, context.getRemainingTimeInMillis() - margin);
     const timer = sleep(untilDeadline, undefined, { ref: false, signal: deadline.signal }).then(

@@ -136,6 +136,7 @@ export class Worker {
       heartbeatIntervalSeconds: this.options.heartbeatIntervalSeconds,
       progressIntervalMs: this.options.progressIntervalMs,
       logger,
+      visibilityCeilingSeconds: this.options.visibilityCeilingSeconds,
       ...(deliveryLimit !== undefined ? { deliveryLimit } : {}),
     });
   }
@@ -215,7 +216,7 @@ export class Worker {
     switch (disposition.kind) {
       case 'ack':
         this.#stats.deleted++;
-        this.#deletes.add(message);
+        this.#deletes.add(disposition.message ?? message);
         return;
       case 'release':
         if (disposition.delaySeconds === 0) this.#stats.released++;
