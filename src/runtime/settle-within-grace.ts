@@ -15,8 +15,14 @@ export async function settleWithinGrace(
   graceMs: number,
 ): Promise<{ outcome: AttemptOutcome; ignoredAbort: boolean }> {
   let settledYet = false;
-  const execution: Promise<AttemptOutcome> = Promise.resolve()
-    .then(run)
+  let started: Promise<unknown>;
+  try {
+    // Called at once, as a task expects: its signal may abort before the next tick.
+    started = Promise.resolve(run());
+  } catch (error) {
+    started = Promise.reject(error);
+  }
+  const execution: Promise<AttemptOutcome> = started
     .then(
       (value) => ({ ok: true as const, value }),
       (error: unknown) => ({ ok: false as const, error }),
