@@ -77,8 +77,8 @@ export class Worker {
   /**
    * Graceful shutdown: stops receiving (on SQS after the long poll under way, at most `waitTimeSeconds`,
    * whose messages it hands back at once), hands back any message not yet started, waits up to
-   * `shutdownGraceMs` for running jobs, then aborts the rest (they are retried, not failed), and deletes
-   * the messages of finished jobs. Nothing is lost.
+   * `shutdownGraceMs` for running jobs, then aborts the rest (they are retried, not failed; each gets its
+   * task's `timeoutGraceMs` to wind down), and deletes the messages of finished jobs. Nothing is lost.
    */
   async stop(): Promise<void> {
     this.#stopReceiving.abort();

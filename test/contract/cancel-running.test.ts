@@ -1,8 +1,10 @@
 import { defineTask, JobRunner, Longhaul, silentLogger, TaskRegistry } from 'longhaul';
+import { createLambdaHandler } from 'longhaul/lambda';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { contractBackends } from '../support/backends.js';
 import { useContractBackend } from '../support/contract.js';
+import { invokeOnce } from '../support/lambda.js';
 import { eventually, testWorker } from '../support/serve.js';
 
 describe.each(contractBackends('contract/cancel-running'))(
@@ -53,6 +55,39 @@ describe.each(contractBackends('contract/cancel-running'))(
       expect(await s.t.backend.transport.depth()).toMatchObject({ available: 0, inFlight: 0 });
       expect(await s.t.deadLetters()).toEqual([]);
       await expect(s.longhaul.cancel(handle.id)).rejects.toMatchObject({ code: 'job_conflict' });
+    });
+
+    it('cancels a job running in a Lambda invocation, which then leaves its message to be deleted', async () => {
+      const patient = defineTask({
+        name: 'patient-lambda',
+        async run(_args, ctx) {
+          await new Promise((_, reject) => {
+            ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason), { once: true });
+          });
+        },
+      });
+      const handler = createLambdaHandler({
+        tasks: [patient],
+        backend: s.t.backend,
+        // A heartbeat every second: the Lambda heartbeat is half the visibility timeout.
+        visibilityTimeoutSeconds: 2,
+        deliveryLimit: 10,
+        logger: silentLogger,
+      });
+      const handle = await s.longhaul.enqueue(patient);
+      const invocation = eventually(() =>
+        invokeOnce(handler, s.t.backend, { remainingMs: 60_000, visibilityTimeoutSeconds: 2 }),
+      );
+      await eventually(async () => (await s.longhaul.getJob(handle.id)).status === 'running');
+      await s.longhaul.cancel(handle.id);
+      const { failedIds } = await invocation;
+      expect(failedIds).toEqual([]);
+      expect(await s.longhaul.getJob(handle.id)).toMatchObject({
+        status: 'cancelled',
+        error: { code: 'cancelled' },
+      });
+      expect(await s.t.backend.transport.depth()).toMatchObject({ available: 0, inFlight: 0 });
+      expect(await s.t.deadLetters()).toEqual([]);
     });
 
     it('ends a task that ignores its signal as cancelled once its grace is over', async () => {
