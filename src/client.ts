@@ -290,7 +290,11 @@ export class Longhaul {
     return this.#backend.store.list(query);
   }
 
-  /** Cancels a job that has not started (queued) or waits between attempts (retrying). */
+  /**
+   * Cancels a queued or retrying job at once (it comes back `cancelled`). A running job comes back still
+   * `running` with `cancelRequestedAt` set: its worker aborts the task's signal at its next heartbeat and
+   * the job ends `cancelled`. Throws `JobConflictError` for a finished job, `JobNotFoundError` for none.
+   */
   cancel(id: string): Promise<JobRecord> {
     return this.#backend.store.cancel(id, Date.now());
   }
