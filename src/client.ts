@@ -308,10 +308,15 @@ export class Longhaul {
     return this.#backend.store.list(query);
   }
 
-  /** Cancels a job that has not started (queued) or waits between attempts (retrying). */
+  /**
+   * Cancels a queued or retrying job at once (it comes back `cancelled`). A running job comes back still
+   * `running` with `cancelRequestedAt` set: its worker aborts the task's signal at its next heartbeat and
+   * the job ends `cancelled`. Throws `JobConflictError` for a finished job, `JobNotFoundError` for none.
+   */
   async cancel(id: string): Promise<JobRecord> {
     const job = await this.#backend.store.cancel(id, Date.now());
-    await this.#published([job]);
+    // A running job's cancel is only a request: its worker publishes the change when the job ends.
+    if (job.status === JobStatus.cancelled) await this.#published([job]);
     return job;
   }
 

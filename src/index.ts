@@ -26,6 +26,8 @@ export {
   InvalidResultError,
   InvalidWorkflowError,
   InvocationDeadlineError,
+  IsolateExitedError,
+  JobCancelledError,
   JobConflictError,
   JobFailedError,
   JobNotFoundError,
@@ -47,6 +49,7 @@ export {
   WorkerShutdownError,
   WorkflowNotFoundError,
 } from './core/errors.js';
+export type { HandoffDelivery, JobHandoff } from './core/handoff.js';
 export type { HookInfo, JobHooks } from './core/hooks.js';
 export {
   isFinalStatus,
@@ -82,6 +85,7 @@ export {
   type TaskOptions,
   TaskRegistry,
   type TaskResult,
+  taskDefaults,
 } from './core/task.js';
 export {
   type PendingStep,
@@ -115,6 +119,13 @@ export type {
   WorkflowStore,
 } from './ports.js';
 export { dynamoWriteOperations, RequestCounter, totalRequests } from './request-counter.js';
+export {
+  type IsolateOptions,
+  type Isolation,
+  isolateDefaults,
+  runIsolated,
+  serveIsolated,
+} from './runtime/isolate.js';
 export { type Disposition, JobRunner, type JobRunnerOptions } from './runtime/job-runner.js';
 export { jsonLogger, type Logger, silentLogger } from './runtime/logger.js';
 export {

@@ -29,6 +29,8 @@ export const env = {
   eventBusName: 'LONGHAUL_EVENT_BUS_NAME',
   /** The standard SDK variable; set it to point every client at LocalStack or moto. */
   endpointUrl: 'AWS_ENDPOINT_URL',
+  /** The worker's `visibilityCeilingSeconds`: when a long job moves to a fresh message. */
+  visibilityCeilingSeconds: 'LONGHAUL_VISIBILITY_CEILING_SECONDS',
 } as const;
 
 /**

@@ -4,6 +4,7 @@
  */
 import type { Envelope } from './core/envelope.js';
 import type { SerializedError } from './core/errors.js';
+import type { HandoffDelivery, JobHandoff } from './core/handoff.js';
 import type {
   JobCounts,
   JobLogLine,
@@ -146,6 +147,8 @@ export interface JobTouch {
   readonly leaseExpiresAt?: number;
   readonly progress?: JobProgress;
   readonly logs?: readonly JobLogLine[];
+  /** Starts (or, with `null`, ends) a move of the job to a fresh queue message. */
+  readonly handoff?: JobHandoff | null;
 }
 
 /** What every attempt's end writes: when, and the progress and log lines not yet written. */
@@ -192,6 +195,8 @@ export interface RejectRequest {
   readonly error: SerializedError;
   readonly deadLettered: boolean;
   readonly at: number;
+  /** The status recorded: `failed` (default), or `cancelled` for a lost attempt whose job was cancelled. */
+  readonly status?: 'failed' | 'cancelled';
 }
 
 /** Job records, as the core needs them. Implemented by `DynamoJobStore` and `MemoryJobStore`. */
@@ -208,13 +213,23 @@ export interface JobStore {
    * expired before `request.now`. Records that attempt as lost to its worker.
    */
   takeOver(request: ClaimRequest, lost: Pick<JobRecord, 'attempts' | 'workerId'>): Promise<ClaimResult>;
-  /** Throws `LockLostError` unless the job is running under `fence`. */
-  touch(id: string, fence: Fence, touch: JobTouch): Promise<void>;
-  /** Ends the attempt under `fence`. Throws `LockLostError` if the fence no longer holds. */
+  /**
+   * Throws `LockLostError` unless the job is running under `fence`. Resolves with the job after the write,
+   * so the heartbeat sees a cancel request or a delivery left for it at no extra request.
+   */
+  touch(id: string, fence: Fence, touch: JobTouch): Promise<JobRecord>;
+  /**
+   * Ends the attempt under `fence`. Throws `LockLostError` if the fence no longer holds, and
+   * `JobCancelledError` for a `retrying` end of a job whose cancel was requested (it must end cancelled).
+   */
   complete(id: string, fence: Fence, completion: Completion): Promise<JobRecord>;
   /** Fails a job that no attempt owns. Resolves false when the guard did not hold. */
   reject(request: RejectRequest): Promise<boolean>;
-  /** Cancels a queued or retrying job. Throws `JobNotFoundError` or `JobConflictError`. */
+  /**
+   * Cancels a queued or retrying job at once; on a running job, records the request (`cancelRequestedAt`)
+   * for its worker to act on and resolves with the job still running. Throws `JobNotFoundError`, or
+   * `JobConflictError` for a finished job.
+   */
   cancel(id: string, at: number): Promise<JobRecord>;
   /** Puts a failed or cancelled job back to queued with a fresh attempt budget. */
   requeue(id: string, at: number): Promise<JobRecord>;
@@ -234,6 +249,11 @@ export interface JobStore {
    * run the caller found finished). Otherwise resolves with the current holder.
    */
   holdSchedule(schedule: string, jobId: string, replacing?: string): Promise<ScheduleHold>;
+  /**
+   * Leaves `delivery` on a running job that has a move to a fresh message under way, for its owner to
+   * adopt at its next heartbeat. Resolves false when the job is not running with a move under way.
+   */
+  registerHandoff(id: string, delivery: HandoffDelivery): Promise<boolean>;
 }
 
 /** A transport and a job store that belong together. */

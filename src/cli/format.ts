@@ -115,6 +115,11 @@ export function formatJob(
   } else if (job.startedAt !== undefined) {
     lines.push(`${label('Running')}${formatDuration(now - job.startedAt)} so far`);
   }
+  if (job.cancelRequestedAt !== undefined && job.status === 'running') {
+    lines.push(
+      `${label('Cancel')}requested at ${formatTime(job.cancelRequestedAt)}; stops at the next heartbeat`,
+    );
+  }
   if (job.nextAttemptAt !== undefined && job.status === 'retrying') {
     lines.push(`${label('Next')}attempt at ${formatTime(job.nextAttemptAt)}`);
   }

@@ -30,6 +30,8 @@ export const ErrorCode = {
   workflowNotFound: 'workflow_not_found',
   invalidWorkflow: 'invalid_workflow',
   eventsFailed: 'events_failed',
+  cancelled: 'cancelled',
+  isolateExited: 'isolate_exited',
 } as const;
 /** One of the codes in {@link ErrorCode}. */
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -163,6 +165,25 @@ export class TaskTimeoutError extends LonghaulError {
   constructor(taskName: string, timeoutMs: number) {
     super(ErrorCode.timeout, `Task "${taskName}" did not finish within ${timeoutMs} ms`, {
       context: { task: taskName, timeoutMs },
+    });
+  }
+}
+
+/**
+ * Aborts a running attempt whose job an operator cancelled (`longhaul.cancel`, `longhaul cancel`, the
+ * dashboard). The job ends `cancelled`: no retry, no dead-letter queue.
+ */
+export class JobCancelledError extends LonghaulError {
+  constructor(jobId: string) {
+    super(ErrorCode.cancelled, `Job "${jobId}" was cancelled while it ran`, { context: { jobId } });
+  }
+}
+
+/** An isolated function's thread or process exited (crashed, ran out of memory) without answering. */
+export class IsolateExitedError extends LonghaulError {
+  constructor(isolation: string, exit: string) {
+    super(ErrorCode.isolateExited, `The isolated ${isolation} exited without a result (${exit})`, {
+      context: { isolation, exit },
     });
   }
 }

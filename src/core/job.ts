@@ -1,4 +1,5 @@
 import type { SerializedError } from './errors.js';
+import type { JobHandoff } from './handoff.js';
 import type { WorkflowRef } from './workflow.js';
 
 /**
@@ -118,6 +119,13 @@ export interface JobRecord<TArgs = unknown, TResult = unknown> {
   readonly history: readonly JobEvent[];
   /** The workflow this job belongs to, kept so a `retry` of the job carries its continuation again. */
   readonly workflow?: WorkflowRef;
+  /**
+   * While running: when an operator asked to cancel the job. Its worker aborts the attempt at its next
+   * heartbeat and the job ends `cancelled`. Kept on the finished job as a fact.
+   */
+  readonly cancelRequestedAt?: number;
+  /** While running past the queue's visibility ceiling: the move to a fresh message under way. */
+  readonly handoff?: JobHandoff;
 }
 
 /** A filter for listing jobs. */

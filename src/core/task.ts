@@ -48,7 +48,19 @@ export interface TaskOptions<TSchema extends ArgsSchema | undefined, TResult> {
   readonly onFailure?: JobHooks['onFailure'];
   /** Called after the job is written as failed for good: for alerting. */
   readonly onFinalFailure?: JobHooks['onFinalFailure'];
+  /**
+   * After its signal aborts (timeout, cancel, shutdown, lost lock), how long the attempt waits for `run`
+   * to settle before it is recorded anyway and the worker frees its slot, logging `task ignored its abort
+   * signal`. Code that ignores the signal keeps running in the background: run CPU-bound work with
+   * `runIsolated` so it can be killed. Default 5 000.
+   */
+  readonly timeoutGraceMs?: number;
 }
+
+/** Every default of a task's own options (retry defaults live with the retry policy). */
+export const taskDefaults = { timeoutGraceMs: 5_000 } as const;
+/** The longest grace a task may ask for: a worker that waits longer is a stuck worker. */
+const maxTimeoutGraceMs = 15 * 60_000;
 
 /**
  * A task: a name, a schema and a function. `TArgs` is what producers pass to `enqueue`; `TResult` is what
@@ -69,6 +81,8 @@ export interface Task<TArgs = unknown, TResult = unknown> {
    * not make `TResult` contravariant (which would break `TaskArgs`/`TaskResult` inference).
    */
   readonly hooks?: JobHooks;
+  /** How long an aborted attempt waits for `execute` to settle. */
+  readonly timeoutGraceMs: number;
 }
 
 /** Any task, whatever its types. */
@@ -115,6 +129,12 @@ export function defineTask<TSchema extends ArgsSchema | undefined = undefined, T
       `Expected \`timeoutMs\` of task "${options.name}" to be an integer from 1 to ${maxTimerMs} (what a timer can wait), got \`${options.timeoutMs}\``,
     );
   }
+  const timeoutGraceMs = options.timeoutGraceMs ?? taskDefaults.timeoutGraceMs;
+  if (!(Number.isInteger(timeoutGraceMs) && timeoutGraceMs >= 0 && timeoutGraceMs <= maxTimeoutGraceMs)) {
+    throw new ConfigError(
+      `Expected \`timeoutGraceMs\` of task "${options.name}" to be an integer from 0 to ${maxTimeoutGraceMs}, got \`${timeoutGraceMs}\``,
+    );
+  }
   const retry = resolveRetryPolicy(options.name, options.retries, options.backoff);
   const schema = options.args;
   const hooks: JobHooks<Awaited<TResult>> = {
@@ -128,6 +148,7 @@ export function defineTask<TSchema extends ArgsSchema | undefined = undefined, T
     timeoutMs: options.timeoutMs,
     // The worker only ever passes this task's own stored result to `onSuccess`.
     ...(Object.keys(hooks).length > 0 ? { hooks: hooks as JobHooks } : {}),
+    timeoutGraceMs,
     async parseArgs(raw) {
       if (schema === undefined) {
         if (raw !== undefined && raw !== null) {

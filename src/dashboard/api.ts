@@ -172,8 +172,9 @@ function summarize(job: JobRecord): JobSummary {
   };
 }
 
+/** The record without what lets a holder act on the job's locks: its fencing token and a handoff's receipt. */
 function withoutLeaseToken(job: JobRecord): Omit<JobRecord, 'leaseToken'> {
-  const { leaseToken: _fence, ...rest } = job;
+  const { leaseToken: _fence, handoff: _receipt, ...rest } = job;
   return rest;
 }
 

@@ -3,6 +3,7 @@ import { decodeEnvelope, type Envelope, salvageFrom } from '../core/envelope.js'
 import {
   InvalidArgsError,
   InvalidResultError,
+  JobCancelledError,
   LockLostError,
   LonghaulError,
   MalformedMessageError,
@@ -28,20 +29,24 @@ import type {
   EventPublisher,
   Fence,
   JobStore,
-  JobTouch,
   QueueMessage,
   Transport,
   WorkflowStore,
 } from '../ports.js';
 import { JobEffects } from './after-final.js';
+import { AttemptLease } from './attempt-lease.js';
 import { AttemptState } from './attempt-state.js';
 import { stateChangeOf } from './job-events.js';
 import type { Logger } from './logger.js';
+import { settleWithinGrace } from './settle-within-grace.js';
 
 /** What the caller must do with a message once the runner is done with it. */
 export type Disposition =
-  /** Delete it: the job finished, or the message was a stale duplicate. */
-  | { readonly kind: 'ack' }
+  /**
+   * Delete it: the job finished, or the message was a stale duplicate. `message` is set when a long job
+   * moved to a fresh message: delete that one (the received one is gone already).
+   */
+  | { readonly kind: 'ack'; readonly message?: QueueMessage }
   /** It is already hidden for `delaySeconds` (a retry backoff, or waiting for another worker's lease). */
   | { readonly kind: 'release'; readonly delaySeconds: number }
   /** It was moved to the dead-letter queue. */
@@ -70,6 +75,13 @@ export interface JobRunnerOptions {
   readonly events?: EventPublisher;
   /** Hooks called for every task after its own. */
   readonly hooks?: JobHooks;
+  /** Caps each task's `timeoutGraceMs`, so an aborted attempt cannot outlive a Lambda invocation. */
+  readonly maxAbortGraceMs?: number;
+  /**
+   * The long-running worker's `visibilityCeilingSeconds`: how long one delivery is held before the job
+   * moves to a fresh message. Undefined (Lambda) never moves one.
+   */
+  readonly visibilityCeilingSeconds?: number;
 }
 
 /**
@@ -91,6 +103,7 @@ export class JobRunner {
    * Rejects only when the backend itself fails; the message then reappears after its visibility timeout.
    */
   async process(message: QueueMessage, stopSignal?: AbortSignal): Promise<Disposition> {
+    const receivedAt = Date.now();
     let envelope: Envelope;
     try {
       envelope = decodeEnvelope(message.body);
@@ -133,7 +146,7 @@ export class JobRunner {
       await this.#o.transport.changeVisibility(message, 0);
       return { kind: 'release', delaySeconds: 0 };
     }
-    const claim = await this.#claim(envelope, task, message.receiveCount);
+    const claim = await this.#claim(envelope, task, message, receivedAt);
     if ('disposition' in claim) {
       // A redelivery of a finished job: its worker may have died before the effects, which repeat safely.
       if (claim.final) await this.#effects.final(task, claim.final, envelope.workflow, true);
@@ -170,7 +183,7 @@ export class JobRunner {
       }
     }
     await this.#effects.changed([stateChangeOf(claim.job)]);
-    return this.#runAttempt(message, task, args, claim.job, stopSignal, envelope.workflow);
+    return this.#runAttempt(message, receivedAt, task, args, claim.job, stopSignal, envelope.workflow);
   }
 
   /**
@@ -205,12 +218,13 @@ export class JobRunner {
   async #claim(
     envelope: Envelope,
     task: AnyTask,
-    deliveryCount: number,
+    message: QueueMessage,
+    receivedAt: number,
   ): Promise<{ job: JobRecord } | { disposition: Disposition; final?: JobRecord }> {
     const now = Date.now();
     const request = {
       envelope,
-      deliveryCount,
+      deliveryCount: message.receiveCount,
       maxAttempts: task.retry.maxAttempts,
       workerId: this.#o.workerId,
       token: randomUUID(),
@@ -222,7 +236,23 @@ export class JobRunner {
     let job = outcome.job;
     if (job.status === JobStatus.running && job.leaseExpiresAt !== undefined && job.leaseExpiresAt < now) {
       // The worker of attempt `job.attempts` stopped renewing its lease: it crashed or was killed.
-      if (job.attempts >= job.maxAttempts) {
+      if (job.cancelRequestedAt !== undefined) {
+        // Cancelled while it ran: the cancel is honoured at dequeue instead of starting it again.
+        const rejected = await this.#o.store.reject({
+          id: job.id,
+          task: job.task,
+          maxAttempts: job.maxAttempts,
+          guard: { kind: 'lost', attempt: job.attempts, now },
+          error: serializeError(new JobCancelledError(job.id)),
+          deadLettered: false,
+          at: now,
+          status: 'cancelled',
+        });
+        if (rejected) {
+          const cancelled = await this.#o.store.get(job.id);
+          return { disposition: { kind: 'ack' }, ...(cancelled ? { final: cancelled } : {}) };
+        }
+      } else if (job.attempts >= job.maxAttempts) {
         const error = new WorkerLostError(job.workerId, job.attempts);
         const rejected = await this.#o.store.reject({
           id: job.id,
@@ -251,6 +281,18 @@ export class JobRunner {
       job = (await this.#o.store.get(job.id)) ?? job;
     }
     if (isFinalStatus(job.status)) return { disposition: { kind: 'ack' }, final: job };
+    if (job.status === JobStatus.running && job.handoff !== undefined) {
+      // The owner is moving the job to a fresh message (this one, or another copy): leave this delivery
+      // on the record for it to adopt, and let go of it without touching its visibility.
+      const registered = await this.#o.store.registerHandoff(job.id, {
+        messageId: message.messageId,
+        receipt: message.receipt,
+        receiveCount: message.receiveCount,
+        sentAt: message.sentAt,
+        receivedAt,
+      });
+      if (registered) return { disposition: { kind: 'abandon' } };
+    }
     // Another delivery of this job holds a live lease: look again once it would have lapsed.
     const waitMs = (job.leaseExpiresAt ?? now) - now;
     return {
@@ -263,6 +305,7 @@ export class JobRunner {
 
   async #runAttempt(
     message: QueueMessage,
+    receivedAt: number,
     task: AnyTask,
     args: unknown,
     job: JobRecord,
@@ -271,6 +314,22 @@ export class JobRunner {
   ): Promise<Disposition> {
     const fence: Fence = { attempt: job.attempts, workerId: this.#o.workerId, token: job.leaseToken ?? '' };
     const attempt = new AttemptState(job.logs.length);
+    const lease = new AttemptLease(
+      {
+        store: this.#o.store,
+        transport: this.#o.transport,
+        logger: this.#o.logger,
+        jobId: job.id,
+        fence,
+        visibilityTimeoutSeconds: this.#o.visibilityTimeoutSeconds,
+        leaseExpiry: (now) => this.#leaseExpiry(now),
+        ...(this.#o.visibilityCeilingSeconds !== undefined
+          ? { visibilityCeilingSeconds: this.#o.visibilityCeilingSeconds }
+          : {}),
+      },
+      message,
+      receivedAt,
+    );
     const controller = new AbortController();
     const abort = (reason: unknown) => {
       if (!controller.signal.aborted) controller.abort(reason);
@@ -287,39 +346,34 @@ export class JobRunner {
         setTimeout(() => abort(new TaskTimeoutError(task.name, task.timeoutMs as number)), task.timeoutMs),
       );
     }
-    // Serialize writes to the job so a heartbeat and a progress flush never race each other.
+    // A cancel request arrives with the record a heartbeat or flush wrote.
+    const observe = (record: JobRecord | undefined) => {
+      if (record?.cancelRequestedAt !== undefined) abort(new JobCancelledError(job.id));
+    };
+    // Serialize writes to the job so a heartbeat and a progress flush never race each other. They go on
+    // after an abort (a cancelled task may still be winding down within its grace), until the lock is
+    // lost or the attempt ends.
     let writes: Promise<void> = Promise.resolve();
-    const write = (makeTouch: () => JobTouch | undefined, renewLock: boolean) => {
+    let writesOver = false;
+    const write = (work: () => Promise<void>) => {
       writes = writes.then(async () => {
-        if (controller.signal.aborted) return;
-        let touch: JobTouch | undefined;
+        if (writesOver) return;
         try {
-          if (renewLock) {
-            const held = await this.#o.transport.changeVisibility(message, this.#o.visibilityTimeoutSeconds);
-            if (!held) throw new LockLostError(job.id, fence.attempt);
-          }
-          touch = makeTouch();
-          if (touch) await this.#o.store.touch(job.id, fence, touch);
+          await work();
         } catch (error) {
-          if (error instanceof LockLostError) return abort(error);
-          // Keep what the failed write carried for the next one.
-          if (touch) attempt.putBack(touch);
+          if (error instanceof LockLostError) {
+            writesOver = true;
+            return abort(error);
+          }
           this.#o.logger.warn('could not update a running job', { jobId: job.id, error: String(error) });
         }
       });
     };
     timers.push(
-      setInterval(() => {
-        const now = Date.now();
-        write(
-          () => ({
-            at: now,
-            leaseExpiresAt: this.#leaseExpiry(now),
-            ...attempt.takeUpdates(),
-          }),
-          true,
-        );
-      }, this.#o.heartbeatIntervalSeconds * 1000),
+      setInterval(
+        () => write(async () => observe(await lease.heartbeat(attempt))),
+        this.#o.heartbeatIntervalSeconds * 1000,
+      ),
     );
     // Counting from the start means a job shorter than the interval writes its progress and logs only
     // with its result: no extra write.
@@ -328,10 +382,7 @@ export class JobRunner {
       const now = Date.now();
       if (now - lastFlush < this.#o.progressIntervalMs) return;
       lastFlush = now;
-      write(() => {
-        const updates = attempt.takeUpdates();
-        return updates.progress || updates.logs ? { at: Date.now(), ...updates } : undefined;
-      }, false);
+      write(async () => observe(await lease.flush(attempt)));
     };
 
     const ctx: TaskContext = {
@@ -350,24 +401,33 @@ export class JobRunner {
       },
     };
 
+    const graceMs = Math.min(task.timeoutGraceMs, this.#o.maxAbortGraceMs ?? Number.POSITIVE_INFINITY);
     let outcome: { ok: true; value: unknown } | { ok: false; error: unknown };
     try {
-      const value = await Promise.race([task.execute(args, ctx), rejectOnAbort(controller.signal)]);
-      outcome = { ok: true, value };
-    } catch (error) {
-      outcome = { ok: false, error: controller.signal.aborted ? controller.signal.reason : error };
+      const settled = await settleWithinGrace(() => task.execute(args, ctx), controller.signal, graceMs);
+      if (settled.ignoredAbort) {
+        // Its code may still be running: the slot is freed anyway, so one stuck task cannot stall a worker.
+        this.#o.logger.warn('task ignored its abort signal', {
+          jobId: job.id,
+          task: task.name,
+          graceMs,
+          reason: serializeError(controller.signal.reason).code,
+        });
+      }
+      outcome = settled.outcome;
     } finally {
       for (const timer of timers) clearTimeout(timer);
       stopSignal?.removeEventListener('abort', onStop);
     }
     await writes;
+    writesOver = true;
     if (outcome.ok === false && outcome.error instanceof LockLostError) {
       this.#o.logger.warn('lost the lock on a running job; its result is discarded', { jobId: job.id });
       return { kind: 'abandon' };
     }
     controller.abort(new Error('attempt finished'));
     try {
-      return await this.#finish(message, task, job, fence, attempt, outcome, workflow);
+      return await this.#finish(lease, task, job, fence, attempt, outcome, workflow);
     } catch (error) {
       if (error instanceof LockLostError) return { kind: 'abandon' };
       throw error;
@@ -375,7 +435,7 @@ export class JobRunner {
   }
 
   async #finish(
-    message: QueueMessage,
+    lease: AttemptLease,
     task: AnyTask,
     job: JobRecord,
     fence: Fence,
@@ -384,14 +444,23 @@ export class JobRunner {
     workflow: WorkflowRef | undefined,
   ): Promise<Disposition> {
     const at = Date.now();
+    const message = lease.message;
+    // The ack names the message to delete when the job moved to a fresh one.
+    const ack: Disposition =
+      message.receipt === lease.received.receipt ? { kind: 'ack' } : { kind: 'ack', message };
     const stored = outcome.ok
       ? await this.#storeResult(task, job, fence, attempt, outcome.value, at)
       : { failure: outcome.error };
     if ('succeeded' in stored) {
       await this.#effects.final(task, stored.succeeded, workflow);
-      return { kind: 'ack' };
+      return ack;
     }
     const failure = stored.failure;
+    if (failure instanceof JobCancelledError) {
+      const cancelled = await this.#completeCancelled(job, fence, attempt, failure, at);
+      await this.#effects.final(task, cancelled, workflow);
+      return ack;
+    }
 
     const error = serializeError(failure);
     const shutdown = failure instanceof WorkerShutdownError;
@@ -415,16 +484,44 @@ export class JobRunner {
       return disposition;
     }
     const delaySeconds = shutdown ? 0 : backoffDelaySeconds(task.retry, job.attempts);
-    const retrying = await this.#o.store.complete(job.id, fence, {
-      status: 'retrying',
-      at,
-      error,
-      nextAttemptAt: at + delaySeconds * 1000,
-      ...attempt.takeFinal(),
-    });
+    const final = attempt.takeFinal();
+    let retrying: JobRecord;
+    try {
+      retrying = await this.#o.store.complete(job.id, fence, {
+        status: 'retrying',
+        at,
+        error,
+        nextAttemptAt: at + delaySeconds * 1000,
+        ...final,
+      });
+    } catch (completion) {
+      if (!(completion instanceof JobCancelledError)) throw completion;
+      // A cancel was requested while the attempt was failing: it ends cancelled, not retried.
+      attempt.putBack(final);
+      const cancelled = await this.#completeCancelled(job, fence, attempt, completion, at);
+      await this.#effects.final(task, cancelled, workflow);
+      return ack;
+    }
     await this.#o.transport.changeVisibility(message, delaySeconds);
     await this.#effects.retrying(task, retrying);
     return { kind: 'release', delaySeconds };
+  }
+
+  async #completeCancelled(
+    job: JobRecord,
+    fence: Fence,
+    attempt: AttemptState,
+    error: JobCancelledError,
+    at: number,
+  ): Promise<JobRecord> {
+    this.#o.logger.info('cancelled a running job', { jobId: job.id });
+    return await this.#o.store.complete(job.id, fence, {
+      status: 'cancelled',
+      at,
+      error: serializeError(error),
+      deadLettered: false,
+      ...attempt.takeFinal(),
+    });
   }
 
   /** Writes a successful result, or returns the error that makes it a failure instead. */
@@ -509,11 +606,4 @@ export class JobRunner {
 function reasonOf(error: unknown, jobId: string | undefined): DeadLetterReason {
   const { code, message } = serializeError(error);
   return { code, message: truncateUtf8(message), ...(jobId ? { jobId } : {}) };
-}
-
-function rejectOnAbort(signal: AbortSignal): Promise<never> {
-  return new Promise((_, reject) => {
-    if (signal.aborted) reject(signal.reason);
-    signal.addEventListener('abort', () => reject(signal.reason), { once: true });
-  });
 }

@@ -101,6 +101,7 @@ export function createLambdaHandler(options: LambdaHandlerOptions): LonghaulLamb
   let deliveryLimit: Promise<number | undefined> | undefined;
 
   return async (event, context) => {
+    const margin = Math.min(marginMs, Math.floor(context.getRemainingTimeInMillis() / 5));
     backend ??= typeof options.backend === 'function' ? options.backend() : options.backend;
     const { transport } = backend;
     const store = options.tracking === 'off' ? untracked : backend.store;
@@ -129,9 +130,9 @@ export function createLambdaHandler(options: LambdaHandlerOptions): LonghaulLamb
       ...(backend.workflows && options.tracking !== 'off' ? { workflows: backend.workflows } : {}),
       ...(backend.events ? { events: backend.events } : {}),
       ...(options.hooks ? { hooks: options.hooks } : {}),
+      // An aborted attempt waits for its task at most half the margin: the rest records its end in time.
+      maxAbortGraceMs: Math.floor(margin / 2),
     });
-
-    const margin = Math.min(marginMs, Math.floor(context.getRemainingTimeInMillis() / 5));
     const deadline = new AbortController();
     const untilDeadline = Math.max(0, context.getRemainingTimeInMillis() - margin);
     const timer = sleep(untilDeadline, undefined, { ref: false, signal: deadline.signal }).then(

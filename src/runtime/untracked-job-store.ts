@@ -8,7 +8,15 @@
  */
 import { ConfigError } from '../core/errors.js';
 import { type JobCounts, type JobPage, type JobRecord, JobStatus } from '../core/job.js';
-import type { ClaimRequest, ClaimResult, Completion, Fence, JobStore, ScheduleHold } from '../ports.js';
+import type {
+  ClaimRequest,
+  ClaimResult,
+  Completion,
+  Fence,
+  JobStore,
+  JobTouch,
+  ScheduleHold,
+} from '../ports.js';
 
 export class UntrackedJobStore implements JobStore {
   async create(): Promise<void> {}
@@ -43,7 +51,26 @@ export class UntrackedJobStore implements JobStore {
     return this.claim(request);
   }
 
-  async touch(): Promise<void> {}
+  /** Answers with no cancel request and no handoff: there is no record to carry them. */
+  async touch(id: string, fence: Fence, touch: JobTouch): Promise<JobRecord> {
+    return {
+      id,
+      task: '',
+      status: JobStatus.running,
+      args: null,
+      attempts: fence.attempt,
+      maxAttempts: fence.attempt,
+      enqueuedAt: touch.at,
+      leaseToken: fence.token,
+      logs: [],
+      history: [],
+    };
+  }
+
+  /** Without records, nothing can carry a delivery to the owner: jobs longer than 12 hours need `full`. */
+  async registerHandoff(): Promise<boolean> {
+    return false;
+  }
 
   async complete(id: string, fence: Fence, completion: Completion): Promise<JobRecord> {
     return {

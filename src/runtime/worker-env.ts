@@ -9,6 +9,7 @@ const integerOptions = {
   heartbeatIntervalSeconds: env.heartbeatIntervalSeconds,
   waitTimeSeconds: env.waitTimeSeconds,
   shutdownGraceMs: env.shutdownGraceMs,
+  visibilityCeilingSeconds: env.visibilityCeilingSeconds,
 } as const;
 
 type EnvWorkerOptions = Partial<Pick<WorkerOptions, keyof typeof integerOptions | 'workerId'>>;

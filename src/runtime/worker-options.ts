@@ -45,6 +45,13 @@ export interface WorkerOptions {
    * (`onFinalFailure`) and metrics. Default: none.
    */
   readonly hooks?: JobHooks;
+  /**
+   * How long one delivery of a running job's message is held before the job moves to a fresh copy of it:
+   * SQS refuses to extend a delivery's visibility past 12 hours from its receipt. The record's lease
+   * stays the lock, so the job still runs once. Leave the margin for a worker to receive the copy.
+   * Default 39 600 (11 hours); at most 43 200 minus `visibilityTimeoutSeconds`.
+   */
+  readonly visibilityCeilingSeconds?: number;
 }
 
 /** Whether a worker keeps job records: `full`, or `off`. */
@@ -63,6 +70,7 @@ export const workerDefaults = {
   shutdownGraceMs: 30_000,
   progressIntervalMs: 1_000,
   deleteBatchWindowMs: 50,
+  visibilityCeilingSeconds: 39_600,
 } as const;
 
 /** Options whose default is not a number. */
@@ -92,6 +100,8 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
   integer('shutdownGraceMs', 0, 15 * 60_000);
   integer('progressIntervalMs', 0, 3_600_000);
   integer('deleteBatchWindowMs', 0, 10_000);
+  // The last renewal before a move extends the delivery by one visibility timeout: both fit in 12 hours.
+  integer('visibilityCeilingSeconds', 1, maxVisibilitySeconds - o.visibilityTimeoutSeconds);
   if (o.heartbeatIntervalSeconds * 2 > o.visibilityTimeoutSeconds) {
     problems.push(
       `\`heartbeatIntervalSeconds\` to be at most half of \`visibilityTimeoutSeconds\` (${o.visibilityTimeoutSeconds}) so a lock is renewed before it lapses, got \`${o.heartbeatIntervalSeconds}\``,

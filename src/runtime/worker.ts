@@ -77,8 +77,8 @@ export class Worker {
   /**
    * Graceful shutdown: stops receiving (on SQS after the long poll under way, at most `waitTimeSeconds`,
    * whose messages it hands back at once), hands back any message not yet started, waits up to
-   * `shutdownGraceMs` for running jobs, then aborts the rest (they are retried, not failed), and deletes
-   * the messages of finished jobs. Nothing is lost.
+   * `shutdownGraceMs` for running jobs, then aborts the rest (they are retried, not failed; each gets its
+   * task's `timeoutGraceMs` to wind down), and deletes the messages of finished jobs. Nothing is lost.
    */
   async stop(): Promise<void> {
     this.#stopReceiving.abort();
@@ -136,6 +136,7 @@ export class Worker {
       heartbeatIntervalSeconds: this.options.heartbeatIntervalSeconds,
       progressIntervalMs: this.options.progressIntervalMs,
       logger,
+      visibilityCeilingSeconds: this.options.visibilityCeilingSeconds,
       ...(deliveryLimit !== undefined ? { deliveryLimit } : {}),
       // Without records a group's callback could not read its members' results.
       ...(backend.workflows && this.options.tracking === 'full' ? { workflows: backend.workflows } : {}),
@@ -219,7 +220,7 @@ export class Worker {
     switch (disposition.kind) {
       case 'ack':
         this.#stats.deleted++;
-        this.#deletes.add(message);
+        this.#deletes.add(disposition.message ?? message);
         return;
       case 'release':
         if (disposition.delaySeconds === 0) this.#stats.released++;

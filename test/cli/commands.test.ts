@@ -268,6 +268,26 @@ describe.each<BackendFactory>([memory, aws('cli commands')])('the CLI on the $na
     });
   });
 
+  describe('cancel a running job', () => {
+    it('requests the cancel, and with --wait waits until the worker has stopped the job', async () => {
+      const { id } = await longhaul.enqueue(chatty, { lines: 50, ms: 1_000 });
+      const worker = testWorker(backend, allTasks).start();
+      try {
+        await eventually(async () => (await longhaul.getJob(id)).status === 'running');
+        const requested = await run('cancel', id);
+        expect(requested.code).toBe(0);
+        expect(requested.stdout).toContain(`Cancel requested for running job ${id}`);
+
+        const waited = await run('cancel', id, '--wait', '--json');
+        expect(waited.code).toBe(0);
+        expect(waited.json()).toMatchObject({ id, status: 'cancelled', error: { code: 'cancelled' } });
+      } finally {
+        await worker.stop();
+      }
+      expect(await backend.transport.depth()).toMatchObject({ available: 0, inFlight: 0 });
+    });
+  });
+
   describe('dlq', () => {
     it('lists dead letters and redrives one job by id', async () => {
       const first = await longhaul.enqueue(doomed, { reason: 'one' }, { jobId: 'dead-1' });

@@ -92,6 +92,49 @@ describe.each(contractBackends('contract/lambda'))('the Lambda handler on the $n
     expect(job.error?.message).toMatch(/about to time out/);
   });
 
+  it('keeps the grace of a task that ignores its signal within the invocation', async () => {
+    const release = new AbortController();
+    const deaf = defineTask({
+      name: 'deaf',
+      timeoutGraceMs: 60_000,
+      async run() {
+        await new Promise((resolve) => release.signal.addEventListener('abort', resolve, { once: true }));
+      },
+    });
+    const id = await s.longhaul.enqueue(deaf);
+    const handler = createLambdaHandler({
+      tasks: [deaf],
+      backend: s.t.backend,
+      visibilityTimeoutSeconds: 30,
+      deadlineMarginMs: 1_000,
+      logger: silentLogger,
+    });
+    const [message] = await eventually(async () => {
+      const messages = await s.t.backend.transport.receive({
+        maxMessages: 1,
+        waitTimeSeconds: 1,
+        visibilityTimeoutSeconds: 30,
+      });
+      return messages.length > 0 && messages;
+    });
+    const context = lambdaContext(2_500);
+    try {
+      const response = await handler(
+        { Records: [toRecord(message as NonNullable<typeof message>)] },
+        context,
+      );
+      // The task's 60 s grace was cut to half the margin: the attempt was recorded before the deadline.
+      expect(context.getRemainingTimeInMillis()).toBeGreaterThan(0);
+      expect(response.batchItemFailures).toHaveLength(1);
+      expect(await s.longhaul.getJob(id)).toMatchObject({
+        status: 'retrying',
+        error: { code: 'invocation_deadline' },
+      });
+    } finally {
+      release.abort();
+    }
+  });
+
   it('hands records back without starting them when too little time is left', async () => {
     const handle = await s.longhaul.enqueue(s.fixtures.tasks.add, { a: 5, b: 5 });
     const handler = handlerFor({ deadlineMarginMs: 5_000 });

@@ -211,6 +211,93 @@ describe.each(contractBackends('contract/store'))('the job store on the $name ba
     );
   });
 
+  it('records a cancel on a running job, reports it to the heartbeat, and refuses a retrying end', async () => {
+    const { job } = await store.claim(claimRequest('to-cancel', 'w1'));
+    const fence = { attempt: job.attempts, workerId: 'w1', token: 'token-w1' };
+    expect((await store.touch('to-cancel', fence, { at: Date.now() })).cancelRequestedAt).toBeUndefined();
+
+    const requested = await store.cancel('to-cancel', 1_000);
+    expect(requested).toMatchObject({ status: 'running', cancelRequestedAt: 1_000 });
+    expect((await store.cancel('to-cancel', 2_000)).cancelRequestedAt).toBe(1_000);
+    expect(await store.touch('to-cancel', fence, { at: Date.now() })).toMatchObject({
+      status: 'running',
+      cancelRequestedAt: 1_000,
+    });
+
+    const error = { name: 'Error', message: 'failed', code: 'task_error' };
+    await expect(
+      store.complete('to-cancel', fence, {
+        status: 'retrying',
+        at: Date.now(),
+        error,
+        nextAttemptAt: 0,
+        logs: [],
+      }),
+    ).rejects.toMatchObject({ name: 'JobCancelledError', code: 'cancelled' });
+    // A stale fence is still a lost lock, cancel or not.
+    await expect(
+      store.complete(
+        'to-cancel',
+        { ...fence, token: 'other' },
+        { status: 'retrying', at: 0, error, nextAttemptAt: 0, logs: [] },
+      ),
+    ).rejects.toBeInstanceOf(LockLostError);
+    const ended = await store.complete('to-cancel', fence, {
+      status: 'cancelled',
+      at: Date.now(),
+      error: { name: 'JobCancelledError', message: 'cancelled', code: 'cancelled' },
+      deadLettered: false,
+      logs: [],
+    });
+    expect(ended).toMatchObject({ status: 'cancelled', deadLettered: false, cancelRequestedAt: 1_000 });
+    await expect(store.cancel('to-cancel', 3_000)).rejects.toMatchObject({ code: 'job_conflict' });
+    // A retry starts clean.
+    expect(await store.requeue('to-cancel', Date.now())).not.toHaveProperty('cancelRequestedAt');
+  });
+
+  it('keeps a handoff under the fence and lets another delivery register on it', async () => {
+    const { job } = await store.claim(claimRequest('long', 'w1'));
+    const fence = { attempt: job.attempts, workerId: 'w1', token: 'token-w1' };
+    const delivery = { messageId: 'm2', receipt: 'r2', receiveCount: 1, sentAt: 5, receivedAt: 6 };
+    // No move under way: nothing to register on.
+    expect(await store.registerHandoff('long', delivery)).toBe(false);
+
+    await store.touch('long', fence, {
+      at: Date.now(),
+      handoff: { requestedAt: 4, requestedBy: 'token-w1' },
+    });
+    expect(await store.registerHandoff('long', delivery)).toBe(true);
+    expect((await store.touch('long', fence, { at: Date.now() })).handoff).toEqual({
+      requestedAt: 4,
+      requestedBy: 'token-w1',
+      delivery,
+    });
+    const cleared = await store.touch('long', fence, { at: Date.now(), handoff: null });
+    expect(cleared).not.toHaveProperty('handoff');
+    expect(await store.registerHandoff('missing-job', delivery)).toBe(false);
+  });
+
+  it('ends a lost attempt of a cancelled job as cancelled', async () => {
+    const start = Date.now();
+    const { job } = await store.claim({ ...claimRequest('lost-cancel', 'w1'), leaseExpiresAt: start - 1 });
+    await store.cancel('lost-cancel', start);
+    const rejected = await store.reject({
+      id: 'lost-cancel',
+      task: 'math.add',
+      maxAttempts: 3,
+      guard: { kind: 'lost', attempt: job.attempts, now: start },
+      error: { name: 'JobCancelledError', message: 'cancelled', code: 'cancelled' },
+      deadLettered: false,
+      at: start,
+      status: 'cancelled',
+    });
+    expect(rejected).toBe(true);
+    const ended = await store.get('lost-cancel');
+    expect(ended).toMatchObject({ status: 'cancelled', deadLettered: false, error: { code: 'cancelled' } });
+    expect(ended?.history.at(-1)).toMatchObject({ status: 'cancelled' });
+    expect((await store.list({ status: 'cancelled' })).jobs.map((j) => j.id)).toEqual(['lost-cancel']);
+  });
+
   it('refuses a record too large for the store with PayloadTooLargeError', async () => {
     const { job } = await store.claim({ ...claimRequest('huge', 'w1'), token: 'claim-h' });
     await expect(

@@ -144,6 +144,22 @@ describe.each(factories)('the dashboard API on the $name backend', (factory) => 
     expect((await d.post('api/dlq/redrive')).json).toEqual({ redriven: [], left: 0 });
   });
 
+  it('asks the worker of a running job to cancel it, and shows the request', async () => {
+    const handle = await d.longhaul.enqueue(fixtures.tasks.slow, { ms: 20_000 });
+    const worker = testWorker(d.t.backend, fixtures.all).start();
+    try {
+      await eventually(async () => (await d.longhaul.getJob(handle.id)).status === 'running');
+      const requested = await d.post(`api/jobs/${handle.id}/cancel`);
+      expect(requested.status).toBe(200);
+      expect(requested.json.job).toMatchObject({ status: 'running', cancelRequestedAt: expect.any(Number) });
+      expect(requested.json.job).not.toHaveProperty('leaseToken');
+      await eventually(async () => (await d.get(`api/jobs/${handle.id}`)).json.status === 'cancelled');
+      expect((await d.get(`api/jobs/${handle.id}`)).json.error.code).toBe('cancelled');
+    } finally {
+      await worker.stop();
+    }
+  });
+
   it('redrives every dead letter, or those of one task', async () => {
     const { doomed, add } = fixtures.tasks;
     const jobs = [

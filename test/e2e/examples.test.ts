@@ -24,6 +24,15 @@ describe('the examples', () => {
     expect(output).toContain('events: 18 state changes published');
   });
 
+  it('stops a CPU-bound task at its timeout and cancels a running job', async () => {
+    const { code, output } = await runExample('timeouts-and-cancellation.ts').done;
+    expect(code, output).toBe(0);
+    expect(output).toMatch(/quick checksum: [0-9a-f]{12}…/);
+    expect(output).toContain('cancel requested while running');
+    expect(output).toContain('files.checksum: failed (timeout)');
+    expect(output).toContain('accounts.export: cancelled (cancelled)');
+  });
+
   describe('against the emulator', () => {
     const scope = useJobResources('e2e/examples');
 

@@ -60,6 +60,7 @@ export function makeTasks() {
     name: 'stubborn',
     retries: 0,
     timeoutMs: 300,
+    timeoutGraceMs: 300,
     async run() {
       runs.stubborn++;
       await new Promise((resolve) => setTimeout(resolve, 5_000));

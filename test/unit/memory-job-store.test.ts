@@ -537,7 +537,36 @@ describe('MemoryJobStore', () => {
       expect(cancelled).not.toHaveProperty('nextAttemptAt');
     });
 
-    it.each<JobStatus>(['running', 'succeeded', 'failed', 'cancelled'])(
+    it('records a cancel request on a running job, keeps the first request time, and leaves it running', async () => {
+      const store = new MemoryJobStore();
+      await store.create(job({ status: 'running', attempts: 1, leaseToken: 'token-1' }));
+
+      const requested = await store.cancel('job-1', t0 + 5);
+      const again = await store.cancel('job-1', t0 + 9);
+
+      expect(requested).toMatchObject({ status: 'running', cancelRequestedAt: t0 + 5 });
+      expect(again.cancelRequestedAt).toBe(t0 + 5);
+    });
+
+    it('refuses to end a cancel-requested attempt as retrying, so the cancel is not lost', async () => {
+      const store = new MemoryJobStore();
+      await store.create(job({ status: 'running', attempts: 1, leaseToken: 'token-1' }));
+      await store.cancel('job-1', t0 + 5);
+      const fence = { attempt: 1, workerId: 'w', token: 'token-1' };
+
+      const retrying = store.complete('job-1', fence, {
+        status: 'retrying',
+        at: t0 + 6,
+        error: taskError,
+        nextAttemptAt: t0 + 60,
+        logs: [],
+      });
+
+      await expect(retrying).rejects.toMatchObject({ code: 'cancelled' });
+      expect((await stored(store)).status).toBe('running');
+    });
+
+    it.each<JobStatus>(['succeeded', 'failed', 'cancelled'])(
       'refuses a %s job with JobConflictError',
       async (status) => {
         const store = new MemoryJobStore();

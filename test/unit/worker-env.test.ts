@@ -11,6 +11,7 @@ describe('workerOptionsFromEnv', () => {
         LONGHAUL_WAIT_TIME_SECONDS: '10',
         LONGHAUL_SHUTDOWN_GRACE_MS: '90000',
         LONGHAUL_WORKER_ID: 'fargate-task-1',
+        LONGHAUL_VISIBILITY_CEILING_SECONDS: '36000',
       }),
     ).toEqual({
       concurrency: 8,
@@ -18,6 +19,7 @@ describe('workerOptionsFromEnv', () => {
       heartbeatIntervalSeconds: 30,
       waitTimeSeconds: 10,
       shutdownGraceMs: 90_000,
+      visibilityCeilingSeconds: 36_000,
       workerId: 'fargate-task-1',
     });
     expect(workerOptionsFromEnv({})).toEqual({});

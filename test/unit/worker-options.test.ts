@@ -38,9 +38,19 @@ describe('resolveWorkerOptions', () => {
       shutdownGraceMs: 30_000,
       progressIntervalMs: 1_000,
       deleteBatchWindowMs: 50,
+      visibilityCeilingSeconds: 39_600,
     });
     expect(resolved).toMatchObject(workerDefaults);
     expect(resolved.logger).toBe(jsonLogger);
+  });
+
+  it('keeps the visibility ceiling and one visibility timeout within SQS’s 12 hours', () => {
+    expect(problem({ visibilityCeilingSeconds: 43_200 }).message).toContain(
+      '`visibilityCeilingSeconds` to be an integer from 1 to 43140, got `43200`',
+    );
+    expect(resolveWorkerOptions(options({ visibilityCeilingSeconds: 43_140 })).visibilityCeilingSeconds).toBe(
+      43_140,
+    );
   });
 
   it('makes up a worker id from the host, the process id and a random suffix', () => {

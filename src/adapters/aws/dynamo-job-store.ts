@@ -12,11 +12,13 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import {
+  JobCancelledError,
   JobConflictError,
   JobNotFoundError,
   LockLostError,
   PayloadTooLargeError,
 } from '../../core/errors.js';
+import type { HandoffDelivery } from '../../core/handoff.js';
 import {
   cancellableStatuses,
   claimableStatuses,
@@ -176,12 +178,27 @@ export class DynamoJobStore implements JobStore {
     return this.#claimUpdate(request.envelope.id, u, condition);
   }
 
-  async touch(id: string, fence: Fence, touch: JobTouch): Promise<void> {
+  async touch(id: string, fence: Fence, touch: JobTouch): Promise<JobRecord> {
     const u = new UpdateExpression().set('heartbeatAt', touch.at);
     if (touch.leaseExpiresAt !== undefined) u.set('leaseExpiresAt', touch.leaseExpiresAt);
     if (touch.progress !== undefined) u.set('progress', touch.progress);
+    if (touch.handoff) u.set('handoff', touch.handoff);
+    else if (touch.handoff === null) u.remove('handoff');
     u.append('logs', touch.logs ?? []);
-    await this.#fencedUpdate(id, fence, u);
+    // ALL_NEW costs no read capacity: the heartbeat learns of a cancel request or a delivery for free.
+    return fromItem(await this.#fencedUpdate(id, fence, u));
+  }
+
+  async registerHandoff(id: string, delivery: HandoffDelivery): Promise<boolean> {
+    const u = new UpdateExpression().setPath(['handoff', 'delivery'], delivery);
+    const condition = `${u.compare('status', '=', JobStatus.running)} AND attribute_exists(${u.name('handoff')})`;
+    try {
+      await this.#update(id, u, condition, 'NONE');
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
   }
 
   async complete(id: string, fence: Fence, completion: Completion): Promise<JobRecord> {
@@ -198,7 +215,7 @@ export class DynamoJobStore implements JobStore {
           completion.status === 'succeeded' ? undefined : completion.error,
         ),
       ])
-      .remove('leaseExpiresAt', 'leaseToken');
+      .remove('leaseExpiresAt', 'leaseToken', 'handoff');
     if (completion.progress) u.set('progress', completion.progress);
     if (completion.status === 'succeeded') {
       u.set('result', completion.result).set('finishedAt', completion.at).remove('error');
@@ -209,11 +226,15 @@ export class DynamoJobStore implements JobStore {
         .set('finishedAt', completion.at)
         .set('deadLettered', completion.deadLettered);
     }
-    const item = await this.#fencedUpdate(id, fence, u);
+    // A cancel requested while the attempt was failing must not be lost to a retry.
+    const notCancelled =
+      completion.status === 'retrying' ? `attribute_not_exists(${u.name('cancelRequestedAt')})` : undefined;
+    const item = await this.#fencedUpdate(id, fence, u, notCancelled);
     return fromItem(item);
   }
 
   async reject(request: RejectRequest): Promise<boolean> {
+    const status = request.status ?? JobStatus.failed;
     const u = new UpdateExpression()
       .setIfMissing('task', request.task)
       .setIfMissing(jobTable.taskIndex.partitionKey, taskShardKey(request.task, request.id))
@@ -223,15 +244,13 @@ export class DynamoJobStore implements JobStore {
       .setIfMissing('enqueuedAt', request.enqueuedAt ?? request.at)
       .setIfMissing('logs', [])
       .setIfMissing('attempts', 0)
-      .set('status', JobStatus.failed)
-      .set(jobTable.statusIndex.partitionKey, statusShardKey(JobStatus.failed, request.id))
+      .set('status', status)
+      .set(jobTable.statusIndex.partitionKey, statusShardKey(status, request.id))
       .set('error', request.error)
       .set('deadLettered', request.deadLettered)
       .set('finishedAt', request.at)
-      .append('history', [
-        withoutAttempt(statusEvent(JobStatus.failed, request.at, 0, undefined, request.error)),
-      ])
-      .remove('leaseExpiresAt', 'leaseToken');
+      .append('history', [withoutAttempt(statusEvent(status, request.at, 0, undefined, request.error))])
+      .remove('leaseExpiresAt', 'leaseToken', 'handoff');
     const guard = request.guard;
     const condition =
       guard.kind === 'unstarted'
@@ -250,7 +269,37 @@ export class DynamoJobStore implements JobStore {
     }
   }
 
+  /**
+   * One conditional write for a queued or retrying job; a running one takes a second, which records the
+   * request. Should the job change status between the two (a retry ends), the first is tried again.
+   */
   async cancel(id: string, at: number): Promise<JobRecord> {
+    for (let tries = 1; ; tries++) {
+      try {
+        return await this.#cancelUnstarted(id, at);
+      } catch (error) {
+        if (!(error instanceof JobConflictError) || error.context.status !== JobStatus.running || tries >= 3)
+          throw error;
+      }
+      const requested = await this.#requestCancel(id, at);
+      if (requested) return requested;
+    }
+  }
+
+  /** Marks a running job for its worker to cancel; undefined when it is no longer running. */
+  async #requestCancel(id: string, at: number): Promise<JobRecord | undefined> {
+    const u = new UpdateExpression().setIfMissing('cancelRequestedAt', at);
+    try {
+      return fromItem(
+        (await this.#update(id, u, u.compare('status', '=', JobStatus.running), 'ALL_NEW')) ?? {},
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
+    }
+  }
+
+  async #cancelUnstarted(id: string, at: number): Promise<JobRecord> {
     const u = new UpdateExpression()
       .set('status', JobStatus.cancelled)
       .set(jobTable.statusIndex.partitionKey, statusShardKey(JobStatus.cancelled, id))
@@ -508,17 +557,38 @@ export class DynamoJobStore implements JobStore {
     }
   }
 
-  async #fencedUpdate(id: string, fence: Fence, u: UpdateExpression): Promise<Record<string, unknown>> {
-    const condition = [
+  /**
+   * An update of the attempt under `fence`. With `unlessCancelled` (a condition that fails once a cancel
+   * was requested), a failure of that condition alone throws `JobCancelledError` instead of lock lost.
+   */
+  async #fencedUpdate(
+    id: string,
+    fence: Fence,
+    u: UpdateExpression,
+    unlessCancelled?: string,
+  ): Promise<Record<string, unknown>> {
+    const fenced = [
       u.compare('status', '=', JobStatus.running),
       u.compare('attempts', '=', fence.attempt),
       u.compare('leaseToken', '=', fence.token),
-    ].join(' AND ');
+    ];
+    const condition = [...fenced, ...(unlessCancelled ? [unlessCancelled] : [])].join(' AND ');
     try {
       return (await this.#update(id, u, condition, 'ALL_NEW')) ?? {};
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) throw new LockLostError(id, fence.attempt);
-      throw error;
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      if (unlessCancelled) {
+        const current = error.Item ? fromItem(unmarshallIfRaw(error.Item)) : await this.get(id);
+        if (
+          current?.status === JobStatus.running &&
+          current.attempts === fence.attempt &&
+          current.leaseToken === fence.token &&
+          current.cancelRequestedAt !== undefined
+        ) {
+          throw new JobCancelledError(id);
+        }
+      }
+      throw new LockLostError(id, fence.attempt);
     }
   }
 

@@ -28,6 +28,12 @@ export class UpdateExpression {
     return this;
   }
 
+  /** Sets a nested attribute, `a.b` as `['a', 'b']`; its parent map must exist. */
+  setPath(path: readonly string[], value: unknown): this {
+    this.#sets.push(`${path.map((segment) => this.name(segment)).join('.')} = ${this.value(value)}`);
+    return this;
+  }
+
   /** Sets the attribute only where the item does not have it yet (creating a job from its message). */
   setIfMissing(attribute: string, value: unknown): this {
     const n = this.name(attribute);

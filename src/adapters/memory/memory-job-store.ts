@@ -1,9 +1,11 @@
 import {
+  JobCancelledError,
   JobConflictError,
   JobNotFoundError,
   LockLostError,
   PayloadTooLargeError,
 } from '../../core/errors.js';
+import type { HandoffDelivery } from '../../core/handoff.js';
 import {
   cancellableStatuses,
   claimableStatuses,
@@ -108,21 +110,37 @@ export class MemoryJobStore implements JobStore {
     return { claimed: true, job: this.#start({ ...current, error: record.error }, request, [record.event]) };
   }
 
-  async touch(id: string, fence: Fence, touch: JobTouch): Promise<void> {
+  async touch(id: string, fence: Fence, touch: JobTouch): Promise<JobRecord> {
     this.#count('UpdateItem');
     const job = this.#owned(id, fence);
-    this.#save({
+    const next: MutableJob = {
       ...job,
       heartbeatAt: touch.at,
       ...(touch.leaseExpiresAt !== undefined ? { leaseExpiresAt: touch.leaseExpiresAt } : {}),
       ...(touch.progress !== undefined ? { progress: touch.progress } : {}),
+      ...(touch.handoff ? { handoff: touch.handoff } : {}),
       logs: [...job.logs, ...(touch.logs ?? [])],
-    });
+    };
+    if (touch.handoff === null) delete next.handoff;
+    this.#save(next);
+    return structuredClone(next);
+  }
+
+  async registerHandoff(id: string, delivery: HandoffDelivery): Promise<boolean> {
+    this.#count('UpdateItem');
+    const job = this.#jobs.get(id);
+    if (!job || job.status !== JobStatus.running || !job.handoff) return false;
+    this.#save({ ...job, handoff: { ...job.handoff, delivery } });
+    return true;
   }
 
   async complete(id: string, fence: Fence, completion: Completion): Promise<JobRecord> {
     this.#count('UpdateItem');
     const job = this.#owned(id, fence);
+    // A cancel requested while the attempt was failing must not be lost to a retry.
+    if (completion.status === 'retrying' && job.cancelRequestedAt !== undefined) {
+      throw new JobCancelledError(id);
+    }
     const next: MutableJob = {
       ...job,
       status: completion.status,
@@ -132,6 +150,7 @@ export class MemoryJobStore implements JobStore {
     };
     delete next.leaseExpiresAt;
     delete next.leaseToken;
+    delete next.handoff;
     if (completion.status === 'succeeded') {
       next.result = completion.result;
       next.finishedAt = completion.at;
@@ -168,24 +187,30 @@ export class MemoryJobStore implements JobStore {
       logs: [],
       history: [],
     };
+    const status = request.status ?? JobStatus.failed;
     const next: MutableJob = {
       ...base,
-      status: JobStatus.failed,
+      status,
       error: request.error,
       deadLettered: request.deadLettered,
       finishedAt: request.at,
-      history: [
-        ...base.history,
-        statusEvent(JobStatus.failed, request.at, base.attempts, undefined, request.error),
-      ],
+      history: [...base.history, statusEvent(status, request.at, base.attempts, undefined, request.error)],
     };
     delete next.leaseExpiresAt;
     delete next.leaseToken;
+    delete next.handoff;
     this.#save(next);
     return true;
   }
 
   async cancel(id: string, at: number): Promise<JobRecord> {
+    if (this.#jobs.get(id)?.status === JobStatus.running) {
+      // Its worker ends the attempt at its next heartbeat; a second request keeps the first time.
+      return this.#operatorTransition(id, 'cancel', [JobStatus.running], (job) => ({
+        ...job,
+        cancelRequestedAt: job.cancelRequestedAt ?? at,
+      }));
+    }
     return this.#operatorTransition(id, 'cancel', cancellableStatuses, (job) => {
       const next: MutableJob = {
         ...job,

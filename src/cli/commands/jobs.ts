@@ -4,6 +4,7 @@ import { integer, oneOf, type Register } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
 import { formatAge, formatDuration, formatJob, formatLogLine, paintStatus, truncate } from '../format.js';
 import type { Output } from '../output.js';
+import { waitForFinal } from './wait.js';
 
 interface JsonFlag {
   readonly json?: boolean;
@@ -135,16 +136,39 @@ export const registerLogs: Register = (program, act) => {
 export const registerCancelRetry: Register = (program, act) => {
   program
     .command('cancel')
-    .description('cancel a job that has not started (queued) or waits between attempts (retrying)')
+    .description(
+      'cancel a job: at once if queued or retrying; a running one is stopped by its worker at its next heartbeat',
+    )
     .argument('<id>', 'the job id')
     .option('--json', 'print the job record as JSON')
+    .option('--wait', 'for a running job: wait until it has ended (exit 1 if it ended other than cancelled)')
     .action(
-      act<JsonFlag>(async (ctx, [id]) => {
-        const job = await (await ctx.client()).cancel(id as string);
-        if (ctx.out.json) ctx.out.value(job);
-        else ctx.out.line(`Cancelled job ${job.id} (${job.task}).`);
-        return ExitCode.ok;
-      }),
+      act<JsonFlag & { readonly wait?: boolean }>(
+        async (ctx, [id], flags) => {
+          const longhaul = await ctx.client();
+          let job = await longhaul.cancel(id as string);
+          if (job.status === JobStatus.running && flags.wait) {
+            if (!ctx.out.json)
+              ctx.out.note(`cancel requested for running job ${job.id}; waiting for it to end…`);
+            const ended = await waitForFinal(longhaul, job.id, { signal: ctx.signal });
+            if (!ended) return ExitCode.interrupted;
+            job = ended;
+          }
+          if (ctx.out.json) ctx.out.value(job);
+          else if (job.status === JobStatus.running) {
+            ctx.out.line(
+              `Cancel requested for running job ${job.id} (${job.task}); its worker stops it at its next heartbeat.`,
+            );
+          } else if (job.status === JobStatus.cancelled)
+            ctx.out.line(`Cancelled job ${job.id} (${job.task}).`);
+          // A success (or a final failure) recorded before the worker saw the request wins over it.
+          else ctx.out.line(`Job ${job.id} (${job.task}) ended ${job.status} before the cancel took effect.`);
+          return job.status === JobStatus.running || job.status === JobStatus.cancelled
+            ? ExitCode.ok
+            : ExitCode.failure;
+        },
+        { handlesInterrupt: true },
+      ),
     );
   program
     .command('retry')

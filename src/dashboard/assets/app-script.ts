@@ -9,7 +9,7 @@ export const appScript = String.raw`(function () {
   'use strict';
 
   var STATUSES = ['queued', 'running', 'retrying', 'succeeded', 'failed', 'cancelled'];
-  var CANCELLABLE = ['queued', 'retrying'];
+  var CANCELLABLE = ['queued', 'running', 'retrying'];
   var RETRYABLE = ['failed', 'cancelled'];
 
   function meta(name) {
@@ -473,9 +473,9 @@ export const appScript = String.raw`(function () {
     var status = job.status;
     var now = Date.now();
     var actions = h('div', { class: 'actions' },
-      h('button', { id: 'cancel-job', type: 'button', class: 'danger', disabled: CANCELLABLE.indexOf(status) < 0, text: 'Cancel',
-        title: 'Cancel a job that has not started or waits between attempts',
-        onclick: function () { act(postJson('jobs/' + encodeURIComponent(job.id) + '/cancel'), function () { return 'Cancelled ' + job.id; }); } }),
+      h('button', { id: 'cancel-job', type: 'button', class: 'danger', disabled: CANCELLABLE.indexOf(status) < 0 || job.cancelRequestedAt !== undefined, text: 'Cancel',
+        title: status === 'running' ? 'Ask the worker to stop this job at its next heartbeat' : 'Cancel a job that has not started or waits between attempts',
+        onclick: function () { act(postJson('jobs/' + encodeURIComponent(job.id) + '/cancel'), function (answer) { return answer && answer.job && answer.job.status === 'running' ? 'Cancel requested for ' + job.id : 'Cancelled ' + job.id; }); } }),
       h('button', { id: 'retry-job', type: 'button', class: 'primary', disabled: RETRYABLE.indexOf(status) < 0, text: 'Retry',
         title: 'Run a failed or cancelled job again with a fresh attempt budget',
         onclick: function () { act(postJson('jobs/' + encodeURIComponent(job.id) + '/retry'), function () { return 'Queued ' + job.id + ' again'; }); } }));
@@ -520,7 +520,7 @@ export const appScript = String.raw`(function () {
 
     fill($('job-view'), [
       h('section', { class: 'panel' },
-        h('div', { class: 'panel-head' }, h('h1', null, 'Job ', h('code', { id: 'job-id', text: job.id }), h('span', { id: 'job-status' }, badge(status))), actions),
+        h('div', { class: 'panel-head' }, h('h1', null, 'Job ', h('code', { id: 'job-id', text: job.id }), h('span', { id: 'job-status' }, badge(status), status === 'running' && job.cancelRequestedAt !== undefined ? h('span', { id: 'cancel-requested', class: 'badge s-cancelled', title: 'Requested ' + fmtTime(job.cancelRequestedAt), text: 'cancel requested' }) : null)), actions),
         h('div', { class: 'progress-line' }, progressBar(progress, status, true),
           h('span', { class: 'progress-text', id: 'job-progress-text', text: percent(progress) + '%' + (progress && progress.message ? ' · ' + progress.message : '') })),
         h('p', null), timeline),
