@@ -23,6 +23,7 @@ export {
   EnqueueError,
   ErrorCode,
   InvalidArgsError,
+  InvalidKeyError,
   InvalidResultError,
   InvocationDeadlineError,
   JobConflictError,
@@ -45,6 +46,7 @@ export {
   WorkerLostError,
   WorkerShutdownError,
 } from './core/errors.js';
+export type { JobLimited } from './core/job.js';
 export {
   isFinalStatus,
   type JobEvent,
@@ -80,6 +82,12 @@ export {
   TaskRegistry,
   type TaskResult,
 } from './core/task.js';
+export {
+  type RateLimit,
+  type TaskLimitOptions,
+  taskLimitDefaults,
+  type UniqueOptions,
+} from './core/task-limits.js';
 export type {
   Backend,
   ClaimRequest,
@@ -89,13 +97,19 @@ export type {
   Fence,
   JobStore,
   JobTouch,
+  KeyHold,
+  KeyHoldRequest,
+  LimitedNote,
   OutgoingMessage,
   QueueDepth,
   QueueMessage,
+  RateRequest,
   ReceiveRequest,
   RejectRequest,
   RequestCounts,
   ScheduleHold,
+  SlotGrant,
+  SlotRequest,
   Transport,
 } from './ports.js';
 export { dynamoWriteOperations, RequestCounter, totalRequests } from './request-counter.js';

@@ -46,6 +46,12 @@ export const jobTable = {
   timeIndex: { name: 'by-time', partitionKey: 'timeShard', sortKey: 'enqueuedAt', include: [] },
   /** Key prefix of the items recording which run holds a schedule with overlap policy `skip`. */
   scheduleHoldPrefix: '#schedule#',
+  /** Key prefix of the items recording which job holds a unique key (`#key#<task>#<key>`). */
+  keyHoldPrefix: '#key#',
+  /** Key prefix of a concurrency limit's slots (`#limit#<task>[#<key>]`). */
+  concurrencyLimitPrefix: '#limit#',
+  /** Key prefix of a rate limit's window counters (`#rate#<task>[#<key>]@<window>`). */
+  rateLimitPrefix: '#rate#',
   /** Epoch seconds after which DynamoDB's TTL may delete a finished job. */
   ttlAttribute: 'expiresAt',
 } as const;

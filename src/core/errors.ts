@@ -27,6 +27,7 @@ export const ErrorCode = {
   jobFailed: 'job_failed',
   enqueueFailed: 'enqueue_failed',
   taskError: 'task_error',
+  invalidKey: 'invalid_key',
 } as const;
 /** One of the codes in {@link ErrorCode}. */
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -273,6 +274,19 @@ export class EnqueueError extends LonghaulError {
         context: { jobId, sent: facts.sent, ...(facts.enqueued ? { enqueued: [...facts.enqueued] } : {}) },
       },
     );
+  }
+}
+
+/**
+ * A job's unique key or limit key could not be computed from its arguments (the key function threw or
+ * returned something other than a string of 1–512 characters). Bad input, like invalid arguments.
+ */
+export class InvalidKeyError extends LonghaulError {
+  constructor(taskName: string, what: string, reason: string, cause?: unknown) {
+    super(ErrorCode.invalidKey, `The ${what} of task "${taskName}" is invalid: ${reason}`, {
+      ...(cause === undefined ? {} : { cause }),
+      context: { task: taskName },
+    });
   }
 }
 

@@ -2,6 +2,14 @@ import type { StandardSchemaV1 } from '@standard-schema/spec';
 import { ConfigError, InvalidArgsError, type ValidationIssue } from './errors.js';
 import type { LogLevel } from './job.js';
 import { type RetryPolicy, resolveRetryPolicy } from './retry.js';
+import {
+  resolveTaskLimits,
+  resolveUnique,
+  type TaskLimitOptions,
+  type TaskLimits,
+  type TaskUnique,
+  type UniqueOptions,
+} from './task-limits.js';
 
 /** What a running task can see and report. Given to `run` as its second argument. */
 export interface TaskContext {
@@ -41,6 +49,13 @@ export interface TaskOptions<TSchema extends ArgsSchema | undefined, TResult> {
   readonly backoff?: Partial<Pick<RetryPolicy, 'baseDelayMs' | 'maxDelayMs'>>;
   /** An attempt running longer fails with a `timeout` error and its signal is aborted. Default: none. */
   readonly timeoutMs?: number;
+  /**
+   * At most one job per key while it is queued, running or retrying (and for `windowMs` after it was
+   * enqueued): enqueueing another returns the existing job. Default: no key.
+   */
+  readonly unique?: UniqueOptions<ArgsOutputOf<TSchema>>;
+  /** Concurrency and rate limits across every worker, per task or per key. Default: none. */
+  readonly limits?: TaskLimitOptions<ArgsOutputOf<TSchema>>;
 }
 
 /**
@@ -57,6 +72,10 @@ export interface Task<TArgs = unknown, TResult = unknown> {
   execute(parsedArgs: unknown, ctx: TaskContext): Promise<TResult>;
   /** Type-only: carries the argument type for `enqueue`. Never set at run time. */
   readonly __args?: (args: TArgs) => void;
+  /** The task's unique key, if it has one. */
+  readonly unique?: TaskUnique;
+  /** The task's concurrency and rate limits, if any. */
+  readonly limits?: TaskLimits;
 }
 
 /** Any task, whatever its types. */
@@ -104,11 +123,15 @@ export function defineTask<TSchema extends ArgsSchema | undefined = undefined, T
     );
   }
   const retry = resolveRetryPolicy(options.name, options.retries, options.backoff);
+  const unique = resolveUnique(options.name, options.unique as UniqueOptions<never> | undefined);
+  const limits = resolveTaskLimits(options.name, options.limits as TaskLimitOptions<never> | undefined);
   const schema = options.args;
   return {
     name: options.name,
     retry,
     timeoutMs: options.timeoutMs,
+    ...(unique ? { unique } : {}),
+    ...(limits ? { limits } : {}),
     async parseArgs(raw) {
       if (schema === undefined) {
         if (raw !== undefined && raw !== null) {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { decodeEnvelope, type Envelope, salvageFrom } from '../core/envelope.js';
 import {
   InvalidArgsError,
+  InvalidKeyError,
   InvalidResultError,
   LockLostError,
   LonghaulError,
@@ -24,6 +25,7 @@ import type { AnyTask, TaskContext, TaskRegistry } from '../core/task.js';
 import type { DeadLetterReason, Fence, JobStore, JobTouch, QueueMessage, Transport } from '../ports.js';
 import { AttemptState } from './attempt-state.js';
 import type { Logger } from './logger.js';
+import { type Admission, type Permit, TaskLimiter } from './task-limiter.js';
 
 /** What the caller must do with a message once the runner is done with it. */
 export type Disposition =
@@ -60,9 +62,11 @@ export interface JobRunnerOptions {
  */
 export class JobRunner {
   readonly #o: JobRunnerOptions;
+  readonly #limiter: TaskLimiter;
 
   constructor(options: JobRunnerOptions) {
     this.#o = options;
+    this.#limiter = new TaskLimiter(options.store, options.transport, options.logger);
   }
 
   /**
@@ -112,6 +116,35 @@ export class JobRunner {
       await this.#o.transport.changeVisibility(message, 0);
       return { kind: 'release', delaySeconds: 0 };
     }
+    let admission: Admission;
+    try {
+      admission = await this.#limiter.admit(task, args, this.#leaseExpiry(Date.now()));
+    } catch (error) {
+      if (!(error instanceof InvalidKeyError)) throw error;
+      await this.#reject(message, envelope, error, task.retry.maxAttempts);
+      return this.#deadLetter(message, error, envelope.id);
+    }
+    // Over a limit: a delayed copy carries the job, so this delivery is done with (deleted, not released).
+    if (!admission.admitted && (await this.#limiter.postpone(message, envelope.id, admission.limited))) {
+      return { kind: 'ack' };
+    }
+    const permit = admission.admitted ? admission.permit : undefined;
+    try {
+      return await this.#claimAndRun(message, envelope, task, args, stopSignal, permit);
+    } finally {
+      await permit?.release();
+    }
+  }
+
+  /** Claims the admitted job and runs its attempt; `permit` is its concurrency slot, if limited. */
+  async #claimAndRun(
+    message: QueueMessage,
+    envelope: Envelope,
+    task: AnyTask,
+    args: unknown,
+    stopSignal: AbortSignal | undefined,
+    permit: Permit | undefined,
+  ): Promise<Disposition> {
     const claim = await this.#claim(envelope, task, message.receiveCount);
     if ('disposition' in claim) {
       if (claim.disposition.kind === 'release') {
@@ -145,7 +178,7 @@ export class JobRunner {
         return { kind: 'ack' };
       }
     }
-    return this.#runAttempt(message, task, args, claim.job, stopSignal);
+    return this.#runAttempt(message, task, args, claim.job, stopSignal, permit);
   }
 
   /**
@@ -232,6 +265,7 @@ export class JobRunner {
     args: unknown,
     job: JobRecord,
     stopSignal: AbortSignal | undefined,
+    permit?: Permit,
   ): Promise<Disposition> {
     const fence: Fence = { attempt: job.attempts, workerId: this.#o.workerId, token: job.leaseToken ?? '' };
     const attempt = new AttemptState(job.logs.length);
@@ -275,6 +309,7 @@ export class JobRunner {
     timers.push(
       setInterval(() => {
         const now = Date.now();
+        void permit?.renew(this.#leaseExpiry(now));
         write(
           () => ({
             at: now,

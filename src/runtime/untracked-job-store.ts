@@ -8,7 +8,17 @@
  */
 import { ConfigError } from '../core/errors.js';
 import { type JobCounts, type JobPage, type JobRecord, JobStatus } from '../core/job.js';
-import type { ClaimRequest, ClaimResult, Completion, Fence, JobStore, ScheduleHold } from '../ports.js';
+import type {
+  ClaimRequest,
+  ClaimResult,
+  Completion,
+  Fence,
+  JobStore,
+  KeyHold,
+  LimitedNote,
+  ScheduleHold,
+  SlotGrant,
+} from '../ports.js';
 
 export class UntrackedJobStore implements JobStore {
   async create(): Promise<void> {}
@@ -66,6 +76,31 @@ export class UntrackedJobStore implements JobStore {
 
   async holdSchedule(): Promise<ScheduleHold> {
     return { held: true };
+  }
+
+  // Unique keys and limits need the job table: workers with limited tasks refuse `tracking: 'off'`.
+  async holdKey(): Promise<KeyHold> {
+    return untracked('hold unique keys of');
+  }
+
+  async acquireSlot(): Promise<SlotGrant> {
+    return untracked('limit');
+  }
+
+  async renewSlot(): Promise<boolean> {
+    return untracked('limit');
+  }
+
+  async releaseSlot(): Promise<boolean> {
+    return untracked('limit');
+  }
+
+  async takeRateStart(): Promise<boolean> {
+    return untracked('limit');
+  }
+
+  async noteLimited(): Promise<LimitedNote> {
+    return untracked('limit');
   }
 
   async cancel(): Promise<JobRecord> {

@@ -1,0 +1,178 @@
+/**
+ * Concurrency and rate limits, checked by the job runner before it claims a job. Both are enforced in
+ * the job store with conditional writes, so they hold across every worker and Lambda invocation:
+ *
+ * - concurrency: one item per limit holds a slot per running attempt (`slot:<token>` → lease expiry) and
+ *   their count; taking one is a conditional update (`n < max`). A slot is released when the attempt
+ *   ends, renewed with its heartbeat, and frees itself when its lease expires (the holder crashed): the
+ *   next attempt refused a slot releases expired ones and tries once more.
+ * - rate: one counter per fixed window of `perMs`, incremented unless it reached `max`.
+ *
+ * A job over a limit is not claimed, so it spends no attempt. Its message is sent again with a delay (to
+ * the next window, or a short jittered wait for a slot) and this delivery is deleted: merely hiding it
+ * would count receives toward the queue's `maxReceiveCount` and end in the dead-letter queue.
+ */
+import { randomUUID } from 'node:crypto';
+import { ConfigError } from '../core/errors.js';
+import { isFinalStatus, type JobLimited, JobStatus } from '../core/job.js';
+import type { AnyTask } from '../core/task.js';
+import { computeKey, taskLimitDefaults } from '../core/task-limits.js';
+import type { JobStore, QueueMessage, Transport } from '../ports.js';
+import type { Logger } from './logger.js';
+
+/** A concurrency slot held by one attempt: renewed with its heartbeat, released when it ends. */
+export class Permit {
+  readonly #store: JobStore;
+  readonly #logger: Logger;
+  readonly #limit: string;
+  readonly #token: string;
+  #released = false;
+
+  constructor(store: JobStore, logger: Logger, limit: string, token: string) {
+    this.#store = store;
+    this.#logger = logger;
+    this.#limit = limit;
+    this.#token = token;
+  }
+
+  /** Extends the slot's lease. A failure is logged: the slot then lapses at its old lease. */
+  async renew(leaseExpiresAt: number): Promise<void> {
+    if (this.#released) return;
+    try {
+      const held = await this.#store.renewSlot(this.#limit, this.#token, leaseExpiresAt);
+      if (!held) this.#logger.warn('a concurrency slot lapsed while its job ran', { limit: this.#limit });
+    } catch (error) {
+      this.#logger.warn('could not renew a concurrency slot', { limit: this.#limit, error: String(error) });
+    }
+  }
+
+  /** Frees the slot. Never throws: a slot that cannot be freed now frees itself when its lease expires. */
+  async release(): Promise<void> {
+    if (this.#released) return;
+    this.#released = true;
+    try {
+      await this.#store.releaseSlot(this.#limit, this.#token);
+    } catch (error) {
+      this.#logger.warn('could not release a concurrency slot; it frees itself when its lease expires', {
+        limit: this.#limit,
+        error: String(error),
+      });
+    }
+  }
+}
+
+/** What the limiter decided: start (holding `permit` when the task has a concurrency limit), or wait. */
+export type Admission =
+  | { readonly admitted: true; readonly permit?: Permit }
+  | { readonly admitted: false; readonly limited: JobLimited };
+
+/** Checks a task's limits before its job is claimed. Tasks without limits cost nothing. */
+export class TaskLimiter {
+  readonly #store: JobStore;
+  readonly #transport: Transport;
+  readonly #logger: Logger;
+
+  constructor(store: JobStore, transport: Transport, logger: Logger) {
+    this.#store = store;
+    this.#transport = transport;
+    this.#logger = logger;
+  }
+
+  /**
+   * Takes a slot and counts a start where the task's limits allow. Throws `InvalidKeyError` when the
+   * per-key limit's key cannot be computed from `args`.
+   */
+  async admit(task: AnyTask, args: unknown, leaseExpiresAt: number): Promise<Admission> {
+    const limits = task.limits;
+    if (!limits) return { admitted: true };
+    const keyFn = limits.key;
+    const limit = keyFn ? `${task.name}#${computeKey(task.name, 'limit key', () => keyFn(args))}` : task.name;
+    const now = Date.now();
+    let permit: Permit | undefined;
+    if (limits.concurrency !== undefined) {
+      permit = await this.#acquire(limit, limits.concurrency, leaseExpiresAt, now);
+      if (!permit) {
+        const { min, max } = taskLimitDefaults.concurrencyWaitSeconds;
+        const waitSeconds = min + Math.floor(Math.random() * (max - min + 1));
+        return {
+          admitted: false,
+          limited: { by: 'concurrency', limit, at: now, until: now + waitSeconds * 1000 },
+        };
+      }
+    }
+    if (limits.rate) {
+      const { max, perMs } = limits.rate;
+      const window = Math.floor(now / perMs);
+      const started = await this.#store.takeRateStart({
+        limit,
+        window,
+        max,
+        expiresAt: (window + 2) * perMs,
+      });
+      if (!started) {
+        await permit?.release();
+        // Spread the jobs that wait over the next window rather than all at its first millisecond.
+        const until = (window + 1) * perMs + Math.floor(Math.random() * perMs);
+        return { admitted: false, limited: { by: 'rate', limit, at: now, until } };
+      }
+    }
+    return permit ? { admitted: true, permit } : { admitted: true };
+  }
+
+  /**
+   * Makes a job over its limit wait without spending an attempt: records why on the job, sends its
+   * message again with a delay, and resolves `true` for the caller to delete this delivery (send first,
+   * delete second: a crash between leaves two messages, and the job id fences the duplicate). Resolves
+   * `false` when this delivery is a duplicate of a job already running or finished: the claim decides.
+   */
+  async postpone(message: QueueMessage, jobId: string, limited: JobLimited): Promise<boolean> {
+    const note = await this.#store.noteLimited(jobId, limited);
+    const job = note.noted ? undefined : note.job;
+    const live = job?.status === JobStatus.running && (job.leaseExpiresAt ?? 0) >= limited.at;
+    if (job && (isFinalStatus(job.status) || live)) return false;
+    const delaySeconds = Math.min(
+      taskLimitDefaults.maxWaitSeconds,
+      Math.max(1, Math.ceil((limited.until - Date.now()) / 1000)),
+    );
+    await this.#transport.send([{ body: message.body, delaySeconds }]);
+    this.#logger.info('a job waits for its limit', {
+      jobId,
+      by: limited.by,
+      limit: limited.limit,
+      delaySeconds,
+    });
+    return true;
+  }
+
+  /** Takes a slot; when all are held, releases those whose lease expired and tries once more. */
+  async #acquire(
+    limit: string,
+    max: number,
+    leaseExpiresAt: number,
+    now: number,
+  ): Promise<Permit | undefined> {
+    const token = randomUUID();
+    const request = { limit, token, max, leaseExpiresAt };
+    const grant = await this.#store.acquireSlot(request);
+    if (grant.acquired) return new Permit(this.#store, this.#logger, limit, token);
+    const expired = grant.holders.filter((holder) => holder.leaseExpiresAt < now);
+    if (expired.length === 0) return undefined;
+    for (const holder of expired) {
+      // Conditional on the lease still being expired: a holder that renewed meanwhile keeps its slot.
+      await this.#store.releaseSlot(limit, holder.token, now);
+    }
+    const retried = await this.#store.acquireSlot(request);
+    return retried.acquired ? new Permit(this.#store, this.#logger, limit, token) : undefined;
+  }
+}
+
+/** Limits live in the job table: a worker keeping no records (`tracking: 'off'`) cannot enforce them. */
+export function checkLimitsTracked(tasks: readonly AnyTask[], tracking: string | undefined): void {
+  if (tracking !== 'off') return;
+  const limited = tasks.filter((task) => task.limits).map((task) => `"${task.name}"`);
+  if (limited.length) {
+    throw new ConfigError(
+      `Expected \`tracking\` to be "full" for tasks with \`limits\` (${limited.join(', ')}): limits are enforced in the job table, got "off"`,
+    );
+  }
+}
