@@ -347,11 +347,13 @@ export class LonghaulQueue extends Construct {
 
   /**
    * What a worker needs: consume the queue (`consume: false` when an event source mapping grants that),
-   * dead-letter to the DLQ, and claim, heartbeat and finish jobs in the table.
+   * send to it (a job waiting for a limit), dead-letter to the DLQ, and claim, heartbeat and finish jobs in the table.
    */
   #grantWorker(grantee: iam.IGrantable, consume: boolean): iam.Grant {
     return this.#grantAll(grantee, [
       ...(consume ? [{ actions: consumeActions, resourceArns: [this.queue.queueArn] }] : []),
+      // A job over its task's concurrency or rate limit waits as a delayed copy of its message.
+      { actions: ['sqs:SendMessage'], resourceArns: [this.queue.queueArn] },
       {
         actions: ['sqs:SendMessage', 'sqs:GetQueueAttributes'],
         resourceArns: [this.deadLetterQueue.queueArn],

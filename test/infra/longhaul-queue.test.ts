@@ -230,6 +230,8 @@ describe('LonghaulQueue Lambda worker', () => {
           ],
           resources: [arnOf(ids.queue as string)],
         },
+        // Jobs waiting for a concurrency or rate limit are sent again with a delay.
+        { actions: ['sqs:SendMessage'], resources: [arnOf(ids.queue as string)] },
         { actions: ['sqs:GetQueueAttributes', 'sqs:SendMessage'], resources: [arnOf(ids.dlq as string)] },
         {
           actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
@@ -400,6 +402,7 @@ describe('LonghaulQueue Fargate worker', () => {
           ],
           Resource: arnOf(ids.queue as string),
         },
+        { Action: 'sqs:SendMessage', Resource: arnOf(ids.queue as string) },
         { Action: ['sqs:SendMessage', 'sqs:GetQueueAttributes'], Resource: arnOf(ids.dlq as string) },
         {
           Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
