@@ -1,4 +1,4 @@
-import { defineTask, EnqueueError, type JobHandle, Longhaul } from 'longhaul';
+import { defineTask, EnqueueError, type JobHandle, Longhaul, taskLimitDefaults } from 'longhaul';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { contractBackends } from '../support/backends.js';
@@ -96,6 +96,20 @@ describe.each(contractBackends('contract/unique-keys'))('unique keys on the $nam
     await eventually(async () => Date.now() > enqueuedAt + windowMs);
     const after = await s.longhaul.enqueue(s.fixtures.tasks.add, { a: 2, b: 2 }, options);
     expect(after.created).toBe(true);
+  });
+
+  it('waits out the enqueue grace of a holder with no record, then replaces it', async () => {
+    const { keyEnqueueGraceMs } = taskLimitDefaults;
+    const ghost = (jobId: string, at: number) =>
+      s.t.backend.store.holdKey({ task: 'math.add', key: jobId, jobId, at, until: at });
+    // A producer took these keys and has not written its job yet (or died before it could).
+    await ghost('fresh', Date.now());
+    await ghost('stale', Date.now() - keyEnqueueGraceMs - 1_000);
+    const blocked = await s.longhaul.enqueue(s.fixtures.tasks.add, { a: 1, b: 1 }, { key: 'fresh' });
+    expect(blocked).toMatchObject({ id: 'fresh', created: false, matched: 'key' });
+    const replaced = await s.longhaul.enqueue(s.fixtures.tasks.add, { a: 1, b: 1 }, { key: 'stale' });
+    expect(replaced.created).toBe(true);
+    expect(replaced.id).not.toBe('stale');
   });
 
   it('hands the key back when the message cannot be sent, so the next enqueue creates the job', async () => {
