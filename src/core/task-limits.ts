@@ -13,8 +13,12 @@ export const taskLimitDefaults = {
    * (it took the key, then crashed before writing) and the key is free again.
    */
   keyEnqueueGraceMs: 60_000,
-  /** A job waiting for a concurrency slot comes back after a random delay in this range (seconds). */
-  concurrencyWaitSeconds: { min: 1, max: 5 },
+  /**
+   * A job waiting for a concurrency slot comes back after a random delay from `min` to the longest of
+   * `max` and a tenth of the time since it was enqueued, capped at `cap` (seconds): prompt for a short
+   * wait, and no more than about one check a minute per job while long jobs hold every slot.
+   */
+  concurrencyWaitSeconds: { min: 1, max: 5, cap: 60 },
   /** SQS's longest message delay: no wait for a limit is longer. */
   maxWaitSeconds: 900,
 } as const;

@@ -118,7 +118,7 @@ export class JobRunner {
     }
     let admission: Admission;
     try {
-      admission = await this.#limiter.admit(task, args, this.#leaseExpiry(Date.now()));
+      admission = await this.#limiter.admit(task, args, this.#leaseExpiry(Date.now()), envelope.enqueuedAt);
     } catch (error) {
       if (!(error instanceof InvalidKeyError)) throw error;
       await this.#reject(message, envelope, error, task.retry.maxAttempts);

@@ -82,7 +82,7 @@ export class TaskLimiter {
    * Takes a slot and counts a start where the task's limits allow. Throws `InvalidKeyError` when the
    * per-key limit's key cannot be computed from `args`.
    */
-  async admit(task: AnyTask, args: unknown, leaseExpiresAt: number): Promise<Admission> {
+  async admit(task: AnyTask, args: unknown, leaseExpiresAt: number, enqueuedAt: number): Promise<Admission> {
     const limits = task.limits;
     if (!limits) return { admitted: true };
     const keyFn = limits.key;
@@ -92,8 +92,9 @@ export class TaskLimiter {
     if (limits.concurrency !== undefined) {
       permit = await this.#acquire(limit, limits.concurrency, leaseExpiresAt, now);
       if (!permit) {
-        const { min, max } = taskLimitDefaults.concurrencyWaitSeconds;
-        const waitSeconds = min + Math.floor(Math.random() * (max - min + 1));
+        const { min, max, cap } = taskLimitDefaults.concurrencyWaitSeconds;
+        const longest = Math.min(cap, Math.max(max, Math.floor((now - enqueuedAt) / 10_000)));
+        const waitSeconds = min + Math.floor(Math.random() * (longest - min + 1));
         return {
           admitted: false,
           limited: { by: 'concurrency', limit, at: now, until: now + waitSeconds * 1000 },

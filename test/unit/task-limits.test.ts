@@ -10,7 +10,7 @@ import {
 } from 'longhaul';
 import { createLambdaHandler } from 'longhaul/lambda';
 import { type MemoryBackend, memoryBackend } from 'longhaul/memory';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 
 const run = () => 'done';
@@ -145,6 +145,48 @@ describe('the job runner with limits', () => {
     // The copy waits, delayed; the delivery in hand is the runtime's to delete (ack).
     expect(depth.delayed).toBe(1);
     expect(record.limited && record.limited.until - record.limited.at).toBeGreaterThanOrEqual(1_000);
+  });
+
+  it('waits longer for a slot the longer the job has waited, up to a minute', async () => {
+    const task = defineTask({ name: 'full', limits: { concurrency: 1 }, run });
+    const { backend, runner } = setup([task]);
+    await backend.store.acquireSlot({
+      limit: 'full',
+      token: 'live',
+      max: 1,
+      leaseExpiresAt: Date.now() + 60_000,
+    });
+    const waitOf = async (id: string, enqueuedAt: number) => {
+      await backend.transport.send([
+        { body: JSON.stringify({ v: 1, id, task: 'full', args: null, enqueuedAt }) },
+      ]);
+      await runner.process(await receiveOne(backend));
+      const limited = (await backend.store.get(id))?.limited;
+      return limited ? Math.round((limited.until - limited.at) / 1000) : undefined;
+    };
+    // The longest draw of the jitter.
+    const random = vi.spyOn(Math, 'random').mockReturnValue(0.999);
+    try {
+      // Their queued records (the enqueue time that matters is the message's).
+      for (const id of ['new', 'old', 'older']) {
+        await backend.store.create({
+          id,
+          task: 'full',
+          status: 'queued',
+          args: null,
+          attempts: 0,
+          maxAttempts: 4,
+          enqueuedAt: 0,
+          logs: [],
+          history: [],
+        });
+      }
+      expect(await waitOf('new', Date.now())).toBe(5);
+      expect(await waitOf('old', Date.now() - 300_000)).toBe(30);
+      expect(await waitOf('older', Date.now() - 3_600_000)).toBe(60);
+    } finally {
+      random.mockRestore();
+    }
   });
 
   it('leaves a duplicate delivery of a running job to the claim instead of copying it', async () => {
