@@ -88,35 +88,54 @@ export function resolveUnique(
   return { key: unique.key as KeyOf<unknown>, windowMs };
 }
 
-/** Checks a task's `limits` option. */
+/**
+ * Checks a task's `limits` option: one limit, or two that must both allow a start (one for the task and
+ * one per key, such as per tenant).
+ */
 export function resolveTaskLimits(
   taskName: string,
-  options: TaskLimitOptions<never> | undefined,
-): TaskLimits | undefined {
+  options: TaskLimitOptions<never> | readonly TaskLimitOptions<never>[] | undefined,
+): readonly TaskLimits[] | undefined {
   if (options === undefined) return undefined;
+  const list = Array.isArray(options) ? options : [options as TaskLimitOptions<never>];
   const problems: string[] = [];
+  if (list.length === 0) problems.push('`limits` to hold at least one limit, got an empty list');
+  const resolved = list.map((limit, i) =>
+    resolveOne(Array.isArray(options) ? `limits[${i}]` : 'limits', limit, problems),
+  );
+  // Each limit is named by the task (and key): two of a kind would share their items.
+  const taskWide = list.filter((limit) => limit?.key === undefined).length;
+  if (taskWide > 1 || list.length - taskWide > 1) {
+    problems.push(
+      `\`limits\` to hold at most one limit without \`key\` and one with, got ${taskWide} and ${list.length - taskWide}`,
+    );
+  }
+  throwProblems(taskName, problems);
+  return resolved;
+}
+
+function resolveOne(field: string, options: TaskLimitOptions<never>, problems: string[]): TaskLimits {
   const { concurrency, rate, key } = options ?? {};
   if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency >= 1)) {
-    problems.push(`\`limits.concurrency\` to be an integer from 1 and up, got \`${concurrency}\``);
+    problems.push(`\`${field}.concurrency\` to be an integer from 1 and up, got \`${concurrency}\``);
   }
   if (rate !== undefined) {
     if (!(Number.isInteger(rate?.max) && rate.max >= 1)) {
-      problems.push(`\`limits.rate.max\` to be an integer from 1 and up, got \`${rate?.max}\``);
+      problems.push(`\`${field}.rate.max\` to be an integer from 1 and up, got \`${rate?.max}\``);
     }
     const perMs = rate?.perMs;
     if (!(Number.isInteger(perMs) && perMs >= 1_000 && perMs <= 86_400_000 && perMs % 1_000 === 0)) {
       problems.push(
-        `\`limits.rate.perMs\` to be a whole number of seconds in milliseconds from 1000 to 86400000, got \`${perMs}\``,
+        `\`${field}.rate.perMs\` to be a whole number of seconds in milliseconds from 1000 to 86400000, got \`${perMs}\``,
       );
     }
   }
   if (key !== undefined && typeof key !== 'function') {
-    problems.push(`\`limits.key\` to be a function of the arguments, got ${typeof key}`);
+    problems.push(`\`${field}.key\` to be a function of the arguments, got ${typeof key}`);
   }
   if (concurrency === undefined && rate === undefined) {
-    problems.push('`limits` to set `concurrency`, `rate` or both, got neither');
+    problems.push(`\`${field}\` to set \`concurrency\`, \`rate\` or both, got neither`);
   }
-  throwProblems(taskName, problems);
   return {
     ...(concurrency !== undefined ? { concurrency } : {}),
     ...(rate !== undefined ? { rate: { max: rate.max, perMs: rate.perMs } } : {}),

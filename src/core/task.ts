@@ -54,8 +54,13 @@ export interface TaskOptions<TSchema extends ArgsSchema | undefined, TResult> {
    * enqueued): enqueueing another returns the existing job. Default: no key.
    */
   readonly unique?: UniqueOptions<ArgsOutputOf<TSchema>>;
-  /** Concurrency and rate limits across every worker, per task or per key. Default: none. */
-  readonly limits?: TaskLimitOptions<ArgsOutputOf<TSchema>>;
+  /**
+   * Concurrency and rate limits across every worker, per task or per key; a list when several must all
+   * allow a start (one for the task, one per tenant). Default: none.
+   */
+  readonly limits?:
+    | TaskLimitOptions<ArgsOutputOf<TSchema>>
+    | readonly TaskLimitOptions<ArgsOutputOf<TSchema>>[];
 }
 
 /**
@@ -74,8 +79,8 @@ export interface Task<TArgs = unknown, TResult = unknown> {
   readonly __args?: (args: TArgs) => void;
   /** The task's unique key, if it has one. */
   readonly unique?: TaskUnique;
-  /** The task's concurrency and rate limits, if any. */
-  readonly limits?: TaskLimits;
+  /** The task's concurrency and rate limits, if any: every one must allow a start. */
+  readonly limits?: readonly TaskLimits[];
 }
 
 /** Any task, whatever its types. */
@@ -124,7 +129,10 @@ export function defineTask<TSchema extends ArgsSchema | undefined = undefined, T
   }
   const retry = resolveRetryPolicy(options.name, options.retries, options.backoff);
   const unique = resolveUnique(options.name, options.unique as UniqueOptions<never> | undefined);
-  const limits = resolveTaskLimits(options.name, options.limits as TaskLimitOptions<never> | undefined);
+  const limits = resolveTaskLimits(
+    options.name,
+    options.limits as TaskLimitOptions<never> | readonly TaskLimitOptions<never>[] | undefined,
+  );
   const schema = options.args;
   return {
     name: options.name,

@@ -20,43 +20,45 @@ import { computeKey, taskLimitDefaults } from '../core/task-limits.js';
 import type { JobStore, QueueMessage, Transport } from '../ports.js';
 import type { Logger } from './logger.js';
 
-/** A concurrency slot held by one attempt: renewed with its heartbeat, released when it ends. */
+/** The concurrency slots held by one attempt: renewed with its heartbeat, released when it ends. */
 export class Permit {
   readonly #store: JobStore;
   readonly #logger: Logger;
-  readonly #limit: string;
-  readonly #token: string;
+  readonly #slots: readonly { readonly limit: string; readonly token: string }[];
   #released = false;
 
-  constructor(store: JobStore, logger: Logger, limit: string, token: string) {
+  constructor(store: JobStore, logger: Logger, slots: readonly { limit: string; token: string }[]) {
     this.#store = store;
     this.#logger = logger;
-    this.#limit = limit;
-    this.#token = token;
+    this.#slots = slots;
   }
 
-  /** Extends the slot's lease. A failure is logged: the slot then lapses at its old lease. */
+  /** Extends the slots' leases. A failure is logged: the slot then lapses at its old lease. */
   async renew(leaseExpiresAt: number): Promise<void> {
     if (this.#released) return;
-    try {
-      const held = await this.#store.renewSlot(this.#limit, this.#token, leaseExpiresAt);
-      if (!held) this.#logger.warn('a concurrency slot lapsed while its job ran', { limit: this.#limit });
-    } catch (error) {
-      this.#logger.warn('could not renew a concurrency slot', { limit: this.#limit, error: String(error) });
+    for (const { limit, token } of this.#slots) {
+      try {
+        const held = await this.#store.renewSlot(limit, token, leaseExpiresAt);
+        if (!held) this.#logger.warn('a concurrency slot lapsed while its job ran', { limit });
+      } catch (error) {
+        this.#logger.warn('could not renew a concurrency slot', { limit, error: String(error) });
+      }
     }
   }
 
-  /** Frees the slot. Never throws: a slot that cannot be freed now frees itself when its lease expires. */
+  /** Frees the slots. Never throws: a slot that cannot be freed now frees itself when its lease expires. */
   async release(): Promise<void> {
     if (this.#released) return;
     this.#released = true;
-    try {
-      await this.#store.releaseSlot(this.#limit, this.#token);
-    } catch (error) {
-      this.#logger.warn('could not release a concurrency slot; it frees itself when its lease expires', {
-        limit: this.#limit,
-        error: String(error),
-      });
+    for (const { limit, token } of this.#slots) {
+      try {
+        await this.#store.releaseSlot(limit, token);
+      } catch (error) {
+        this.#logger.warn('could not release a concurrency slot; it frees itself when its lease expires', {
+          limit,
+          error: String(error),
+        });
+      }
     }
   }
 }
@@ -83,41 +85,49 @@ export class TaskLimiter {
    * per-key limit's key cannot be computed from `args`.
    */
   async admit(task: AnyTask, args: unknown, leaseExpiresAt: number, enqueuedAt: number): Promise<Admission> {
-    const limits = task.limits;
-    if (!limits) return { admitted: true };
-    const keyFn = limits.key;
-    const limit = keyFn ? `${task.name}#${computeKey(task.name, 'limit key', () => keyFn(args))}` : task.name;
+    if (!task.limits) return { admitted: true };
+    const limits = task.limits.map((limit) => {
+      const keyFn = limit.key;
+      const name = keyFn
+        ? `${task.name}#${computeKey(task.name, 'limit key', () => keyFn(args))}`
+        : task.name;
+      return { ...limit, name };
+    });
     const now = Date.now();
-    let permit: Permit | undefined;
-    if (limits.concurrency !== undefined) {
-      permit = await this.#acquire(limit, limits.concurrency, leaseExpiresAt, now);
-      if (!permit) {
+    const slots: { limit: string; token: string }[] = [];
+    const permit = () => new Permit(this.#store, this.#logger, slots);
+    // Slots first: they can be handed back if a later limit refuses; a counted start cannot.
+    for (const limit of limits) {
+      if (limit.concurrency === undefined) continue;
+      const token = await this.#acquire(limit.name, limit.concurrency, leaseExpiresAt, now);
+      if (token === undefined) {
+        await permit().release();
         const { min, max, cap } = taskLimitDefaults.concurrencyWaitSeconds;
         const longest = Math.min(cap, Math.max(max, Math.floor((now - enqueuedAt) / 10_000)));
         const waitSeconds = min + Math.floor(Math.random() * (longest - min + 1));
-        return {
-          admitted: false,
-          limited: { by: 'concurrency', limit, at: now, until: now + waitSeconds * 1000 },
-        };
+        const until = now + waitSeconds * 1000;
+        return { admitted: false, limited: { by: 'concurrency', limit: limit.name, at: now, until } };
       }
+      slots.push({ limit: limit.name, token });
     }
-    if (limits.rate) {
-      const { max, perMs } = limits.rate;
+    for (const limit of limits) {
+      if (!limit.rate) continue;
+      const { max, perMs } = limit.rate;
       const window = Math.floor(now / perMs);
       const started = await this.#store.takeRateStart({
-        limit,
+        limit: limit.name,
         window,
         max,
         expiresAt: (window + 2) * perMs,
       });
       if (!started) {
-        await permit?.release();
+        await permit().release();
         // Spread the jobs that wait over the next window rather than all at its first millisecond.
         const until = (window + 1) * perMs + Math.floor(Math.random() * perMs);
-        return { admitted: false, limited: { by: 'rate', limit, at: now, until } };
+        return { admitted: false, limited: { by: 'rate', limit: limit.name, at: now, until } };
       }
     }
-    return permit ? { admitted: true, permit } : { admitted: true };
+    return slots.length ? { admitted: true, permit: permit() } : { admitted: true };
   }
 
   /**
@@ -145,17 +155,17 @@ export class TaskLimiter {
     return true;
   }
 
-  /** Takes a slot; when all are held, releases those whose lease expired and tries once more. */
+  /** Takes a slot (resolving its token); when all are held, releases expired ones and tries once more. */
   async #acquire(
     limit: string,
     max: number,
     leaseExpiresAt: number,
     now: number,
-  ): Promise<Permit | undefined> {
+  ): Promise<string | undefined> {
     const token = randomUUID();
     const request = { limit, token, max, leaseExpiresAt };
     const grant = await this.#store.acquireSlot(request);
-    if (grant.acquired) return new Permit(this.#store, this.#logger, limit, token);
+    if (grant.acquired) return token;
     const expired = grant.holders.filter((holder) => holder.leaseExpiresAt < now);
     if (expired.length === 0) return undefined;
     for (const holder of expired) {
@@ -163,7 +173,7 @@ export class TaskLimiter {
       await this.#store.releaseSlot(limit, holder.token, now);
     }
     const retried = await this.#store.acquireSlot(request);
-    return retried.acquired ? new Permit(this.#store, this.#logger, limit, token) : undefined;
+    return retried.acquired ? token : undefined;
   }
 }
 

@@ -58,9 +58,24 @@ describe('defineTask limits and unique keys', () => {
       unique: { key: ({ tenant }) => tenant, windowMs: 5_000 },
       run,
     });
-    expect(task.limits).toMatchObject({ concurrency: 3, rate: { max: 10, perMs: 1_000 } });
-    expect(task.limits?.key?.({ tenant: 'acme' })).toBe('acme');
+    expect(task.limits).toMatchObject([{ concurrency: 3, rate: { max: 10, perMs: 1_000 } }]);
+    expect(task.limits?.[0]?.key?.({ tenant: 'acme' })).toBe('acme');
     expect(task.unique?.windowMs).toBe(5_000);
+  });
+
+  it('takes a task-wide and a per-key limit together, naming a bad one by its index', () => {
+    const both = defineTask({
+      name: 'both',
+      args: z.object({ tenant: z.string() }),
+      limits: [{ concurrency: 10 }, { rate: { max: 1, perMs: 1_000 }, key: ({ tenant }) => tenant }],
+      run,
+    });
+    expect(both.limits).toHaveLength(2);
+    const message = configMessage(() =>
+      defineTask({ name: 'twice', run, limits: [{ concurrency: 1 }, { concurrency: 0 }] }),
+    );
+    expect(message).toContain('`limits[1].concurrency` to be an integer from 1 and up, got `0`');
+    expect(message).toContain('at most one limit without `key` and one with, got 2 and 0');
   });
 
   it('refuses `keyWindowMs` out of range at enqueue', async () => {
@@ -187,6 +202,36 @@ describe('the job runner with limits', () => {
     } finally {
       random.mockRestore();
     }
+  });
+
+  it('needs every limit to allow a start, handing back the slots taken when one refuses', async () => {
+    const task = defineTask({
+      name: 'sync',
+      args: z.object({ tenant: z.string() }),
+      limits: [{ concurrency: 2 }, { concurrency: 1, key: ({ tenant }) => tenant }],
+      run,
+    });
+    const { backend, runner, longhaul } = setup([task]);
+    // acme's own slot is taken; the task-wide limit has room.
+    await backend.store.acquireSlot({
+      limit: 'sync#acme',
+      token: 'live',
+      max: 1,
+      leaseExpiresAt: Date.now() + 60_000,
+    });
+    const acme = await longhaul.enqueue(task, { tenant: 'acme' });
+    await runner.process(await receiveOne(backend));
+    expect(await longhaul.getJob(acme.id)).toMatchObject({
+      status: 'queued',
+      limited: { limit: 'sync#acme' },
+    });
+    const globex = await longhaul.enqueue(task, { tenant: 'globex' });
+    await runner.process(await receiveOne(backend));
+    expect(await longhaul.getJob(globex.id)).toMatchObject({ status: 'succeeded' });
+    // Both task-wide slots are free again: acme's refusal handed back the one it had taken.
+    const probe = (token: string) =>
+      backend.store.acquireSlot({ limit: 'sync', token, max: 2, leaseExpiresAt: Date.now() + 1_000 });
+    expect([await probe('p1'), await probe('p2')]).toEqual([{ acquired: true }, { acquired: true }]);
   });
 
   it('leaves a duplicate delivery of a running job to the claim instead of copying it', async () => {
