@@ -14,6 +14,11 @@ export const taskLimitDefaults = {
    */
   keyEnqueueGraceMs: 60_000,
   /**
+   * DynamoDB's TTL may delete a key's hold this long after its window ends: SQS keeps a message at most
+   * 14 days, so by then the holder has long finished (or its message is gone).
+   */
+  keyHoldRetentionMs: 14 * 24 * 60 * 60_000,
+  /**
    * A job waiting for a concurrency slot comes back after a random delay from `min` to the longest of
    * `max` and a tenth of the time since it was enqueued, capped at `cap` (seconds): prompt for a short
    * wait, and no more than about one check a minute per job while long jobs hold every slot.

@@ -44,6 +44,8 @@ describe('unique-key and limit items in the job table', () => {
     const hold = await item(`${jobTable.keyHoldPrefix}crm.sync#acme`);
     expect(hold).toMatchObject({ holder: job.id });
     expect((hold?.until as number) - (hold?.heldAt as number)).toBe(60_000);
+    // Removable by TTL (epoch seconds) two weeks after its window, when no message of its job can be left.
+    expect(hold?.[jobTable.ttlAttribute]).toBe(Math.ceil(((hold?.until as number) + 14 * 86_400_000) / 1000));
 
     // Released at the attempt's end: the counter is back to 0 and no slot attribute is left.
     const slots = await item(`${jobTable.concurrencyLimitPrefix}crm.sync#acme`);

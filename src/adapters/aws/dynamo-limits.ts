@@ -7,6 +7,7 @@
 import { type AttributeValue, ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { taskLimitDefaults } from '../../core/task-limits.js';
 import { jobTable } from '../../names.js';
 import type { KeyHold, KeyHoldRequest, RateRequest, SlotGrant, SlotRequest } from '../../ports.js';
 
@@ -58,6 +59,7 @@ export class DynamoLimits {
     const hold = await this.hold(id, request.jobId, request.replacing, {
       heldAt: request.at,
       until: request.until,
+      [jobTable.ttlAttribute]: Math.ceil((request.until + taskLimitDefaults.keyHoldRetentionMs) / 1000),
     });
     if (hold.held) return hold;
     return {
