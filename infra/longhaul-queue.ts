@@ -368,11 +368,14 @@ export class LonghaulQueue extends Construct {
 
   /**
    * What a worker needs: consume the queue (`consume: false` when an event source mapping grants that),
-   * dead-letter to the DLQ, and claim, heartbeat and finish jobs in the table.
+   * send to it (a job waiting for a limit), dead-letter to the DLQ, and claim, heartbeat and finish jobs in the table.
    */
   #grantWorker(grantee: iam.IGrantable, consume: boolean): iam.Grant {
     return this.#grantAll(grantee, [
       ...(consume ? [{ actions: consumeActions, resourceArns: [this.queue.queueArn] }] : []),
+      // Workers send to the queue too: a job over its task's concurrency or rate limit waits as a delayed
+      // copy of its message, a long job moves to a fresh copy, and a workflow's next jobs are enqueued.
+      { actions: ['sqs:SendMessage'], resourceArns: [this.queue.queueArn] },
       {
         actions: ['sqs:SendMessage', 'sqs:GetQueueAttributes'],
         resourceArns: [this.deadLetterQueue.queueArn],
@@ -382,8 +385,6 @@ export class LonghaulQueue extends Construct {
         resourceArns: [this.table.tableArn],
       },
       { actions: ['dynamodb:Query'], resourceArns: this.indexArns },
-      // A workflow's next jobs (a chain's next step, a group's callback) are enqueued by the worker.
-      { actions: ['sqs:SendMessage'], resourceArns: [this.queue.queueArn] },
       ...this.#publishStatements(),
     ]);
   }

@@ -29,6 +29,7 @@ import type { Backend, DeadLetterMessage, QueueDepth } from './ports.js';
 import { envelopeOfJob } from './runtime/enqueue-jobs.js';
 import { publishChanges, stateChangeOf } from './runtime/job-events.js';
 import { jsonLogger } from './runtime/logger.js';
+import { keyOf, releaseKey, takeKey } from './unique-keys.js';
 import {
   ChainBuilder,
   type ChainHandle,
@@ -50,6 +51,14 @@ export interface EnqueueOptions {
   readonly jobId?: string;
   /** Hide the job for this long before its first attempt, 0–900 s. Default 0. */
   readonly delaySeconds?: number;
+  /**
+   * A unique key (1–512 characters, per task): while a job of this task with this key is queued, running or
+   * retrying, enqueueing returns that job (`created: false`, `matched: 'key'`) instead of a new one.
+   * Overrides the task's `unique.key`. Needs `tracking: 'full'`. Default: the task's, or none.
+   */
+  readonly key?: string;
+  /** With `key`: the key also blocks for this long after the holder was enqueued. Default: the task's, or 0. */
+  readonly keyWindowMs?: number;
 }
 
 /** Options of `waitForResult`. */
@@ -134,6 +143,8 @@ export interface JobHandle<TResult = unknown> {
   readonly created: boolean;
   /** Type-only marker of the result type. */
   readonly __result?: TResult;
+  /** When `created` is false: the existing job had the `jobId`, or holds the unique `key`. */
+  readonly matched?: 'jobId' | 'key';
 }
 
 type EnqueueParams<T extends AnyTask> =
@@ -172,13 +183,31 @@ export class Longhaul {
   async enqueue<T extends AnyTask>(task: T, ...params: EnqueueParams<T>): Promise<JobHandle<TaskResult<T>>> {
     const [args, options = {}] = params as [unknown, EnqueueOptions | undefined];
     const delaySeconds = checkDelay(options.delaySeconds);
-    const job = await this.#newJob(task, args, options.jobId);
+    const { job, windowMs } = await this.#newKeyedJob(task, args, options);
     if (options.jobId !== undefined && (await this.#backend.store.get(job.id))) {
-      return { id: job.id, task: task.name, created: false };
+      return { id: job.id, task: task.name, created: false, matched: 'jobId' };
+    }
+    if (job.key !== undefined) {
+      const at = job.enqueuedAt;
+      const holder = await takeKey(this.#backend.store, {
+        task: job.task,
+        key: job.key,
+        jobId: job.id,
+        windowMs,
+        at,
+      });
+      if (holder !== undefined) return { id: holder, task: task.name, created: false, matched: 'key' };
     }
     // The message goes first: a job record then always has a message, or was created by the worker that
     // claimed it. The other order would strand a queued job with no message if this process died between.
-    await this.#send(job, delaySeconds);
+    try {
+      await this.#send(job, delaySeconds);
+    } catch (error) {
+      // No job was created: hand its key back rather than block it for the enqueue grace.
+      if (job.key !== undefined)
+        await releaseKey(this.#backend.store, job.task, job.key, job.id).catch(() => {});
+      throw error;
+    }
     const handle = await this.#record<TaskResult<T>>(job);
     if (handle.created) await this.#published([job]);
     return handle;
@@ -199,6 +228,12 @@ export class Longhaul {
     const delaySeconds = checkDelay(options.delaySeconds);
     const jobs: JobRecord[] = [];
     for (const args of argsList) jobs.push(await this.#newJob(task, args, undefined));
+    if (task.unique) {
+      // Each job takes its key before its message goes, so they go one by one (validated all first).
+      const handles: JobHandle<TaskResult<T>>[] = [];
+      for (const args of argsList) handles.push(await this.enqueue(task, args, options));
+      return handles;
+    }
     const sent: string[] = [];
     for (let i = 0; i < jobs.length; i += 10) {
       const batch = jobs.slice(i, i + 10);
@@ -222,6 +257,26 @@ export class Longhaul {
     );
     await this.#published(jobs.filter((_, i) => handles[i]?.created));
     return handles;
+  }
+
+  /** Builds the job's record with its unique key, if it has one. */
+  async #newKeyedJob(
+    task: AnyTask,
+    args: unknown,
+    options: EnqueueOptions,
+  ): Promise<{ job: JobRecord; windowMs: number }> {
+    const job = await this.#newJob(task, args, options.jobId);
+    if (options.key === undefined && options.keyWindowMs === undefined && !task.unique) {
+      return { job, windowMs: 0 };
+    }
+    const key = keyOf(task, await task.parseArgs(args), options);
+    if (key === undefined) return { job, windowMs: 0 };
+    if (this.#tracking === 'lean') {
+      throw new ConfigError(
+        'Expected `tracking` to be "full" for jobs with a unique key (a holder\'s record tells whether it finished), got "lean"',
+      );
+    }
+    return { job: { ...job, key: key.key }, windowMs: key.windowMs };
   }
 
   /** Validates a job's arguments and builds its record. */

@@ -23,6 +23,7 @@ export {
   EnqueueError,
   ErrorCode,
   InvalidArgsError,
+  InvalidKeyError,
   InvalidResultError,
   InvalidWorkflowError,
   InvocationDeadlineError,
@@ -51,6 +52,7 @@ export {
 } from './core/errors.js';
 export type { HandoffDelivery, JobHandoff } from './core/handoff.js';
 export type { HookInfo, JobHooks } from './core/hooks.js';
+export type { JobLimited } from './core/job.js';
 export {
   isFinalStatus,
   type JobEvent,
@@ -88,6 +90,12 @@ export {
   taskDefaults,
 } from './core/task.js';
 export {
+  type RateLimit,
+  type TaskLimitOptions,
+  taskLimitDefaults,
+  type UniqueOptions,
+} from './core/task-limits.js';
+export {
   type PendingStep,
   type WorkflowJobState,
   WorkflowKind,
@@ -108,13 +116,19 @@ export type {
   JobStateChange,
   JobStore,
   JobTouch,
+  KeyHold,
+  KeyHoldRequest,
+  LimitedNote,
   OutgoingMessage,
   QueueDepth,
   QueueMessage,
+  RateRequest,
   ReceiveRequest,
   RejectRequest,
   RequestCounts,
   ScheduleHold,
+  SlotGrant,
+  SlotRequest,
   Transport,
   WorkflowStore,
 } from './ports.js';

@@ -52,6 +52,12 @@ export const jobTable = {
   scheduleHoldPrefix: '#schedule#',
   /** Key prefix of workflow records (chains and groups): no status or task, so in no index. */
   workflowPrefix: '#workflow#',
+  /** Key prefix of the items recording which job holds a unique key (`#key#<task>#<key>`). */
+  keyHoldPrefix: '#key#',
+  /** Key prefix of a concurrency limit's slots (`#limit#<task>[#<key>]`). */
+  concurrencyLimitPrefix: '#limit#',
+  /** Key prefix of a rate limit's window counters (`#rate#<task>[#<key>]@<window>`). */
+  rateLimitPrefix: '#rate#',
   /** Epoch seconds after which DynamoDB's TTL may delete a finished job. */
   ttlAttribute: 'expiresAt',
 } as const;

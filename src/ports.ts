@@ -7,6 +7,7 @@ import type { SerializedError } from './core/errors.js';
 import type { HandoffDelivery, JobHandoff } from './core/handoff.js';
 import type {
   JobCounts,
+  JobLimited,
   JobLogLine,
   JobPage,
   JobProgress,
@@ -199,6 +200,56 @@ export interface RejectRequest {
   readonly status?: 'failed' | 'cancelled';
 }
 
+/** What `holdKey` asks: make job `jobId` the holder of unique key `key` of task `task`. */
+export interface KeyHoldRequest {
+  readonly task: string;
+  readonly key: string;
+  readonly jobId: string;
+  /** Epoch milliseconds: when the hold is taken. */
+  readonly at: number;
+  /** Epoch milliseconds: the new holder blocks the key at least until then, even once finished. */
+  readonly until: number;
+  /** A holder the caller found finished and past its `until`, or recordless past the enqueue grace. */
+  readonly replacing?: string;
+}
+
+/** What `holdKey` answers: the job now holds the key, or which job does, since when and until when. */
+export type KeyHold =
+  | { readonly held: true }
+  | { readonly held: false; readonly holder: string; readonly heldAt: number; readonly until: number };
+
+/** One attempt asking for a slot of a concurrency limit. */
+export interface SlotRequest {
+  /** The limit's name: the task's, or `<task>#<key>`. */
+  readonly limit: string;
+  /** Unique to the attempt asking; renewing and releasing present it. */
+  readonly token: string;
+  readonly max: number;
+  /** Epoch milliseconds: the slot frees itself then unless renewed (its holder crashed). */
+  readonly leaseExpiresAt: number;
+}
+
+/** What `acquireSlot` answers: a slot, or every current holder (so expired ones can be released). */
+export type SlotGrant =
+  | { readonly acquired: true }
+  | {
+      readonly acquired: false;
+      readonly holders: readonly { readonly token: string; readonly leaseExpiresAt: number }[];
+    };
+
+/** One start counted against a rate limit's fixed window. */
+export interface RateRequest {
+  readonly limit: string;
+  /** The window's number: `floor(now / perMs)`. */
+  readonly window: number;
+  readonly max: number;
+  /** Epoch milliseconds after which the window's counter may be deleted. */
+  readonly expiresAt: number;
+}
+
+/** What `noteLimited` answers: noted on the queued job, or the job as it stood (undefined: no record). */
+export type LimitedNote = { readonly noted: true } | { readonly noted: false; readonly job?: JobRecord };
+
 /** Job records, as the core needs them. Implemented by `DynamoJobStore` and `MemoryJobStore`. */
 export interface JobStore {
   /** Writes a new job. Throws `JobConflictError` when the id exists. */
@@ -254,6 +305,27 @@ export interface JobStore {
    * adopt at its next heartbeat. Resolves false when the job is not running with a move under way.
    */
   registerHandoff(id: string, delivery: HandoffDelivery): Promise<boolean>;
+
+  // Unique keys and limits: items beside the jobs, never in an index (see docs/unique-jobs-and-limits.md).
+
+  /**
+   * Makes job `jobId` the holder of a unique key, in one conditional write: it succeeds when nobody holds
+   * the key, `jobId` already does, or `replacing` does. Otherwise resolves with the current holder.
+   */
+  holdKey(request: KeyHoldRequest): Promise<KeyHold>;
+  /** Takes a slot when fewer than `max` are held (one conditional write); else lists the holders. */
+  acquireSlot(request: SlotRequest): Promise<SlotGrant>;
+  /** Extends a held slot's lease. Resolves false when the slot is no longer held. */
+  renewSlot(limit: string, token: string, leaseExpiresAt: number): Promise<boolean>;
+  /**
+   * Frees a slot. With `expiredBefore`, only if its lease expired before then (freeing a crashed
+   * holder's slot). Resolves false when there was nothing to free.
+   */
+  releaseSlot(limit: string, token: string, expiredBefore?: number): Promise<boolean>;
+  /** Counts one start in a rate limit's window unless it already has `max`; resolves whether it did. */
+  takeRateStart(request: RateRequest): Promise<boolean>;
+  /** Records on a queued or retrying job that it waits for a limit (no history entry). */
+  noteLimited(id: string, limited: JobLimited): Promise<LimitedNote>;
 }
 
 /** A transport and a job store that belong together. */

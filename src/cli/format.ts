@@ -123,6 +123,11 @@ export function formatJob(
   if (job.nextAttemptAt !== undefined && job.status === 'retrying') {
     lines.push(`${label('Next')}attempt at ${formatTime(job.nextAttemptAt)}`);
   }
+  if (job.key !== undefined) lines.push(`${label('Key')}${job.key}`);
+  if (job.limited) {
+    const { by, limit, until } = job.limited;
+    lines.push(`${label('Limited')}waited for the ${by} limit of ${limit} until ${formatTime(until)}`);
+  }
   if (job.history.length) {
     lines.push(paint.bold('History'));
     for (const event of job.history) {

@@ -32,6 +32,7 @@ export const ErrorCode = {
   eventsFailed: 'events_failed',
   cancelled: 'cancelled',
   isolateExited: 'isolate_exited',
+  invalidKey: 'invalid_key',
 } as const;
 /** One of the codes in {@link ErrorCode}. */
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -311,6 +312,19 @@ export class WorkflowNotFoundError extends LonghaulError {
 export class InvalidWorkflowError extends LonghaulError {
   constructor(message: string, options?: LonghaulErrorOptions) {
     super(ErrorCode.invalidWorkflow, message, options);
+  }
+}
+
+/**
+ * A job's unique key or limit key could not be computed from its arguments (the key function threw or
+ * returned something other than a string of 1–512 characters). Bad input, like invalid arguments.
+ */
+export class InvalidKeyError extends LonghaulError {
+  constructor(taskName: string, what: string, reason: string, cause?: unknown) {
+    super(ErrorCode.invalidKey, `The ${what} of task "${taskName}" is invalid: ${reason}`, {
+      ...(cause === undefined ? {} : { cause }),
+      context: { task: taskName },
+    });
   }
 }
 

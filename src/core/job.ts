@@ -126,6 +126,21 @@ export interface JobRecord<TArgs = unknown, TResult = unknown> {
   readonly cancelRequestedAt?: number;
   /** While running past the queue's visibility ceiling: the move to a fresh message under way. */
   readonly handoff?: JobHandoff;
+  /** The job's unique key, when it was enqueued with one (`enqueue(..., { key })` or the task's `unique`). */
+  readonly key?: string;
+  /** The last time the job waited for a concurrency or rate limit instead of starting. */
+  readonly limited?: JobLimited;
+}
+
+/** Why and until when a job waited for a limit (its message was sent again with a delay). */
+export interface JobLimited {
+  readonly by: 'concurrency' | 'rate';
+  /** The limit's name: the task's, or `<task>#<key>` for a per-key limit. */
+  readonly limit: string;
+  /** Epoch milliseconds: when it decided to wait. */
+  readonly at: number;
+  /** Epoch milliseconds: when the job's message comes back. */
+  readonly until: number;
 }
 
 /** A filter for listing jobs. */

@@ -3,6 +3,14 @@ import { ConfigError, InvalidArgsError, type ValidationIssue } from './errors.js
 import type { JobHooks } from './hooks.js';
 import type { LogLevel } from './job.js';
 import { type RetryPolicy, resolveRetryPolicy } from './retry.js';
+import {
+  resolveTaskLimits,
+  resolveUnique,
+  type TaskLimitOptions,
+  type TaskLimits,
+  type TaskUnique,
+  type UniqueOptions,
+} from './task-limits.js';
 
 /** What a running task can see and report. Given to `run` as its second argument. */
 export interface TaskContext {
@@ -55,6 +63,18 @@ export interface TaskOptions<TSchema extends ArgsSchema | undefined, TResult> {
    * `runIsolated` so it can be killed. Default 5 000.
    */
   readonly timeoutGraceMs?: number;
+  /**
+   * At most one job per key while it is queued, running or retrying (and for `windowMs` after it was
+   * enqueued): enqueueing another returns the existing job. Default: no key.
+   */
+  readonly unique?: UniqueOptions<ArgsOutputOf<TSchema>>;
+  /**
+   * Concurrency and rate limits across every worker, per task or per key; a list when several must all
+   * allow a start (one for the task, one per tenant). Default: none.
+   */
+  readonly limits?:
+    | TaskLimitOptions<ArgsOutputOf<TSchema>>
+    | readonly TaskLimitOptions<ArgsOutputOf<TSchema>>[];
 }
 
 /** Every default of a task's own options (retry defaults live with the retry policy). */
@@ -83,6 +103,10 @@ export interface Task<TArgs = unknown, TResult = unknown> {
   readonly hooks?: JobHooks;
   /** How long an aborted attempt waits for `execute` to settle. */
   readonly timeoutGraceMs: number;
+  /** The task's unique key, if it has one. */
+  readonly unique?: TaskUnique;
+  /** The task's concurrency and rate limits, if any: every one must allow a start. */
+  readonly limits?: readonly TaskLimits[];
 }
 
 /** Any task, whatever its types. */
@@ -136,6 +160,11 @@ export function defineTask<TSchema extends ArgsSchema | undefined = undefined, T
     );
   }
   const retry = resolveRetryPolicy(options.name, options.retries, options.backoff);
+  const unique = resolveUnique(options.name, options.unique as UniqueOptions<never> | undefined);
+  const limits = resolveTaskLimits(
+    options.name,
+    options.limits as TaskLimitOptions<never> | readonly TaskLimitOptions<never>[] | undefined,
+  );
   const schema = options.args;
   const hooks: JobHooks<Awaited<TResult>> = {
     ...(options.onSuccess ? { onSuccess: options.onSuccess } : {}),
@@ -149,6 +178,8 @@ export function defineTask<TSchema extends ArgsSchema | undefined = undefined, T
     // The worker only ever passes this task's own stored result to `onSuccess`.
     ...(Object.keys(hooks).length > 0 ? { hooks: hooks as JobHooks } : {}),
     timeoutGraceMs,
+    ...(unique ? { unique } : {}),
+    ...(limits ? { limits } : {}),
     async parseArgs(raw) {
       if (schema === undefined) {
         if (raw !== undefined && raw !== null) {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { decodeEnvelope, type Envelope, salvageFrom } from '../core/envelope.js';
 import {
   InvalidArgsError,
+  InvalidKeyError,
   InvalidResultError,
   JobCancelledError,
   LockLostError,
@@ -39,6 +40,7 @@ import { AttemptState } from './attempt-state.js';
 import { stateChangeOf } from './job-events.js';
 import type { Logger } from './logger.js';
 import { settleWithinGrace } from './settle-within-grace.js';
+import { type Admission, type Permit, TaskLimiter } from './task-limiter.js';
 
 /** What the caller must do with a message once the runner is done with it. */
 export type Disposition =
@@ -92,10 +94,12 @@ export interface JobRunnerOptions {
 export class JobRunner {
   readonly #o: JobRunnerOptions;
   readonly #effects: JobEffects;
+  readonly #limiter: TaskLimiter;
 
   constructor(options: JobRunnerOptions) {
     this.#o = options;
     this.#effects = new JobEffects(options);
+    this.#limiter = new TaskLimiter(options.store, options.transport, options.logger);
   }
 
   /**
@@ -146,6 +150,36 @@ export class JobRunner {
       await this.#o.transport.changeVisibility(message, 0);
       return { kind: 'release', delaySeconds: 0 };
     }
+    let admission: Admission;
+    try {
+      admission = await this.#limiter.admit(task, args, this.#leaseExpiry(Date.now()), envelope.enqueuedAt);
+    } catch (error) {
+      if (!(error instanceof InvalidKeyError)) throw error;
+      await this.#reject(message, envelope, error, task.retry.maxAttempts);
+      return this.#deadLetter(message, error, envelope.id);
+    }
+    // Over a limit: a delayed copy carries the job, so this delivery is done with (deleted, not released).
+    if (!admission.admitted && (await this.#limiter.postpone(message, envelope.id, admission.limited))) {
+      return { kind: 'ack' };
+    }
+    const permit = admission.admitted ? admission.permit : undefined;
+    try {
+      return await this.#claimAndRun(message, receivedAt, envelope, task, args, stopSignal, permit);
+    } finally {
+      await permit?.release();
+    }
+  }
+
+  /** Claims the admitted job and runs its attempt; `permit` is its concurrency slot, if limited. */
+  async #claimAndRun(
+    message: QueueMessage,
+    receivedAt: number,
+    envelope: Envelope,
+    task: AnyTask,
+    args: unknown,
+    stopSignal: AbortSignal | undefined,
+    permit: Permit | undefined,
+  ): Promise<Disposition> {
     const claim = await this.#claim(envelope, task, message, receivedAt);
     if ('disposition' in claim) {
       // A redelivery of a finished job: its worker may have died before the effects, which repeat safely.
@@ -183,7 +217,16 @@ export class JobRunner {
       }
     }
     await this.#effects.changed([stateChangeOf(claim.job)]);
-    return this.#runAttempt(message, receivedAt, task, args, claim.job, stopSignal, envelope.workflow);
+    return this.#runAttempt(
+      message,
+      receivedAt,
+      task,
+      args,
+      claim.job,
+      stopSignal,
+      envelope.workflow,
+      permit,
+    );
   }
 
   /**
@@ -311,6 +354,7 @@ export class JobRunner {
     job: JobRecord,
     stopSignal: AbortSignal | undefined,
     workflow: WorkflowRef | undefined,
+    permit?: Permit,
   ): Promise<Disposition> {
     const fence: Fence = { attempt: job.attempts, workerId: this.#o.workerId, token: job.leaseToken ?? '' };
     const attempt = new AttemptState(job.logs.length);
@@ -370,10 +414,10 @@ export class JobRunner {
       });
     };
     timers.push(
-      setInterval(
-        () => write(async () => observe(await lease.heartbeat(attempt))),
-        this.#o.heartbeatIntervalSeconds * 1000,
-      ),
+      setInterval(() => {
+        void permit?.renew(this.#leaseExpiry(Date.now()));
+        write(async () => observe(await lease.heartbeat(attempt)));
+      }, this.#o.heartbeatIntervalSeconds * 1000),
     );
     // Counting from the start means a job shorter than the interval writes its progress and logs only
     // with its result: no extra write.

@@ -6,6 +6,7 @@ import { TaskRegistry } from '../core/task.js';
 import type { Backend, QueueMessage } from '../ports.js';
 import { type Disposition, JobRunner } from './job-runner.js';
 import { jsonLogger, type Logger } from './logger.js';
+import { checkLimitsTracked } from './task-limiter.js';
 import { UntrackedJobStore } from './untracked-job-store.js';
 import type { WorkerTracking } from './worker-options.js';
 
@@ -96,6 +97,7 @@ export function createLambdaHandler(options: LambdaHandlerOptions): LonghaulLamb
   const marginMs = options.deadlineMarginMs ?? 5_000;
   const logger = options.logger ?? jsonLogger;
   checkOptions(visibilityTimeoutSeconds, concurrency, marginMs, options);
+  checkLimitsTracked(options.tasks, options.tracking);
   let backend: Backend | undefined;
   const untracked = new UntrackedJobStore();
   let deliveryLimit: Promise<number | undefined> | undefined;

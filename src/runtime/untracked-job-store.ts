@@ -15,7 +15,10 @@ import type {
   Fence,
   JobStore,
   JobTouch,
+  KeyHold,
+  LimitedNote,
   ScheduleHold,
+  SlotGrant,
 } from '../ports.js';
 
 export class UntrackedJobStore implements JobStore {
@@ -93,6 +96,31 @@ export class UntrackedJobStore implements JobStore {
 
   async holdSchedule(): Promise<ScheduleHold> {
     return { held: true };
+  }
+
+  // Unique keys and limits need the job table: workers with limited tasks refuse `tracking: 'off'`.
+  async holdKey(): Promise<KeyHold> {
+    return untracked('hold unique keys of');
+  }
+
+  async acquireSlot(): Promise<SlotGrant> {
+    return untracked('limit');
+  }
+
+  async renewSlot(): Promise<boolean> {
+    return untracked('limit');
+  }
+
+  async releaseSlot(): Promise<boolean> {
+    return untracked('limit');
+  }
+
+  async takeRateStart(): Promise<boolean> {
+    return untracked('limit');
+  }
+
+  async noteLimited(): Promise<LimitedNote> {
+    return untracked('limit');
   }
 
   async cancel(): Promise<JobRecord> {

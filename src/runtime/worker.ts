@@ -4,6 +4,7 @@ import { TaskRegistry } from '../core/task.js';
 import type { QueueMessage } from '../ports.js';
 import { DeleteBatcher } from './delete-batcher.js';
 import { type Disposition, JobRunner } from './job-runner.js';
+import { checkLimitsTracked } from './task-limiter.js';
 import { UntrackedJobStore } from './untracked-job-store.js';
 import { type ResolvedWorkerOptions, resolveWorkerOptions, type WorkerOptions } from './worker-options.js';
 
@@ -45,6 +46,7 @@ export class Worker {
     this.options = resolveWorkerOptions(options);
     const { backend, logger } = this.options;
     this.#registry = new TaskRegistry(this.options.tasks);
+    checkLimitsTracked(this.options.tasks, this.options.tracking);
     this.#deletes = new DeleteBatcher(backend.transport, this.options.deleteBatchWindowMs, logger);
   }
 

@@ -42,10 +42,34 @@ describe.each<BackendFactory>([memory, aws('cli commands')])('the CLI on the $na
       expect(first.code).toBe(0);
       expect(first.json()).toEqual({ id: 'order-42', task: 'math.add', created: true });
       const again = await run('enqueue', 'math.add', '{"a":1,"b":2}', '--job-id', 'order-42', '--json');
-      expect(again.json()).toEqual({ id: 'order-42', task: 'math.add', created: false });
+      expect(again.json()).toEqual({ id: 'order-42', task: 'math.add', created: false, matched: 'jobId' });
       const human = await run('enqueue', 'math.add', '{"a":1,"b":2}', '--job-id', 'order-42');
       expect(human.stdout.trim()).toBe('order-42');
       expect(human.stderr).toContain('already existed');
+    });
+
+    it('returns the job holding a unique --key instead of enqueueing another', async () => {
+      const first = await run('enqueue', 'math.add', '{"a":1,"b":2}', '--key', 'invoice-7', '--json');
+      expect(first.json()).toMatchObject({ task: 'math.add', created: true });
+      const id = first.json().id as string;
+      const again = await run('enqueue', 'math.add', '{"a":5,"b":5}', '--key', 'invoice-7', '--json');
+      expect(again.json()).toEqual({ id, task: 'math.add', created: false, matched: 'key' });
+      const human = await run(
+        'enqueue',
+        'math.add',
+        '{"a":1,"b":2}',
+        '--key',
+        'invoice-7',
+        '--key-window',
+        '10m',
+      );
+      expect(human.stdout.trim()).toBe(id);
+      expect(human.stderr).toContain('holds key "invoice-7"');
+      expect(await longhaul.getJob(id)).toMatchObject({ key: 'invoice-7' });
+      expect((await run('status', id)).stdout).toMatch(/Key\s+invoice-7/);
+      const bad = await run('enqueue', 'math.add', '{"a":1,"b":2}', '--key-window', 'soon');
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toContain('--key-window');
     });
 
     it('delays the first attempt with --delay', async () => {

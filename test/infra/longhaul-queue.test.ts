@@ -230,14 +230,14 @@ describe('LonghaulQueue Lambda worker', () => {
           ],
           resources: [arnOf(ids.queue as string)],
         },
+        // Delayed copies of jobs waiting for a limit, long jobs' fresh copies, a workflow's next jobs.
+        { actions: ['sqs:SendMessage'], resources: [arnOf(ids.queue as string)] },
         { actions: ['sqs:GetQueueAttributes', 'sqs:SendMessage'], resources: [arnOf(ids.dlq as string)] },
         {
           actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
           resources: tableArns(),
         },
         { actions: ['dynamodb:Query'], resources: indexArns() },
-        // A workflow's next jobs.
-        { actions: ['sqs:SendMessage'], resources: [arnOf(ids.queue as string)] },
       ].map((s) => normalize({ Effect: 'Allow', Action: s.actions, Resource: s.resources })),
     );
   });
@@ -402,13 +402,13 @@ describe('LonghaulQueue Fargate worker', () => {
           ],
           Resource: arnOf(ids.queue as string),
         },
+        { Action: 'sqs:SendMessage', Resource: arnOf(ids.queue as string) },
         { Action: ['sqs:SendMessage', 'sqs:GetQueueAttributes'], Resource: arnOf(ids.dlq as string) },
         {
           Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
           Resource: tableArns(),
         },
         { Action: 'dynamodb:Query', Resource: indexArns() },
-        { Action: 'sqs:SendMessage', Resource: arnOf(ids.queue as string) },
       ].map((s) => normalize({ Effect: 'Allow', ...s })),
     );
   });

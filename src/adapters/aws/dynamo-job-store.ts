@@ -26,6 +26,7 @@ import {
   emptyStatusCounts,
   type JobCounts,
   type JobEvent,
+  type JobLimited,
   type JobPage,
   type JobQuery,
   type JobRecord,
@@ -44,9 +45,16 @@ import type {
   Fence,
   JobStore,
   JobTouch,
+  KeyHold,
+  KeyHoldRequest,
+  LimitedNote,
+  RateRequest,
   RejectRequest,
   ScheduleHold,
+  SlotGrant,
+  SlotRequest,
 } from '../../ports.js';
+import { DynamoLimits } from './dynamo-limits.js';
 import { countsFromItem, countsKey } from './job-counts.js';
 import {
   indexAttributes,
@@ -76,10 +84,12 @@ type StoredEvent = Omit<JobEvent, 'attempt'> & { attempt?: number };
 export class DynamoJobStore implements JobStore {
   readonly #client: DynamoDBDocumentClient;
   readonly #table: string;
+  readonly #limits: DynamoLimits;
 
   constructor(options: DynamoJobStoreOptions) {
     this.#client = options.client;
     this.#table = options.tableName;
+    this.#limits = new DynamoLimits(options.client, options.tableName);
   }
 
   async create(job: JobRecord): Promise<void> {
@@ -100,25 +110,8 @@ export class DynamoJobStore implements JobStore {
   }
 
   async holdSchedule(schedule: string, jobId: string, replacing?: string): Promise<ScheduleHold> {
-    const holders = [jobId, ...(replacing === undefined ? [] : [replacing])];
-    try {
-      await this.#client.send(
-        new PutCommand({
-          TableName: this.#table,
-          // Beside the jobs, but without status or task: never in an index, and skipped by scans.
-          Item: { [jobTable.partitionKey]: scheduleHoldKey(schedule), holder: jobId },
-          ConditionExpression: `attribute_not_exists(#id) OR #holder IN (${holders.map((_, i) => `:h${i}`).join(', ')})`,
-          ExpressionAttributeNames: { '#id': jobTable.partitionKey, '#holder': 'holder' },
-          ExpressionAttributeValues: Object.fromEntries(holders.map((h, i) => [`:h${i}`, h])),
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
-      );
-      return { held: true };
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      const old = error.Item ? unmarshallIfRaw(error.Item) : undefined;
-      return { held: false, holder: String(old?.holder ?? '') };
-    }
+    const hold = await this.#limits.hold(scheduleHoldKey(schedule), jobId, replacing);
+    return hold.held ? hold : { held: false, holder: String(hold.item.holder ?? '') };
   }
 
   async get(id: string): Promise<JobRecord | undefined> {
@@ -543,6 +536,39 @@ export class DynamoJobStore implements JobStore {
       }),
     );
     return removed;
+  }
+
+  holdKey(request: KeyHoldRequest): Promise<KeyHold> {
+    return this.#limits.holdKey(request);
+  }
+
+  acquireSlot(request: SlotRequest): Promise<SlotGrant> {
+    return this.#limits.acquireSlot(request);
+  }
+
+  renewSlot(limit: string, token: string, leaseExpiresAt: number): Promise<boolean> {
+    return this.#limits.renewSlot(limit, token, leaseExpiresAt);
+  }
+
+  releaseSlot(limit: string, token: string, expiredBefore?: number): Promise<boolean> {
+    return this.#limits.releaseSlot(limit, token, expiredBefore);
+  }
+
+  takeRateStart(request: RateRequest): Promise<boolean> {
+    return this.#limits.takeRateStart(request);
+  }
+
+  async noteLimited(id: string, limited: JobLimited): Promise<LimitedNote> {
+    const u = new UpdateExpression().set('limited', limited);
+    const condition = `attribute_exists(${u.name(jobTable.partitionKey)}) AND ${u.in('status', claimableStatuses)}`;
+    try {
+      await this.#update(id, u, condition, 'NONE');
+      return { noted: true };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      const current = error.Item ? fromItem(unmarshallIfRaw(error.Item)) : await this.get(id);
+      return current ? { noted: false, job: current } : { noted: false };
+    }
   }
 
   async #claimUpdate(id: string, u: UpdateExpression, condition: string): Promise<ClaimResult> {

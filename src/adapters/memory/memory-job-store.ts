@@ -14,6 +14,7 @@ import {
   isFinalStatus,
   type JobCounts,
   type JobEvent,
+  type JobLimited,
   type JobPage,
   type JobQuery,
   type JobRecord,
@@ -30,10 +31,17 @@ import type {
   Fence,
   JobStore,
   JobTouch,
+  KeyHold,
+  KeyHoldRequest,
+  LimitedNote,
+  RateRequest,
   RejectRequest,
   ScheduleHold,
+  SlotGrant,
+  SlotRequest,
 } from '../../ports.js';
 import type { RequestCounter } from '../../request-counter.js';
+import { MemoryLimits } from './memory-limits.js';
 
 type MutableJob = { -readonly [K in keyof JobRecord]: JobRecord[K] };
 
@@ -49,8 +57,8 @@ export interface MemoryJobStoreOptions {
  */
 export class MemoryJobStore implements JobStore {
   readonly #jobs = new Map<string, JobRecord>();
-  /** Schedule name → the job id of the run holding it. */
-  readonly #scheduleHolders = new Map<string, string>();
+  /** Schedule and key holds, limit slots and rate windows. */
+  readonly #limits = new MemoryLimits();
   readonly #counter: RequestCounter | undefined;
 
   constructor(options: MemoryJobStoreOptions = {}) {
@@ -65,12 +73,8 @@ export class MemoryJobStore implements JobStore {
 
   async holdSchedule(schedule: string, jobId: string, replacing?: string): Promise<ScheduleHold> {
     this.#count('PutItem');
-    const holder = this.#scheduleHolders.get(schedule);
-    if (holder === undefined || holder === jobId || holder === replacing) {
-      this.#scheduleHolders.set(schedule, jobId);
-      return { held: true };
-    }
-    return { held: false, holder };
+    const hold = this.#limits.hold(`schedule:${schedule}`, jobId, replacing);
+    return hold.held ? hold : { held: false, holder: hold.hold.holder };
   }
 
   async get(id: string): Promise<JobRecord | undefined> {
@@ -307,6 +311,41 @@ export class MemoryJobStore implements JobStore {
         ? { nextCursor: encodeCursor({ enqueuedAt: last.enqueuedAt, id: last.id }) }
         : {}),
     };
+  }
+
+  async holdKey(request: KeyHoldRequest): Promise<KeyHold> {
+    this.#count('PutItem');
+    return this.#limits.holdKey(request);
+  }
+
+  async acquireSlot(request: SlotRequest): Promise<SlotGrant> {
+    this.#count('UpdateItem');
+    return this.#limits.acquireSlot(request);
+  }
+
+  async renewSlot(limit: string, token: string, leaseExpiresAt: number): Promise<boolean> {
+    this.#count('UpdateItem');
+    return this.#limits.renewSlot(limit, token, leaseExpiresAt);
+  }
+
+  async releaseSlot(limit: string, token: string, expiredBefore?: number): Promise<boolean> {
+    this.#count('UpdateItem');
+    return this.#limits.releaseSlot(limit, token, expiredBefore);
+  }
+
+  async takeRateStart(request: RateRequest): Promise<boolean> {
+    this.#count('UpdateItem');
+    return this.#limits.takeRateStart(request, Date.now());
+  }
+
+  async noteLimited(id: string, limited: JobLimited): Promise<LimitedNote> {
+    this.#count('UpdateItem');
+    const job = this.#jobs.get(id);
+    if (!job || !claimableStatuses.includes(job.status)) {
+      return job ? { noted: false, job: structuredClone(job) } : { noted: false };
+    }
+    this.#save({ ...job, limited });
+    return { noted: true };
   }
 
   #start(base: JobRecord, request: ClaimRequest, extraEvents: readonly JobEvent[]): JobRecord {

@@ -12,6 +12,8 @@ interface EnqueueFlags {
   readonly jobId?: string;
   readonly delay?: number;
   readonly timeout?: string;
+  readonly key?: string;
+  readonly keyWindow?: string;
 }
 
 export const registerEnqueue: Register = (program, act) => {
@@ -27,6 +29,11 @@ export const registerEnqueue: Register = (program, act) => {
     )
     .option('--job-id <id>', 'your own job id: enqueueing the same id again returns the existing job')
     .option('--delay <seconds>', 'hide the job this long before its first attempt (0–900)', integer(0, 900))
+    .option(
+      '--key <key>',
+      'a unique key: while a job of this task with this key is queued or running, return it instead',
+    )
+    .option('--key-window <duration>', 'with --key: the key also blocks this long after enqueue (e.g. 10m)')
     .option('--timeout <duration>', 'with --wait: give up after this long (e.g. 30s, 5m); the job goes on')
     .action(
       act<EnqueueFlags>(async (ctx, [taskName, argsText], flags) => {
@@ -38,6 +45,17 @@ export const registerEnqueue: Register = (program, act) => {
             `Expected --timeout to be a duration such as 30s or 5m, got ${JSON.stringify(flags.timeout)}`,
           );
         }
+        const keyWindowMs = flags.keyWindow === undefined ? undefined : ms(flags.keyWindow as ms.StringValue);
+        if (flags.keyWindow !== undefined && !(typeof keyWindowMs === 'number' && keyWindowMs >= 0)) {
+          throw new CliError(
+            ExitCode.usage,
+            'invalid_option',
+            `Expected --key-window to be a duration such as 30s or 10m, got ${JSON.stringify(flags.keyWindow)}`,
+          );
+        }
+        if (flags.keyWindow !== undefined && flags.key === undefined) {
+          throw new CliError(ExitCode.usage, 'invalid_option', 'Expected --key with --key-window, got none');
+        }
         const module = await ctx.tasks("to validate the job's arguments against the task's schema");
         const task = module.find(taskName as string);
         const args = parseJsonArgs(argsText);
@@ -45,13 +63,18 @@ export const registerEnqueue: Register = (program, act) => {
         const handle = await longhaul.enqueue(task, args, {
           ...(flags.jobId !== undefined ? { jobId: flags.jobId } : {}),
           ...(flags.delay !== undefined ? { delaySeconds: flags.delay } : {}),
+          ...(flags.key !== undefined ? { key: flags.key } : {}),
+          ...(keyWindowMs !== undefined ? { keyWindowMs } : {}),
         });
+        const matched = handle.matched ? { matched: handle.matched } : {};
         const { out } = ctx;
         if (!flags.wait) {
-          if (out.json) out.value({ id: handle.id, task: handle.task, created: handle.created });
+          if (out.json) out.value({ id: handle.id, task: handle.task, created: handle.created, ...matched });
           else {
             out.line(handle.id);
-            if (!handle.created) out.note(`job ${handle.id} already existed; nothing was enqueued`);
+            if (handle.matched === 'key') {
+              out.note(`job ${handle.id} holds key ${JSON.stringify(flags.key ?? '')}; nothing was enqueued`);
+            } else if (!handle.created) out.note(`job ${handle.id} already existed; nothing was enqueued`);
           }
           return ExitCode.ok;
         }
@@ -64,7 +87,13 @@ export const registerEnqueue: Register = (program, act) => {
           if (ctx.signal.aborted) return ExitCode.interrupted;
           const current = await longhaul.getJob(handle.id);
           if (out.json)
-            out.value({ id: handle.id, task: handle.task, created: handle.created, status: current.status });
+            out.value({
+              id: handle.id,
+              task: handle.task,
+              created: handle.created,
+              ...matched,
+              status: current.status,
+            });
           else out.note(`job ${handle.id} is still ${current.status} after ${flags.timeout}; it goes on`);
           return ExitCode.failure;
         }
@@ -73,6 +102,7 @@ export const registerEnqueue: Register = (program, act) => {
             id: job.id,
             task: job.task,
             created: handle.created,
+            ...matched,
             status: job.status,
             ...(job.result !== undefined ? { result: job.result } : {}),
             ...(job.error ? { error: job.error } : {}),

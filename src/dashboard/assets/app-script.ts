@@ -496,6 +496,8 @@ export const appScript = String.raw`(function () {
       h('dt', { text: 'Total time' }), h('dd', { text: fmtDuration((typeof job.finishedAt === 'number' ? job.finishedAt : now) - job.enqueuedAt) }),
       job.workerId ? [h('dt', { text: 'Worker' }), h('dd', { class: 'mono', text: job.workerId })] : null,
       job.schedule ? [h('dt', { text: 'Schedule' }), h('dd', { class: 'mono', text: job.schedule })] : null,
+      job.key ? [h('dt', { text: 'Unique key' }), h('dd', { class: 'mono', id: 'job-key', text: job.key })] : null,
+      job.limited ? [h('dt', { text: 'Waited for' }), h('dd', { id: 'job-limited', text: 'the ' + job.limited.by + ' limit of ' + job.limited.limit + ' until ' + fmtTime(job.limited.until) })] : null,
       typeof job.nextAttemptAt === 'number' ? [h('dt', { text: 'Next attempt' }), h('dd', { text: fmtTime(job.nextAttemptAt) + ' (in ' + fmtDuration(job.nextAttemptAt - now) + ')' })] : null,
       job.deadLettered ? [h('dt', { text: 'Dead-lettered' }), h('dd', null, h('a', { href: '#/dlq', text: 'yes' }))] : null);
 
