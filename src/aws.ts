@@ -7,10 +7,12 @@
  * const backend = awsBackend({ queueUrl, deadLetterQueueUrl, tableName });
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoJobStore } from './adapters/aws/dynamo-job-store.js';
 import { countRequests } from './adapters/aws/request-counting.js';
+import { S3PayloadStore, type S3PayloadStoreOptions } from './adapters/aws/s3-payload-store.js';
 import { SqsTransport } from './adapters/aws/sqs-transport.js';
 import { ConfigError } from './core/errors.js';
 import { env } from './names.js';
@@ -28,6 +30,11 @@ export {
   type JobResources,
 } from './adapters/aws/job-resources.js';
 export {
+  defaultPayloadPrefix,
+  S3PayloadStore,
+  type S3PayloadStoreOptions,
+} from './adapters/aws/s3-payload-store.js';
+export {
   deadLetterAttributes,
   SqsTransport,
   type SqsTransportOptions,
@@ -43,7 +50,15 @@ export interface AwsBackendOptions {
   readonly sqsClient?: SQSClient;
   /** Default: a new `DynamoDBClient` from the environment. */
   readonly dynamoClient?: DynamoDBClient;
+  /**
+   * The S3 bucket for arguments and results too large for a message or a record. Without it they are
+   * refused with `PayloadTooLargeError` / `ResultTooLargeError`. `client` defaults to `createS3Client()`.
+   */
+  readonly payloads?: AwsPayloadOptions;
 }
+
+/** Where the AWS backend offloads large payloads. */
+export type AwsPayloadOptions = Omit<S3PayloadStoreOptions, 'client'> & { readonly client?: S3Client };
 
 /** The AWS backend, with its adapters and SDK clients exposed for inspection and reuse. */
 export interface AwsBackend extends Backend {
@@ -52,6 +67,8 @@ export interface AwsBackend extends Backend {
   readonly requests: RequestCounter;
   readonly sqsClient: SQSClient;
   readonly dynamoClient: DynamoDBClient;
+  /** Present when `payloads` was configured. */
+  readonly payloads?: S3PayloadStore;
 }
 
 /**
@@ -63,6 +80,15 @@ export function createClients(): { sqsClient: SQSClient; dynamoClient: DynamoDBC
     sqsClient: new SQSClient({ useQueueUrlAsEndpoint: false }),
     dynamoClient: new DynamoDBClient({}),
   };
+}
+
+/**
+ * An S3 client for the payload bucket. With a custom endpoint (`AWS_ENDPOINT_URL`: LocalStack, moto) it
+ * addresses buckets by path, since `<bucket>.localhost` names do not resolve everywhere.
+ */
+export function createS3Client(environment: NodeJS.ProcessEnv = process.env): S3Client {
+  const customEndpoint = Boolean(environment.AWS_ENDPOINT_URL_S3 || environment[env.endpointUrl]);
+  return new S3Client({ forcePathStyle: customEndpoint });
 }
 
 /** Creates the AWS backend. Requests made through its clients are counted in `requests`. */
@@ -80,6 +106,12 @@ export function awsBackend(options: AwsBackendOptions): AwsBackend {
   const documentClient = DynamoDBDocumentClient.from(dynamoClient, {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true },
   });
+  let payloads: S3PayloadStore | undefined;
+  if (options.payloads) {
+    const s3Client = options.payloads.client ?? createS3Client();
+    countRequests(s3Client, 's3', requests);
+    payloads = new S3PayloadStore({ ...options.payloads, client: s3Client });
+  }
   return {
     transport: new SqsTransport({
       client: sqsClient,
@@ -90,6 +122,7 @@ export function awsBackend(options: AwsBackendOptions): AwsBackend {
     requests,
     sqsClient,
     dynamoClient,
+    ...(payloads ? { payloads } : {}),
   };
 }
 
@@ -116,7 +149,10 @@ export function createWorkerFromEnv(
   });
 }
 
-/** Creates the AWS backend from `LONGHAUL_QUEUE_URL`, `LONGHAUL_DLQ_URL` and `LONGHAUL_TABLE_NAME`. */
+/**
+ * Creates the AWS backend from `LONGHAUL_QUEUE_URL`, `LONGHAUL_DLQ_URL` and `LONGHAUL_TABLE_NAME`, and
+ * offloads large payloads to `LONGHAUL_PAYLOAD_BUCKET` when it is set.
+ */
 export function awsBackendFromEnv(environment: NodeJS.ProcessEnv = process.env): AwsBackend {
   const read = (name: string) => {
     const value = environment[name];
@@ -127,5 +163,8 @@ export function awsBackendFromEnv(environment: NodeJS.ProcessEnv = process.env):
     queueUrl: read(env.queueUrl),
     deadLetterQueueUrl: read(env.deadLetterQueueUrl),
     tableName: read(env.tableName),
+    ...(environment[env.payloadBucket]
+      ? { payloads: { bucketName: environment[env.payloadBucket] as string } }
+      : {}),
   });
 }

@@ -33,6 +33,7 @@ export {
   type LonghaulErrorOptions,
   MalformedMessageError,
   PayloadTooLargeError,
+  PayloadUnavailableError,
   ResultTooLargeError,
   ScheduleOverlapError,
   type SerializedError,
@@ -58,6 +59,17 @@ export {
   LogLevel,
 } from './core/job.js';
 export { limits } from './core/limits.js';
+export {
+  type PayloadLimits,
+  type PayloadOptions,
+  type PayloadRef,
+  payloadDefaults,
+} from './core/payload.js';
+export {
+  type Retention,
+  type RetentionOptions,
+  retentionDefaults,
+} from './core/retention.js';
 export { backoffDelaySeconds, type RetryPolicy, retryDefaults } from './core/retry.js';
 export {
   checkSchedules,
@@ -90,6 +102,7 @@ export type {
   JobStore,
   JobTouch,
   OutgoingMessage,
+  PayloadStore,
   QueueDepth,
   QueueMessage,
   ReceiveRequest,
@@ -110,5 +123,5 @@ export {
 } from './runtime/scheduler.js';
 export { UntrackedJobStore } from './runtime/untracked-job-store.js';
 export { createWorker, Worker, type WorkerStats } from './runtime/worker.js';
-export { workerOptionsFromEnv } from './runtime/worker-env.js';
+export { retentionFromEnv, workerOptionsFromEnv } from './runtime/worker-env.js';
 export { type WorkerOptions, type WorkerTracking, workerDefaults } from './runtime/worker-options.js';

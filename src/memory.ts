@@ -7,29 +7,49 @@
  * const backend = memoryBackend();
  */
 import { MemoryJobStore } from './adapters/memory/memory-job-store.js';
+import { MemoryPayloadStore } from './adapters/memory/memory-payload-store.js';
 import { MemoryTransport, type MemoryTransportOptions } from './adapters/memory/memory-transport.js';
+import type { PayloadOptions } from './core/payload.js';
 import type { Backend } from './ports.js';
 import { RequestCounter } from './request-counter.js';
 
+export type { MemoryPayloadStoreOptions } from './adapters/memory/memory-payload-store.js';
 export type { MemoryDeadLetter, MemoryTransportOptions } from './adapters/memory/memory-transport.js';
-export { MemoryJobStore, MemoryTransport };
+export { MemoryJobStore, MemoryPayloadStore, MemoryTransport };
 
 /** A backend whose transport is a {@link MemoryTransport}, so tests can read its dead letters. */
 export interface MemoryBackend extends Backend {
   readonly transport: MemoryTransport;
   readonly store: MemoryJobStore;
   readonly requests: RequestCounter;
+  /** Present when `payloads` was given. */
+  readonly payloads?: MemoryPayloadStore;
 }
 
 /** Options of the embedded backend. */
-export type MemoryBackendOptions = Pick<MemoryTransportOptions, 'maxReceiveCount'>;
+export type MemoryBackendOptions = Pick<MemoryTransportOptions, 'maxReceiveCount'> & {
+  /**
+   * Offload large arguments and results to an in-process store, as the AWS backend does to S3 (`true`
+   * for the default limits). Default: off, so they are refused as on an AWS backend without a bucket.
+   */
+  readonly payloads?: boolean | PayloadOptions;
+};
 
 /** Creates an embedded backend. Share one between the producer (`Longhaul`) and its workers. */
 export function memoryBackend(options: MemoryBackendOptions = {}): MemoryBackend {
   const requests = new RequestCounter();
+  const { payloads, ...transportOptions } = options;
   return {
-    transport: new MemoryTransport({ ...options, counter: requests }),
+    transport: new MemoryTransport({ ...transportOptions, counter: requests }),
     store: new MemoryJobStore({ counter: requests }),
     requests,
+    ...(payloads
+      ? {
+          payloads: new MemoryPayloadStore({
+            counter: requests,
+            ...(typeof payloads === 'object' ? { limits: payloads } : {}),
+          }),
+        }
+      : {}),
   };
 }

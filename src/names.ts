@@ -25,6 +25,12 @@ export const env = {
   tasks: 'LONGHAUL_TASKS',
   /** The CLI's `dashboard`: the access token, kept out of the process list. */
   dashboardToken: 'LONGHAUL_DASHBOARD_TOKEN',
+  /** The S3 bucket for arguments and results too large for a message or a record (optional). */
+  payloadBucket: 'LONGHAUL_PAYLOAD_BUCKET',
+  /** Workers: how long finished jobs are kept, in milliseconds, by final status. */
+  retentionSucceededMs: 'LONGHAUL_RETENTION_SUCCEEDED_MS',
+  retentionFailedMs: 'LONGHAUL_RETENTION_FAILED_MS',
+  retentionCancelledMs: 'LONGHAUL_RETENTION_CANCELLED_MS',
   /** The standard SDK variable; set it to point every client at LocalStack or moto. */
   endpointUrl: 'AWS_ENDPOINT_URL',
 } as const;

@@ -13,6 +13,7 @@ import type {
   JobRecord,
   JobStatus,
 } from './core/job.js';
+import type { PayloadLimits, PayloadRef } from './core/payload.js';
 
 // ---------------------------------------------------------------------------------------------------
 // Transport: a queue with a visibility timeout as its lock, receive counts and a dead-letter queue.
@@ -152,11 +153,18 @@ interface CompletionBase {
   readonly at: number;
   readonly logs: readonly JobLogLine[];
   readonly progress?: JobProgress;
+  /** For a final status: epoch ms after which the record counts as deleted (its retention). */
+  readonly expiresAt?: number;
 }
 
 /** How an attempt ended. */
 export type Completion =
-  | (CompletionBase & { readonly status: 'succeeded'; readonly result: unknown })
+  | (CompletionBase & {
+      readonly status: 'succeeded';
+      readonly result: unknown;
+      /** The result went to the payload store; `result` is then null. */
+      readonly resultRef?: PayloadRef;
+    })
   | (CompletionBase & {
       readonly status: 'retrying';
       readonly error: SerializedError;
@@ -191,6 +199,8 @@ export interface RejectRequest {
   readonly error: SerializedError;
   readonly deadLettered: boolean;
   readonly at: number;
+  /** Epoch ms after which the failed record counts as deleted (its retention). */
+  readonly expiresAt?: number;
 }
 
 /** Job records, as the core needs them. Implemented by `DynamoJobStore` and `MemoryJobStore`. */
@@ -214,7 +224,7 @@ export interface JobStore {
   /** Fails a job that no attempt owns. Resolves false when the guard did not hold. */
   reject(request: RejectRequest): Promise<boolean>;
   /** Cancels a queued or retrying job. Throws `JobNotFoundError` or `JobConflictError`. */
-  cancel(id: string, at: number): Promise<JobRecord>;
+  cancel(id: string, at: number, expiresAt?: number): Promise<JobRecord>;
   /** Puts a failed or cancelled job back to queued with a fresh attempt budget. */
   requeue(id: string, at: number): Promise<JobRecord>;
   list(query: JobQuery): Promise<JobPage>;
@@ -241,10 +251,28 @@ export interface Backend {
   readonly store: JobStore;
   /** Counts of backend requests by service and operation, for cost accounting and benchmarks. */
   readonly requests: RequestCounts;
+  /** Where arguments and results too large for a message or a record go. Absent: they are refused. */
+  readonly payloads?: PayloadStore;
 }
 
 /** Requests made, by service (`sqs`, `dynamodb`) and operation name (`SendMessageBatch`, `UpdateItem`). */
 export interface RequestCounts {
   snapshot(): Record<string, Record<string, number>>;
   reset(): void;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Payload store: objects for arguments and results too large for a message or a record.
+
+/**
+ * A blob store for offloaded payloads. Implemented by `S3PayloadStore` and `MemoryPayloadStore`. The
+ * references, checksums and keys are Longhaul's (see `core/payload.ts`); a store only keeps bodies.
+ */
+export interface PayloadStore {
+  /** When arguments and results are offloaded, and the largest allowed. */
+  readonly limits: PayloadLimits;
+  /** Writes `body` (JSON) under `key`, replacing any object there. */
+  put(key: string, body: string): Promise<void>;
+  /** The body under `key`, or undefined when there is none (never written, expired, deleted). */
+  get(key: string): Promise<string | undefined>;
 }

@@ -1,4 +1,5 @@
 import { MalformedMessageError } from './errors.js';
+import { isPayloadRef, type PayloadRef } from './payload.js';
 import type { ScheduleRef } from './schedule.js';
 
 /** The envelope format version this code writes. Readers reject versions they do not know. */
@@ -17,6 +18,8 @@ export interface Envelope {
   readonly enqueuedAt: number;
   /** Set on a scheduled run: the schedule it belongs to and its overlap policy. */
   readonly schedule?: ScheduleRef;
+  /** Set when the arguments were offloaded to the payload store; `args` is then absent. */
+  readonly argsRef?: PayloadRef;
 }
 
 /** Serializes a job's message body, stamping the current envelope version. */
@@ -69,6 +72,10 @@ export function decodeEnvelope(body: string): Envelope {
   if (schedule !== undefined && !isScheduleRef(schedule)) {
     fail('"schedule" must be {"name": string, "overlap": "allow" | "skip"}');
   }
+  const argsRef = record.argsRef;
+  if (argsRef !== undefined && !isPayloadRef(argsRef)) {
+    fail('"argsRef" must be {"key": string, "bytes": integer, "sha256": hex string}');
+  }
   return {
     v: envelopeVersion,
     id: record.id as string,
@@ -76,6 +83,7 @@ export function decodeEnvelope(body: string): Envelope {
     args: record.args,
     enqueuedAt: enqueuedAt as number,
     ...(schedule !== undefined ? { schedule: schedule as ScheduleRef } : {}),
+    ...(argsRef !== undefined ? { argsRef: argsRef as PayloadRef } : {}),
   };
 }
 

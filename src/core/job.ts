@@ -1,4 +1,5 @@
 import type { SerializedError } from './errors.js';
+import type { PayloadRef } from './payload.js';
 
 /**
  * The states of a job. `retrying` waits for its next attempt (its message is hidden for the backoff);
@@ -115,6 +116,12 @@ export interface JobRecord<TArgs = unknown, TResult = unknown> {
   readonly deadLettered?: boolean;
   readonly logs: readonly JobLogLine[];
   readonly history: readonly JobEvent[];
+  /** Set when the arguments were offloaded to the payload store; `args` is then null in listings. */
+  readonly argsRef?: PayloadRef;
+  /** Set when the result was offloaded to the payload store; `result` is then null in listings. */
+  readonly resultRef?: PayloadRef;
+  /** Epoch milliseconds after which the finished job is treated as deleted (its retention is over). */
+  readonly expiresAt?: number;
 }
 
 /** A filter for listing jobs. */

@@ -1,6 +1,7 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import { ConfigError, InvalidArgsError, type ValidationIssue } from './errors.js';
 import type { LogLevel } from './job.js';
+import { type RetentionOptions, retentionProblems } from './retention.js';
 import { type RetryPolicy, resolveRetryPolicy } from './retry.js';
 
 /** What a running task can see and report. Given to `run` as its second argument. */
@@ -41,6 +42,8 @@ export interface TaskOptions<TSchema extends ArgsSchema | undefined, TResult> {
   readonly backoff?: Partial<Pick<RetryPolicy, 'baseDelayMs' | 'maxDelayMs'>>;
   /** An attempt running longer fails with a `timeout` error and its signal is aborted. Default: none. */
   readonly timeoutMs?: number;
+  /** How long this task's finished jobs are kept, over the worker's `retention`. Default: the worker's. */
+  readonly retention?: RetentionOptions;
 }
 
 /**
@@ -51,6 +54,8 @@ export interface Task<TArgs = unknown, TResult = unknown> {
   readonly name: string;
   readonly retry: RetryPolicy;
   readonly timeoutMs: number | undefined;
+  /** The task's own retention, over the worker's. */
+  readonly retention?: RetentionOptions;
   /** Validates raw arguments, returning what `run` receives. Throws {@link InvalidArgsError}. */
   parseArgs(raw: unknown): Promise<unknown>;
   /** Runs the task on arguments that `parseArgs` returned. */
@@ -103,12 +108,19 @@ export function defineTask<TSchema extends ArgsSchema | undefined = undefined, T
       `Expected \`timeoutMs\` of task "${options.name}" to be an integer from 1 to ${maxTimerMs} (what a timer can wait), got \`${options.timeoutMs}\``,
     );
   }
+  const retentionIssues = retentionProblems(options.retention);
+  if (retentionIssues.length) {
+    throw new ConfigError(
+      `Invalid options of task "${options.name}": expected ${retentionIssues.join('; ')}`,
+    );
+  }
   const retry = resolveRetryPolicy(options.name, options.retries, options.backoff);
   const schema = options.args;
   return {
     name: options.name,
     retry,
     timeoutMs: options.timeoutMs,
+    ...(options.retention ? { retention: { ...options.retention } } : {}),
     async parseArgs(raw) {
       if (schema === undefined) {
         if (raw !== undefined && raw !== null) {

@@ -18,6 +18,8 @@ export const requeueClears = [
   'result',
   'error',
   'deadLettered',
+  'resultRef',
+  'expiresAt',
 ] as const satisfies readonly (keyof JobRecord)[];
 
 /** True when attempt `attempt` is marked running but its lease lapsed before `now`. */

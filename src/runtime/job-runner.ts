@@ -7,6 +7,7 @@ import {
   LonghaulError,
   MalformedMessageError,
   PayloadTooLargeError,
+  PayloadUnavailableError,
   ResultTooLargeError,
   ScheduleOverlapError,
   serializeError,
@@ -18,10 +19,20 @@ import {
 } from '../core/errors.js';
 import { isFinalStatus, type JobRecord, JobStatus } from '../core/job.js';
 import { jsonBytes, limits, truncateUtf8 } from '../core/limits.js';
+import { expiryOf, type FinalStatus, type Retention, retentionDefaults } from '../core/retention.js';
 import { backoffDelaySeconds, maxVisibilitySeconds } from '../core/retry.js';
 import { OverlapPolicy } from '../core/schedule.js';
 import type { AnyTask, TaskContext, TaskRegistry } from '../core/task.js';
-import type { DeadLetterReason, Fence, JobStore, JobTouch, QueueMessage, Transport } from '../ports.js';
+import { PayloadOffload } from '../payload-offload.js';
+import type {
+  DeadLetterReason,
+  Fence,
+  JobStore,
+  JobTouch,
+  PayloadStore,
+  QueueMessage,
+  Transport,
+} from '../ports.js';
 import { AttemptState } from './attempt-state.js';
 import type { Logger } from './logger.js';
 
@@ -51,6 +62,10 @@ export interface JobRunnerOptions {
    * for good (with its error) instead of being left for the queue to dead-letter without a reason.
    */
   readonly deliveryLimit?: number;
+  /** Where offloaded arguments are read from and large results written to. Default: none. */
+  readonly payloads?: PayloadStore;
+  /** How long finished jobs are kept; a task's own `retention` overrides it. Default `retentionDefaults`. */
+  readonly retention?: Retention;
 }
 
 /**
@@ -60,9 +75,17 @@ export interface JobRunnerOptions {
  */
 export class JobRunner {
   readonly #o: JobRunnerOptions;
+  readonly #payloads: PayloadOffload;
 
   constructor(options: JobRunnerOptions) {
     this.#o = options;
+    this.#payloads = new PayloadOffload(options.payloads);
+  }
+
+  /** When a job of `task` that ends `status` at `at` expires. */
+  #expiry(status: FinalStatus, at: number, task?: AnyTask): number {
+    const retention = { ...(this.#o.retention ?? retentionDefaults), ...task?.retention };
+    return expiryOf(status, at, retention);
   }
 
   /**
@@ -98,12 +121,22 @@ export class JobRunner {
       return this.#deadLetter(message, error, envelope.id);
     }
 
+    let rawArgs: unknown = envelope.args;
+    if (envelope.argsRef) {
+      try {
+        rawArgs = await this.#payloads.read(envelope.argsRef);
+      } catch (error) {
+        if (!(error instanceof PayloadUnavailableError)) throw error;
+        await this.#reject(message, envelope, error, task.retry.maxAttempts, task);
+        return this.#deadLetter(message, error, envelope.id);
+      }
+    }
     let args: unknown;
     try {
-      args = await task.parseArgs(envelope.args);
+      args = await task.parseArgs(rawArgs);
     } catch (error) {
       if (!(error instanceof InvalidArgsError)) throw error;
-      await this.#reject(message, envelope, error, task.retry.maxAttempts);
+      await this.#reject(message, envelope, error, task.retry.maxAttempts, task);
       return this.#deadLetter(message, error, envelope.id);
     }
 
@@ -135,12 +168,14 @@ export class JobRunner {
           workerId: this.#o.workerId,
           token: claim.job.leaseToken ?? '',
         };
+        const at = Date.now();
         await this.#o.store.complete(claim.job.id, fence, {
           status: 'cancelled',
-          at: Date.now(),
+          at,
           error: serializeError(error),
           deadLettered: false,
           logs: [],
+          expiresAt: this.#expiry('cancelled', at, task),
         });
         return { kind: 'ack' };
       }
@@ -207,6 +242,7 @@ export class JobRunner {
           error: serializeError(error),
           deadLettered: true,
           at: now,
+          expiresAt: this.#expiry('failed', now, task),
         });
         if (rejected) return { disposition: { kind: 'deadLettered', reason: reasonOf(error, job.id) } };
       } else {
@@ -368,6 +404,7 @@ export class JobRunner {
         error,
         deadLettered: true,
         ...attempt.takeFinal(),
+        expiresAt: this.#expiry('failed', at, task),
       });
       return this.#deadLetter(message, failure, job.id);
     }
@@ -392,28 +429,48 @@ export class JobRunner {
     value: unknown,
     at: number,
   ): Promise<unknown> {
-    let bytes: number;
+    let json: string;
     try {
-      bytes = jsonBytes(value);
+      json = JSON.stringify(value ?? null);
     } catch (cause) {
       return new InvalidResultError(task.name, cause);
     }
-    if (bytes > limits.maxResultBytes)
-      return new ResultTooLargeError(task.name, bytes, limits.maxResultBytes);
+    const bytes = Buffer.byteLength(json, 'utf8');
+    const maxBytes = this.#payloads.maxResultBytes;
+    if (bytes > maxBytes) return new ResultTooLargeError(task.name, bytes, maxBytes);
     const final = attempt.takeFinal();
-    try {
+    const complete = async (offload: boolean) => {
+      // The object is written before the record that points at it: a reader never follows a dangling ref.
+      const resultRef = offload
+        ? await this.#payloads.offloadResult(job.id, fence.attempt, fence.token, json)
+        : undefined;
       await this.#o.store.complete(job.id, fence, {
         status: 'succeeded',
         at,
-        result: JSON.parse(JSON.stringify(value ?? null)),
+        result: resultRef ? null : JSON.parse(json),
         ...final,
+        expiresAt: this.#expiry('succeeded', at, task),
+        ...(resultRef ? { resultRef } : {}),
       });
+    };
+    const offload = this.#payloads.offloadsResult(bytes);
+    try {
+      await complete(offload);
       return undefined;
     } catch (error) {
       if (!(error instanceof PayloadTooLargeError)) throw error;
-      // The result fits its own limit but not beside the rest of the record (logs, history).
+      // The result fits its own limit but not beside the rest of the record (logs, history): offload it
+      // when there is a payload store, else fail the job.
+      if (!offload && this.#payloads.canOffload) {
+        try {
+          await complete(true);
+          return undefined;
+        } catch (retryError) {
+          if (!(retryError instanceof PayloadTooLargeError)) throw retryError;
+        }
+      }
       attempt.putBack(final);
-      return new ResultTooLargeError(task.name, bytes, limits.maxResultBytes);
+      return new ResultTooLargeError(task.name, bytes, offload ? maxBytes : limits.maxResultBytes);
     }
   }
 
@@ -423,7 +480,9 @@ export class JobRunner {
     job: { id: string; task: string; args?: unknown; enqueuedAt: number },
     error: LonghaulError,
     maxAttempts = 1,
+    task?: AnyTask,
   ): Promise<void> {
+    const at = Date.now();
     const recorded = await this.#o.store.reject({
       id: job.id,
       task: job.task,
@@ -433,7 +492,8 @@ export class JobRunner {
       guard: { kind: 'unstarted' },
       error: serializeError(error),
       deadLettered: true,
-      at: Date.now(),
+      at,
+      expiresAt: this.#expiry('failed', at, task),
     });
     this.#o.logger.error('rejected a job message', {
       jobId: job.id,

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConfigError, InvocationDeadlineError } from '../core/errors.js';
+import { type RetentionOptions, resolveRetention } from '../core/retention.js';
 import type { AnyTask } from '../core/task.js';
 import { TaskRegistry } from '../core/task.js';
 import type { Backend, QueueMessage } from '../ports.js';
@@ -63,6 +64,8 @@ export interface LambdaHandlerOptions {
   readonly logger?: Logger;
   /** `full` (default) or `off`: no job records, no DynamoDB requests (see the worker's `tracking`). */
   readonly tracking?: WorkerTracking;
+  /** How long finished jobs are kept (see the worker's `retention`). Defaults: `retentionDefaults`. */
+  readonly retention?: RetentionOptions;
 }
 
 /** A Lambda handler for an SQS event source with `ReportBatchItemFailures` enabled. */
@@ -93,6 +96,7 @@ export function createLambdaHandler(options: LambdaHandlerOptions): LonghaulLamb
   const marginMs = options.deadlineMarginMs ?? 5_000;
   const logger = options.logger ?? jsonLogger;
   checkOptions(visibilityTimeoutSeconds, concurrency, marginMs, options);
+  const retention = resolveRetention(options.retention);
   let backend: Backend | undefined;
   const untracked = new UntrackedJobStore();
   let deliveryLimit: Promise<number | undefined> | undefined;
@@ -123,6 +127,8 @@ export function createLambdaHandler(options: LambdaHandlerOptions): LonghaulLamb
       progressIntervalMs: options.progressIntervalMs ?? 1_000,
       logger,
       ...(limit !== undefined ? { deliveryLimit: limit } : {}),
+      ...(backend.payloads ? { payloads: backend.payloads } : {}),
+      retention,
     });
 
     const margin = Math.min(marginMs, Math.floor(context.getRemainingTimeInMillis() / 5));

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConfigError } from '../core/errors.js';
+import { resolveRetention } from '../core/retention.js';
 import { TaskRegistry } from '../core/task.js';
 import type { QueueMessage } from '../ports.js';
 import { DeleteBatcher } from './delete-batcher.js';
@@ -137,6 +138,8 @@ export class Worker {
       progressIntervalMs: this.options.progressIntervalMs,
       logger,
       ...(deliveryLimit !== undefined ? { deliveryLimit } : {}),
+      ...(backend.payloads ? { payloads: backend.payloads } : {}),
+      retention: resolveRetention(this.options.retention),
     });
   }
 

@@ -33,6 +33,7 @@ import {
 } from '../../core/job.js';
 import { jsonBytes, limits } from '../../core/limits.js';
 import { decodeCursor, encodeCursor, resolvePageSize } from '../../core/paging.js';
+import { isExpired } from '../../core/retention.js';
 import { lostAttemptRecord, requeueClears, statusEvent } from '../../core/transitions.js';
 import { type jobIndexes, jobTable } from '../../names.js';
 import type {
@@ -123,7 +124,9 @@ export class DynamoJobStore implements JobStore {
     const output = await this.#client.send(
       new GetCommand({ TableName: this.#table, Key: { [jobTable.partitionKey]: id }, ConsistentRead: true }),
     );
-    return output.Item ? fromItem(output.Item) : undefined;
+    const job = output.Item ? fromItem(output.Item) : undefined;
+    // TTL deletes an expired item within a day or two; until then it reads as already gone.
+    return job && !isExpired(job) ? job : undefined;
   }
 
   async claim(request: ClaimRequest): Promise<ClaimResult> {
@@ -147,6 +150,7 @@ export class DynamoJobStore implements JobStore {
       .append('history', [withoutAttempt(statusEvent(JobStatus.running, request.now, 0, request.workerId))])
       .remove('nextAttemptAt');
     if (envelope.schedule) u.setIfMissing('schedule', envelope.schedule.name);
+    if (envelope.argsRef) u.setIfMissing('argsRef', envelope.argsRef);
     const condition = `attribute_not_exists(${u.name(jobTable.partitionKey)}) OR ${u.in('status', claimableStatuses)}`;
     return this.#claimUpdate(envelope.id, u, condition);
   }
@@ -200,8 +204,12 @@ export class DynamoJobStore implements JobStore {
       ])
       .remove('leaseExpiresAt', 'leaseToken');
     if (completion.progress) u.set('progress', completion.progress);
+    if (completion.expiresAt !== undefined && completion.status !== 'retrying') {
+      u.set(jobTable.ttlAttribute, ttlSeconds(completion.expiresAt));
+    }
     if (completion.status === 'succeeded') {
       u.set('result', completion.result).set('finishedAt', completion.at).remove('error');
+      if (completion.resultRef) u.set('resultRef', completion.resultRef);
     } else if (completion.status === 'retrying') {
       u.set('error', completion.error).set('nextAttemptAt', completion.nextAttemptAt);
     } else {
@@ -232,6 +240,7 @@ export class DynamoJobStore implements JobStore {
         withoutAttempt(statusEvent(JobStatus.failed, request.at, 0, undefined, request.error)),
       ])
       .remove('leaseExpiresAt', 'leaseToken');
+    if (request.expiresAt !== undefined) u.set(jobTable.ttlAttribute, ttlSeconds(request.expiresAt));
     const guard = request.guard;
     const condition =
       guard.kind === 'unstarted'
@@ -250,13 +259,14 @@ export class DynamoJobStore implements JobStore {
     }
   }
 
-  async cancel(id: string, at: number): Promise<JobRecord> {
+  async cancel(id: string, at: number, expiresAt?: number): Promise<JobRecord> {
     const u = new UpdateExpression()
       .set('status', JobStatus.cancelled)
       .set(jobTable.statusIndex.partitionKey, statusShardKey(JobStatus.cancelled, id))
       .set('finishedAt', at)
       .append('history', [withoutAttempt(statusEvent(JobStatus.cancelled, at, 0))])
       .remove('nextAttemptAt');
+    if (expiresAt !== undefined) u.set(jobTable.ttlAttribute, ttlSeconds(expiresAt));
     const condition = `attribute_exists(${u.name(jobTable.partitionKey)}) AND ${u.in('status', cancellableStatuses)}`;
     return this.#operatorUpdate(id, 'cancel', u, condition);
   }
@@ -311,7 +321,7 @@ export class DynamoJobStore implements JobStore {
     const items = await this.#batchGet(page.map((key) => key.id));
     const jobs = page
       .map((key) => items.get(key.id))
-      .filter((job): job is JobRecord => job !== undefined)
+      .filter((job): job is JobRecord => job !== undefined && !isExpired(job))
       .filter(
         (job) =>
           (query.status === undefined || job.status === query.status) &&
@@ -533,7 +543,7 @@ export class DynamoJobStore implements JobStore {
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       const current = error.Item ? fromItem(unmarshallIfRaw(error.Item)) : await this.get(id);
-      if (!current) throw new JobNotFoundError(id);
+      if (!current || isExpired(current)) throw new JobNotFoundError(id);
       throw new JobConflictError(id, operation, current.status);
     }
   }
@@ -570,6 +580,11 @@ interface IndexKey {
   readonly enqueuedAt: number;
 }
 
+/** DynamoDB's TTL reads epoch seconds; rounding up never expires a job early. */
+function ttlSeconds(expiresAtMs: number): number {
+  return Math.ceil(expiresAtMs / 1000);
+}
+
 function scheduleHoldKey(schedule: string): string {
   return `${jobTable.scheduleHoldPrefix}${schedule}`;
 }
@@ -600,6 +615,9 @@ function fromItem(item: Record<string, unknown>): JobRecord {
   });
   const record: Record<string, unknown> = { logs: [], ...item, history };
   for (const attribute of indexOnlyAttributes) delete record[attribute];
+  // The TTL attribute is in epoch seconds, as DynamoDB requires; records use milliseconds throughout.
+  const ttl = item[jobTable.ttlAttribute];
+  if (typeof ttl === 'number') record.expiresAt = ttl * 1000;
   return record as unknown as JobRecord;
 }
 
