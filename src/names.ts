@@ -56,5 +56,8 @@ export const jobTable = {
   ttlAttribute: 'expiresAt',
 } as const;
 
+/** The payload bucket: offloaded arguments and results live under this prefix, which its lifecycle rule expires. */
+export const payloadObjects = { prefix: 'payloads/' } as const;
+
 /** The job table's indexes, in one list for the code that creates them. */
 export const jobIndexes = [jobTable.statusIndex, jobTable.taskIndex, jobTable.timeIndex] as const;

@@ -75,10 +75,13 @@ beforeAll(() => {
     ids[name] = logicalId(template, 'AWS::IAM::Role', name);
   ids.lambdaRole = logicalId(template, 'AWS::IAM::Role', 'JobsWorkerRole');
   ids.taskRole = logicalId(template, 'AWS::IAM::Role', 'JobsServiceTaskRole');
+  ids.bucket = logicalId(template, 'AWS::S3::Bucket', 'JobsPayloadBucket');
 });
 
 const tableArns = () => [arnOf(ids.table as string)];
 const indexArns = () => jobIndexes.map((index) => indexArn(ids.table as string, index.name));
+/** The payload objects: the `payloads/` prefix of the bucket, never the bucket itself. */
+const payloadArn = () => ({ 'Fn::Join': ['', [arnOf(ids.bucket as string), '/payloads/*']] });
 
 describe('LonghaulQueue queues', () => {
   it('encrypts both queues with SQS-managed keys and keeps the DLQ 14 days', () => {
@@ -236,6 +239,7 @@ describe('LonghaulQueue Lambda worker', () => {
           resources: tableArns(),
         },
         { actions: ['dynamodb:Query'], resources: indexArns() },
+        { actions: ['s3:GetObject', 's3:PutObject'], resources: [payloadArn()] },
       ].map((s) => normalize({ Effect: 'Allow', Action: s.actions, Resource: s.resources })),
     );
   });
@@ -406,6 +410,7 @@ describe('LonghaulQueue Fargate worker', () => {
           Resource: tableArns(),
         },
         { Action: 'dynamodb:Query', Resource: indexArns() },
+        { Action: ['s3:GetObject', 's3:PutObject'], Resource: payloadArn() },
       ].map((s) => normalize({ Effect: 'Allow', ...s })),
     );
   });
@@ -416,16 +421,17 @@ describe('LonghaulQueue grants', () => {
   const expected = (statements: Array<{ Action: string[]; Resource: unknown }>) =>
     statements.map((s) => normalize({ Effect: 'Allow', ...s }));
 
-  it('grantEnqueue allows sending to the queue and putting and getting jobs', () => {
+  it('grantEnqueue allows sending to the queue and putting and getting jobs and their payloads', () => {
     expect(statementsOf('Enqueuer')).toEqual(
       expected([
         { Action: ['sqs:SendMessage'], Resource: arnOf(ids.queue as string) },
         { Action: ['dynamodb:PutItem', 'dynamodb:GetItem'], Resource: tableArns() },
+        { Action: ['s3:GetObject', 's3:PutObject'], Resource: payloadArn() },
       ]),
     );
   });
 
-  it('grantRead allows reading jobs, their indexes and both queues’ attributes', () => {
+  it('grantRead allows reading jobs, their payloads, their indexes and both queues’ attributes', () => {
     expect(statementsOf('Reader')).toEqual(
       expected([
         {
@@ -437,6 +443,7 @@ describe('LonghaulQueue grants', () => {
           Action: ['sqs:GetQueueAttributes'],
           Resource: [arnOf(ids.queue as string), arnOf(ids.dlq as string)],
         },
+        { Action: ['s3:GetObject'], Resource: payloadArn() },
       ]),
     );
   });
@@ -460,6 +467,7 @@ describe('LonghaulQueue grants', () => {
           Action: ['sqs:GetQueueAttributes'],
           Resource: [arnOf(ids.queue as string), arnOf(ids.dlq as string)],
         },
+        { Action: ['s3:GetObject', 's3:PutObject'], Resource: payloadArn() },
         { Action: ['sqs:SendMessage'], Resource: arnOf(ids.queue as string) },
         {
           Action: [
@@ -546,6 +554,7 @@ describe('LonghaulQueue alarms and dashboard', () => {
         env.tableName,
         env.visibilityTimeoutSeconds,
         env.deliveryLimit,
+        env.payloadBucket,
       ].sort(),
     );
     expect(jobs.workerFunction).toBeDefined();

@@ -1,6 +1,7 @@
 import { GetObjectCommand, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { ConfigError } from '../../core/errors.js';
 import { type PayloadLimits, type PayloadOptions, resolvePayloadLimits } from '../../core/payload.js';
+import { payloadObjects } from '../../names.js';
 import type { PayloadStore } from '../../ports.js';
 
 /** Where the S3 payload store keeps its objects. */
@@ -14,7 +15,7 @@ export interface S3PayloadStoreOptions {
 }
 
 /** The default key prefix, shared with the CDK construct's lifecycle rule. */
-export const defaultPayloadPrefix = 'payloads/';
+export const defaultPayloadPrefix: string = payloadObjects.prefix;
 
 /**
  * Offloaded arguments and results as S3 objects (JSON). Encryption at rest is the bucket's default
