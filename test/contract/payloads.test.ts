@@ -5,12 +5,15 @@ import {
   Longhaul,
   PayloadTooLargeError,
   PayloadUnavailableError,
+  silentLogger,
   UnrecoverableError,
 } from 'longhaul';
+import { createLambdaHandler } from 'longhaul/lambda';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { contractBackends } from '../support/backends.js';
 import { useContractBackend } from '../support/contract.js';
+import { invokeOnce } from '../support/lambda.js';
 import { eventually, serveUntil, testWorker } from '../support/serve.js';
 
 const MiB = 1024 * 1024;
@@ -186,5 +189,30 @@ describe.each(contractBackends('contract/payloads'))('large payloads on the $nam
     const error = await s.longhaul.getJob(handle.id).catch((e) => e);
     expect(error).toBeInstanceOf(PayloadUnavailableError);
     expect(error).toMatchObject({ code: 'payload_unavailable' });
+  });
+
+  it('reads and writes offloaded payloads in the Lambda handler too, with its retention', async () => {
+    const tasks = payloadTasks();
+    const text = 'e'.repeat(400 * 1024);
+    const echo = await s.longhaul.enqueue(tasks.echo, { text });
+    const blob = await s.longhaul.enqueue(tasks.blob, { bytes: 400 * 1024 });
+    const handler = createLambdaHandler({
+      tasks: tasks.all,
+      backend: s.t.backend,
+      visibilityTimeoutSeconds: 30,
+      logger: silentLogger,
+      retention: { succeededMs: 60_000 },
+    });
+    await eventually(async () => {
+      await invokeOnce(handler, s.t.backend);
+      const jobs = await Promise.all([s.t.backend.store.get(echo.id), s.t.backend.store.get(blob.id)]);
+      return jobs.every((job) => job?.status === 'succeeded');
+    });
+    expect((await s.longhaul.getJob(echo.id)).result).toEqual({ length: text.length, sha256: sha256(text) });
+    const job = await s.longhaul.getJob(blob.id);
+    expect(job.result).toBe('y'.repeat(400 * 1024));
+    expect(job.resultRef).toBeDefined();
+    expect((job.expiresAt ?? 0) - (job.finishedAt ?? 0)).toBeGreaterThanOrEqual(60_000);
+    expect((job.expiresAt ?? 0) - (job.finishedAt ?? 0)).toBeLessThan(61_000);
   });
 });
