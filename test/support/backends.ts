@@ -142,15 +142,25 @@ export interface JobResourcesScope {
 /** Registers hooks that create a queue, dead-letter queue and table before a describe block, and delete them after. */
 export function useJobResources(
   label: string,
-  options: Pick<CreateJobResourcesOptions, 'maxReceiveCount' | 'visibilityTimeoutSeconds'> = {},
+  options: Pick<
+    CreateJobResourcesOptions,
+    'maxReceiveCount' | 'visibilityTimeoutSeconds' | 'payloadBucket'
+  > = {},
 ): JobResourcesScope {
   const scope = { clients: createClients(), prefix: uniquePrefix(label) } as JobResourcesScope;
+  const s3Client = createS3Client();
   beforeAll(async () => {
-    scope.resources = await createJobResources({ ...scope.clients, ...options, prefix: scope.prefix });
+    scope.resources = await createJobResources({
+      ...scope.clients,
+      s3Client,
+      ...options,
+      prefix: scope.prefix,
+    });
     scope.environment = environmentOf(scope.resources);
   });
   afterAll(async () => {
-    await deleteJobResources(scope.clients, scope.resources);
+    await deleteJobResources({ ...scope.clients, s3Client }, scope.resources);
+    s3Client.destroy();
   });
   return scope;
 }
