@@ -19,7 +19,13 @@ import {
 } from '../core/errors.js';
 import { isFinalStatus, type JobRecord, JobStatus } from '../core/job.js';
 import { jsonBytes, limits, truncateUtf8 } from '../core/limits.js';
-import { expiryOf, type FinalStatus, type Retention, retentionDefaults } from '../core/retention.js';
+import {
+  expiryOf,
+  type FinalStatus,
+  isExpired,
+  type Retention,
+  retentionDefaults,
+} from '../core/retention.js';
 import { backoffDelaySeconds, maxVisibilitySeconds } from '../core/retry.js';
 import { OverlapPolicy } from '../core/schedule.js';
 import type { AnyTask, TaskContext, TaskRegistry } from '../core/task.js';
@@ -250,6 +256,14 @@ export class JobRunner {
         if (outcome.claimed) return { job: outcome.job };
       }
       job = (await this.#o.store.get(job.id)) ?? job;
+    }
+    if (isFinalStatus(job.status) && isExpired(job, now)) {
+      // Its retention is over: the record counts as deleted (TTL deletes it within days), so this message
+      // (a redrive, a resend) is a new job, as it would be once the item is gone.
+      await this.#o.store.remove([job.id]);
+      outcome = await this.#o.store.claim(request);
+      if (outcome.claimed) return { job: outcome.job };
+      job = outcome.job;
     }
     if (isFinalStatus(job.status)) return { disposition: { kind: 'ack' } };
     // Another delivery of this job holds a live lease: look again once it would have lapsed.

@@ -1,4 +1,4 @@
-import { defineTask, JobNotFoundError, Longhaul, retentionDefaults } from 'longhaul';
+import { defineTask, encodeEnvelope, JobNotFoundError, Longhaul, retentionDefaults } from 'longhaul';
 import { describe, expect, it } from 'vitest';
 import { contractBackends } from '../support/backends.js';
 import { useContractBackend } from '../support/contract.js';
@@ -98,5 +98,23 @@ describe.each(contractBackends('contract/retention'))('result expiry on the $nam
       async () => (await s.longhaul.getJob(job.id).catch((e) => e)) instanceof JobNotFoundError,
     );
     expect((await s.longhaul.getJob(other.id)).status).toBe('succeeded');
+  });
+
+  it('runs a message for a job whose record expired as a new job, as once the record is deleted', async () => {
+    const { add } = s.fixtures.tasks;
+    const job = await s.longhaul.enqueue(add, { a: 3, b: 4 });
+    const worker = () => testWorker(s.t.backend, s.fixtures.all, { retention: { succeededMs: 1_000 } });
+    await serveUntil(worker(), statusOf(job.id, 'succeeded'));
+    await eventually(
+      async () => (await s.longhaul.getJob(job.id).catch((e) => e)) instanceof JobNotFoundError,
+    );
+    // A redrive or a resend of its message after the expiry.
+    await s.t.backend.transport.send([
+      { body: encodeEnvelope({ id: job.id, task: add.name, args: { a: 3, b: 4 }, enqueuedAt: Date.now() }) },
+    ]);
+    const again = await serveUntil(worker(), statusOf(job.id, 'succeeded'));
+    expect(again).toMatchObject({ attempts: 1, result: { sum: 7 } });
+    expect(again.history.map((event) => event.status)).toEqual(['running', 'succeeded']);
+    expect(s.fixtures.runs.add).toBe(2);
   });
 });
