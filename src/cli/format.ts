@@ -115,6 +115,11 @@ export function formatJob(
   } else if (job.startedAt !== undefined) {
     lines.push(`${label('Running')}${formatDuration(now - job.startedAt)} so far`);
   }
+  if (job.expiresAt !== undefined) {
+    lines.push(
+      `${label('Expires')}${formatTime(job.expiresAt)} ${paint.dim(`(in ${formatDuration(job.expiresAt - now)})`)}`,
+    );
+  }
   if (job.nextAttemptAt !== undefined && job.status === 'retrying') {
     lines.push(`${label('Next')}attempt at ${formatTime(job.nextAttemptAt)}`);
   }
