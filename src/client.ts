@@ -249,10 +249,17 @@ export class Longhaul {
     };
   }
 
-  /** The job with its arguments moved to the payload store when they are too large to carry. */
+  /**
+   * The job with its arguments moved to the payload store when they are too large to carry. Throws
+   * {@link EnqueueError} (`sent: false`) when the store refuses them: nothing was sent, no job exists.
+   */
   async #offloadArgs(job: JobRecord): Promise<JobRecord> {
-    const carried = await this.#payloads.offloadArgs(job.id, job.args, JSON.stringify(job.args ?? null));
-    return { ...job, ...carried };
+    try {
+      const carried = await this.#payloads.offloadArgs(job.id, job.args, JSON.stringify(job.args ?? null));
+      return { ...job, ...carried };
+    } catch (cause) {
+      throw new EnqueueError(job.id, cause, { sent: false });
+    }
   }
 
   /**

@@ -1,8 +1,9 @@
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import { defineTask, Longhaul } from 'longhaul';
+import { defineTask, EnqueueError, Longhaul } from 'longhaul';
 import {
+  awsBackend,
   awsBackendFromEnv,
   createClients,
   createJobResources,
@@ -102,5 +103,27 @@ describe('large payloads in S3 on the emulator', () => {
     await longhaul.enqueue(shout, { text: 'x'.repeat(200_000) });
     await longhaul.enqueue(shout, { text: 'small' });
     expect(backend.requests.snapshot().s3).toEqual({ PutObject: 1 });
+  });
+
+  it('creates no job when the bucket refuses the arguments: EnqueueError, nothing sent', async () => {
+    const backend = awsBackend({
+      queueUrl: resources.queueUrl,
+      deadLetterQueueUrl: resources.deadLetterQueueUrl,
+      tableName: resources.tableName,
+      ...clients,
+      payloads: { bucketName: `${resources.payloadBucketName}-missing`, client: s3Client },
+    });
+    const longhaul = new Longhaul({ backend });
+    const error = await longhaul
+      .enqueue(shout, { text: 'x'.repeat(200_000) }, { jobId: 'refused-by-s3' })
+      .catch((e) => e);
+    expect(error).toBeInstanceOf(EnqueueError);
+    expect(error).toMatchObject({ context: { jobId: 'refused-by-s3', sent: false } });
+    expect((error as Error).cause).toMatchObject({ name: 'NoSuchBucket' });
+    expect(await backend.store.get('refused-by-s3')).toBeUndefined();
+    const { Messages = [] } = await clients.sqsClient.send(
+      new ReceiveMessageCommand({ QueueUrl: resources.queueUrl, VisibilityTimeout: 0, WaitTimeSeconds: 0 }),
+    );
+    expect(Messages.filter((m) => m.Body?.includes('refused-by-s3'))).toEqual([]);
   });
 });
