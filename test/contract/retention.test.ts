@@ -100,6 +100,26 @@ describe.each(contractBackends('contract/retention'))('result expiry on the $nam
     expect((await s.longhaul.getJob(other.id)).status).toBe('succeeded');
   });
 
+  it('enqueues a new job under the id of an expired one', async () => {
+    const { add } = s.fixtures.tasks;
+    const first = await s.longhaul.enqueue(add, { a: 1, b: 1 }, { jobId: 'reused-id' });
+    const worker = () => testWorker(s.t.backend, s.fixtures.all, { retention: { succeededMs: 1_000 } });
+    await serveUntil(worker(), statusOf(first.id, 'succeeded'));
+    // Still there: enqueueing the same id is the idempotent no-op it always was.
+    expect(await s.longhaul.enqueue(add, { a: 1, b: 1 }, { jobId: 'reused-id' })).toMatchObject({
+      created: false,
+    });
+    await eventually(
+      async () => (await s.longhaul.getJob(first.id).catch((e) => e)) instanceof JobNotFoundError,
+    );
+
+    const second = await s.longhaul.enqueue(add, { a: 2, b: 2 }, { jobId: 'reused-id' });
+    expect(second).toMatchObject({ id: 'reused-id', created: true });
+    expect(await s.longhaul.getJob('reused-id')).toMatchObject({ status: 'queued', args: { a: 2, b: 2 } });
+    const done = await serveUntil(worker(), statusOf('reused-id', 'succeeded'));
+    expect(done).toMatchObject({ attempts: 1, result: { sum: 4 } });
+  });
+
   it('runs a message for a job whose record expired as a new job, as once the record is deleted', async () => {
     const { add } = s.fixtures.tasks;
     const job = await s.longhaul.enqueue(add, { a: 3, b: 4 });

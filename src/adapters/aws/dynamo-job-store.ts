@@ -87,8 +87,10 @@ export class DynamoJobStore implements JobStore {
         new PutCommand({
           TableName: this.#table,
           Item: { ...job, ...indexAttributes(job) },
-          ConditionExpression: 'attribute_not_exists(#id)',
-          ExpressionAttributeNames: { '#id': jobTable.partitionKey },
+          // An expired job counts as deleted (TTL is just late), so its id may be used again.
+          ConditionExpression: 'attribute_not_exists(#id) OR #ttl <= :now',
+          ExpressionAttributeNames: { '#id': jobTable.partitionKey, '#ttl': jobTable.ttlAttribute },
+          ExpressionAttributeValues: { ':now': Date.now() / 1000 },
         }),
       );
     } catch (error) {

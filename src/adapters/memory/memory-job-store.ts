@@ -58,7 +58,7 @@ export class MemoryJobStore implements JobStore {
 
   async create(job: JobRecord): Promise<void> {
     this.#count('PutItem');
-    if (this.#jobs.has(job.id)) throw new JobConflictError(job.id, 'create', 'already existing');
+    if (this.#live(job.id)) throw new JobConflictError(job.id, 'create', 'already existing');
     this.#save(job);
   }
 
