@@ -20,6 +20,10 @@ export const defaultPayloadPrefix: string = payloadObjects.prefix;
 /**
  * Offloaded arguments and results as S3 objects (JSON). Encryption at rest is the bucket's default
  * encryption, which the construct sets; objects expire by the bucket's lifecycle rule, never by Longhaul.
+ * Usually made by `awsBackend({ payloads: { bucketName } })` rather than by hand.
+ *
+ * @example
+ * const payloads = new S3PayloadStore({ client: createS3Client(), bucketName: 'my-longhaul-payloads' });
  */
 export class S3PayloadStore implements PayloadStore {
   readonly limits: PayloadLimits;

@@ -13,6 +13,9 @@ export interface MemoryPayloadStoreOptions {
 /**
  * Offloaded payloads in a Map, so the embedded backend takes the same code path as S3. Objects are kept
  * for the life of the process: there is no lifecycle rule to expire them.
+ *
+ * @example
+ * const backend = memoryBackend({ payloads: true }); // backend.payloads is a MemoryPayloadStore
  */
 export class MemoryPayloadStore implements PayloadStore {
   readonly limits: PayloadLimits;
