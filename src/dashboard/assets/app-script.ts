@@ -497,7 +497,8 @@ export const appScript = String.raw`(function () {
       job.workerId ? [h('dt', { text: 'Worker' }), h('dd', { class: 'mono', text: job.workerId })] : null,
       job.schedule ? [h('dt', { text: 'Schedule' }), h('dd', { class: 'mono', text: job.schedule })] : null,
       typeof job.nextAttemptAt === 'number' ? [h('dt', { text: 'Next attempt' }), h('dd', { text: fmtTime(job.nextAttemptAt) + ' (in ' + fmtDuration(job.nextAttemptAt - now) + ')' })] : null,
-      job.deadLettered ? [h('dt', { text: 'Dead-lettered' }), h('dd', null, h('a', { href: '#/dlq', text: 'yes' }))] : null);
+      job.deadLettered ? [h('dt', { text: 'Dead-lettered' }), h('dd', null, h('a', { href: '#/dlq', text: 'yes' }))] : null,
+      typeof job.expiresAt === 'number' ? [h('dt', { text: 'Expires' }), h('dd', { id: 'job-expires', text: fmtTime(job.expiresAt) + ' (in ' + fmtDuration(job.expiresAt - now) + ')' })] : null);
 
     var error = job.error ? section('Error', 'job-error', [
       h('div', { class: 'error-box' }, h('span', { class: 'code', text: job.error.code }), ' ', h('span', { text: job.error.name + ': ' }),
