@@ -15,4 +15,5 @@ export {
   type LonghaulQueueLambdaProps,
   type LonghaulQueueProps,
 } from './longhaul-queue.js';
+export type { LonghaulQueuePayloadProps, LonghaulQueueRetentionProps } from './payload-bucket.js';
 export { longhaulQueueDefaults } from './resolve-props.js';

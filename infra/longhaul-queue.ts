@@ -13,6 +13,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { type Schedule, scheduledEnvelope } from '../src/core/schedule.js';
@@ -20,6 +21,14 @@ import type { AnyTask } from '../src/core/task.js';
 import { env, jobIndexes, jobTable } from '../src/names.js';
 import { lambdaBundling } from './bundling.js';
 import { resolveEventBus } from './event-bus.js';
+import {
+  acknowledgePayloadWildcard,
+  createPayloadBucket,
+  type LonghaulQueuePayloadProps,
+  type LonghaulQueueRetentionProps,
+  payloadAndRetentionEnvironment,
+  payloadObjectsArn,
+} from './payload-bucket.js';
 import {
   type ResolvedFargate,
   type ResolvedLambda,
@@ -151,6 +160,17 @@ export interface LonghaulQueueProps {
    * false.
    */
   readonly events?: boolean | events.IEventBus;
+  /**
+   * The bucket for arguments and results too large for a message or a record (see `payloads` of
+   * `awsBackend`), or `false` for none (they are then refused). Default: a bucket whose objects expire
+   * after the longest `retention` plus 7 days.
+   */
+  readonly payloads?: LonghaulQueuePayloadProps | false;
+  /**
+   * How long the workers keep finished jobs before they expire (DynamoDB TTL). Defaults: succeeded and
+   * cancelled 7 days, failed 30 days.
+   */
+  readonly retention?: LonghaulQueueRetentionProps;
 }
 
 /** SQS actions of a consumer: receive, delete, hide, and read the redrive policy and depth. */
@@ -206,11 +226,14 @@ export class LonghaulQueue extends Construct {
   readonly visibilityTimeout: Duration;
   /**
    * What a worker run elsewhere needs (`LONGHAUL_QUEUE_URL`, `LONGHAUL_DLQ_URL`, `LONGHAUL_TABLE_NAME`,
-   * `LONGHAUL_VISIBILITY_TIMEOUT_SECONDS`, `LONGHAUL_DELIVERY_LIMIT`). Values are CloudFormation tokens.
+   * `LONGHAUL_VISIBILITY_TIMEOUT_SECONDS`, `LONGHAUL_DELIVERY_LIMIT`, and `LONGHAUL_PAYLOAD_BUCKET` and
+   * `LONGHAUL_RETENTION_*_MS` when set). Values are CloudFormation tokens.
    */
   readonly workerEnvironment: Readonly<Record<string, string>>;
   /** The bus job state changes go to, when `events` is set. */
   readonly eventBus: events.IEventBus | undefined;
+  /** The bucket of offloaded payloads, unless `payloads: false`. */
+  readonly payloadBucket: s3.Bucket | undefined;
 
   readonly #config: ResolvedProps;
 
@@ -264,6 +287,10 @@ export class LonghaulQueue extends Construct {
     }
 
     this.eventBus = resolveEventBus(this, props.events, prefix);
+    this.payloadBucket = config.payloads
+      ? createPayloadBucket(this, config.payloads.expiration, config.removalPolicy)
+      : undefined;
+
     this.workerEnvironment = {
       [env.queueUrl]: this.queue.queueUrl,
       [env.deadLetterQueueUrl]: this.deadLetterQueue.queueUrl,
@@ -271,6 +298,7 @@ export class LonghaulQueue extends Construct {
       [env.visibilityTimeoutSeconds]: String(config.visibilityTimeout.toSeconds()),
       [env.deliveryLimit]: String(config.maxReceiveCount),
       ...(this.eventBus ? { [env.eventBusName]: this.eventBus.eventBusName } : {}),
+      ...payloadAndRetentionEnvironment(this.payloadBucket, config.retention),
     };
 
     this.workerFunction = config.lambda ? this.#createFunction(config.lambda, props) : undefined;
@@ -294,7 +322,8 @@ export class LonghaulQueue extends Construct {
 
   /**
    * Lets `grantee` enqueue jobs and read them back by id: `sqs:SendMessage` on the queue,
-   * `dynamodb:PutItem` and `dynamodb:GetItem` on the table.
+   * `dynamodb:PutItem` and `dynamodb:GetItem` on the table, `s3:PutObject` and `s3:GetObject` on the
+   * payload objects.
    *
    * @example
    * jobs.grantEnqueue(webAppFunction);
@@ -304,27 +333,33 @@ export class LonghaulQueue extends Construct {
       { actions: ['sqs:SendMessage'], resourceArns: [this.queue.queueArn] },
       { actions: ['dynamodb:PutItem', 'dynamodb:GetItem'], resourceArns: [this.table.tableArn] },
       ...this.#publishStatements(),
+      ...this.#payloadStatements(['s3:GetObject', 's3:PutObject']),
     ]);
   }
 
   /**
    * Lets `grantee` read jobs and queue depths, for status pages and the dashboard: `dynamodb:GetItem`,
-   * `BatchGetItem`, `Query` and `Scan` on the table, `Query` and `Scan` on its two indexes, and
-   * `sqs:GetQueueAttributes` on both queues.
+   * `BatchGetItem`, `Query` and `Scan` on the table, `Query` and `Scan` on its two indexes,
+   * `sqs:GetQueueAttributes` on both queues, and `s3:GetObject` on the payload objects.
    */
   grantRead(grantee: iam.IGrantable): iam.Grant {
-    return this.#grantAll(grantee, this.#readStatements([]));
+    return this.#grantAll(grantee, [
+      ...this.#readStatements([]),
+      ...this.#payloadStatements(['s3:GetObject']),
+    ]);
   }
 
   /**
    * Lets `grantee` operate the queue (the CLI's and dashboard's cancel, retry, redrive and purge):
    * everything {@link grantRead} allows, `dynamodb:UpdateItem` and `dynamodb:DeleteItem` (purge deletes
-   * finished jobs only, by a condition) on the table, `sqs:SendMessage` on the queue, and receive, delete,
-   * hide, send and read attributes on the DLQ.
+   * finished jobs only, by a condition) on the table, `sqs:SendMessage` on the queue, receive, delete,
+   * hide, send and read attributes on the DLQ, and `s3:GetObject` and `s3:PutObject` on the payload
+   * objects (a retry writes its arguments' object again so it outlives the job).
    */
   grantOperate(grantee: iam.IGrantable): iam.Grant {
     return this.#grantAll(grantee, [
       ...this.#readStatements(['dynamodb:UpdateItem', 'dynamodb:DeleteItem']),
+      ...this.#payloadStatements(['s3:GetObject', 's3:PutObject']),
       { actions: ['sqs:SendMessage'], resourceArns: [this.queue.queueArn] },
       {
         actions: [...consumeActions, 'sqs:SendMessage'],
@@ -386,10 +421,19 @@ export class LonghaulQueue extends Construct {
       },
       { actions: ['dynamodb:Query'], resourceArns: this.indexArns },
       ...this.#publishStatements(),
+      ...this.#payloadStatements(['s3:GetObject', 's3:PutObject']),
     ]);
   }
 
+  /** `actions` on the payload objects (never the bucket itself), or nothing without a bucket. */
+  #payloadStatements(actions: string[]): GrantStatement[] {
+    return this.payloadBucket ? [{ actions, resourceArns: [payloadObjectsArn(this.payloadBucket)] }] : [];
+  }
+
   #grantAll(grantee: iam.IGrantable, statements: readonly GrantStatement[]): iam.Grant {
+    if (this.payloadBucket && statements.some((s) => s.actions.some((a) => a.startsWith('s3:')))) {
+      acknowledgePayloadWildcard(this.payloadBucket, grantee);
+    }
     return statements
       .map(({ actions, resourceArns }) =>
         iam.Grant.addToPrincipal({ grantee, actions: [...actions], resourceArns: [...resourceArns] }),

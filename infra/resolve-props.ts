@@ -6,6 +6,7 @@
 import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { ConfigError } from '../src/core/errors.js';
+import { type Retention, retentionDefaults, retentionProblems } from '../src/core/retention.js';
 import { maxVisibilitySeconds } from '../src/core/retry.js';
 import { checkSchedules, type Schedule } from '../src/core/schedule.js';
 import type { AnyTask } from '../src/core/task.js';
@@ -42,6 +43,8 @@ export const longhaulQueueDefaults = {
   },
   /** What ECS waits after SIGTERM beyond the grace: time to hand back messages and flush writes. */
   stopTimeoutMargin: Duration.seconds(15),
+  /** Payloads outlive the longest job retention by this much: room for jobs that run or retry a week. */
+  payloadExpirationMargin: Duration.days(7),
 } as const;
 
 /** ECS stops a Fargate container at most this long after SIGTERM. */
@@ -97,6 +100,10 @@ export interface ResolvedProps {
   readonly fargate: ResolvedFargate | undefined;
   readonly alarms: Required<Pick<LonghaulQueueAlarmProps, 'oldestMessageAge'>> | undefined;
   readonly dashboard: boolean;
+  /** The payload bucket's lifecycle expiration, or undefined with `payloads: false`. */
+  readonly payloads: { readonly expiration: Duration } | undefined;
+  /** The workers' retention (ms) where `retention` sets it; unset fields keep the runtime defaults. */
+  readonly retention: Partial<Retention> | undefined;
 }
 
 /** The variables the construct sets itself; a user's `environment` may not override them. */
@@ -108,6 +115,10 @@ const constructVariables: readonly string[] = [
   env.deliveryLimit,
   env.concurrency,
   env.shutdownGraceMs,
+  env.payloadBucket,
+  env.retentionSucceededMs,
+  env.retentionFailedMs,
+  env.retentionCancelledMs,
 ];
 
 /** Throws a `ConfigError` naming every problem of `props`; returns the props with their defaults. */
@@ -336,6 +347,8 @@ export function resolveProps(props: LonghaulQueueProps): ResolvedProps {
     alarms = { oldestMessageAge };
   }
 
+  const { retention, payloads } = resolveRetentionAndPayloads(props, problems);
+
   if (problems.length) {
     throw new ConfigError(`Invalid LonghaulQueue props: expected ${problems.join('; ')}`);
   }
@@ -353,7 +366,48 @@ export function resolveProps(props: LonghaulQueueProps): ResolvedProps {
     fargate,
     alarms,
     dashboard: props.dashboard ?? true,
+    payloads,
+    retention,
   };
+}
+
+/**
+ * The retention in milliseconds, and the payload expiration: whole days, at least the longest retention
+ * so that no job outlives the payloads it points at.
+ */
+function resolveRetentionAndPayloads(
+  props: LonghaulQueueProps,
+  problems: string[],
+): Pick<ResolvedProps, 'retention' | 'payloads'> {
+  let retention: Partial<Retention> | undefined;
+  if (props.retention) {
+    const fields = { succeeded: 'succeededMs', failed: 'failedMs', cancelled: 'cancelledMs' } as const;
+    const ms: Record<string, number> = {};
+    for (const [prop, field] of Object.entries(fields)) {
+      const value = props.retention[prop as keyof typeof fields];
+      if (value !== undefined && !Token.isUnresolved(value.toMilliseconds()))
+        ms[field] = value.toMilliseconds();
+    }
+    const found = retentionProblems(ms);
+    // Name the props as the user wrote them: `retention.failed`, not the runtime's `failedMs`.
+    problems.push(...found.map((problem) => problem.replace(/`retention\.(\w+)Ms`/, '`retention.$1`')));
+    retention = ms;
+  }
+  if (props.payloads === false) return { retention, payloads: undefined };
+  const longestMs = Math.max(...Object.values({ ...retentionDefaults, ...retention }));
+  const longestDays = Math.ceil(longestMs / Duration.days(1).toMilliseconds());
+  const expiration =
+    props.payloads?.expiration ??
+    Duration.days(longestDays + longhaulQueueDefaults.payloadExpirationMargin.toDays());
+  if (!Token.isUnresolved(expiration.toMilliseconds())) {
+    const days = expiration.toMilliseconds() / Duration.days(1).toMilliseconds();
+    if (!Number.isInteger(days) || days < longestDays || days > 3650) {
+      problems.push(
+        `\`payloads.expiration\` to be whole days from the longest retention (${longestDays} days, or no job could outlive its payloads) to 3650, got ${human(expiration)}`,
+      );
+    }
+  }
+  return { retention, payloads: { expiration } };
 }
 
 function checkEnvironment(field: string, environment: Readonly<Record<string, string>>, problems: string[]) {

@@ -8,12 +8,14 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoJobStore } from './adapters/aws/dynamo-job-store.js';
 import { DynamoWorkflowStore } from './adapters/aws/dynamo-workflow-store.js';
 import { EventBridgePublisher } from './adapters/aws/eventbridge-publisher.js';
 import { countRequests } from './adapters/aws/request-counting.js';
+import { S3PayloadStore, type S3PayloadStoreOptions } from './adapters/aws/s3-payload-store.js';
 import { SqsTransport } from './adapters/aws/sqs-transport.js';
 import { ConfigError } from './core/errors.js';
 import { env } from './names.js';
@@ -40,6 +42,11 @@ export {
   type JobResources,
 } from './adapters/aws/job-resources.js';
 export {
+  defaultPayloadPrefix,
+  S3PayloadStore,
+  type S3PayloadStoreOptions,
+} from './adapters/aws/s3-payload-store.js';
+export {
   deadLetterAttributes,
   SqsTransport,
   type SqsTransportOptions,
@@ -60,7 +67,15 @@ export interface AwsBackendOptions {
    * `Longhaul Job State Change`). Default: no events. `client` defaults to a new `EventBridgeClient`.
    */
   readonly events?: { readonly eventBusName: string; readonly client?: EventBridgeClient };
+  /**
+   * The S3 bucket for arguments and results too large for a message or a record. Without it they are
+   * refused with `PayloadTooLargeError` / `ResultTooLargeError`. `client` defaults to `createS3Client()`.
+   */
+  readonly payloads?: AwsPayloadOptions;
 }
+
+/** Where the AWS backend offloads large payloads. */
+export type AwsPayloadOptions = Omit<S3PayloadStoreOptions, 'client'> & { readonly client?: S3Client };
 
 /** The AWS backend, with its adapters and SDK clients exposed for inspection and reuse. */
 export interface AwsBackend extends Backend {
@@ -72,6 +87,8 @@ export interface AwsBackend extends Backend {
   readonly workflows: DynamoWorkflowStore;
   /** Present when `events` was configured. */
   readonly events?: EventBridgePublisher;
+  /** Present when `payloads` was configured. */
+  readonly payloads?: S3PayloadStore;
 }
 
 /**
@@ -83,6 +100,15 @@ export function createClients(): { sqsClient: SQSClient; dynamoClient: DynamoDBC
     sqsClient: new SQSClient({ useQueueUrlAsEndpoint: false }),
     dynamoClient: new DynamoDBClient({}),
   };
+}
+
+/**
+ * An S3 client for the payload bucket. With a custom endpoint (`AWS_ENDPOINT_URL`: LocalStack, moto) it
+ * addresses buckets by path, since `<bucket>.localhost` names do not resolve everywhere.
+ */
+export function createS3Client(environment: NodeJS.ProcessEnv = process.env): S3Client {
+  const customEndpoint = Boolean(environment.AWS_ENDPOINT_URL_S3 || environment[env.endpointUrl]);
+  return new S3Client({ forcePathStyle: customEndpoint });
 }
 
 /** Creates the AWS backend. Requests made through its clients are counted in `requests`. */
@@ -108,6 +134,12 @@ export function awsBackend(options: AwsBackendOptions): AwsBackend {
   const documentClient = DynamoDBDocumentClient.from(dynamoClient, {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true },
   });
+  let payloads: S3PayloadStore | undefined;
+  if (options.payloads) {
+    const s3Client = options.payloads.client ?? createS3Client();
+    countRequests(s3Client, 's3', requests);
+    payloads = new S3PayloadStore({ ...options.payloads, client: s3Client });
+  }
   return {
     transport: new SqsTransport({
       client: sqsClient,
@@ -120,6 +152,7 @@ export function awsBackend(options: AwsBackendOptions): AwsBackend {
     dynamoClient,
     workflows: new DynamoWorkflowStore({ client: documentClient, tableName: options.tableName }),
     ...(options.events ? { events: eventPublisher(options.events, requests) } : {}),
+    ...(payloads ? { payloads } : {}),
   };
 }
 
@@ -157,7 +190,8 @@ export function createWorkerFromEnv(
 
 /**
  * Creates the AWS backend from `LONGHAUL_QUEUE_URL`, `LONGHAUL_DLQ_URL` and `LONGHAUL_TABLE_NAME`, with
- * events to `LONGHAUL_EVENT_BUS_NAME` when it is set.
+ * events to `LONGHAUL_EVENT_BUS_NAME` and large payloads offloaded to `LONGHAUL_PAYLOAD_BUCKET` when they
+ * are set.
  */
 export function awsBackendFromEnv(environment: NodeJS.ProcessEnv = process.env): AwsBackend {
   const read = (name: string) => {
@@ -171,5 +205,8 @@ export function awsBackendFromEnv(environment: NodeJS.ProcessEnv = process.env):
     deadLetterQueueUrl: read(env.deadLetterQueueUrl),
     tableName: read(env.tableName),
     ...(eventBusName ? { events: { eventBusName } } : {}),
+    ...(environment[env.payloadBucket]
+      ? { payloads: { bucketName: environment[env.payloadBucket] as string } }
+      : {}),
   });
 }

@@ -21,10 +21,12 @@ import {
   type JobRecord,
   JobStatus,
 } from './core/job.js';
-import { jsonBytes, limits } from './core/limits.js';
+import { jsonBytes } from './core/limits.js';
+import { expiryOf, type Retention, type RetentionOptions, resolveRetention } from './core/retention.js';
 import type { AnyTask, TaskArgs, TaskResult } from './core/task.js';
 import { statusEvent } from './core/transitions.js';
 import type { WorkflowState } from './core/workflow.js';
+import { PayloadOffload } from './payload-offload.js';
 import type { Backend, DeadLetterMessage, QueueDepth } from './ports.js';
 import { envelopeOfJob } from './runtime/enqueue-jobs.js';
 import { publishChanges, stateChangeOf } from './runtime/job-events.js';
@@ -133,6 +135,12 @@ export interface LonghaulOptions {
   readonly backend: Backend;
   /** Default `full`. */
   readonly tracking?: Tracking;
+  /**
+   * How long the jobs this client cancels are kept (`cancelledMs`), and a job whose `retry` could not be
+   * sent (`failedMs`). Workers apply their own retention to the jobs they finish. Defaults: 7 days
+   * cancelled, 30 days failed.
+   */
+  readonly retention?: RetentionOptions;
 }
 
 /** A reference to an enqueued job that remembers the task's result type. */
@@ -164,6 +172,8 @@ type EnqueueParams<T extends AnyTask> =
 export class Longhaul {
   readonly #backend: Backend;
   readonly #tracking: Tracking;
+  readonly #payloads: PayloadOffload;
+  readonly #retention: Retention;
 
   constructor(options: LonghaulOptions) {
     if (!options?.backend)
@@ -174,6 +184,8 @@ export class Longhaul {
     }
     this.#backend = options.backend;
     this.#tracking = tracking;
+    this.#payloads = new PayloadOffload(options.backend.payloads);
+    this.#retention = resolveRetention(options.retention);
   }
 
   /**
@@ -183,21 +195,21 @@ export class Longhaul {
   async enqueue<T extends AnyTask>(task: T, ...params: EnqueueParams<T>): Promise<JobHandle<TaskResult<T>>> {
     const [args, options = {}] = params as [unknown, EnqueueOptions | undefined];
     const delaySeconds = checkDelay(options.delaySeconds);
-    const { job, windowMs } = await this.#newKeyedJob(task, args, options);
-    if (options.jobId !== undefined && (await this.#backend.store.get(job.id))) {
-      return { id: job.id, task: task.name, created: false, matched: 'jobId' };
+    const { job: validated, windowMs } = await this.#newKeyedJob(task, args, options);
+    if (options.jobId !== undefined && (await this.#backend.store.get(validated.id))) {
+      return { id: validated.id, task: task.name, created: false, matched: 'jobId' };
     }
-    if (job.key !== undefined) {
-      const at = job.enqueuedAt;
+    if (validated.key !== undefined) {
       const holder = await takeKey(this.#backend.store, {
-        task: job.task,
-        key: job.key,
-        jobId: job.id,
+        task: validated.task,
+        key: validated.key,
+        jobId: validated.id,
         windowMs,
-        at,
+        at: validated.enqueuedAt,
       });
       if (holder !== undefined) return { id: holder, task: task.name, created: false, matched: 'key' };
     }
+    const job = await this.#offloadArgs(validated);
     // The message goes first: a job record then always has a message, or was created by the worker that
     // claimed it. The other order would strand a queued job with no message if this process died between.
     try {
@@ -226,14 +238,16 @@ export class Longhaul {
     options: Pick<EnqueueOptions, 'delaySeconds'> = {},
   ): Promise<JobHandle<TaskResult<T>>[]> {
     const delaySeconds = checkDelay(options.delaySeconds);
+    const validated: JobRecord[] = [];
+    for (const args of argsList) validated.push(await this.#newJob(task, args, undefined));
     const jobs: JobRecord[] = [];
-    for (const args of argsList) jobs.push(await this.#newJob(task, args, undefined));
     if (task.unique) {
       // Each job takes its key before its message goes, so they go one by one (validated all first).
       const handles: JobHandle<TaskResult<T>>[] = [];
       for (const args of argsList) handles.push(await this.enqueue(task, args, options));
       return handles;
     }
+    for (const job of validated) jobs.push(await this.#offloadArgs(job));
     const sent: string[] = [];
     for (let i = 0; i < jobs.length; i += 10) {
       const batch = jobs.slice(i, i + 10);
@@ -289,8 +303,9 @@ export class Longhaul {
     }
     await task.parseArgs(args);
     const argsBytes = jsonBytes(args);
-    if (argsBytes > limits.maxArgsBytes) {
-      throw new PayloadTooLargeError(`Arguments of task "${task.name}"`, argsBytes, limits.maxArgsBytes);
+    const maxBytes = this.#payloads.maxArgsBytes;
+    if (argsBytes > maxBytes) {
+      throw new PayloadTooLargeError(`Arguments of task "${task.name}"`, argsBytes, maxBytes);
     }
     const now = Date.now();
     return {
@@ -304,6 +319,19 @@ export class Longhaul {
       logs: [],
       history: [statusEvent(JobStatus.queued, now, 0)],
     };
+  }
+
+  /**
+   * The job with its arguments moved to the payload store when they are too large to carry. Throws
+   * {@link EnqueueError} (`sent: false`) when the store refuses them: nothing was sent, no job exists.
+   */
+  async #offloadArgs(job: JobRecord): Promise<JobRecord> {
+    try {
+      const carried = await this.#payloads.offloadArgs(job.id, job.args, JSON.stringify(job.args ?? null));
+      return { ...job, ...carried };
+    } catch (cause) {
+      throw new EnqueueError(job.id, cause, { sent: false });
+    }
   }
 
   /**
@@ -327,12 +355,25 @@ export class Longhaul {
     return { id: job.id, task: job.task, created: true };
   }
 
-  /** The job as stored. Throws {@link JobNotFoundError} for an unknown id. */
+  /**
+   * The job as stored, with offloaded arguments and result read back from the payload store. Throws
+   * {@link JobNotFoundError} for an unknown or expired id, `PayloadUnavailableError` when an offloaded
+   * payload is gone.
+   */
   async getJob<TResult = unknown>(job: string | JobHandle<TResult>): Promise<JobRecord<unknown, TResult>> {
+    const record = await this.#stored(job);
+    return (await this.#payloads.resolve(record, { args: true, result: true })) as JobRecord<
+      unknown,
+      TResult
+    >;
+  }
+
+  /** The record as stored: offloaded payloads are null beside their references. */
+  async #stored(job: string | JobHandle<unknown>): Promise<JobRecord> {
     const id = typeof job === 'string' ? job : job.id;
     const record = await this.#backend.store.get(id);
     if (!record) throw new JobNotFoundError(id);
-    return record as JobRecord<unknown, TResult>;
+    return record;
   }
 
   /**
@@ -347,8 +388,11 @@ export class Longhaul {
     const pollIntervalMs = options.pollIntervalMs ?? 250;
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const record = await this.getJob(job);
-      if (record.status === JobStatus.succeeded) return record.result as TResult;
+      // Polls the bare record: the arguments are never read, the result only once it is there.
+      const record = await this.#stored(job);
+      if (record.status === JobStatus.succeeded) {
+        return (await this.#payloads.resolve(record, { args: false, result: true })).result as TResult;
+      }
       if (isFinalStatus(record.status)) throw new JobFailedError(record.id, record.status, record.error);
       if (Date.now() >= deadline) throw new WaitTimeoutError(record.id, timeoutMs, record.status);
       options.signal?.throwIfAborted();
@@ -358,7 +402,10 @@ export class Longhaul {
     }
   }
 
-  /** One page of jobs, newest first, filtered by status and/or task. */
+  /**
+   * One page of jobs, newest first, filtered by status and/or task. Offloaded arguments and results are
+   * not read: such a job has `args`/`result` null beside `argsRef`/`resultRef` (read it with `getJob`).
+   */
   list(query: JobQuery = {}): Promise<JobPage> {
     return this.#backend.store.list(query);
   }
@@ -369,7 +416,8 @@ export class Longhaul {
    * the job ends `cancelled`. Throws `JobConflictError` for a finished job, `JobNotFoundError` for none.
    */
   async cancel(id: string): Promise<JobRecord> {
-    const job = await this.#backend.store.cancel(id, Date.now());
+    const at = Date.now();
+    const job = await this.#backend.store.cancel(id, at, expiryOf(JobStatus.cancelled, at, this.#retention));
     // A running job's cancel is only a request: its worker publishes the change when the job ends.
     if (job.status === JobStatus.cancelled) await this.#published([job]);
     return job;
@@ -381,11 +429,12 @@ export class Longhaul {
    * was lost); the claim's conditions make sure the job still runs once.
    */
   async retry(id: string): Promise<JobRecord> {
-    const current = await this.getJob(id);
+    const current = await this.#stored(id);
     if (current.status === JobStatus.queued) {
       await this.#send(current, 0);
       return current;
     }
+    if (current.argsRef) await this.#payloads.refresh(current.argsRef);
     const job = await this.#backend.store.requeue(id, Date.now());
     try {
       await this.#send(job, 0);
@@ -400,6 +449,7 @@ export class Longhaul {
           error: serializeError(error),
           deadLettered: false,
           at: Date.now(),
+          expiresAt: expiryOf(JobStatus.failed, Date.now(), this.#retention),
         })
         .catch(() => false);
       throw error;
@@ -607,7 +657,7 @@ export class Longhaul {
     id: string,
     options: { signal?: AbortSignal; pollIntervalMs?: number; fromStart?: boolean } = {},
   ): AsyncGenerator<JobLogLine> {
-    let job = await this.getJob(id);
+    let job = await this.#stored(id);
     let seen = options.fromStart === false ? job.logs.length : 0;
     for (;;) {
       for (const line of job.logs.slice(seen)) yield line;
@@ -622,7 +672,7 @@ export class Longhaul {
       } catch {
         return;
       }
-      job = await this.getJob(id);
+      job = await this.#stored(id);
     }
   }
 

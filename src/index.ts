@@ -37,6 +37,7 @@ export {
   type LonghaulErrorOptions,
   MalformedMessageError,
   PayloadTooLargeError,
+  PayloadUnavailableError,
   ResultTooLargeError,
   ScheduleOverlapError,
   type SerializedError,
@@ -66,6 +67,17 @@ export {
   LogLevel,
 } from './core/job.js';
 export { limits } from './core/limits.js';
+export {
+  type PayloadLimits,
+  type PayloadOptions,
+  type PayloadRef,
+  payloadDefaults,
+} from './core/payload.js';
+export {
+  type Retention,
+  type RetentionOptions,
+  retentionDefaults,
+} from './core/retention.js';
 export { backoffDelaySeconds, type RetryPolicy, retryDefaults } from './core/retry.js';
 export {
   checkSchedules,
@@ -120,6 +132,7 @@ export type {
   KeyHoldRequest,
   LimitedNote,
   OutgoingMessage,
+  PayloadStore,
   QueueDepth,
   QueueMessage,
   RateRequest,
@@ -151,7 +164,7 @@ export {
 } from './runtime/scheduler.js';
 export { UntrackedJobStore } from './runtime/untracked-job-store.js';
 export { createWorker, Worker, type WorkerStats } from './runtime/worker.js';
-export { workerOptionsFromEnv } from './runtime/worker-env.js';
+export { retentionFromEnv, workerOptionsFromEnv } from './runtime/worker-env.js';
 export { type WorkerOptions, type WorkerTracking, workerDefaults } from './runtime/worker-options.js';
 export {
   ChainBuilder,

@@ -18,6 +18,7 @@ import {
   type LambdaHandlerOptions,
   type LonghaulLambdaHandler,
 } from './runtime/lambda-handler.js';
+import { retentionFromEnv } from './runtime/worker-env.js';
 
 export {
   createLambdaHandler,
@@ -48,11 +49,13 @@ export function createLambdaHandlerFromEnv(
   };
   const visibilityTimeoutSeconds = options.visibilityTimeoutSeconds ?? integer(env.visibilityTimeoutSeconds);
   const deliveryLimit = options.deliveryLimit ?? integer(env.deliveryLimit);
+  const retention = options.retention ?? retentionFromEnv(environment);
   return createLambdaHandler({
     ...options,
     backend: options.backend ?? (() => awsBackendFromEnv(environment)),
     ...(visibilityTimeoutSeconds !== undefined ? { visibilityTimeoutSeconds } : {}),
     ...(deliveryLimit !== undefined ? { deliveryLimit } : {}),
+    ...(retention !== undefined ? { retention } : {}),
   });
 }
 

@@ -27,6 +27,12 @@ export const env = {
   dashboardToken: 'LONGHAUL_DASHBOARD_TOKEN',
   /** The EventBridge bus job state changes are published to; unset: none are. */
   eventBusName: 'LONGHAUL_EVENT_BUS_NAME',
+  /** The S3 bucket for arguments and results too large for a message or a record (optional). */
+  payloadBucket: 'LONGHAUL_PAYLOAD_BUCKET',
+  /** Workers: how long finished jobs are kept, in milliseconds, by final status. */
+  retentionSucceededMs: 'LONGHAUL_RETENTION_SUCCEEDED_MS',
+  retentionFailedMs: 'LONGHAUL_RETENTION_FAILED_MS',
+  retentionCancelledMs: 'LONGHAUL_RETENTION_CANCELLED_MS',
   /** The standard SDK variable; set it to point every client at LocalStack or moto. */
   endpointUrl: 'AWS_ENDPOINT_URL',
   /** The worker's `visibilityCeilingSeconds`: when a long job moves to a fresh message. */
@@ -61,6 +67,9 @@ export const jobTable = {
   /** Epoch seconds after which DynamoDB's TTL may delete a finished job. */
   ttlAttribute: 'expiresAt',
 } as const;
+
+/** The payload bucket: offloaded arguments and results live under this prefix, which its lifecycle rule expires. */
+export const payloadObjects = { prefix: 'payloads/' } as const;
 
 /** The job table's indexes, in one list for the code that creates them. */
 export const jobIndexes = [jobTable.statusIndex, jobTable.taskIndex, jobTable.timeIndex] as const;

@@ -15,6 +15,7 @@ import type {
   JobRecord,
   JobStatus,
 } from './core/job.js';
+import type { PayloadLimits, PayloadRef } from './core/payload.js';
 import type { WorkflowRecord } from './core/workflow.js';
 
 // ---------------------------------------------------------------------------------------------------
@@ -157,11 +158,18 @@ interface CompletionBase {
   readonly at: number;
   readonly logs: readonly JobLogLine[];
   readonly progress?: JobProgress;
+  /** For a final status: epoch ms after which the record counts as deleted (its retention). */
+  readonly expiresAt?: number;
 }
 
 /** How an attempt ended. */
 export type Completion =
-  | (CompletionBase & { readonly status: 'succeeded'; readonly result: unknown })
+  | (CompletionBase & {
+      readonly status: 'succeeded';
+      readonly result: unknown;
+      /** The result went to the payload store; `result` is then null. */
+      readonly resultRef?: PayloadRef;
+    })
   | (CompletionBase & {
       readonly status: 'retrying';
       readonly error: SerializedError;
@@ -198,6 +206,8 @@ export interface RejectRequest {
   readonly at: number;
   /** The status recorded: `failed` (default), or `cancelled` for a lost attempt whose job was cancelled. */
   readonly status?: 'failed' | 'cancelled';
+  /** Epoch ms after which the failed record counts as deleted (its retention). */
+  readonly expiresAt?: number;
 }
 
 /** What `holdKey` asks: make job `jobId` the holder of unique key `key` of task `task`. */
@@ -281,7 +291,7 @@ export interface JobStore {
    * for its worker to act on and resolves with the job still running. Throws `JobNotFoundError`, or
    * `JobConflictError` for a finished job.
    */
-  cancel(id: string, at: number): Promise<JobRecord>;
+  cancel(id: string, at: number, expiresAt?: number): Promise<JobRecord>;
   /** Puts a failed or cancelled job back to queued with a fresh attempt budget. */
   requeue(id: string, at: number): Promise<JobRecord>;
   list(query: JobQuery): Promise<JobPage>;
@@ -334,6 +344,8 @@ export interface Backend {
   readonly store: JobStore;
   /** Counts of backend requests by service and operation, for cost accounting and benchmarks. */
   readonly requests: RequestCounts;
+  /** Where arguments and results too large for a message or a record go. Absent: they are refused. */
+  readonly payloads?: PayloadStore;
   /** Workflow records and group counters. Both built-in backends have one; chains and groups need it. */
   readonly workflows?: WorkflowStore;
   /** Where job state changes are published, when configured. */
@@ -382,4 +394,20 @@ export interface EventPublisher {
 export interface RequestCounts {
   snapshot(): Record<string, Record<string, number>>;
   reset(): void;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Payload store: objects for arguments and results too large for a message or a record.
+
+/**
+ * A blob store for offloaded payloads. Implemented by `S3PayloadStore` and `MemoryPayloadStore`. The
+ * references, checksums and keys are Longhaul's (see `core/payload.ts`); a store only keeps bodies.
+ */
+export interface PayloadStore {
+  /** When arguments and results are offloaded, and the largest allowed. */
+  readonly limits: PayloadLimits;
+  /** Writes `body` (JSON) under `key`, replacing any object there. */
+  put(key: string, body: string): Promise<void>;
+  /** The body under `key`, or undefined when there is none (never written, expired, deleted). */
+  get(key: string): Promise<string | undefined>;
 }

@@ -41,9 +41,10 @@ export interface TestQueue {
 
 /** Creates a {@link TestQueue} for `options.tasks` on a fresh embedded backend. */
 export function createTestQueue(options: TestQueueOptions): TestQueue {
-  const backend = memoryBackend(
-    options.maxReceiveCount === undefined ? {} : { maxReceiveCount: options.maxReceiveCount },
-  );
+  const backend = memoryBackend({
+    ...(options.maxReceiveCount === undefined ? {} : { maxReceiveCount: options.maxReceiveCount }),
+    ...(options.payloads === undefined ? {} : { payloads: options.payloads }),
+  });
   const longhaul = new Longhaul({ backend });
   const worker = createWorker({
     backend,

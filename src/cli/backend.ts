@@ -3,6 +3,7 @@
  * queue and table, or the embedded one for the commands that run everything in this process.
  */
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { awsBackend } from '../aws.js';
 import { memoryBackend } from '../memory.js';
@@ -76,12 +77,23 @@ export function openBackend(
   const settings = clientConfig(config, environment);
   const sqsClient = new SQSClient({ ...settings, useQueueUrlAsEndpoint: false });
   const dynamoClient = new DynamoDBClient(settings);
+  // A custom endpoint (the emulator) is addressed by path: `<bucket>.localhost` does not resolve everywhere.
+  const s3Client = config.payloadBucket
+    ? new S3Client({
+        ...(settings.endpoint ? { endpoint: settings.endpoint as string, forcePathStyle: true } : {}),
+        ...(settings.region ? { region: settings.region as string } : {}),
+        ...(settings.credentials ? { credentials: settings.credentials } : {}),
+      } as S3ClientConfig)
+    : undefined;
   const backend = awsBackend({
     queueUrl: config.queueUrl as string,
     deadLetterQueueUrl: config.deadLetterQueueUrl as string,
     tableName: config.tableName as string,
     sqsClient,
     dynamoClient,
+    ...(s3Client && config.payloadBucket
+      ? { payloads: { bucketName: config.payloadBucket, client: s3Client } }
+      : {}),
   });
   return {
     backend,
@@ -89,6 +101,7 @@ export function openBackend(
     close() {
       sqsClient.destroy();
       dynamoClient.destroy();
+      s3Client?.destroy();
     },
   };
 }

@@ -35,6 +35,7 @@ export interface ConfigFlags {
   readonly region?: string;
   readonly tasks?: string;
   readonly config?: string;
+  readonly payloadBucket?: string;
 }
 
 /** The settings a config file may hold, and the flag and variable that override each. */
@@ -46,6 +47,7 @@ const settings = {
   endpoint: { flag: 'endpoint', variable: env.endpointUrl },
   region: { flag: 'region', variable: cliEnv.region },
   tasks: { flag: 'tasks', variable: cliEnv.tasks },
+  payloadBucket: { flag: 'payloadBucket', variable: env.payloadBucket },
 } as const satisfies Record<string, { flag: keyof ConfigFlags; variable: string }>;
 type Setting = keyof typeof settings;
 
@@ -58,6 +60,7 @@ export const flagNames: Readonly<Record<Setting, string>> = {
   endpoint: '--endpoint',
   region: '--region',
   tasks: '--tasks',
+  payloadBucket: '--payload-bucket',
 };
 
 /** The resolved configuration. `tasks` is an absolute path. */
@@ -69,6 +72,8 @@ export interface CliConfig {
   readonly endpoint?: string;
   readonly region?: string;
   readonly tasks?: string;
+  /** The bucket of offloaded payloads, to read large arguments and results and to enqueue them. */
+  readonly payloadBucket?: string;
   /** The config file read, if any. */
   readonly configFile?: string;
 }
@@ -179,5 +184,6 @@ export async function resolveConfig(
     ...(values.region ? { region: values.region } : {}),
     ...(tasks ? { tasks } : {}),
     ...(configFile ? { configFile } : {}),
+    ...(values.payloadBucket ? { payloadBucket: values.payloadBucket } : {}),
   };
 }

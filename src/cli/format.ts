@@ -120,6 +120,11 @@ export function formatJob(
       `${label('Cancel')}requested at ${formatTime(job.cancelRequestedAt)}; stops at the next heartbeat`,
     );
   }
+  if (job.expiresAt !== undefined) {
+    lines.push(
+      `${label('Expires')}${formatTime(job.expiresAt)} ${paint.dim(`(in ${formatDuration(job.expiresAt - now)})`)}`,
+    );
+  }
   if (job.nextAttemptAt !== undefined && job.status === 'retrying') {
     lines.push(`${label('Next')}attempt at ${formatTime(job.nextAttemptAt)}`);
   }

@@ -49,6 +49,7 @@ function buildProgram(io: CliIo, act: Act): Command {
     .option('--endpoint <url>', 'an AWS endpoint such as the local emulator (env AWS_ENDPOINT_URL)')
     .option('--region <region>', 'the AWS region (env AWS_REGION)')
     .option('--tasks <path>', `the tasks module, a .js file (or .ts under tsx) (env ${cliEnv.tasks})`)
+    .option('--payload-bucket <name>', 'the bucket of large payloads (env LONGHAUL_PAYLOAD_BUCKET)')
     .option('--config <file>', `a JSON config file (default ./${defaultConfigFile} if present)`)
     .exitOverride()
     .configureOutput({

@@ -1,4 +1,5 @@
 import { MalformedMessageError } from './errors.js';
+import { isPayloadRef, type PayloadRef } from './payload.js';
 import type { ScheduleRef } from './schedule.js';
 import { isWorkflowRef, type WorkflowRef } from './workflow.js';
 
@@ -20,6 +21,8 @@ export interface Envelope {
   readonly schedule?: ScheduleRef;
   /** Set on a job of a workflow: what to do once it succeeds (see `src/core/workflow.ts`). */
   readonly workflow?: WorkflowRef;
+  /** Set when the arguments were offloaded to the payload store; `args` is then absent. */
+  readonly argsRef?: PayloadRef;
 }
 
 /** Serializes a job's message body, stamping the current envelope version. */
@@ -75,6 +78,10 @@ export function decodeEnvelope(body: string): Envelope {
   const workflow = record.workflow;
   if (workflow !== undefined && !isWorkflowRef(workflow))
     fail('"workflow" is not a valid workflow reference');
+  const argsRef = record.argsRef;
+  if (argsRef !== undefined && !isPayloadRef(argsRef)) {
+    fail('"argsRef" must be {"key": string, "bytes": integer, "sha256": hex string}');
+  }
   return {
     v: envelopeVersion,
     id: record.id as string,
@@ -83,6 +90,7 @@ export function decodeEnvelope(body: string): Envelope {
     enqueuedAt: enqueuedAt as number,
     ...(schedule !== undefined ? { schedule: schedule as ScheduleRef } : {}),
     ...(workflow !== undefined ? { workflow: workflow as WorkflowRef } : {}),
+    ...(argsRef !== undefined ? { argsRef: argsRef as PayloadRef } : {}),
   };
 }
 

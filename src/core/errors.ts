@@ -33,6 +33,7 @@ export const ErrorCode = {
   cancelled: 'cancelled',
   isolateExited: 'isolate_exited',
   invalidKey: 'invalid_key',
+  payloadUnavailable: 'payload_unavailable',
 } as const;
 /** One of the codes in {@link ErrorCode}. */
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -145,6 +146,19 @@ export class PayloadTooLargeError extends LonghaulError {
         context: { bytes, limitBytes },
       },
     );
+  }
+}
+
+/**
+ * An offloaded payload (arguments or result) cannot be read back: no payload store is configured, its
+ * object is gone (expired by the bucket's lifecycle rule, deleted), or it is not what the reference says.
+ */
+export class PayloadUnavailableError extends LonghaulError {
+  constructor(key: string, reason: string, options: LonghaulErrorOptions = {}) {
+    super(ErrorCode.payloadUnavailable, `Payload "${key}" is unavailable: ${reason}`, {
+      ...options,
+      context: { key, ...options.context },
+    });
   }
 }
 

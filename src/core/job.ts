@@ -1,5 +1,6 @@
 import type { SerializedError } from './errors.js';
 import type { JobHandoff } from './handoff.js';
+import type { PayloadRef } from './payload.js';
 import type { WorkflowRef } from './workflow.js';
 
 /**
@@ -130,6 +131,12 @@ export interface JobRecord<TArgs = unknown, TResult = unknown> {
   readonly key?: string;
   /** The last time the job waited for a concurrency or rate limit instead of starting. */
   readonly limited?: JobLimited;
+  /** Set when the arguments were offloaded to the payload store; `args` is then null in listings. */
+  readonly argsRef?: PayloadRef;
+  /** Set when the result was offloaded to the payload store; `result` is then null in listings. */
+  readonly resultRef?: PayloadRef;
+  /** Epoch milliseconds after which the finished job is treated as deleted (its retention is over). */
+  readonly expiresAt?: number;
 }
 
 /** Why and until when a job waited for a limit (its message was sent again with a delay). */

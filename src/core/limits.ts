@@ -1,8 +1,9 @@
 /**
  * Size limits, chosen so that a job record (arguments, result, logs, error and history together) stays
- * under DynamoDB's 400 KB item limit and a job message under SQS's message limit. Larger payloads need
- * offloading to S3, which Longhaul does not do yet. A record that still grows too large (a very long
- * history of manual retries) is refused by the store with `PayloadTooLargeError`.
+ * under DynamoDB's 400 KB item limit and a job message under SQS's message limit. Larger arguments and
+ * results go to the backend's payload store when it has one (see `core/payload.ts`), and are refused
+ * otherwise. A record that still grows too large (a very long history of manual retries) is refused by
+ * the store with `PayloadTooLargeError`.
  */
 export const limits = {
   /** Serialized arguments, stored in both the message and the job record. */

@@ -2,6 +2,7 @@ import type { StandardSchemaV1 } from '@standard-schema/spec';
 import { ConfigError, InvalidArgsError, type ValidationIssue } from './errors.js';
 import type { JobHooks } from './hooks.js';
 import type { LogLevel } from './job.js';
+import { type RetentionOptions, retentionProblems } from './retention.js';
 import { type RetryPolicy, resolveRetryPolicy } from './retry.js';
 import {
   resolveTaskLimits,
@@ -75,6 +76,8 @@ export interface TaskOptions<TSchema extends ArgsSchema | undefined, TResult> {
   readonly limits?:
     | TaskLimitOptions<ArgsOutputOf<TSchema>>
     | readonly TaskLimitOptions<ArgsOutputOf<TSchema>>[];
+  /** How long this task's finished jobs are kept, over the worker's `retention`. Default: the worker's. */
+  readonly retention?: RetentionOptions;
 }
 
 /** Every default of a task's own options (retry defaults live with the retry policy). */
@@ -90,6 +93,8 @@ export interface Task<TArgs = unknown, TResult = unknown> {
   readonly name: string;
   readonly retry: RetryPolicy;
   readonly timeoutMs: number | undefined;
+  /** The task's own retention, over the worker's. */
+  readonly retention?: RetentionOptions;
   /** Validates raw arguments, returning what `run` receives. Throws {@link InvalidArgsError}. */
   parseArgs(raw: unknown): Promise<unknown>;
   /** Runs the task on arguments that `parseArgs` returned. */
@@ -159,6 +164,12 @@ export function defineTask<TSchema extends ArgsSchema | undefined = undefined, T
       `Expected \`timeoutGraceMs\` of task "${options.name}" to be an integer from 0 to ${maxTimeoutGraceMs}, got \`${timeoutGraceMs}\``,
     );
   }
+  const retentionIssues = retentionProblems(options.retention);
+  if (retentionIssues.length) {
+    throw new ConfigError(
+      `Invalid options of task "${options.name}": expected ${retentionIssues.join('; ')}`,
+    );
+  }
   const retry = resolveRetryPolicy(options.name, options.retries, options.backoff);
   const unique = resolveUnique(options.name, options.unique as UniqueOptions<never> | undefined);
   const limits = resolveTaskLimits(
@@ -180,6 +191,7 @@ export function defineTask<TSchema extends ArgsSchema | undefined = undefined, T
     timeoutGraceMs,
     ...(unique ? { unique } : {}),
     ...(limits ? { limits } : {}),
+    ...(options.retention ? { retention: { ...options.retention } } : {}),
     async parseArgs(raw) {
       if (schema === undefined) {
         if (raw !== undefined && raw !== null) {

@@ -20,6 +20,8 @@ export const requeueClears = [
   'deadLettered',
   'cancelRequestedAt',
   'handoff',
+  'resultRef',
+  'expiresAt',
 ] as const satisfies readonly (keyof JobRecord)[];
 
 /** True when attempt `attempt` is marked running but its lease lapsed before `now`. */

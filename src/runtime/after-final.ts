@@ -7,10 +7,17 @@
 import { InvalidWorkflowError, serializeError } from '../core/errors.js';
 import type { HookInfo, JobHooks } from '../core/hooks.js';
 import { type JobRecord, JobStatus } from '../core/job.js';
-import { jsonBytes, limits } from '../core/limits.js';
 import type { AnyTask } from '../core/task.js';
 import { type WorkflowRef, workflowJobId } from '../core/workflow.js';
-import type { EventPublisher, JobStateChange, JobStore, Transport, WorkflowStore } from '../ports.js';
+import { PayloadOffload } from '../payload-offload.js';
+import type {
+  EventPublisher,
+  JobStateChange,
+  JobStore,
+  PayloadStore,
+  Transport,
+  WorkflowStore,
+} from '../ports.js';
 import { newJobRecord, sendAndRecord } from './enqueue-jobs.js';
 import { publishChanges, stateChangeOf } from './job-events.js';
 import type { Logger } from './logger.js';
@@ -24,14 +31,24 @@ export interface JobEffectsOptions {
   readonly events?: EventPublisher;
   /** Hooks of the worker, called for every task after the task's own. */
   readonly hooks?: JobHooks;
+  /** Where offloaded results are read back from, and a workflow's large next arguments go. */
+  readonly payloads?: PayloadStore;
 }
 
 /** The effects of the runner's status writes. */
 export class JobEffects {
   readonly #o: JobEffectsOptions;
+  readonly #payloads: PayloadOffload;
 
   constructor(options: JobEffectsOptions) {
     this.#o = options;
+    this.#payloads = new PayloadOffload(options.payloads);
+  }
+
+  /** The job's result, read back from the payload store when it was offloaded. */
+  async #resultOf(job: JobRecord | undefined): Promise<unknown> {
+    if (!job) return null;
+    return job.resultRef ? await this.#payloads.read(job.resultRef) : (job.result ?? null);
   }
 
   /** Publishes status changes (a claim, a rejection): nothing else follows them. */
@@ -60,7 +77,7 @@ export class JobEffects {
     await this.changed([stateChangeOf(job, replayed ? undefined : JobStatus.running)]);
     if (!task) return;
     if (job.status === JobStatus.succeeded) {
-      await this.#call(task, 'onSuccess', job.result, job);
+      await this.#call(task, 'onSuccess', await this.#resultOf(job), job);
     } else if (job.status === JobStatus.failed && job.error) {
       // On a replay the attempt's `onFailure` may have run already; only the final alert is owed.
       if (!replayed) await this.#call(task, 'onFailure', job.error, job);
@@ -77,7 +94,7 @@ export class JobEffects {
       await this.#enqueueOnce({
         id: workflowJobId.step(workflow.id, step),
         task: next.task,
-        args: job.result,
+        args: await this.#resultOf(job),
         maxAttempts: next.maxAttempts,
         enqueuedAt: Date.now(),
         workflow: { kind: 'chain', id: workflow.id, step, next: rest },
@@ -105,7 +122,7 @@ export class JobEffects {
     await this.#enqueueOnce({
       id: callbackId,
       task: workflow.callback.task,
-      args: members.map((member) => member?.result ?? null),
+      args: await Promise.all(members.map((member) => this.#resultOf(member))),
       maxAttempts: workflow.callback.maxAttempts,
       enqueuedAt: Date.now(),
       workflow: { kind: 'callback', id: workflow.id },
@@ -118,11 +135,12 @@ export class JobEffects {
    */
   async #enqueueOnce(next: Parameters<typeof newJobRecord>[0]): Promise<void> {
     if (await this.#o.store.get(next.id)) return;
-    const bytes = jsonBytes(next.args);
-    if (bytes > limits.maxArgsBytes) {
+    const json = JSON.stringify(next.args ?? null);
+    const bytes = Buffer.byteLength(json, 'utf8');
+    if (bytes > this.#payloads.maxArgsBytes) {
       const error = new InvalidWorkflowError(
-        `The arguments of workflow job "${next.id}" (the previous results) are ${bytes} bytes, over the limit of ${limits.maxArgsBytes}`,
-        { context: { jobId: next.id, bytes, limit: limits.maxArgsBytes } },
+        `The arguments of workflow job "${next.id}" (the previous results) are ${bytes} bytes, over the limit of ${this.#payloads.maxArgsBytes}`,
+        { context: { jobId: next.id, bytes, limit: this.#payloads.maxArgsBytes } },
       );
       const at = Date.now();
       await this.#o.store.reject({
@@ -148,7 +166,8 @@ export class JobEffects {
       ]);
       return;
     }
-    const job = newJobRecord(next);
+    // Arguments too large for a message go to the payload store first, as the client's would.
+    const job = { ...newJobRecord(next), ...(await this.#payloads.offloadArgs(next.id, next.args, json)) };
     const written = await sendAndRecord(this.#o, [job]);
     if (written.length > 0) await this.changed([stateChangeOf(job)]);
   }

@@ -36,12 +36,12 @@ export function newJobRecord(job: NewJob): JobRecord {
   };
 }
 
-/** A job's message body, carrying its workflow continuation when it has one. */
+/** A job's message body, carrying its workflow continuation and its offloaded arguments' reference. */
 export function envelopeOfJob(job: JobRecord): string {
   return encodeEnvelope({
     id: job.id,
     task: job.task,
-    args: job.args,
+    ...(job.argsRef ? { args: undefined, argsRef: job.argsRef } : { args: job.args }),
     enqueuedAt: job.enqueuedAt,
     ...(job.workflow ? { workflow: job.workflow } : {}),
   });

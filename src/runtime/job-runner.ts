@@ -9,6 +9,7 @@ import {
   LonghaulError,
   MalformedMessageError,
   PayloadTooLargeError,
+  PayloadUnavailableError,
   ResultTooLargeError,
   ScheduleOverlapError,
   serializeError,
@@ -21,15 +22,24 @@ import {
 import type { JobHooks } from '../core/hooks.js';
 import { isFinalStatus, type JobRecord, JobStatus } from '../core/job.js';
 import { jsonBytes, limits, truncateUtf8 } from '../core/limits.js';
+import {
+  expiryOf,
+  type FinalStatus,
+  isExpired,
+  type Retention,
+  retentionDefaults,
+} from '../core/retention.js';
 import { backoffDelaySeconds, maxVisibilitySeconds } from '../core/retry.js';
 import { OverlapPolicy } from '../core/schedule.js';
 import type { AnyTask, TaskContext, TaskRegistry } from '../core/task.js';
 import type { WorkflowRef } from '../core/workflow.js';
+import { PayloadOffload } from '../payload-offload.js';
 import type {
   DeadLetterReason,
   EventPublisher,
   Fence,
   JobStore,
+  PayloadStore,
   QueueMessage,
   Transport,
   WorkflowStore,
@@ -84,6 +94,10 @@ export interface JobRunnerOptions {
    * moves to a fresh message. Undefined (Lambda) never moves one.
    */
   readonly visibilityCeilingSeconds?: number;
+  /** Where offloaded arguments are read from and large results written to. Default: none. */
+  readonly payloads?: PayloadStore;
+  /** How long finished jobs are kept; a task's own `retention` overrides it. Default `retentionDefaults`. */
+  readonly retention?: Retention;
 }
 
 /**
@@ -95,11 +109,19 @@ export class JobRunner {
   readonly #o: JobRunnerOptions;
   readonly #effects: JobEffects;
   readonly #limiter: TaskLimiter;
+  readonly #payloads: PayloadOffload;
 
   constructor(options: JobRunnerOptions) {
     this.#o = options;
     this.#effects = new JobEffects(options);
     this.#limiter = new TaskLimiter(options.store, options.transport, options.logger);
+    this.#payloads = new PayloadOffload(options.payloads);
+  }
+
+  /** When a job of `task` that ends `status` at `at` expires. */
+  #expiry(status: FinalStatus, at: number, task?: AnyTask): number {
+    const retention = { ...(this.#o.retention ?? retentionDefaults), ...task?.retention };
+    return expiryOf(status, at, retention);
   }
 
   /**
@@ -136,12 +158,22 @@ export class JobRunner {
       return this.#deadLetter(message, error, envelope.id);
     }
 
+    let rawArgs: unknown = envelope.args;
+    if (envelope.argsRef) {
+      try {
+        rawArgs = await this.#payloads.read(envelope.argsRef);
+      } catch (error) {
+        if (!(error instanceof PayloadUnavailableError)) throw error;
+        await this.#reject(message, envelope, error, task.retry.maxAttempts, task);
+        return this.#deadLetter(message, error, envelope.id);
+      }
+    }
     let args: unknown;
     try {
-      args = await task.parseArgs(envelope.args);
+      args = await task.parseArgs(rawArgs);
     } catch (error) {
       if (!(error instanceof InvalidArgsError)) throw error;
-      await this.#reject(message, envelope, error, task.retry.maxAttempts);
+      await this.#reject(message, envelope, error, task.retry.maxAttempts, task);
       return this.#deadLetter(message, error, envelope.id);
     }
 
@@ -205,12 +237,14 @@ export class JobRunner {
           workerId: this.#o.workerId,
           token: claim.job.leaseToken ?? '',
         };
+        const at = Date.now();
         const cancelled = await this.#o.store.complete(claim.job.id, fence, {
           status: 'cancelled',
-          at: Date.now(),
+          at,
           error: serializeError(error),
           deadLettered: false,
           logs: [],
+          expiresAt: this.#expiry('cancelled', at, task),
         });
         await this.#effects.final(task, cancelled, envelope.workflow);
         return { kind: 'ack' };
@@ -290,6 +324,7 @@ export class JobRunner {
           deadLettered: false,
           at: now,
           status: 'cancelled',
+          expiresAt: this.#expiry('cancelled', now, task),
         });
         if (rejected) {
           const cancelled = await this.#o.store.get(job.id);
@@ -305,6 +340,7 @@ export class JobRunner {
           error: serializeError(error),
           deadLettered: true,
           at: now,
+          expiresAt: this.#expiry('failed', now, task),
         });
         if (rejected) {
           await this.#effects.changed([
@@ -322,6 +358,14 @@ export class JobRunner {
         if (outcome.claimed) return { job: outcome.job };
       }
       job = (await this.#o.store.get(job.id)) ?? job;
+    }
+    if (isFinalStatus(job.status) && isExpired(job, now)) {
+      // Its retention is over: the record counts as deleted (TTL deletes it within days), so this message
+      // (a redrive, a resend) is a new job, as it would be once the item is gone.
+      await this.#o.store.remove([job.id]);
+      outcome = await this.#o.store.claim(request);
+      if (outcome.claimed) return { job: outcome.job };
+      job = outcome.job;
     }
     if (isFinalStatus(job.status)) return { disposition: { kind: 'ack' }, final: job };
     if (job.status === JobStatus.running && job.handoff !== undefined) {
@@ -501,7 +545,7 @@ export class JobRunner {
     }
     const failure = stored.failure;
     if (failure instanceof JobCancelledError) {
-      const cancelled = await this.#completeCancelled(job, fence, attempt, failure, at);
+      const cancelled = await this.#completeCancelled(task, job, fence, attempt, failure, at);
       await this.#effects.final(task, cancelled, workflow);
       return ack;
     }
@@ -522,6 +566,7 @@ export class JobRunner {
         error,
         deadLettered: true,
         ...attempt.takeFinal(),
+        expiresAt: this.#expiry('failed', at, task),
       });
       const disposition = await this.#deadLetter(message, failure, job.id);
       await this.#effects.final(task, failed, workflow);
@@ -542,7 +587,7 @@ export class JobRunner {
       if (!(completion instanceof JobCancelledError)) throw completion;
       // A cancel was requested while the attempt was failing: it ends cancelled, not retried.
       attempt.putBack(final);
-      const cancelled = await this.#completeCancelled(job, fence, attempt, completion, at);
+      const cancelled = await this.#completeCancelled(task, job, fence, attempt, completion, at);
       await this.#effects.final(task, cancelled, workflow);
       return ack;
     }
@@ -552,6 +597,7 @@ export class JobRunner {
   }
 
   async #completeCancelled(
+    task: AnyTask,
     job: JobRecord,
     fence: Fence,
     attempt: AttemptState,
@@ -565,6 +611,7 @@ export class JobRunner {
       error: serializeError(error),
       deadLettered: false,
       ...attempt.takeFinal(),
+      expiresAt: this.#expiry('cancelled', at, task),
     });
   }
 
@@ -577,28 +624,48 @@ export class JobRunner {
     value: unknown,
     at: number,
   ): Promise<{ succeeded: JobRecord } | { failure: unknown }> {
-    let bytes: number;
+    let json: string;
     try {
-      bytes = jsonBytes(value);
+      json = JSON.stringify(value ?? null);
     } catch (cause) {
       return { failure: new InvalidResultError(task.name, cause) };
     }
-    if (bytes > limits.maxResultBytes)
-      return { failure: new ResultTooLargeError(task.name, bytes, limits.maxResultBytes) };
+    const bytes = Buffer.byteLength(json, 'utf8');
+    const maxBytes = this.#payloads.maxResultBytes;
+    if (bytes > maxBytes) return { failure: new ResultTooLargeError(task.name, bytes, maxBytes) };
     const final = attempt.takeFinal();
-    try {
-      const succeeded = await this.#o.store.complete(job.id, fence, {
+    const complete = async (offload: boolean): Promise<JobRecord> => {
+      // The object is written before the record that points at it: a reader never follows a dangling ref.
+      const resultRef = offload
+        ? await this.#payloads.offloadResult(job.id, fence.attempt, fence.token, json)
+        : undefined;
+      return await this.#o.store.complete(job.id, fence, {
         status: 'succeeded',
         at,
-        result: JSON.parse(JSON.stringify(value ?? null)),
+        result: resultRef ? null : JSON.parse(json),
         ...final,
+        expiresAt: this.#expiry('succeeded', at, task),
+        ...(resultRef ? { resultRef } : {}),
       });
-      return { succeeded };
+    };
+    const offload = this.#payloads.offloadsResult(bytes);
+    try {
+      return { succeeded: await complete(offload) };
     } catch (error) {
       if (!(error instanceof PayloadTooLargeError)) throw error;
-      // The result fits its own limit but not beside the rest of the record (logs, history).
+      // The result fits its own limit but not beside the rest of the record (logs, history): offload it
+      // when there is a payload store, else fail the job.
+      if (!offload && this.#payloads.canOffload) {
+        try {
+          return { succeeded: await complete(true) };
+        } catch (retryError) {
+          if (!(retryError instanceof PayloadTooLargeError)) throw retryError;
+        }
+      }
       attempt.putBack(final);
-      return { failure: new ResultTooLargeError(task.name, bytes, limits.maxResultBytes) };
+      return {
+        failure: new ResultTooLargeError(task.name, bytes, offload ? maxBytes : limits.maxResultBytes),
+      };
     }
   }
 
@@ -608,7 +675,9 @@ export class JobRunner {
     job: { id: string; task: string; args?: unknown; enqueuedAt: number },
     error: LonghaulError,
     maxAttempts = 1,
+    task?: AnyTask,
   ): Promise<void> {
+    const at = Date.now();
     const recorded = await this.#o.store.reject({
       id: job.id,
       task: job.task,
@@ -618,7 +687,8 @@ export class JobRunner {
       guard: { kind: 'unstarted' },
       error: serializeError(error),
       deadLettered: true,
-      at: Date.now(),
+      at,
+      expiresAt: this.#expiry('failed', at, task),
     });
     this.#o.logger.error('rejected a job message', {
       jobId: job.id,

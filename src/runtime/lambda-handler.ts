@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConfigError, InvocationDeadlineError } from '../core/errors.js';
 import type { JobHooks } from '../core/hooks.js';
+import { type RetentionOptions, resolveRetention } from '../core/retention.js';
 import type { AnyTask } from '../core/task.js';
 import { TaskRegistry } from '../core/task.js';
 import type { Backend, QueueMessage } from '../ports.js';
@@ -67,6 +68,8 @@ export interface LambdaHandlerOptions {
   readonly tracking?: WorkerTracking;
   /** Hooks called for every task after the task's own, as the worker's `hooks`. Default: none. */
   readonly hooks?: JobHooks;
+  /** How long finished jobs are kept (see the worker's `retention`). Defaults: `retentionDefaults`. */
+  readonly retention?: RetentionOptions;
 }
 
 /** A Lambda handler for an SQS event source with `ReportBatchItemFailures` enabled. */
@@ -98,6 +101,7 @@ export function createLambdaHandler(options: LambdaHandlerOptions): LonghaulLamb
   const logger = options.logger ?? jsonLogger;
   checkOptions(visibilityTimeoutSeconds, concurrency, marginMs, options);
   checkLimitsTracked(options.tasks, options.tracking);
+  const retention = resolveRetention(options.retention);
   let backend: Backend | undefined;
   const untracked = new UntrackedJobStore();
   let deliveryLimit: Promise<number | undefined> | undefined;
@@ -134,6 +138,8 @@ export function createLambdaHandler(options: LambdaHandlerOptions): LonghaulLamb
       ...(options.hooks ? { hooks: options.hooks } : {}),
       // An aborted attempt waits for its task at most half the margin: the rest records its end in time.
       maxAbortGraceMs: Math.floor(margin / 2),
+      ...(backend.payloads ? { payloads: backend.payloads } : {}),
+      retention,
     });
     const deadline = new AbortController();
     const untilDeadline = Math.max(0, context.getRemainingTimeInMillis() - margin);

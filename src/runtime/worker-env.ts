@@ -1,4 +1,5 @@
 import { ConfigError } from '../core/errors.js';
+import type { RetentionOptions } from '../core/retention.js';
 import { env } from '../names.js';
 import type { WorkerOptions } from './worker-options.js';
 
@@ -12,7 +13,32 @@ const integerOptions = {
   visibilityCeilingSeconds: env.visibilityCeilingSeconds,
 } as const;
 
-type EnvWorkerOptions = Partial<Pick<WorkerOptions, keyof typeof integerOptions | 'workerId'>>;
+type EnvWorkerOptions = Partial<Pick<WorkerOptions, keyof typeof integerOptions | 'workerId' | 'retention'>>;
+
+/** The retention fields an environment variable can set, and the variable that sets each. */
+const retentionVariables = {
+  succeededMs: env.retentionSucceededMs,
+  failedMs: env.retentionFailedMs,
+  cancelledMs: env.retentionCancelledMs,
+} as const;
+
+/**
+ * Reads `LONGHAUL_RETENTION_SUCCEEDED_MS`, `_FAILED_MS` and `_CANCELLED_MS` (integers, milliseconds).
+ * Undefined when none is set; ranges are checked where the retention is used.
+ */
+export function retentionFromEnv(environment: NodeJS.ProcessEnv = process.env): RetentionOptions | undefined {
+  const retention: Record<string, number> = {};
+  const problems: string[] = [];
+  for (const [field, variable] of Object.entries(retentionVariables)) {
+    const raw = environment[variable];
+    if (raw === undefined || raw === '') continue;
+    if (!/^\d+$/.test(raw.trim()))
+      problems.push(`${variable} to be an integer (ms), got ${JSON.stringify(raw)}`);
+    else retention[field] = Number(raw);
+  }
+  if (problems.length) throw new ConfigError(`Invalid worker environment: expected ${problems.join('; ')}`);
+  return Object.keys(retention).length ? retention : undefined;
+}
 
 /**
  * Reads worker options from `LONGHAUL_*` variables, for containers configured by their task definition.
@@ -34,5 +60,6 @@ export function workerOptionsFromEnv(environment: NodeJS.ProcessEnv = process.en
   if (problems.length) throw new ConfigError(`Invalid worker environment: expected ${problems.join('; ')}`);
   const workerId = environment[env.workerId];
   if (workerId) options.workerId = workerId;
-  return options as EnvWorkerOptions;
+  const retention = retentionFromEnv(environment);
+  return { ...(options as EnvWorkerOptions), ...(retention ? { retention } : {}) };
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { ConfigError } from '../core/errors.js';
 import type { JobHooks } from '../core/hooks.js';
+import { type RetentionOptions, retentionProblems } from '../core/retention.js';
 import { maxVisibilitySeconds } from '../core/retry.js';
 import type { AnyTask } from '../core/task.js';
 import type { Backend } from '../ports.js';
@@ -52,6 +53,12 @@ export interface WorkerOptions {
    * Default 39 600 (11 hours); at most 43 200 minus `visibilityTimeoutSeconds`.
    */
   readonly visibilityCeilingSeconds?: number;
+  /**
+   * How long the jobs this worker finishes are kept before they expire (DynamoDB TTL; read as gone at
+   * once), by final status. A task's own `retention` overrides it. Defaults: succeeded and cancelled 7
+   * days, failed 30 days (`retentionDefaults`).
+   */
+  readonly retention?: RetentionOptions;
 }
 
 /** Whether a worker keeps job records: `full`, or `off`. */
@@ -74,7 +81,7 @@ export const workerDefaults = {
 } as const;
 
 /** Options whose default is not a number. */
-const otherDefaults = { tracking: 'full', hooks: {} } as const;
+const otherDefaults = { tracking: 'full', hooks: {}, retention: {} } as const;
 
 /** Applies defaults and checks every rule at once, naming each field, its limit and the value given. */
 export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOptions {
@@ -110,6 +117,7 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
   if (o.tracking !== 'full' && o.tracking !== 'off') {
     problems.push(`\`tracking\` to be "full" or "off", got ${JSON.stringify(o.tracking)}`);
   }
+  problems.push(...retentionProblems(o.retention));
   if (!Array.isArray(o.tasks) || o.tasks.length === 0) problems.push('`tasks` to hold at least one task');
   if (!o.backend) problems.push('`backend` to be a backend such as `awsBackend(...)` or `memoryBackend()`');
   if (typeof o.workerId !== 'string' || o.workerId.length === 0 || o.workerId.length > 128) {

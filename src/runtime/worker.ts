@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConfigError } from '../core/errors.js';
+import { resolveRetention } from '../core/retention.js';
 import { TaskRegistry } from '../core/task.js';
 import type { QueueMessage } from '../ports.js';
 import { DeleteBatcher } from './delete-batcher.js';
@@ -144,6 +145,8 @@ export class Worker {
       ...(backend.workflows && this.options.tracking === 'full' ? { workflows: backend.workflows } : {}),
       ...(backend.events ? { events: backend.events } : {}),
       hooks: this.options.hooks,
+      ...(backend.payloads ? { payloads: backend.payloads } : {}),
+      retention: resolveRetention(this.options.retention),
     });
   }
 

@@ -144,6 +144,8 @@ describe.each<BackendFactory>([memory, aws('cli commands')])('the CLI on the $na
       expect(out.stdout).toContain('Attempts  1 of 2');
       expect(out.stdout).toMatch(/Progress {2}\[#+-*\] +50% adding/);
       expect(out.stdout).toMatch(/Finished {2}\S+ \(ran \S+, total \S+\)/);
+      // The worker's default retention for a succeeded job.
+      expect(out.stdout).toMatch(/Expires {3}\S+ \(in (6d 23h|7d)/);
       expect(out.stdout).toMatch(/History\n.*queued.*\n.*running.*\n.*succeeded/);
       expect(out.stdout).toContain('"sum": 3');
       expect(out.stdout).toContain('info  adding 1 and 2');

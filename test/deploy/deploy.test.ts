@@ -26,7 +26,7 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { isFinalStatus, type JobRecord, Longhaul } from 'longhaul';
-import { type AwsBackend, awsBackend, deadLetterAttributes } from 'longhaul/aws';
+import { type AwsBackend, awsBackend, deadLetterAttributes, env } from 'longhaul/aws';
 import type { JobStreamEvent, JobStreamRecord, LonghaulLambdaHandler, SqsEvent } from 'longhaul/lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -190,6 +190,8 @@ describe('the example app deployed to the emulator with the cdk CLI', () => {
       queueUrl: outputs.QueueUrl as string,
       deadLetterQueueUrl: outputs.DeadLetterQueueUrl as string,
       tableName: outputs.TableName as string,
+      // The bucket the construct deployed, as the function finds it.
+      payloads: { bucketName: fn.environment[env.payloadBucket] as string },
     });
     longhaul = new Longhaul({ backend });
     // A previous run against a reused emulator may have left messages behind.
@@ -297,6 +299,21 @@ describe('the example app deployed to the emulator with the cdk CLI', () => {
       ]),
     );
   }, 120_000);
+
+  it('offloads large arguments to the deployed bucket and runs them through the deployed bundle', async () => {
+    expect(fn.environment[env.payloadBucket]).toEqual(expect.stringMatching(/\S/));
+    const pad = 'x'.repeat(200_000);
+    // The schema keeps what it knows: the padding only makes the arguments too large for a message.
+    const job = await longhaul.enqueue(wordCount, { path: 'rivers.txt', pad } as never);
+    const [done] = await serveUntilFinal([job.id]);
+    expect(done).toMatchObject({
+      status: 'succeeded',
+      args: { path: 'rivers.txt', pad },
+      argsRef: { bytes: JSON.stringify({ path: 'rivers.txt', pad }).length },
+    });
+    const stored = await backend.store.get(job.id);
+    expect(stored?.args).toBeNull();
+  });
 
   it("fires a schedule's rule target and runs the scheduled job like any other", async () => {
     const [ruleName] = await resourcesOfType('AWS::Events::Rule');

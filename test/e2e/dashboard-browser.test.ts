@@ -207,6 +207,8 @@ describe('the dashboard in headless Chromium', () => {
     await expect.poll(() => text('#job-status'), poll).toBe('succeeded');
     expect(await bar.getAttribute('aria-valuenow')).toBe('100');
     expect(await text('#job-result pre')).toContain('"pages": 4');
+    // The worker's default retention of a succeeded job.
+    expect(await text('#job-expires')).toMatch(/\(in (6 d 23 h|7 d)\)$/);
     expect(await page.locator('#job-logs').textContent()).toContain('rendering page 4');
     expect(
       await page.evaluate(() => (globalThis as unknown as { __sameDocument?: boolean }).__sameDocument),

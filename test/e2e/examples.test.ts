@@ -33,6 +33,26 @@ describe('the examples', () => {
     expect(output).toContain('accounts.export: cancelled (cancelled)');
   });
 
+  it('offloads large payloads and applies a task retention on the embedded backend', async () => {
+    const { code, output } = await runExample('large-payloads.ts').done;
+    expect(code, output).toBe(0);
+    expect(output).toContain('card numbers left: false');
+    expect(output).toMatch(/arguments offloaded: true \(\d+ bytes\)/);
+    expect(output).toMatch(/result offloaded: true \(\d+ bytes\)/);
+    expect(output).toContain('kept for 24 hours after it finished');
+  });
+
+  describe('large payloads in S3 on the emulator', () => {
+    const scope = useJobResources('e2e/examples-payloads', { payloadBucket: true });
+
+    it('runs the large-payloads example against the queue, table and bucket', async () => {
+      const { code, output } = await runExample('large-payloads.ts', scope.environment).done;
+      expect(code, output).toBe(0);
+      expect(output).toMatch(/result offloaded: true \(\d+ bytes\)/);
+      expect(output).toContain('kept for 24 hours after it finished');
+    });
+  });
+
   describe('against the emulator', () => {
     const scope = useJobResources('e2e/examples');
 

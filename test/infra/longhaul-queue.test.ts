@@ -75,10 +75,13 @@ beforeAll(() => {
     ids[name] = logicalId(template, 'AWS::IAM::Role', name);
   ids.lambdaRole = logicalId(template, 'AWS::IAM::Role', 'JobsWorkerRole');
   ids.taskRole = logicalId(template, 'AWS::IAM::Role', 'JobsServiceTaskRole');
+  ids.bucket = logicalId(template, 'AWS::S3::Bucket', 'JobsPayloadBucket');
 });
 
 const tableArns = () => [arnOf(ids.table as string)];
 const indexArns = () => jobIndexes.map((index) => indexArn(ids.table as string, index.name));
+/** The payload objects: the `payloads/` prefix of the bucket, never the bucket itself. */
+const payloadArn = () => ({ 'Fn::Join': ['', [arnOf(ids.bucket as string), '/payloads/*']] });
 
 describe('LonghaulQueue queues', () => {
   it('encrypts both queues with SQS-managed keys and keeps the DLQ 14 days', () => {
@@ -238,6 +241,7 @@ describe('LonghaulQueue Lambda worker', () => {
           resources: tableArns(),
         },
         { actions: ['dynamodb:Query'], resources: indexArns() },
+        { actions: ['s3:GetObject', 's3:PutObject'], resources: [payloadArn()] },
       ].map((s) => normalize({ Effect: 'Allow', Action: s.actions, Resource: s.resources })),
     );
   });
@@ -409,6 +413,7 @@ describe('LonghaulQueue Fargate worker', () => {
           Resource: tableArns(),
         },
         { Action: 'dynamodb:Query', Resource: indexArns() },
+        { Action: ['s3:GetObject', 's3:PutObject'], Resource: payloadArn() },
       ].map((s) => normalize({ Effect: 'Allow', ...s })),
     );
   });
@@ -419,16 +424,17 @@ describe('LonghaulQueue grants', () => {
   const expected = (statements: Array<{ Action: string[]; Resource: unknown }>) =>
     statements.map((s) => normalize({ Effect: 'Allow', ...s }));
 
-  it('grantEnqueue allows sending to the queue and putting and getting jobs', () => {
+  it('grantEnqueue allows sending to the queue and putting and getting jobs and their payloads', () => {
     expect(statementsOf('Enqueuer')).toEqual(
       expected([
         { Action: ['sqs:SendMessage'], Resource: arnOf(ids.queue as string) },
         { Action: ['dynamodb:PutItem', 'dynamodb:GetItem'], Resource: tableArns() },
+        { Action: ['s3:GetObject', 's3:PutObject'], Resource: payloadArn() },
       ]),
     );
   });
 
-  it('grantRead allows reading jobs, their indexes and both queues’ attributes', () => {
+  it('grantRead allows reading jobs, their payloads, their indexes and both queues’ attributes', () => {
     expect(statementsOf('Reader')).toEqual(
       expected([
         {
@@ -440,6 +446,7 @@ describe('LonghaulQueue grants', () => {
           Action: ['sqs:GetQueueAttributes'],
           Resource: [arnOf(ids.queue as string), arnOf(ids.dlq as string)],
         },
+        { Action: ['s3:GetObject'], Resource: payloadArn() },
       ]),
     );
   });
@@ -463,6 +470,7 @@ describe('LonghaulQueue grants', () => {
           Action: ['sqs:GetQueueAttributes'],
           Resource: [arnOf(ids.queue as string), arnOf(ids.dlq as string)],
         },
+        { Action: ['s3:GetObject', 's3:PutObject'], Resource: payloadArn() },
         { Action: ['sqs:SendMessage'], Resource: arnOf(ids.queue as string) },
         {
           Action: [
@@ -549,6 +557,7 @@ describe('LonghaulQueue alarms and dashboard', () => {
         env.tableName,
         env.visibilityTimeoutSeconds,
         env.deliveryLimit,
+        env.payloadBucket,
       ].sort(),
     );
     expect(jobs.workerFunction).toBeDefined();

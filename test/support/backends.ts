@@ -1,12 +1,13 @@
 // The backends the contract suite runs against: the embedded one always, AWS through the emulator.
 import { createHash, randomUUID } from 'node:crypto';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import type { Backend } from 'longhaul';
+import type { Backend, PayloadOptions } from 'longhaul';
 import {
   awsBackend,
   type CreateJobResourcesOptions,
   createClients,
   createJobResources,
+  createS3Client,
   deadLetterAttributes,
   deleteJobResources,
   env,
@@ -27,7 +28,8 @@ export interface TestBackend {
 
 export interface BackendFactory {
   readonly name: string;
-  create(options?: { maxReceiveCount?: number }): Promise<TestBackend>;
+  /** `payloads`: offload large payloads (to an in-process store, or to a bucket made for the test). */
+  create(options?: { maxReceiveCount?: number; payloads?: boolean | PayloadOptions }): Promise<TestBackend>;
 }
 
 export const memory: BackendFactory = {
@@ -60,13 +62,24 @@ export function aws(label: string): BackendFactory {
     name: 'aws',
     async create(options = {}) {
       const clients = createClients();
+      const s3Client = createS3Client();
       const resources = await createJobResources({
         ...clients,
         prefix: uniquePrefix(label),
         maxReceiveCount: options.maxReceiveCount ?? 10,
         visibilityTimeoutSeconds: 2,
+        ...(options.payloads ? { payloadBucket: true, s3Client } : {}),
       });
-      const backend = awsBackend({ ...resources, ...clients });
+      const limits = typeof options.payloads === 'object' ? { limits: options.payloads } : {};
+      const backend = awsBackend({
+        queueUrl: resources.queueUrl,
+        deadLetterQueueUrl: resources.deadLetterQueueUrl,
+        tableName: resources.tableName,
+        ...clients,
+        ...(resources.payloadBucketName
+          ? { payloads: { bucketName: resources.payloadBucketName, client: s3Client, ...limits } }
+          : {}),
+      });
       return {
         backend,
         environment: environmentOf(resources),
@@ -94,9 +107,10 @@ export function aws(label: string): BackendFactory {
           return [...seen.values()];
         },
         async dispose() {
-          await deleteJobResources(clients, resources);
+          await deleteJobResources({ ...clients, s3Client }, resources);
           clients.sqsClient.destroy();
           clients.dynamoClient.destroy();
+          s3Client.destroy();
         },
       };
     },
@@ -114,6 +128,7 @@ export function environmentOf(resources: JobResources): Record<string, string> {
     [env.queueUrl]: resources.queueUrl,
     [env.deadLetterQueueUrl]: resources.deadLetterQueueUrl,
     [env.tableName]: resources.tableName,
+    ...(resources.payloadBucketName ? { [env.payloadBucket]: resources.payloadBucketName } : {}),
   };
 }
 
@@ -127,15 +142,25 @@ export interface JobResourcesScope {
 /** Registers hooks that create a queue, dead-letter queue and table before a describe block, and delete them after. */
 export function useJobResources(
   label: string,
-  options: Pick<CreateJobResourcesOptions, 'maxReceiveCount' | 'visibilityTimeoutSeconds'> = {},
+  options: Pick<
+    CreateJobResourcesOptions,
+    'maxReceiveCount' | 'visibilityTimeoutSeconds' | 'payloadBucket'
+  > = {},
 ): JobResourcesScope {
   const scope = { clients: createClients(), prefix: uniquePrefix(label) } as JobResourcesScope;
+  const s3Client = createS3Client();
   beforeAll(async () => {
-    scope.resources = await createJobResources({ ...scope.clients, ...options, prefix: scope.prefix });
+    scope.resources = await createJobResources({
+      ...scope.clients,
+      s3Client,
+      ...options,
+      prefix: scope.prefix,
+    });
     scope.environment = environmentOf(scope.resources);
   });
   afterAll(async () => {
-    await deleteJobResources(scope.clients, scope.resources);
+    await deleteJobResources({ ...scope.clients, s3Client }, scope.resources);
+    s3Client.destroy();
   });
   return scope;
 }

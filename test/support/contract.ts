@@ -11,10 +11,13 @@ export interface ContractScope {
 }
 
 /** Registers hooks that give each test its own backend (disposed after it); read the fields inside tests. */
-export function useContractBackend(factory: BackendFactory): ContractScope {
+export function useContractBackend(
+  factory: BackendFactory,
+  options: Parameters<BackendFactory['create']>[0] = {},
+): ContractScope {
   const scope = {} as ContractScope;
   beforeEach(async () => {
-    scope.t = await factory.create();
+    scope.t = await factory.create(options);
     scope.longhaul = new Longhaul({ backend: scope.t.backend });
     scope.fixtures = makeTasks();
   });

@@ -51,6 +51,20 @@ describe('createTestQueue', () => {
     expect(job.logs.map((l) => l.message)).toEqual(['greeting Ada']);
   });
 
+  it('offloads large payloads when asked, as a deployment with a bucket does', async () => {
+    const { greet } = userTasks();
+    queue = createTestQueue({
+      tasks: [greet],
+      payloads: { offloadArgsOverBytes: 0, offloadResultOverBytes: 0 },
+    });
+
+    const job = await queue.runJob(greet, { name: 'Ada' });
+
+    expect(job).toMatchObject({ args: { name: 'Ada' }, result: { greeting: 'hello Ada' } });
+    expect(job.argsRef).toBeDefined();
+    expect(job.resultRef).toBeDefined();
+  });
+
   it('returns the record of a job that failed', async () => {
     const { reject } = userTasks();
     queue = createTestQueue({ tasks: [reject] });

@@ -36,6 +36,7 @@ import {
 } from '../../core/job.js';
 import { jsonBytes, limits } from '../../core/limits.js';
 import { decodeCursor, encodeCursor, resolvePageSize } from '../../core/paging.js';
+import { isExpired } from '../../core/retention.js';
 import { lostAttemptRecord, requeueClears, statusEvent } from '../../core/transitions.js';
 import { type jobIndexes, jobTable } from '../../names.js';
 import type {
@@ -98,8 +99,10 @@ export class DynamoJobStore implements JobStore {
         new PutCommand({
           TableName: this.#table,
           Item: { ...job, ...indexAttributes(job) },
-          ConditionExpression: 'attribute_not_exists(#id)',
-          ExpressionAttributeNames: { '#id': jobTable.partitionKey },
+          // An expired job counts as deleted (TTL is just late), so its id may be used again.
+          ConditionExpression: 'attribute_not_exists(#id) OR #ttl <= :now',
+          ExpressionAttributeNames: { '#id': jobTable.partitionKey, '#ttl': jobTable.ttlAttribute },
+          ExpressionAttributeValues: { ':now': Date.now() / 1000 },
         }),
       );
     } catch (error) {
@@ -118,7 +121,9 @@ export class DynamoJobStore implements JobStore {
     const output = await this.#client.send(
       new GetCommand({ TableName: this.#table, Key: { [jobTable.partitionKey]: id }, ConsistentRead: true }),
     );
-    return output.Item ? fromItem(output.Item) : undefined;
+    const job = output.Item ? fromItem(output.Item) : undefined;
+    // TTL deletes an expired item within a day or two; until then it reads as already gone.
+    return job && !isExpired(job) ? job : undefined;
   }
 
   async claim(request: ClaimRequest): Promise<ClaimResult> {
@@ -142,6 +147,7 @@ export class DynamoJobStore implements JobStore {
       .append('history', [withoutAttempt(statusEvent(JobStatus.running, request.now, 0, request.workerId))])
       .remove('nextAttemptAt');
     if (envelope.schedule) u.setIfMissing('schedule', envelope.schedule.name);
+    if (envelope.argsRef) u.setIfMissing('argsRef', envelope.argsRef);
     const condition = `attribute_not_exists(${u.name(jobTable.partitionKey)}) OR ${u.in('status', claimableStatuses)}`;
     return this.#claimUpdate(envelope.id, u, condition);
   }
@@ -210,8 +216,12 @@ export class DynamoJobStore implements JobStore {
       ])
       .remove('leaseExpiresAt', 'leaseToken', 'handoff');
     if (completion.progress) u.set('progress', completion.progress);
+    if (completion.expiresAt !== undefined && completion.status !== 'retrying') {
+      u.set(jobTable.ttlAttribute, ttlSeconds(completion.expiresAt));
+    }
     if (completion.status === 'succeeded') {
       u.set('result', completion.result).set('finishedAt', completion.at).remove('error');
+      if (completion.resultRef) u.set('resultRef', completion.resultRef);
     } else if (completion.status === 'retrying') {
       u.set('error', completion.error).set('nextAttemptAt', completion.nextAttemptAt);
     } else {
@@ -244,6 +254,7 @@ export class DynamoJobStore implements JobStore {
       .set('finishedAt', request.at)
       .append('history', [withoutAttempt(statusEvent(status, request.at, 0, undefined, request.error))])
       .remove('leaseExpiresAt', 'leaseToken', 'handoff');
+    if (request.expiresAt !== undefined) u.set(jobTable.ttlAttribute, ttlSeconds(request.expiresAt));
     const guard = request.guard;
     const condition =
       guard.kind === 'unstarted'
@@ -266,10 +277,10 @@ export class DynamoJobStore implements JobStore {
    * One conditional write for a queued or retrying job; a running one takes a second, which records the
    * request. Should the job change status between the two (a retry ends), the first is tried again.
    */
-  async cancel(id: string, at: number): Promise<JobRecord> {
+  async cancel(id: string, at: number, expiresAt?: number): Promise<JobRecord> {
     for (let tries = 1; ; tries++) {
       try {
-        return await this.#cancelUnstarted(id, at);
+        return await this.#cancelUnstarted(id, at, expiresAt);
       } catch (error) {
         if (!(error instanceof JobConflictError) || error.context.status !== JobStatus.running || tries >= 3)
           throw error;
@@ -292,13 +303,14 @@ export class DynamoJobStore implements JobStore {
     }
   }
 
-  async #cancelUnstarted(id: string, at: number): Promise<JobRecord> {
+  async #cancelUnstarted(id: string, at: number, expiresAt?: number): Promise<JobRecord> {
     const u = new UpdateExpression()
       .set('status', JobStatus.cancelled)
       .set(jobTable.statusIndex.partitionKey, statusShardKey(JobStatus.cancelled, id))
       .set('finishedAt', at)
       .append('history', [withoutAttempt(statusEvent(JobStatus.cancelled, at, 0))])
       .remove('nextAttemptAt');
+    if (expiresAt !== undefined) u.set(jobTable.ttlAttribute, ttlSeconds(expiresAt));
     const condition = `attribute_exists(${u.name(jobTable.partitionKey)}) AND ${u.in('status', cancellableStatuses)}`;
     return this.#operatorUpdate(id, 'cancel', u, condition);
   }
@@ -353,7 +365,7 @@ export class DynamoJobStore implements JobStore {
     const items = await this.#batchGet(page.map((key) => key.id));
     const jobs = page
       .map((key) => items.get(key.id))
-      .filter((job): job is JobRecord => job !== undefined)
+      .filter((job): job is JobRecord => job !== undefined && !isExpired(job))
       .filter(
         (job) =>
           (query.status === undefined || job.status === query.status) &&
@@ -629,7 +641,7 @@ export class DynamoJobStore implements JobStore {
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       const current = error.Item ? fromItem(unmarshallIfRaw(error.Item)) : await this.get(id);
-      if (!current) throw new JobNotFoundError(id);
+      if (!current || isExpired(current)) throw new JobNotFoundError(id);
       throw new JobConflictError(id, operation, current.status);
     }
   }
@@ -666,6 +678,11 @@ interface IndexKey {
   readonly enqueuedAt: number;
 }
 
+/** DynamoDB's TTL reads epoch seconds; rounding up never expires a job early. */
+function ttlSeconds(expiresAtMs: number): number {
+  return Math.ceil(expiresAtMs / 1000);
+}
+
 function scheduleHoldKey(schedule: string): string {
   return `${jobTable.scheduleHoldPrefix}${schedule}`;
 }
@@ -696,6 +713,9 @@ function fromItem(item: Record<string, unknown>): JobRecord {
   });
   const record: Record<string, unknown> = { logs: [], ...item, history };
   for (const attribute of indexOnlyAttributes) delete record[attribute];
+  // The TTL attribute is in epoch seconds, as DynamoDB requires; records use milliseconds throughout.
+  const ttl = item[jobTable.ttlAttribute];
+  if (typeof ttl === 'number') record.expiresAt = ttl * 1000;
   return record as unknown as JobRecord;
 }
 

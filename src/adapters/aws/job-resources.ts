@@ -6,6 +6,13 @@ import {
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import {
+  CreateBucketCommand,
+  DeleteBucketCommand,
+  DeleteObjectsCommand,
+  ListObjectsV2Command,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import {
   CreateQueueCommand,
   DeleteQueueCommand,
   GetQueueAttributesCommand,
@@ -19,6 +26,8 @@ export interface JobResources {
   readonly queueUrl: string;
   readonly deadLetterQueueUrl: string;
   readonly tableName: string;
+  /** The payload bucket, when one was asked for. */
+  readonly payloadBucketName?: string;
 }
 
 /** What `createJobResources` creates, and with which clients. */
@@ -36,6 +45,13 @@ export interface CreateJobResourcesOptions {
   readonly visibilityTimeoutSeconds?: number;
   /** Turn on the table's stream (new and old images), which the counts aggregator reads. Default false. */
   readonly stream?: boolean;
+  /**
+   * Also create a bucket for large payloads, `<prefix>-payloads` (the prefix must then be lowercase).
+   * Needs `s3Client`. Default false.
+   */
+  readonly payloadBucket?: boolean;
+  /** The client for the payload bucket; see `createS3Client`. */
+  readonly s3Client?: S3Client;
 }
 
 /**
@@ -46,6 +62,11 @@ export async function createJobResources(options: CreateJobResourcesOptions): Pr
   if (!/^[A-Za-z0-9_-]{1,60}$/.test(options.prefix)) {
     throw new ConfigError(
       `Expected \`prefix\` to be 1–60 letters, digits, "-" or "_", got ${JSON.stringify(options.prefix)}`,
+    );
+  }
+  if (options.payloadBucket && (!options.s3Client || !/^[a-z0-9-]{1,51}$/.test(options.prefix))) {
+    throw new ConfigError(
+      `Expected \`s3Client\` and a lowercase \`prefix\` of at most 51 characters for \`payloadBucket\`, got ${JSON.stringify(options.prefix)}`,
     );
   }
   const maxReceiveCount = options.maxReceiveCount ?? 10;
@@ -106,21 +127,51 @@ export async function createJobResources(options: CreateJobResourcesOptions): Pr
     if (!(error instanceof ResourceInUseException)) throw error;
   }
   await waitUntilTableExists({ client: options.dynamoClient, maxWaitTime: 60 }, { TableName: names.table });
-  return { queueUrl: queue.QueueUrl as string, deadLetterQueueUrl: dlqUrl, tableName: names.table };
+  if (options.payloadBucket && options.s3Client) {
+    try {
+      await options.s3Client.send(new CreateBucketCommand({ Bucket: names.payloadBucket }));
+    } catch (error) {
+      if ((error as { name?: unknown }).name !== 'BucketAlreadyOwnedByYou') throw error;
+    }
+  }
+  return {
+    queueUrl: queue.QueueUrl as string,
+    deadLetterQueueUrl: dlqUrl,
+    tableName: names.table,
+    ...(options.payloadBucket ? { payloadBucketName: names.payloadBucket } : {}),
+  };
 }
 
-/** Deletes what `createJobResources` made. */
+/** Deletes what `createJobResources` made (the payload bucket with its objects, given `s3Client`). */
 export async function deleteJobResources(
-  options: Pick<CreateJobResourcesOptions, 'sqsClient' | 'dynamoClient'>,
+  options: Pick<CreateJobResourcesOptions, 'sqsClient' | 'dynamoClient' | 's3Client'>,
   resources: JobResources,
 ): Promise<void> {
   await Promise.all([
     options.sqsClient.send(new DeleteQueueCommand({ QueueUrl: resources.queueUrl })),
     options.sqsClient.send(new DeleteQueueCommand({ QueueUrl: resources.deadLetterQueueUrl })),
     options.dynamoClient.send(new DeleteTableCommand({ TableName: resources.tableName })),
+    resources.payloadBucketName && options.s3Client
+      ? deleteBucket(options.s3Client, resources.payloadBucketName)
+      : undefined,
   ]);
 }
 
+async function deleteBucket(client: S3Client, bucket: string): Promise<void> {
+  for (;;) {
+    const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, MaxKeys: 1000 }));
+    const keys = (page.Contents ?? []).map((object) => ({ Key: object.Key as string }));
+    if (keys.length === 0) break;
+    await client.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys } }));
+  }
+  await client.send(new DeleteBucketCommand({ Bucket: bucket }));
+}
+
 function resourceNames(prefix: string) {
-  return { queue: `${prefix}-jobs`, deadLetterQueue: `${prefix}-jobs-dlq`, table: `${prefix}-jobs` };
+  return {
+    queue: `${prefix}-jobs`,
+    deadLetterQueue: `${prefix}-jobs-dlq`,
+    table: `${prefix}-jobs`,
+    payloadBucket: `${prefix}-payloads`,
+  };
 }

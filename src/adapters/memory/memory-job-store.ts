@@ -23,6 +23,7 @@ import {
 } from '../../core/job.js';
 import { jsonBytes, limits } from '../../core/limits.js';
 import { decodeCursor, encodeCursor, resolvePageSize } from '../../core/paging.js';
+import { isExpired } from '../../core/retention.js';
 import { isLostAttempt, lostAttemptRecord, requeueClears, statusEvent } from '../../core/transitions.js';
 import type {
   ClaimRequest,
@@ -67,7 +68,7 @@ export class MemoryJobStore implements JobStore {
 
   async create(job: JobRecord): Promise<void> {
     this.#count('PutItem');
-    if (this.#jobs.has(job.id)) throw new JobConflictError(job.id, 'create', 'already existing');
+    if (this.#live(job.id)) throw new JobConflictError(job.id, 'create', 'already existing');
     this.#save(job);
   }
 
@@ -79,8 +80,29 @@ export class MemoryJobStore implements JobStore {
 
   async get(id: string): Promise<JobRecord | undefined> {
     this.#count('GetItem');
-    const job = this.#jobs.get(id);
+    const job = this.#live(id);
     return job && structuredClone(job);
+  }
+
+  /** The record, unless its retention is over: then it is evicted, as DynamoDB's TTL would delete it. */
+  #live(id: string): JobRecord | undefined {
+    const job = this.#jobs.get(id);
+    if (job && isExpired(job)) {
+      this.#jobs.delete(id);
+      return undefined;
+    }
+    return job;
+  }
+
+  /** Every live record; expired ones are evicted on the way (the sweep that keeps memory bounded). */
+  #liveJobs(): JobRecord[] {
+    const now = Date.now();
+    const live: JobRecord[] = [];
+    for (const job of this.#jobs.values()) {
+      if (isExpired(job, now)) this.#jobs.delete(job.id);
+      else live.push(job);
+    }
+    return live;
   }
 
   async claim(request: ClaimRequest): Promise<ClaimResult> {
@@ -100,6 +122,7 @@ export class MemoryJobStore implements JobStore {
       ...(request.envelope.schedule ? { schedule: request.envelope.schedule.name } : {}),
       logs: [],
       history: [],
+      ...(request.envelope.argsRef ? { argsRef: request.envelope.argsRef } : {}),
     };
     return { claimed: true, job: this.#start(base, request, []) };
   }
@@ -155,8 +178,12 @@ export class MemoryJobStore implements JobStore {
     delete next.leaseExpiresAt;
     delete next.leaseToken;
     delete next.handoff;
+    if (completion.expiresAt !== undefined && completion.status !== 'retrying') {
+      next.expiresAt = completion.expiresAt;
+    }
     if (completion.status === 'succeeded') {
       next.result = completion.result;
+      if (completion.resultRef) next.resultRef = completion.resultRef;
       next.finishedAt = completion.at;
       delete next.error;
     } else if (completion.status === 'retrying') {
@@ -199,6 +226,7 @@ export class MemoryJobStore implements JobStore {
       deadLettered: request.deadLettered,
       finishedAt: request.at,
       history: [...base.history, statusEvent(status, request.at, base.attempts, undefined, request.error)],
+      ...(request.expiresAt !== undefined ? { expiresAt: request.expiresAt } : {}),
     };
     delete next.leaseExpiresAt;
     delete next.leaseToken;
@@ -207,7 +235,7 @@ export class MemoryJobStore implements JobStore {
     return true;
   }
 
-  async cancel(id: string, at: number): Promise<JobRecord> {
+  async cancel(id: string, at: number, expiresAt?: number): Promise<JobRecord> {
     if (this.#jobs.get(id)?.status === JobStatus.running) {
       // Its worker ends the attempt at its next heartbeat; a second request keeps the first time.
       return this.#operatorTransition(id, 'cancel', [JobStatus.running], (job) => ({
@@ -221,6 +249,7 @@ export class MemoryJobStore implements JobStore {
         status: JobStatus.cancelled,
         finishedAt: at,
         history: [...job.history, statusEvent(JobStatus.cancelled, at, job.attempts)],
+        ...(expiresAt !== undefined ? { expiresAt } : {}),
       };
       delete next.nextAttemptAt;
       return next;
@@ -249,7 +278,7 @@ export class MemoryJobStore implements JobStore {
     change: (job: JobRecord) => JobRecord,
   ): JobRecord {
     this.#count('UpdateItem');
-    const job = this.#jobs.get(id);
+    const job = this.#live(id);
     if (!job) throw new JobNotFoundError(id);
     if (!from.includes(job.status)) throw new JobConflictError(id, operation, job.status);
     const next = change(job);
@@ -261,14 +290,14 @@ export class MemoryJobStore implements JobStore {
     this.#count('Query');
     const byStatus = emptyStatusCounts();
     const byTask: Record<string, Record<JobStatus, number>> = {};
-    for (const job of this.#jobs.values()) countJob({ byStatus, byTask }, job.task, job.status);
+    for (const job of this.#liveJobs()) countJob({ byStatus, byTask }, job.task, job.status);
     return { byStatus, byTask, at: Date.now(), source: 'exact' };
   }
 
   async oldest(status: JobStatus): Promise<{ id: string; enqueuedAt: number } | undefined> {
     this.#count('Query');
     let first: JobRecord | undefined;
-    for (const job of this.#jobs.values()) {
+    for (const job of this.#liveJobs()) {
       if (job.status === status && (!first || job.enqueuedAt < first.enqueuedAt)) first = job;
     }
     return first && { id: first.id, enqueuedAt: first.enqueuedAt };
@@ -291,7 +320,7 @@ export class MemoryJobStore implements JobStore {
     this.#count('Query');
     const limit = resolvePageSize(query.limit);
     const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
-    const matching = [...this.#jobs.values()]
+    const matching = this.#liveJobs()
       .filter(
         (j) =>
           (query.status === undefined || j.status === query.status) &&

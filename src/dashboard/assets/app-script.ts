@@ -499,7 +499,8 @@ export const appScript = String.raw`(function () {
       job.key ? [h('dt', { text: 'Unique key' }), h('dd', { class: 'mono', id: 'job-key', text: job.key })] : null,
       job.limited ? [h('dt', { text: 'Waited for' }), h('dd', { id: 'job-limited', text: 'the ' + job.limited.by + ' limit of ' + job.limited.limit + ' until ' + fmtTime(job.limited.until) })] : null,
       typeof job.nextAttemptAt === 'number' ? [h('dt', { text: 'Next attempt' }), h('dd', { text: fmtTime(job.nextAttemptAt) + ' (in ' + fmtDuration(job.nextAttemptAt - now) + ')' })] : null,
-      job.deadLettered ? [h('dt', { text: 'Dead-lettered' }), h('dd', null, h('a', { href: '#/dlq', text: 'yes' }))] : null);
+      job.deadLettered ? [h('dt', { text: 'Dead-lettered' }), h('dd', null, h('a', { href: '#/dlq', text: 'yes' }))] : null,
+      typeof job.expiresAt === 'number' ? [h('dt', { text: 'Expires' }), h('dd', { id: 'job-expires', text: fmtTime(job.expiresAt) + ' (in ' + fmtDuration(job.expiresAt - now) + ')' })] : null);
 
     var error = job.error ? section('Error', 'job-error', [
       h('div', { class: 'error-box' }, h('span', { class: 'code', text: job.error.code }), ' ', h('span', { text: job.error.name + ': ' }),
