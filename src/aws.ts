@@ -12,6 +12,14 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoJobStore } from './adapters/aws/dynamo-job-store.js';
 import { countRequests } from './adapters/aws/request-counting.js';
 import { SqsTransport } from './adapters/aws/sqs-transport.js';
+import { PriorityTransport, type PriorityTransportOptions } from './adapters/priority-transport.js';
+import {
+  type AwsDelayOptions,
+  awsDelayOptionsFromEnv,
+  delaySchedulerOf,
+  queueNameOf,
+  queuesOf,
+} from './aws-delays.js';
 import { ConfigError } from './core/errors.js';
 import { env } from './names.js';
 import type { Backend } from './ports.js';
@@ -21,6 +29,12 @@ import { workerOptionsFromEnv } from './runtime/worker-env.js';
 import type { WorkerOptions } from './runtime/worker-options.js';
 
 export { DynamoJobStore, type DynamoJobStoreOptions } from './adapters/aws/dynamo-job-store.js';
+export {
+  atExpression,
+  EventBridgeDelayScheduler,
+  type EventBridgeDelaySchedulerOptions,
+  scheduleNameOf,
+} from './adapters/aws/eventbridge-delay-scheduler.js';
 export {
   type CreateJobResourcesOptions,
   createJobResources,
@@ -32,6 +46,8 @@ export {
   SqsTransport,
   type SqsTransportOptions,
 } from './adapters/aws/sqs-transport.js';
+export { PriorityTransport, type PriorityTransportOptions } from './adapters/priority-transport.js';
+export type { AwsDelayOptions } from './aws-delays.js';
 export { env, jobTable } from './names.js';
 
 /** Where the AWS backend finds its queue and table, and optionally the clients to use. */
@@ -43,11 +59,18 @@ export interface AwsBackendOptions {
   readonly sqsClient?: SQSClient;
   /** Default: a new `DynamoDBClient` from the environment. */
   readonly dynamoClient?: DynamoDBClient;
+  /** Delays past 15 minutes through EventBridge Scheduler (see `EventBridgeDelayScheduler`). */
+  readonly scheduler?: AwsDelayOptions;
+  /** The `high` and `low` priority queues (`queueUrl` is `normal`); they share `deadLetterQueueUrl`. */
+  readonly priorityQueueUrls?: { readonly high: string; readonly low: string };
+  /** With `priorityQueueUrls`: the weights and idle wait of the `PriorityTransport`. */
+  readonly priorityOptions?: Pick<PriorityTransportOptions, 'weights' | 'idleWaitSeconds' | 'random'>;
 }
 
 /** The AWS backend, with its adapters and SDK clients exposed for inspection and reuse. */
 export interface AwsBackend extends Backend {
-  readonly transport: SqsTransport;
+  /** A `PriorityTransport` over three `SqsTransport`s with `priorityQueueUrls`. */
+  readonly transport: SqsTransport | PriorityTransport;
   readonly store: DynamoJobStore;
   readonly requests: RequestCounter;
   readonly sqsClient: SQSClient;
@@ -70,6 +93,14 @@ export function awsBackend(options: AwsBackendOptions): AwsBackend {
   const problems = (['queueUrl', 'deadLetterQueueUrl', 'tableName'] as const)
     .filter((field) => typeof options[field] !== 'string' || options[field].length === 0)
     .map((field) => `\`${field}\` to be a non-empty string, got ${JSON.stringify(options[field])}`);
+  for (const priority of ['high', 'low'] as const) {
+    const url = options.priorityQueueUrls?.[priority];
+    if (options.priorityQueueUrls && (typeof url !== 'string' || url.length === 0)) {
+      problems.push(
+        `\`priorityQueueUrls.${priority}\` to be a non-empty string (${env.queueUrlHigh} and ${env.queueUrlLow} go together), got ${JSON.stringify(url)}`,
+      );
+    }
+  }
   if (problems.length) throw new ConfigError(`Invalid AWS backend options: expected ${problems.join('; ')}`);
   const defaults = options.sqsClient && options.dynamoClient ? undefined : createClients();
   const sqsClient = options.sqsClient ?? (defaults as NonNullable<typeof defaults>).sqsClient;
@@ -80,16 +111,31 @@ export function awsBackend(options: AwsBackendOptions): AwsBackend {
   const documentClient = DynamoDBDocumentClient.from(dynamoClient, {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true },
   });
+  const queues = queuesOf(options);
+  const sqs = (queueUrl: string) =>
+    new SqsTransport({ client: sqsClient, queueUrl, deadLetterQueueUrl: options.deadLetterQueueUrl });
+  const delays = options.scheduler && delaySchedulerOf(options.scheduler, sqsClient, queues, requests);
   return {
-    transport: new SqsTransport({
-      client: sqsClient,
-      queueUrl: options.queueUrl,
-      deadLetterQueueUrl: options.deadLetterQueueUrl,
-    }),
+    transport: options.priorityQueueUrls
+      ? new PriorityTransport({
+          ...options.priorityOptions,
+          queues: {
+            high: sqs(options.priorityQueueUrls.high),
+            normal: sqs(options.queueUrl),
+            low: sqs(options.priorityQueueUrls.low),
+          },
+          queueNames: {
+            high: queueNameOf(options.priorityQueueUrls.high),
+            normal: queueNameOf(options.queueUrl),
+            low: queueNameOf(options.priorityQueueUrls.low),
+          },
+        })
+      : sqs(options.queueUrl),
     store: new DynamoJobStore({ client: documentClient, tableName: options.tableName }),
     requests,
     sqsClient,
     dynamoClient,
+    ...(delays ? { delays } : {}),
   };
 }
 
@@ -127,5 +173,6 @@ export function awsBackendFromEnv(environment: NodeJS.ProcessEnv = process.env):
     queueUrl: read(env.queueUrl),
     deadLetterQueueUrl: read(env.deadLetterQueueUrl),
     tableName: read(env.tableName),
+    ...awsDelayOptionsFromEnv(environment),
   });
 }

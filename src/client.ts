@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { decodeEnvelope, encodeEnvelope, salvageFrom } from './core/envelope.js';
+import { type DelayPlan, planDelay } from './core/delay.js';
+import { decodeEnvelope, salvageFrom } from './core/envelope.js';
 import {
   ConfigError,
   EnqueueError,
@@ -22,8 +23,10 @@ import {
   JobStatus,
 } from './core/job.js';
 import { jsonBytes, limits } from './core/limits.js';
+import { checkPriority, Priority } from './core/priority.js';
 import type { AnyTask, TaskArgs, TaskResult } from './core/task.js';
 import { statusEvent } from './core/transitions.js';
+import { cancelDelivery, checkDelivery, deliver } from './delivery.js';
 import type { Backend, DeadLetterMessage, QueueDepth } from './ports.js';
 
 /** Options of one `enqueue`. */
@@ -33,8 +36,16 @@ export interface EnqueueOptions {
    * instead of creating a second one, so a retried web request does not start the work twice.
    */
   readonly jobId?: string;
-  /** Hide the job for this long before its first attempt, 0–900 s. Default 0. */
+  /**
+   * Wait this long before the first attempt, in whole seconds, of any length (up to 5 years). Up to 900 s
+   * the queue holds the message; longer waits need the backend's delay scheduler. Default 0. Not with
+   * `runAt`.
+   */
   readonly delaySeconds?: number;
+  /** Run at this time (a `Date` or epoch milliseconds); a time in the past runs at once. Not with `delaySeconds`. */
+  readonly runAt?: Date | number;
+  /** The job's priority. Default: the task's (`normal` unless it says otherwise). */
+  readonly priority?: Priority;
 }
 
 /** Options of `waitForResult`. */
@@ -156,14 +167,14 @@ export class Longhaul {
    */
   async enqueue<T extends AnyTask>(task: T, ...params: EnqueueParams<T>): Promise<JobHandle<TaskResult<T>>> {
     const [args, options = {}] = params as [unknown, EnqueueOptions | undefined];
-    const delaySeconds = checkDelay(options.delaySeconds);
-    const job = await this.#newJob(task, args, options.jobId);
+    const plan = this.#plan(task, options);
+    const job = await this.#newJob(task, args, options.jobId, plan);
     if (options.jobId !== undefined && (await this.#backend.store.get(job.id))) {
       return { id: job.id, task: task.name, created: false };
     }
     // The message goes first: a job record then always has a message, or was created by the worker that
     // claimed it. The other order would strand a queued job with no message if this process died between.
-    await this.#send(job, delaySeconds);
+    await this.#send(job, plan.delay);
     return this.#record(job);
   }
 
@@ -177,18 +188,16 @@ export class Longhaul {
   async enqueueMany<T extends AnyTask>(
     task: T,
     argsList: readonly TaskArgs<T>[],
-    options: Pick<EnqueueOptions, 'delaySeconds'> = {},
+    options: Pick<EnqueueOptions, 'delaySeconds' | 'runAt' | 'priority'> = {},
   ): Promise<JobHandle<TaskResult<T>>[]> {
-    const delaySeconds = checkDelay(options.delaySeconds);
+    const plan = this.#plan(task, options);
     const jobs: JobRecord[] = [];
-    for (const args of argsList) jobs.push(await this.#newJob(task, args, undefined));
+    for (const args of argsList) jobs.push(await this.#newJob(task, args, undefined, plan));
     const sent: string[] = [];
     for (let i = 0; i < jobs.length; i += 10) {
       const batch = jobs.slice(i, i + 10);
       try {
-        await this.#backend.transport.send(
-          batch.map((job) => ({ body: envelopeOf(job), ...(delaySeconds ? { delaySeconds } : {}) })),
-        );
+        await deliver(this.#backend, batch, plan.delay);
       } catch (cause) {
         throw new EnqueueError(batch[0]?.id ?? '', cause, { sent: false, enqueued: sent });
       }
@@ -206,8 +215,21 @@ export class Longhaul {
     return handles;
   }
 
-  /** Validates a job's arguments and builds its record. */
-  async #newJob(task: AnyTask, args: unknown, jobId: string | undefined): Promise<JobRecord> {
+  /** Checks the delay and priority options against each other and the backend. */
+  #plan(task: AnyTask, options: EnqueueOptions): { delay: DelayPlan; priority: Priority } {
+    const delay = planDelay(options, Date.now());
+    const priority = checkPriority(options.priority ?? task.priority);
+    checkDelivery(this.#backend, delay, priority);
+    return { delay, priority };
+  }
+
+  /** Validates a job's arguments and builds its record: scheduled when delayed, else queued. */
+  async #newJob(
+    task: AnyTask,
+    args: unknown,
+    jobId: string | undefined,
+    plan: { delay: DelayPlan; priority: Priority },
+  ): Promise<JobRecord> {
     const id = jobId ?? randomUUID();
     if (typeof id !== 'string' || id.length === 0 || id.length > 128) {
       throw new ConfigError(
@@ -220,16 +242,19 @@ export class Longhaul {
       throw new PayloadTooLargeError(`Arguments of task "${task.name}"`, argsBytes, limits.maxArgsBytes);
     }
     const now = Date.now();
+    const status = plan.delay.kind === 'none' ? JobStatus.queued : JobStatus.scheduled;
     return {
       id,
       task: task.name,
-      status: JobStatus.queued,
+      status,
       args: args ?? null,
       attempts: 0,
       maxAttempts: task.retry.maxAttempts,
       enqueuedAt: now,
       logs: [],
-      history: [statusEvent(JobStatus.queued, now, 0)],
+      history: [statusEvent(status, now, 0)],
+      ...(plan.delay.kind === 'none' ? {} : { runAt: plan.delay.runAt }),
+      ...(plan.priority !== Priority.normal ? { priority: plan.priority } : {}),
     };
   }
 
@@ -290,9 +315,14 @@ export class Longhaul {
     return this.#backend.store.list(query);
   }
 
-  /** Cancels a job that has not started (queued) or waits between attempts (retrying). */
-  cancel(id: string): Promise<JobRecord> {
-    return this.#backend.store.cancel(id, Date.now());
+  /**
+   * Cancels a job that has not started (scheduled or queued) or waits between attempts (retrying). A job
+   * waiting for the delay scheduler also has its pending send deleted.
+   */
+  async cancel(id: string): Promise<JobRecord> {
+    const job = await this.#backend.store.cancel(id, Date.now());
+    await cancelDelivery(this.#backend, job);
+    return job;
   }
 
   /**
@@ -303,12 +333,12 @@ export class Longhaul {
   async retry(id: string): Promise<JobRecord> {
     const current = await this.getJob(id);
     if (current.status === JobStatus.queued) {
-      await this.#send(current, 0);
+      await this.#send(current, atOnce);
       return current;
     }
     const job = await this.#backend.store.requeue(id, Date.now());
     try {
-      await this.#send(job, 0);
+      await this.#send(job, atOnce);
     } catch (error) {
       // Put the job back to failed rather than leave it queued with no message.
       await this.#backend.store
@@ -491,10 +521,9 @@ export class Longhaul {
   }
 
   /** Sends the job's message. Throws {@link EnqueueError} when the queue refuses it. */
-  async #send(job: JobRecord, delaySeconds: number): Promise<void> {
-    const body = envelopeOf(job);
+  async #send(job: JobRecord, plan: DelayPlan): Promise<void> {
     try {
-      await this.#backend.transport.send([{ body, ...(delaySeconds ? { delaySeconds } : {}) }]);
+      await deliver(this.#backend, [job], plan);
     } catch (cause) {
       throw new EnqueueError(job.id, cause, { sent: false });
     }
@@ -523,15 +552,5 @@ function describeDeadLetter(message: DeadLetterMessage): DeadLetter {
   };
 }
 
-function envelopeOf(job: JobRecord): string {
-  return encodeEnvelope({ id: job.id, task: job.task, args: job.args, enqueuedAt: job.enqueuedAt });
-}
-
-function checkDelay(delaySeconds = 0): number {
-  if (!Number.isInteger(delaySeconds) || delaySeconds < 0 || delaySeconds > 900) {
-    throw new ConfigError(
-      `Expected \`delaySeconds\` to be an integer from 0 to 900, got \`${delaySeconds}\``,
-    );
-  }
-  return delaySeconds;
-}
+/** Delivery at once, for `retry`. */
+const atOnce: DelayPlan = { kind: 'none' };

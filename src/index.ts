@@ -4,6 +4,13 @@
  * - Define tasks with {@link defineTask}; enqueue and read jobs with {@link Longhaul}.
  * - Run them with {@link createWorker} (long-running) on a backend from `longhaul/aws` or `longhaul/memory`.
  */
+
+export {
+  PriorityTransport,
+  type PriorityTransportOptions,
+  type PriorityWeights,
+  priorityDefaults,
+} from './adapters/priority-transport.js';
 export {
   type DeadLetter,
   type EnqueueOptions,
@@ -17,6 +24,7 @@ export {
   type Tracking,
   type WaitOptions,
 } from './client.js';
+export { type DelayOptions, maxDelaySeconds, maxQueueDelaySeconds } from './core/delay.js';
 export { decodeEnvelope, type Envelope, encodeEnvelope, envelopeVersion } from './core/envelope.js';
 export {
   ConfigError,
@@ -58,6 +66,7 @@ export {
   LogLevel,
 } from './core/job.js';
 export { limits } from './core/limits.js';
+export { isPriority, Priority, priorities } from './core/priority.js';
 export { backoffDelaySeconds, type RetryPolicy, retryDefaults } from './core/retry.js';
 export {
   checkSchedules,
@@ -86,6 +95,7 @@ export type {
   ClaimResult,
   Completion,
   DeadLetterReason,
+  DelayScheduler,
   Fence,
   JobStore,
   JobTouch,

@@ -6,30 +6,82 @@
  * import { memoryBackend } from 'longhaul/memory';
  * const backend = memoryBackend();
  */
+import { MemoryDelayScheduler } from './adapters/memory/memory-delay-scheduler.js';
 import { MemoryJobStore } from './adapters/memory/memory-job-store.js';
 import { MemoryTransport, type MemoryTransportOptions } from './adapters/memory/memory-transport.js';
+import { PriorityTransport, type PriorityTransportOptions } from './adapters/priority-transport.js';
+import type { Priority } from './core/priority.js';
 import type { Backend } from './ports.js';
 import { RequestCounter } from './request-counter.js';
 
 export type { MemoryDeadLetter, MemoryTransportOptions } from './adapters/memory/memory-transport.js';
-export { MemoryJobStore, MemoryTransport };
+export { MemoryDelayScheduler, MemoryJobStore, MemoryTransport };
 
 /** A backend whose transport is a {@link MemoryTransport}, so tests can read its dead letters. */
 export interface MemoryBackend extends Backend {
   readonly transport: MemoryTransport;
   readonly store: MemoryJobStore;
   readonly requests: RequestCounter;
+  /** Sends delayed jobs' messages from in-process timers (delays past 15 minutes). */
+  readonly delays: MemoryDelayScheduler;
+}
+
+/** An embedded backend with one queue per priority, sharing the `normal` queue's dead-letter queue. */
+export interface MemoryPriorityBackend extends Omit<MemoryBackend, 'transport'> {
+  readonly transport: PriorityTransport;
+  readonly queues: Readonly<Record<Priority, MemoryTransport>>;
 }
 
 /** Options of the embedded backend. */
-export type MemoryBackendOptions = Pick<MemoryTransportOptions, 'maxReceiveCount'>;
+export interface MemoryBackendOptions extends Pick<MemoryTransportOptions, 'maxReceiveCount'> {
+  /** One queue per priority (`high`, `normal`, `low`) behind a `PriorityTransport`. Default false. */
+  readonly priorities?: boolean;
+  /** With `priorities`: the weights and idle wait of the `PriorityTransport`. */
+  readonly priorityOptions?: Pick<PriorityTransportOptions, 'weights' | 'idleWaitSeconds' | 'random'>;
+}
+
+/** The names of the embedded priority queues, as the last part of an `eventSourceARN` names a queue. */
+export const memoryQueueNames: Readonly<Record<Priority, string>> = {
+  high: 'high',
+  normal: 'normal',
+  low: 'low',
+};
 
 /** Creates an embedded backend. Share one between the producer (`Longhaul`) and its workers. */
-export function memoryBackend(options: MemoryBackendOptions = {}): MemoryBackend {
+export function memoryBackend(
+  options: MemoryBackendOptions & { readonly priorities: true },
+): MemoryPriorityBackend;
+export function memoryBackend(
+  options?: MemoryBackendOptions & { readonly priorities?: false },
+): MemoryBackend;
+export function memoryBackend(options: MemoryBackendOptions = {}): MemoryBackend | MemoryPriorityBackend {
   const requests = new RequestCounter();
+  const transportOptions = {
+    ...(options.maxReceiveCount !== undefined ? { maxReceiveCount: options.maxReceiveCount } : {}),
+    counter: requests,
+  };
+  const store = new MemoryJobStore({ counter: requests });
+  if (!options.priorities) {
+    const transport = new MemoryTransport(transportOptions);
+    return { transport, store, requests, delays: new MemoryDelayScheduler({ transport, counter: requests }) };
+  }
+  const normal = new MemoryTransport(transportOptions);
+  const queues = {
+    high: new MemoryTransport({ ...transportOptions, deadLetterTo: normal }),
+    normal,
+    low: new MemoryTransport({ ...transportOptions, deadLetterTo: normal }),
+  };
+  // Names like queue ARNs' last part, so a Lambda handler's `eventSourceARN` can name them in tests.
+  const transport = new PriorityTransport({
+    ...options.priorityOptions,
+    queues,
+    queueNames: memoryQueueNames,
+  });
   return {
-    transport: new MemoryTransport({ ...options, counter: requests }),
-    store: new MemoryJobStore({ counter: requests }),
+    transport,
+    queues,
+    store,
     requests,
+    delays: new MemoryDelayScheduler({ transport, counter: requests }),
   };
 }

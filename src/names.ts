@@ -25,6 +25,15 @@ export const env = {
   tasks: 'LONGHAUL_TASKS',
   /** The CLI's `dashboard`: the access token, kept out of the process list. */
   dashboardToken: 'LONGHAUL_DASHBOARD_TOKEN',
+  /** The role EventBridge Scheduler assumes to send delayed jobs (past 15 minutes) to the queues. */
+  delayRoleArn: 'LONGHAUL_DELAY_ROLE_ARN',
+  /** The schedule group of delayed jobs' one-time schedules. Default `default`. */
+  delayScheduleGroup: 'LONGHAUL_DELAY_SCHEDULE_GROUP',
+  /** The queue's ARN, for schedule targets (optional: read from SQS once when missing). */
+  queueArn: 'LONGHAUL_QUEUE_ARN',
+  /** The `high` and `low` priority queues, when the deployment has them. */
+  queueUrlHigh: 'LONGHAUL_QUEUE_URL_HIGH',
+  queueUrlLow: 'LONGHAUL_QUEUE_URL_LOW',
   /** The standard SDK variable; set it to point every client at LocalStack or moto. */
   endpointUrl: 'AWS_ENDPOINT_URL',
 } as const;

@@ -1,4 +1,5 @@
 import { MalformedMessageError } from './errors.js';
+import { isPriority, Priority } from './priority.js';
 import type { ScheduleRef } from './schedule.js';
 
 /** The envelope format version this code writes. Readers reject versions they do not know. */
@@ -17,6 +18,8 @@ export interface Envelope {
   readonly enqueuedAt: number;
   /** Set on a scheduled run: the schedule it belongs to and its overlap policy. */
   readonly schedule?: ScheduleRef;
+  /** The job's priority when not `normal` (omitted then, to keep messages small). */
+  readonly priority?: Priority;
 }
 
 /** Serializes a job's message body, stamping the current envelope version. */
@@ -69,6 +72,8 @@ export function decodeEnvelope(body: string): Envelope {
   if (schedule !== undefined && !isScheduleRef(schedule)) {
     fail('"schedule" must be {"name": string, "overlap": "allow" | "skip"}');
   }
+  const priority = record.priority;
+  if (priority !== undefined && !isPriority(priority)) fail('"priority" must be "high", "normal" or "low"');
   return {
     v: envelopeVersion,
     id: record.id as string,
@@ -76,7 +81,22 @@ export function decodeEnvelope(body: string): Envelope {
     args: record.args,
     enqueuedAt: enqueuedAt as number,
     ...(schedule !== undefined ? { schedule: schedule as ScheduleRef } : {}),
+    ...(priority !== undefined && priority !== Priority.normal ? { priority: priority as Priority } : {}),
   };
+}
+
+/**
+ * The priority a message body asks for, without validating the rest: what routes a message to its
+ * priority's queue. Anything unreadable goes to `normal`, where the worker records why it is malformed.
+ */
+export function priorityOfBody(body: string): Priority {
+  if (!body.includes('"priority"')) return Priority.normal;
+  try {
+    const priority = (JSON.parse(body) as { priority?: unknown } | null)?.priority;
+    return isPriority(priority) ? priority : Priority.normal;
+  } catch {
+    return Priority.normal;
+  }
 }
 
 /** A full ISO 8601 time with its zone, such as EventBridge's `2026-11-23T13:05:00Z`. */

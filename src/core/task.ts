@@ -1,6 +1,7 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import { ConfigError, InvalidArgsError, type ValidationIssue } from './errors.js';
 import type { LogLevel } from './job.js';
+import { checkPriority, Priority } from './priority.js';
 import { type RetryPolicy, resolveRetryPolicy } from './retry.js';
 
 /** What a running task can see and report. Given to `run` as its second argument. */
@@ -41,6 +42,11 @@ export interface TaskOptions<TSchema extends ArgsSchema | undefined, TResult> {
   readonly backoff?: Partial<Pick<RetryPolicy, 'baseDelayMs' | 'maxDelayMs'>>;
   /** An attempt running longer fails with a `timeout` error and its signal is aborted. Default: none. */
   readonly timeoutMs?: number;
+  /**
+   * The priority of this task's jobs unless `enqueue` says otherwise. Default `normal`; `high` and `low`
+   * need a backend with priority queues.
+   */
+  readonly priority?: Priority;
 }
 
 /**
@@ -57,6 +63,8 @@ export interface Task<TArgs = unknown, TResult = unknown> {
   execute(parsedArgs: unknown, ctx: TaskContext): Promise<TResult>;
   /** Type-only: carries the argument type for `enqueue`. Never set at run time. */
   readonly __args?: (args: TArgs) => void;
+  /** The default priority of its jobs; absent means `normal`. */
+  readonly priority?: Priority;
 }
 
 /** Any task, whatever its types. */
@@ -104,11 +112,13 @@ export function defineTask<TSchema extends ArgsSchema | undefined = undefined, T
     );
   }
   const retry = resolveRetryPolicy(options.name, options.retries, options.backoff);
+  const priority = checkPriority(options.priority, `\`priority\` of task "${options.name}"`);
   const schema = options.args;
   return {
     name: options.name,
     retry,
     timeoutMs: options.timeoutMs,
+    ...(priority !== Priority.normal ? { priority } : {}),
     async parseArgs(raw) {
       if (schema === undefined) {
         if (raw !== undefined && raw !== null) {

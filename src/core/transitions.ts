@@ -18,6 +18,7 @@ export const requeueClears = [
   'result',
   'error',
   'deadLettered',
+  'runAt',
 ] as const satisfies readonly (keyof JobRecord)[];
 
 /** True when attempt `attempt` is marked running but its lease lapsed before `now`. */

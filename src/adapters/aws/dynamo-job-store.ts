@@ -147,6 +147,7 @@ export class DynamoJobStore implements JobStore {
       .append('history', [withoutAttempt(statusEvent(JobStatus.running, request.now, 0, request.workerId))])
       .remove('nextAttemptAt');
     if (envelope.schedule) u.setIfMissing('schedule', envelope.schedule.name);
+    if (envelope.priority) u.setIfMissing('priority', envelope.priority);
     const condition = `attribute_not_exists(${u.name(jobTable.partitionKey)}) OR ${u.in('status', claimableStatuses)}`;
     return this.#claimUpdate(envelope.id, u, condition);
   }

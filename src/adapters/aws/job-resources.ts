@@ -19,6 +19,8 @@ export interface JobResources {
   readonly queueUrl: string;
   readonly deadLetterQueueUrl: string;
   readonly tableName: string;
+  /** The `high` and `low` priority queues, when created with `priorities` (`queueUrl` is `normal`). */
+  readonly priorityQueueUrls?: { readonly high: string; readonly low: string };
 }
 
 /** What `createJobResources` creates, and with which clients. */
@@ -36,6 +38,8 @@ export interface CreateJobResourcesOptions {
   readonly visibilityTimeoutSeconds?: number;
   /** Turn on the table's stream (new and old images), which the counts aggregator reads. Default false. */
   readonly stream?: boolean;
+  /** Also create `<prefix>-jobs-high` and `<prefix>-jobs-low`, sharing the dead-letter queue. Default false. */
+  readonly priorities?: boolean;
 }
 
 /**
@@ -60,19 +64,26 @@ export async function createJobResources(options: CreateJobResourcesOptions): Pr
   const dlqAttributes = await options.sqsClient.send(
     new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['QueueArn'] }),
   );
-  const queue = await options.sqsClient.send(
-    new CreateQueueCommand({
-      QueueName: names.queue,
-      Attributes: {
-        VisibilityTimeout: String(options.visibilityTimeoutSeconds ?? 60),
-        SqsManagedSseEnabled: 'true',
-        RedrivePolicy: JSON.stringify({
-          deadLetterTargetArn: dlqAttributes.Attributes?.QueueArn,
-          maxReceiveCount,
-        }),
-      },
-    }),
-  );
+  const workQueue = async (name: string) => {
+    const created = await options.sqsClient.send(
+      new CreateQueueCommand({
+        QueueName: name,
+        Attributes: {
+          VisibilityTimeout: String(options.visibilityTimeoutSeconds ?? 60),
+          SqsManagedSseEnabled: 'true',
+          RedrivePolicy: JSON.stringify({
+            deadLetterTargetArn: dlqAttributes.Attributes?.QueueArn,
+            maxReceiveCount,
+          }),
+        },
+      }),
+    );
+    return created.QueueUrl as string;
+  };
+  const queueUrl = await workQueue(names.queue);
+  const priorityQueueUrls = options.priorities
+    ? { high: await workQueue(`${names.queue}-high`), low: await workQueue(`${names.queue}-low`) }
+    : undefined;
   try {
     await options.dynamoClient.send(
       new CreateTableCommand({
@@ -106,7 +117,12 @@ export async function createJobResources(options: CreateJobResourcesOptions): Pr
     if (!(error instanceof ResourceInUseException)) throw error;
   }
   await waitUntilTableExists({ client: options.dynamoClient, maxWaitTime: 60 }, { TableName: names.table });
-  return { queueUrl: queue.QueueUrl as string, deadLetterQueueUrl: dlqUrl, tableName: names.table };
+  return {
+    queueUrl,
+    deadLetterQueueUrl: dlqUrl,
+    tableName: names.table,
+    ...(priorityQueueUrls ? { priorityQueueUrls } : {}),
+  };
 }
 
 /** Deletes what `createJobResources` made. */
@@ -117,6 +133,9 @@ export async function deleteJobResources(
   await Promise.all([
     options.sqsClient.send(new DeleteQueueCommand({ QueueUrl: resources.queueUrl })),
     options.sqsClient.send(new DeleteQueueCommand({ QueueUrl: resources.deadLetterQueueUrl })),
+    ...Object.values(resources.priorityQueueUrls ?? {}).map((QueueUrl) =>
+      options.sqsClient.send(new DeleteQueueCommand({ QueueUrl })),
+    ),
     options.dynamoClient.send(new DeleteTableCommand({ TableName: resources.tableName })),
   ]);
 }

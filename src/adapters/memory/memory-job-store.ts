@@ -94,6 +94,7 @@ export class MemoryJobStore implements JobStore {
       ...(request.envelope.schedule ? { schedule: request.envelope.schedule.name } : {}),
       logs: [],
       history: [],
+      ...(request.envelope.priority ? { priority: request.envelope.priority } : {}),
     };
     return { claimed: true, job: this.#start(base, request, []) };
   }

@@ -135,7 +135,9 @@ export const registerLogs: Register = (program, act) => {
 export const registerCancelRetry: Register = (program, act) => {
   program
     .command('cancel')
-    .description('cancel a job that has not started (queued) or waits between attempts (retrying)')
+    .description(
+      'cancel a job that has not started (scheduled or queued) or waits between attempts (retrying)',
+    )
     .argument('<id>', 'the job id')
     .option('--json', 'print the job record as JSON')
     .action(

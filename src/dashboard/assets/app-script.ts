@@ -8,8 +8,8 @@
 export const appScript = String.raw`(function () {
   'use strict';
 
-  var STATUSES = ['queued', 'running', 'retrying', 'succeeded', 'failed', 'cancelled'];
-  var CANCELLABLE = ['queued', 'retrying'];
+  var STATUSES = ['scheduled', 'queued', 'running', 'retrying', 'succeeded', 'failed', 'cancelled'];
+  var CANCELLABLE = ['scheduled', 'queued', 'retrying'];
   var RETRYABLE = ['failed', 'cancelled'];
 
   function meta(name) {
@@ -496,6 +496,8 @@ export const appScript = String.raw`(function () {
       h('dt', { text: 'Total time' }), h('dd', { text: fmtDuration((typeof job.finishedAt === 'number' ? job.finishedAt : now) - job.enqueuedAt) }),
       job.workerId ? [h('dt', { text: 'Worker' }), h('dd', { class: 'mono', text: job.workerId })] : null,
       job.schedule ? [h('dt', { text: 'Schedule' }), h('dd', { class: 'mono', text: job.schedule })] : null,
+      job.status === 'scheduled' && typeof job.runAt === 'number' ? [h('dt', { text: 'Runs at' }), h('dd', { id: 'job-run-at', text: fmtTime(job.runAt) + ' (in ' + fmtDuration(Math.max(0, job.runAt - now)) + ')' })] : null,
+      job.priority ? [h('dt', { text: 'Priority' }), h('dd', { id: 'job-priority', text: job.priority })] : null,
       typeof job.nextAttemptAt === 'number' ? [h('dt', { text: 'Next attempt' }), h('dd', { text: fmtTime(job.nextAttemptAt) + ' (in ' + fmtDuration(job.nextAttemptAt - now) + ')' })] : null,
       job.deadLettered ? [h('dt', { text: 'Dead-lettered' }), h('dd', null, h('a', { href: '#/dlq', text: 'yes' }))] : null);
 
