@@ -24,7 +24,13 @@ export {
   type Tracking,
   type WaitOptions,
 } from './client.js';
-export { type DelayOptions, maxDelaySeconds, maxQueueDelaySeconds } from './core/delay.js';
+export {
+  type DelayOptions,
+  type DelayPlan,
+  maxDelaySeconds,
+  maxQueueDelaySeconds,
+  planDelay,
+} from './core/delay.js';
 export { decodeEnvelope, type Envelope, encodeEnvelope, envelopeVersion } from './core/envelope.js';
 export {
   ConfigError,
