@@ -3,8 +3,10 @@
  * queue and table, or the embedded one for the commands that run everything in this process.
  */
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { awsBackend } from '../aws.js';
+import { awsDelayOptionsFromEnv } from '../aws-delays.js';
 import { memoryBackend } from '../memory.js';
 import type { Backend } from '../ports.js';
 import { BackendKind, type CliConfig, howToSet } from './config.js';
@@ -76,12 +78,17 @@ export function openBackend(
   const settings = clientConfig(config, environment);
   const sqsClient = new SQSClient({ ...settings, useQueueUrlAsEndpoint: false });
   const dynamoClient = new DynamoDBClient(settings);
+  // Long delays and priority queues, when the environment names them (the construct's variables).
+  const { scheduler, priorityQueueUrls } = awsDelayOptionsFromEnv(environment);
+  const schedulerClient = scheduler ? new SchedulerClient(settings) : undefined;
   const backend = awsBackend({
     queueUrl: config.queueUrl as string,
     deadLetterQueueUrl: config.deadLetterQueueUrl as string,
     tableName: config.tableName as string,
     sqsClient,
     dynamoClient,
+    ...(scheduler && schedulerClient ? { scheduler: { ...scheduler, client: schedulerClient } } : {}),
+    ...(priorityQueueUrls ? { priorityQueueUrls } : {}),
   });
   return {
     backend,
@@ -89,6 +96,7 @@ export function openBackend(
     close() {
       sqsClient.destroy();
       dynamoClient.destroy();
+      schedulerClient?.destroy();
     },
   };
 }
