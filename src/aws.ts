@@ -33,6 +33,7 @@ export {
   atExpression,
   EventBridgeDelayScheduler,
   type EventBridgeDelaySchedulerOptions,
+  queueArnFromUrl,
   scheduleNameOf,
 } from './adapters/aws/eventbridge-delay-scheduler.js';
 export {

@@ -1,4 +1,5 @@
 import { ConfigError, defineTask, planDelay } from 'longhaul';
+import { queueArnFromUrl, scheduleNameOf } from 'longhaul/aws';
 import { describe, expect, it } from 'vitest';
 
 describe('planDelay', () => {
@@ -34,5 +35,23 @@ describe('task priorities', () => {
     );
     expect(defineTask({ name: 'x', priority: 'low', run() {} }).priority).toBe('low');
     expect(defineTask({ name: 'x', priority: 'normal', run() {} }).priority).toBeUndefined();
+  });
+});
+
+describe('EventBridge Scheduler names', () => {
+  it("derives a queue's ARN from its AWS URL, and nothing from an emulator's", () => {
+    expect(queueArnFromUrl('https://sqs.eu-west-1.amazonaws.com/123456789012/jobs-high')).toBe(
+      'arn:aws:sqs:eu-west-1:123456789012:jobs-high',
+    );
+    expect(queueArnFromUrl('https://sqs.cn-north-1.amazonaws.com.cn/123456789012/jobs')).toBe(
+      'arn:aws-cn:sqs:cn-north-1:123456789012:jobs',
+    );
+    expect(queueArnFromUrl('http://localhost:4566/000000000000/jobs')).toBeUndefined();
+  });
+
+  it('names a schedule by the job id when valid, else by its hash', () => {
+    expect(scheduleNameOf('order-42.v2_a')).toBe('order-42.v2_a');
+    expect(scheduleNameOf('order/42')).toMatch(/^[0-9a-f]{64}$/);
+    expect(scheduleNameOf('x'.repeat(65))).toMatch(/^[0-9a-f]{64}$/);
   });
 });

@@ -112,9 +112,13 @@ export class EventBridgeDelayScheduler implements DelayScheduler {
     }
   }
 
-  /** The queue's ARN: given, or read once (one GetQueueAttributes per queue and process). */
+  /**
+   * The queue's ARN: given, derived from an AWS queue URL, or read once (one GetQueueAttributes per
+   * queue and process: an emulator's URL names no region).
+   */
   #arnOf(queue: ScheduleTargetQueue): Promise<string> {
-    if (queue.arn) return Promise.resolve(queue.arn);
+    const known = queue.arn ?? queueArnFromUrl(queue.url);
+    if (known) return Promise.resolve(known);
     let arn = this.#arns.get(queue.url);
     if (!arn) {
       arn = this.#o.sqsClient
@@ -129,4 +133,19 @@ export class EventBridgeDelayScheduler implements DelayScheduler {
     }
     return arn;
   }
+}
+
+/**
+ * The ARN of a queue from its AWS URL (`https://sqs.<region>.amazonaws.com[.cn]/<account>/<name>`), or
+ * undefined for any other URL.
+ */
+export function queueArnFromUrl(queueUrl: string): string | undefined {
+  const match =
+    /^https:\/\/sqs\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?\/(\d{12})\/([A-Za-z0-9_-]{1,80}(\.fifo)?)$/.exec(
+      queueUrl,
+    );
+  if (!match) return undefined;
+  const [, region, china, account, name] = match;
+  const partition = china ? 'aws-cn' : region?.startsWith('us-gov-') ? 'aws-us-gov' : 'aws';
+  return `arn:${partition}:sqs:${region}:${account}:${name}`;
 }
