@@ -176,3 +176,25 @@ export function acknowledgeScheduleWildcard(grantee: iam.IGrantable, delays: Del
       "Delayed jobs' one-time schedules are named after job ids, unknown until enqueue; the resource is bounded to the Longhaul schedule group.",
   });
 }
+
+/**
+ * A queue metric summed over the job queues (one queue: its own metric), so a Fargate service scales on
+ * jobs waiting in any priority queue.
+ */
+export function sumOverQueues(
+  queues: readonly sqs.IQueue[],
+  metric: (queue: sqs.IQueue) => cloudwatch.IMetric,
+  label: string,
+  /** Prefix of the metric ids, unique within the expression that uses this sum. */
+  idPrefix: string,
+): cloudwatch.IMetric {
+  const [only] = queues;
+  if (queues.length === 1 && only) return metric(only);
+  const usingMetrics = Object.fromEntries(queues.map((queue, i) => [`${idPrefix}${i}`, metric(queue)]));
+  return new cloudwatch.MathExpression({
+    expression: Object.keys(usingMetrics).join(' + '),
+    usingMetrics,
+    label,
+    period: Duration.minutes(1),
+  });
+}

@@ -30,6 +30,7 @@ import {
   type PriorityQueues,
   priorityQueueAlarms,
   splitConcurrency,
+  sumOverQueues,
 } from './delays-and-priorities.js';
 import {
   type ResolvedFargate,
@@ -675,10 +676,14 @@ export class LonghaulQueue extends Construct {
       minCapacity: config.minTasks,
       maxCapacity: config.maxTasks,
     });
-    const waiting = this.queue.metricApproximateNumberOfMessagesVisible({
-      period: Duration.minutes(1),
-      statistic: cloudwatch.Stats.MAXIMUM,
-    });
+    const perMinute = { period: Duration.minutes(1), statistic: cloudwatch.Stats.MAXIMUM };
+    // Summed over the priority queues when there are some: a high job alone must scale the service out.
+    const waiting = sumOverQueues(
+      this.#workQueues,
+      (queue) => queue.metricApproximateNumberOfMessagesVisible(perMinute),
+      'Jobs waiting',
+      'visible',
+    );
     scaling.scaleOnMetric('ScaleOutOnWaitingJobs', {
       metric: waiting,
       adjustmentType: applicationautoscaling.AdjustmentType.CHANGE_IN_CAPACITY,
@@ -694,10 +699,12 @@ export class LonghaulQueue extends Construct {
       expression: 'visible + inFlight',
       usingMetrics: {
         visible: waiting,
-        inFlight: this.queue.metricApproximateNumberOfMessagesNotVisible({
-          period: Duration.minutes(1),
-          statistic: cloudwatch.Stats.MAXIMUM,
-        }),
+        inFlight: sumOverQueues(
+          this.#workQueues,
+          (queue) => queue.metricApproximateNumberOfMessagesNotVisible(perMinute),
+          'Jobs running',
+          'inFlight',
+        ),
       },
       label: 'Jobs waiting or running',
       period: Duration.minutes(1),

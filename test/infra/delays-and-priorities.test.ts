@@ -141,6 +141,17 @@ describe('LonghaulQueue with priorities', () => {
     }
   });
 
+  it('scales the Fargate service on jobs waiting in any of the three queues', () => {
+    const alarms = Object.values(resourcesOfType(template, 'AWS::CloudWatch::Alarm')).map((a) =>
+      JSON.stringify(a),
+    );
+    const scaleOut = alarms.filter((a) => a.includes('ScaleOutOnWaitingJobs'));
+    expect(scaleOut.length).toBeGreaterThan(0);
+    for (const id of [ids.high, ids.queue, ids.low]) {
+      expect(scaleOut.some((a) => a.includes(`"${id}","QueueName"`))).toBe(true);
+    }
+  });
+
   it('lets producers send to, and operators redrive to, every priority queue', () => {
     const queues = [arnOf(ids.high as string), arnOf(ids.queue as string), arnOf(ids.low as string)];
     for (const role of [ids.Enqueuer, ids.Operator]) {
