@@ -274,7 +274,10 @@ export interface JobResourcesScope {
 /** Registers hooks that create a queue, dead-letter queue and table before a describe block, and delete them after. */
 export function useJobResources(
   label: string,
-  options: Pick<CreateJobResourcesOptions, 'maxReceiveCount' | 'visibilityTimeoutSeconds'> = {},
+  options: Pick<
+    CreateJobResourcesOptions,
+    'maxReceiveCount' | 'visibilityTimeoutSeconds' | 'priorities'
+  > = {},
 ): JobResourcesScope {
   const scope = { clients: createClients(), prefix: uniquePrefix(label) } as JobResourcesScope;
   beforeAll(async () => {
