@@ -15,6 +15,16 @@ describe('the examples', () => {
     expect(output).toContain('status succeeded after 1 attempt(s), progress month 6 of 6');
   });
 
+  it('runs the delays and priorities example on the embedded backend', async () => {
+    const { code, output } = await runExample('delays-and-priorities.ts').done;
+    expect(code, output).toBe(0);
+    expect(output).toMatch(/reminder is scheduled, runs at \d{4}-/);
+    expect(output).toContain('cancelled: cancelled');
+    expect(output).toContain('in one second');
+    expect(output).toContain('charge o-42');
+    expect(output).toContain('the reminder stayed cancelled');
+  });
+
   describe('against the emulator', () => {
     const scope = useJobResources('e2e/examples');
 
