@@ -62,11 +62,17 @@ export interface DelayScheduling {
 
 /**
  * A schedule group for the one-time schedules of delayed jobs, and a role that only
- * `scheduler.amazonaws.com` in this account may assume, allowed `sqs:SendMessage` on the job queues.
+ * `scheduler.amazonaws.com` in this account may assume, allowed `sqs:SendMessage` on the job queues and
+ * the dead-letter queue (where Scheduler puts a message it could not deliver, for `redrive`).
  */
 export function createDelayScheduling(
   scope: Construct,
-  options: { readonly prefix: string | undefined; readonly queues: readonly sqs.IQueue[] },
+  options: {
+    readonly prefix: string | undefined;
+    readonly queues: readonly sqs.IQueue[];
+    /** Where Scheduler puts a message it could not send, after its retries. */
+    readonly deadLetterQueue: sqs.IQueue;
+  },
 ): DelayScheduling {
   const group = new scheduler.CfnScheduleGroup(scope, 'DelayScheduleGroup', {
     ...(options.prefix ? { name: `${options.prefix}-delays` } : {}),
@@ -90,7 +96,7 @@ export function createDelayScheduling(
   role.addToPrincipalPolicy(
     new iam.PolicyStatement({
       actions: ['sqs:SendMessage'],
-      resources: options.queues.map((queue) => queue.queueArn),
+      resources: [...options.queues, options.deadLetterQueue].map((queue) => queue.queueArn),
     }),
   );
   return { group, role, scheduleArns };

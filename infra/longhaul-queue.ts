@@ -266,7 +266,11 @@ export class LonghaulQueue extends Construct {
         })
       : undefined;
     this.delayScheduling = props.delays
-      ? createDelayScheduling(this, { prefix, queues: this.#workQueues })
+      ? createDelayScheduling(this, {
+          prefix,
+          queues: this.#workQueues,
+          deadLetterQueue: this.deadLetterQueue,
+        })
       : undefined;
 
     this.table = new dynamodb.Table(this, 'Table', {

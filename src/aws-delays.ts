@@ -52,6 +52,7 @@ export function delaySchedulerOf(
   options: AwsDelayOptions,
   sqsClient: SQSClient,
   queues: ReturnType<typeof queuesOf>,
+  deadLetterQueueUrl: string,
   requests: RequestCounter,
 ): EventBridgeDelayScheduler {
   const client = options.client ?? new SchedulerClient({});
@@ -62,6 +63,7 @@ export function delaySchedulerOf(
     roleArn: options.roleArn,
     ...(options.groupName ? { groupName: options.groupName } : {}),
     queues,
+    deadLetterQueue: { url: deadLetterQueueUrl },
   });
 }
 

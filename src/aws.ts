@@ -115,7 +115,9 @@ export function awsBackend(options: AwsBackendOptions): AwsBackend {
   const queues = queuesOf(options);
   const sqs = (queueUrl: string) =>
     new SqsTransport({ client: sqsClient, queueUrl, deadLetterQueueUrl: options.deadLetterQueueUrl });
-  const delays = options.scheduler && delaySchedulerOf(options.scheduler, sqsClient, queues, requests);
+  const delays =
+    options.scheduler &&
+    delaySchedulerOf(options.scheduler, sqsClient, queues, options.deadLetterQueueUrl, requests);
   return {
     transport: options.priorityQueueUrls
       ? new PriorityTransport({

@@ -201,7 +201,7 @@ describe('LonghaulQueue with delays', () => {
         },
       },
     ]);
-    // It may only send to the job queues.
+    // It may only send to the job queues, and to the dead-letter queue what it could not deliver.
     const statements = roleStatements(template, ids.delayRole as string);
     expect(statements.map((st) => st.Action)).toEqual(['sqs:SendMessage']);
     expect(statements[0]?.Resource).toEqual(
@@ -209,6 +209,7 @@ describe('LonghaulQueue with delays', () => {
         arnOf(ids.queue as string),
         arnOf(ids.high as string),
         arnOf(ids.low as string),
+        arnOf(ids.dlq as string),
       ]),
     );
   });

@@ -25,12 +25,20 @@ describe('delays past 15 minutes on EventBridge Scheduler, against the emulator'
   const scheduler = new SchedulerClient({});
   const group = `${scope.prefix}-delays`;
   let queueArn: string;
+  let dlqArn: string;
   beforeAll(async () => {
     await scheduler.send(new CreateScheduleGroupCommand({ Name: group }));
     const attributes = await scope.clients.sqsClient.send(
       new GetQueueAttributesCommand({ QueueUrl: scope.resources.queueUrl, AttributeNames: ['QueueArn'] }),
     );
     queueArn = attributes.Attributes?.QueueArn as string;
+    const dlq = await scope.clients.sqsClient.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: scope.resources.deadLetterQueueUrl,
+        AttributeNames: ['QueueArn'],
+      }),
+    );
+    dlqArn = dlq.Attributes?.QueueArn as string;
   });
   afterAll(async () => {
     await scheduler.send(new DeleteScheduleGroupCommand({ Name: group }));
@@ -60,7 +68,7 @@ describe('delays past 15 minutes on EventBridge Scheduler, against the emulator'
       ScheduleExpressionTimezone: 'UTC',
       FlexibleTimeWindow: { Mode: 'OFF' },
       ActionAfterCompletion: 'DELETE',
-      Target: { Arn: queueArn, RoleArn: testDelayRoleArn },
+      Target: { Arn: queueArn, RoleArn: testDelayRoleArn, DeadLetterConfig: { Arn: dlqArn } },
     });
     expect(JSON.parse(schedule.Target?.Input ?? '{}')).toEqual({
       v: 1,

@@ -31,6 +31,12 @@ export interface EventBridgeDelaySchedulerOptions {
   readonly queues: Readonly<Partial<Record<Priority, ScheduleTargetQueue>>> & {
     readonly normal: ScheduleTargetQueue;
   };
+  /**
+   * Where Scheduler puts a job's message it could not send (the queue gone, the role denied) once its
+   * retries (24 hours) are spent: Longhaul's dead-letter queue, so `redrive` can send it back. The role
+   * needs `sqs:SendMessage` on it too. Default: none (Scheduler drops it).
+   */
+  readonly deadLetterQueue?: ScheduleTargetQueue;
 }
 
 /** Scheduler's rule for schedule names. */
@@ -91,7 +97,14 @@ export class EventBridgeDelayScheduler implements DelayScheduler {
           ScheduleExpressionTimezone: 'UTC',
           FlexibleTimeWindow: { Mode: 'OFF' },
           ActionAfterCompletion: 'DELETE',
-          Target: { Arn: await this.#arnOf(queue), RoleArn: this.#o.roleArn, Input: body },
+          Target: {
+            Arn: await this.#arnOf(queue),
+            RoleArn: this.#o.roleArn,
+            Input: body,
+            ...(this.#o.deadLetterQueue
+              ? { DeadLetterConfig: { Arn: await this.#arnOf(this.#o.deadLetterQueue) } }
+              : {}),
+          },
         }),
       );
     } catch (error) {
