@@ -216,11 +216,12 @@ export class Longhaul {
   }
 
   /** Checks the delay and priority options against each other and the backend. */
-  #plan(task: AnyTask, options: EnqueueOptions): { delay: DelayPlan; priority: Priority } {
-    const delay = planDelay(options, Date.now());
+  #plan(task: AnyTask, options: EnqueueOptions): EnqueuePlan {
+    const now = Date.now();
+    const delay = planDelay(options, now);
     const priority = checkPriority(options.priority ?? task.priority);
     checkDelivery(this.#backend, delay, priority);
-    return { delay, priority };
+    return { now, delay, priority };
   }
 
   /** Validates a job's arguments and builds its record: scheduled when delayed, else queued. */
@@ -228,7 +229,7 @@ export class Longhaul {
     task: AnyTask,
     args: unknown,
     jobId: string | undefined,
-    plan: { delay: DelayPlan; priority: Priority },
+    plan: EnqueuePlan,
   ): Promise<JobRecord> {
     const id = jobId ?? randomUUID();
     if (typeof id !== 'string' || id.length === 0 || id.length > 128) {
@@ -241,7 +242,8 @@ export class Longhaul {
     if (argsBytes > limits.maxArgsBytes) {
       throw new PayloadTooLargeError(`Arguments of task "${task.name}"`, argsBytes, limits.maxArgsBytes);
     }
-    const now = Date.now();
+    // The plan's clock: `runAt - enqueuedAt` is then exactly the wait the delay was planned on.
+    const now = plan.now;
     const status = plan.delay.kind === 'none' ? JobStatus.queued : JobStatus.scheduled;
     return {
       id,
@@ -550,6 +552,13 @@ function describeDeadLetter(message: DeadLetterMessage): DeadLetter {
     sentAt: message.sentAt,
     body: message.body,
   };
+}
+
+/** What `enqueue` decided before building a job: when it was asked, how it waits, its priority. */
+interface EnqueuePlan {
+  readonly now: number;
+  readonly delay: DelayPlan;
+  readonly priority: Priority;
 }
 
 /** Delivery at once, for `retry`. */

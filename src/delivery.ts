@@ -5,7 +5,7 @@
  */
 
 import { PriorityTransport } from './adapters/priority-transport.js';
-import type { DelayPlan } from './core/delay.js';
+import { type DelayPlan, maxQueueDelaySeconds } from './core/delay.js';
 import { encodeEnvelope } from './core/envelope.js';
 import { ConfigError } from './core/errors.js';
 import type { JobRecord } from './core/job.js';
@@ -66,5 +66,8 @@ export async function deliver(backend: Backend, jobs: readonly JobRecord[], plan
  */
 export async function cancelDelivery(backend: Backend, job: JobRecord): Promise<void> {
   if (job.runAt === undefined || !backend.delays) return;
+  // Only a delay past the queue's limit has a pending schedule (`enqueue` stamps `enqueuedAt` with the
+  // time it planned the wait from); a shorter one's message is already in the queue.
+  if (job.runAt - job.enqueuedAt <= maxQueueDelaySeconds * 1000) return;
   await backend.delays.cancel(job.id).catch(() => false);
 }

@@ -85,6 +85,18 @@ describe('delays past 15 minutes on EventBridge Scheduler, against the emulator'
     expect(backend.requests.snapshot().scheduler).toEqual({ CreateSchedule: 1, DeleteSchedule: 1 });
   });
 
+  it('leaves Scheduler out of delays the queue can hold, cancel included', async () => {
+    const backend = awsBackend({
+      ...scope.resources,
+      ...scope.clients,
+      scheduler: { roleArn: testDelayRoleArn, groupName: group },
+    });
+    const longhaul = new Longhaul({ backend });
+    const handle = await longhaul.enqueue(report, undefined, { delaySeconds: 900 });
+    expect((await longhaul.cancel(handle.id)).status).toBe('cancelled');
+    expect(backend.requests.snapshot().scheduler).toBeUndefined();
+  });
+
   it('names a schedule by a hash when the job id is no valid schedule name, and cancels it once', async () => {
     const delays = new EventBridgeDelayScheduler({
       client: scheduler,
