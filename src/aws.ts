@@ -165,7 +165,11 @@ export function createWorkerFromEnv(
   });
 }
 
-/** Creates the AWS backend from `LONGHAUL_QUEUE_URL`, `LONGHAUL_DLQ_URL` and `LONGHAUL_TABLE_NAME`. */
+/**
+ * Creates the AWS backend from `LONGHAUL_QUEUE_URL`, `LONGHAUL_DLQ_URL` and `LONGHAUL_TABLE_NAME`; with
+ * `LONGHAUL_DELAY_ROLE_ARN` (and `LONGHAUL_DELAY_SCHEDULE_GROUP`) its delay scheduler, with
+ * `LONGHAUL_QUEUE_URL_HIGH` and `LONGHAUL_QUEUE_URL_LOW` its priority queues.
+ */
 export function awsBackendFromEnv(environment: NodeJS.ProcessEnv = process.env): AwsBackend {
   const read = (name: string) => {
     const value = environment[name];
