@@ -20,6 +20,19 @@ import { type Schedule, scheduledEnvelope } from '../src/core/schedule.js';
 import type { AnyTask } from '../src/core/task.js';
 import { env, jobIndexes, jobTable } from '../src/names.js';
 import { lambdaBundling } from './bundling.js';
+import {
+  acknowledgeScheduleWildcard,
+  createDelayScheduling,
+  createPriorityQueues,
+  type DelayScheduling,
+  delayAndPriorityEnvironment,
+  delayEnqueueStatements,
+  delayOperateStatements,
+  type PriorityQueues,
+  priorityQueueAlarms,
+  splitConcurrency,
+  sumOverQueues,
+} from './delays-and-priorities.js';
 import { resolveEventBus } from './event-bus.js';
 import {
   acknowledgePayloadWildcard,
@@ -171,6 +184,18 @@ export interface LonghaulQueueProps {
    * cancelled 7 days, failed 30 days.
    */
   readonly retention?: LonghaulQueueRetentionProps;
+  /**
+   * Delays past SQS's 15 minutes: an EventBridge Scheduler group and a role it assumes to send delayed
+   * jobs to the queues; workers get `LONGHAUL_DELAY_ROLE_ARN` and `LONGHAUL_DELAY_SCHEDULE_GROUP`,
+   * `grantEnqueue` may create schedules and `grantOperate` delete them. Default false.
+   */
+  readonly delays?: boolean;
+  /**
+   * `high` and `low` queues beside the job queue (`normal`), sharing its dead-letter queue: a Lambda
+   * worker gets one event source per queue with `maxConcurrency` split 50/30/20 (at least 2 each), a
+   * Fargate worker reads all three, and each queue has an alarm on its oldest job. Default false.
+   */
+  readonly priorities?: boolean;
 }
 
 /** SQS actions of a consumer: receive, delete, hide, and read the redrive policy and depth. */
@@ -234,6 +259,10 @@ export class LonghaulQueue extends Construct {
   readonly eventBus: events.IEventBus | undefined;
   /** The bucket of offloaded payloads, unless `payloads: false`. */
   readonly payloadBucket: s3.Bucket | undefined;
+  /** The `high` and `low` queues, with `priorities: true`. */
+  readonly priorityQueues: PriorityQueues | undefined;
+  /** The schedule group and role for delays past 15 minutes, with `delays: true`. */
+  readonly delayScheduling: DelayScheduling | undefined;
 
   readonly #config: ResolvedProps;
 
@@ -259,6 +288,23 @@ export class LonghaulQueue extends Construct {
       retentionPeriod: config.retentionPeriod,
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: config.maxReceiveCount },
     });
+
+    this.priorityQueues = props.priorities
+      ? createPriorityQueues(this, {
+          prefix,
+          visibilityTimeout: config.visibilityTimeout,
+          retentionPeriod: config.retentionPeriod,
+          deadLetterQueue: this.deadLetterQueue,
+          maxReceiveCount: config.maxReceiveCount,
+        })
+      : undefined;
+    this.delayScheduling = props.delays
+      ? createDelayScheduling(this, {
+          prefix,
+          queues: this.#workQueues,
+          deadLetterQueue: this.deadLetterQueue,
+        })
+      : undefined;
 
     this.table = new dynamodb.Table(this, 'Table', {
       ...(prefix ? { tableName: `${prefix}-jobs` } : {}),
@@ -299,6 +345,7 @@ export class LonghaulQueue extends Construct {
       [env.deliveryLimit]: String(config.maxReceiveCount),
       ...(this.eventBus ? { [env.eventBusName]: this.eventBus.eventBusName } : {}),
       ...payloadAndRetentionEnvironment(this.payloadBucket, config.retention),
+      ...delayAndPriorityEnvironment(this.delayScheduling, this.queue, this.priorityQueues),
     };
 
     this.workerFunction = config.lambda ? this.#createFunction(config.lambda, props) : undefined;
@@ -314,26 +361,32 @@ export class LonghaulQueue extends Construct {
     this.deadLetterAlarm = alarms?.deadLetter;
     this.oldestMessageAlarm = alarms?.oldestMessage;
     this.workerErrorsAlarm = alarms?.workerErrors;
-    this.alarms = [alarms?.deadLetter, alarms?.oldestMessage, alarms?.workerErrors].filter(
-      (alarm): alarm is cloudwatch.Alarm => alarm !== undefined,
-    );
+    this.alarms = [
+      alarms?.deadLetter,
+      alarms?.oldestMessage,
+      alarms?.workerErrors,
+      ...(alarms?.priorities ?? []),
+    ].filter((alarm): alarm is cloudwatch.Alarm => alarm !== undefined);
     this.dashboard = config.dashboard ? this.#createDashboard() : undefined;
   }
 
   /**
-   * Lets `grantee` enqueue jobs and read them back by id: `sqs:SendMessage` on the queue,
-   * `dynamodb:PutItem` and `dynamodb:GetItem` on the table, `s3:PutObject` and `s3:GetObject` on the
-   * payload objects.
+   * Lets `grantee` enqueue jobs and read them back by id: `sqs:SendMessage` on the queue (and the
+   * priority queues), `dynamodb:PutItem` and `dynamodb:GetItem` on the table, `s3:PutObject` and
+   * `s3:GetObject` on the payload objects; with `delays`, `scheduler:CreateSchedule` on the group's
+   * schedules and `iam:PassRole` of the delay role to Scheduler.
    *
    * @example
    * jobs.grantEnqueue(webAppFunction);
    */
   grantEnqueue(grantee: iam.IGrantable): iam.Grant {
+    if (this.delayScheduling) acknowledgeScheduleWildcard(grantee, this.delayScheduling);
     return this.#grantAll(grantee, [
-      { actions: ['sqs:SendMessage'], resourceArns: [this.queue.queueArn] },
+      { actions: ['sqs:SendMessage'], resourceArns: this.#workQueueArns },
       { actions: ['dynamodb:PutItem', 'dynamodb:GetItem'], resourceArns: [this.table.tableArn] },
       ...this.#publishStatements(),
       ...this.#payloadStatements(['s3:GetObject', 's3:PutObject']),
+      ...(this.delayScheduling ? delayEnqueueStatements(this.delayScheduling) : []),
     ]);
   }
 
@@ -352,15 +405,18 @@ export class LonghaulQueue extends Construct {
   /**
    * Lets `grantee` operate the queue (the CLI's and dashboard's cancel, retry, redrive and purge):
    * everything {@link grantRead} allows, `dynamodb:UpdateItem` and `dynamodb:DeleteItem` (purge deletes
-   * finished jobs only, by a condition) on the table, `sqs:SendMessage` on the queue, receive, delete,
-   * hide, send and read attributes on the DLQ, and `s3:GetObject` and `s3:PutObject` on the payload
-   * objects (a retry writes its arguments' object again so it outlives the job).
+   * finished jobs only, by a condition) on the table, `sqs:SendMessage` on the queue (and the priority
+   * queues), receive, delete, hide, send and read attributes on the DLQ, `s3:GetObject` and `s3:PutObject`
+   * on the payload objects (a retry writes its arguments' object again so it outlives the job); with
+   * `delays`, `scheduler:DeleteSchedule` on the group's schedules (cancelling a long-delayed job).
    */
   grantOperate(grantee: iam.IGrantable): iam.Grant {
+    if (this.delayScheduling) acknowledgeScheduleWildcard(grantee, this.delayScheduling);
     return this.#grantAll(grantee, [
       ...this.#readStatements(['dynamodb:UpdateItem', 'dynamodb:DeleteItem']),
       ...this.#payloadStatements(['s3:GetObject', 's3:PutObject']),
-      { actions: ['sqs:SendMessage'], resourceArns: [this.queue.queueArn] },
+      { actions: ['sqs:SendMessage'], resourceArns: this.#workQueueArns },
+      ...(this.delayScheduling ? delayOperateStatements(this.delayScheduling) : []),
       {
         actions: [...consumeActions, 'sqs:SendMessage'],
         resourceArns: [this.deadLetterQueue.queueArn],
@@ -374,6 +430,19 @@ export class LonghaulQueue extends Construct {
     return this.eventBus
       ? [{ actions: ['events:PutEvents'], resourceArns: [this.eventBus.eventBusArn] }]
       : [];
+  }
+
+  /** The job queues: the queue, and the `high` and `low` ones with `priorities`. */
+  get #workQueues(): sqs.Queue[] {
+    return [
+      ...(this.priorityQueues ? [this.priorityQueues.high] : []),
+      this.queue,
+      ...(this.priorityQueues ? [this.priorityQueues.low] : []),
+    ];
+  }
+
+  get #workQueueArns(): string[] {
+    return this.#workQueues.map((queue) => queue.queueArn);
   }
 
   /** The indexes' ARNs, named one by one rather than `<table>/index/*`. */
@@ -396,7 +465,7 @@ export class LonghaulQueue extends Construct {
       { actions: ['dynamodb:Query', 'dynamodb:Scan'], resourceArns: this.indexArns },
       {
         actions: ['sqs:GetQueueAttributes'],
-        resourceArns: [this.queue.queueArn, this.deadLetterQueue.queueArn],
+        resourceArns: [...this.#workQueueArns, this.deadLetterQueue.queueArn],
       },
     ];
   }
@@ -407,10 +476,10 @@ export class LonghaulQueue extends Construct {
    */
   #grantWorker(grantee: iam.IGrantable, consume: boolean): iam.Grant {
     return this.#grantAll(grantee, [
-      ...(consume ? [{ actions: consumeActions, resourceArns: [this.queue.queueArn] }] : []),
-      // Workers send to the queue too: a job over its task's concurrency or rate limit waits as a delayed
+      ...(consume ? [{ actions: consumeActions, resourceArns: this.#workQueueArns }] : []),
+      // Workers send to the queues too: a job over its task's concurrency or rate limit waits as a delayed
       // copy of its message, a long job moves to a fresh copy, and a workflow's next jobs are enqueued.
-      { actions: ['sqs:SendMessage'], resourceArns: [this.queue.queueArn] },
+      { actions: ['sqs:SendMessage'], resourceArns: this.#workQueueArns },
       {
         actions: ['sqs:SendMessage', 'sqs:GetQueueAttributes'],
         resourceArns: [this.deadLetterQueue.queueArn],
@@ -435,8 +504,13 @@ export class LonghaulQueue extends Construct {
       acknowledgePayloadWildcard(this.payloadBucket, grantee);
     }
     return statements
-      .map(({ actions, resourceArns }) =>
-        iam.Grant.addToPrincipal({ grantee, actions: [...actions], resourceArns: [...resourceArns] }),
+      .map(({ actions, resourceArns, conditions }) =>
+        iam.Grant.addToPrincipal({
+          grantee,
+          actions: [...actions],
+          resourceArns: [...resourceArns],
+          ...(conditions ? { conditions } : {}),
+        }),
       )
       .reduce((all, grant) => all.combine(grant));
   }
@@ -552,14 +626,22 @@ export class LonghaulQueue extends Construct {
       environment: { ...config.environment, ...this.workerEnvironment },
       bundling: props.lambda ? props.lambda.bundling : undefined,
     });
-    fn.addEventSource(
-      new SqsEventSource(this.queue, {
-        batchSize: config.batchSize,
-        ...(config.maxBatchingWindow ? { maxBatchingWindow: config.maxBatchingWindow } : {}),
-        maxConcurrency: config.maxConcurrency,
-        reportBatchItemFailures: true,
-      }),
-    );
+    // With priorities, one event source per queue; the handler acts on the queue each record names.
+    const share = this.priorityQueues ? splitConcurrency(config.maxConcurrency) : undefined;
+    for (const [queue, maxConcurrency] of [
+      ...(this.priorityQueues && share ? ([[this.priorityQueues.high, share.high]] as const) : []),
+      [this.queue, share ? share.normal : config.maxConcurrency] as const,
+      ...(this.priorityQueues && share ? ([[this.priorityQueues.low, share.low]] as const) : []),
+    ]) {
+      fn.addEventSource(
+        new SqsEventSource(queue, {
+          batchSize: config.batchSize,
+          ...(config.maxBatchingWindow ? { maxBatchingWindow: config.maxBatchingWindow } : {}),
+          maxConcurrency,
+          reportBatchItemFailures: true,
+        }),
+      );
+    }
     // The event source mapping grants the queue's consume actions (and sqs:GetQueueUrl) itself.
     this.#grantWorker(role, false);
     return fn;
@@ -667,10 +749,14 @@ export class LonghaulQueue extends Construct {
       minCapacity: config.minTasks,
       maxCapacity: config.maxTasks,
     });
-    const waiting = this.queue.metricApproximateNumberOfMessagesVisible({
-      period: Duration.minutes(1),
-      statistic: cloudwatch.Stats.MAXIMUM,
-    });
+    const perMinute = { period: Duration.minutes(1), statistic: cloudwatch.Stats.MAXIMUM };
+    // Summed over the priority queues when there are some: a high job alone must scale the service out.
+    const waiting = sumOverQueues(
+      this.#workQueues,
+      (queue) => queue.metricApproximateNumberOfMessagesVisible(perMinute),
+      'Jobs waiting',
+      'visible',
+    );
     scaling.scaleOnMetric('ScaleOutOnWaitingJobs', {
       metric: waiting,
       adjustmentType: applicationautoscaling.AdjustmentType.CHANGE_IN_CAPACITY,
@@ -686,10 +772,12 @@ export class LonghaulQueue extends Construct {
       expression: 'visible + inFlight',
       usingMetrics: {
         visible: waiting,
-        inFlight: this.queue.metricApproximateNumberOfMessagesNotVisible({
-          period: Duration.minutes(1),
-          statistic: cloudwatch.Stats.MAXIMUM,
-        }),
+        inFlight: sumOverQueues(
+          this.#workQueues,
+          (queue) => queue.metricApproximateNumberOfMessagesNotVisible(perMinute),
+          'Jobs running',
+          'inFlight',
+        ),
       },
       label: 'Jobs waiting or running',
       period: Duration.minutes(1),
@@ -770,8 +858,13 @@ export class LonghaulQueue extends Construct {
         evaluationPeriods: 1,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
-    for (const alarm of [deadLetter, oldestMessage, workerErrors]) alarm?.addAlarmAction(...actions);
-    return { deadLetter, oldestMessage, workerErrors };
+    const priorities = this.priorityQueues
+      ? priorityQueueAlarms(this, this.priorityQueues, config.oldestMessageAge)
+      : [];
+    for (const alarm of [deadLetter, oldestMessage, workerErrors, ...priorities]) {
+      alarm?.addAlarmAction(...actions);
+    }
+    return { deadLetter, oldestMessage, workerErrors, priorities };
   }
 
   #createDashboard(): cloudwatch.Dashboard {
@@ -847,4 +940,5 @@ export class LonghaulQueue extends Construct {
 interface GrantStatement {
   readonly actions: readonly string[];
   readonly resourceArns: readonly string[];
+  readonly conditions?: Record<string, Record<string, unknown>>;
 }

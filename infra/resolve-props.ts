@@ -232,6 +232,13 @@ export function resolveProps(props: LonghaulQueueProps): ResolvedProps {
       seconds('lambda.maxBatchingWindow', lambda.maxBatchingWindow, Duration.seconds(0), Duration.minutes(5));
     }
     integer('lambda.maxConcurrency', lambda.maxConcurrency, 2, 1000, ' (the limit of an SQS event source)');
+    if (props.priorities) {
+      // Shared by three event sources (one per priority queue) of at least 2 each.
+      expect(
+        lambda.maxConcurrency >= 6,
+        `\`lambda.maxConcurrency\` to be at least 6 with \`priorities\` (three event sources of at least 2), got \`${lambda.maxConcurrency}\``,
+      );
+    }
     if (lambda.reservedConcurrentExecutions !== undefined) {
       integer('lambda.reservedConcurrentExecutions', lambda.reservedConcurrentExecutions, 1, 10000);
       expect(

@@ -17,6 +17,14 @@ import { EventBridgePublisher } from './adapters/aws/eventbridge-publisher.js';
 import { countRequests } from './adapters/aws/request-counting.js';
 import { S3PayloadStore, type S3PayloadStoreOptions } from './adapters/aws/s3-payload-store.js';
 import { SqsTransport } from './adapters/aws/sqs-transport.js';
+import { PriorityTransport, type PriorityTransportOptions } from './adapters/priority-transport.js';
+import {
+  type AwsDelayOptions,
+  awsDelayOptionsFromEnv,
+  delaySchedulerOf,
+  queueNameOf,
+  queuesOf,
+} from './aws-delays.js';
 import { ConfigError } from './core/errors.js';
 import { env } from './names.js';
 import type { Backend } from './ports.js';
@@ -30,6 +38,13 @@ export {
   DynamoWorkflowStore,
   type DynamoWorkflowStoreOptions,
 } from './adapters/aws/dynamo-workflow-store.js';
+export {
+  atExpression,
+  EventBridgeDelayScheduler,
+  type EventBridgeDelaySchedulerOptions,
+  queueArnFromUrl,
+  scheduleNameOf,
+} from './adapters/aws/eventbridge-delay-scheduler.js';
 export {
   EventBridgePublisher,
   type EventBridgePublisherOptions,
@@ -51,6 +66,8 @@ export {
   SqsTransport,
   type SqsTransportOptions,
 } from './adapters/aws/sqs-transport.js';
+export { PriorityTransport, type PriorityTransportOptions } from './adapters/priority-transport.js';
+export type { AwsDelayOptions } from './aws-delays.js';
 export { env, jobTable } from './names.js';
 
 /** Where the AWS backend finds its queue and table, and optionally the clients to use. */
@@ -72,6 +89,12 @@ export interface AwsBackendOptions {
    * refused with `PayloadTooLargeError` / `ResultTooLargeError`. `client` defaults to `createS3Client()`.
    */
   readonly payloads?: AwsPayloadOptions;
+  /** Delays past 15 minutes through EventBridge Scheduler (see `EventBridgeDelayScheduler`). */
+  readonly scheduler?: AwsDelayOptions;
+  /** The `high` and `low` priority queues (`queueUrl` is `normal`); they share `deadLetterQueueUrl`. */
+  readonly priorityQueueUrls?: { readonly high: string; readonly low: string };
+  /** With `priorityQueueUrls`: the weights and idle wait of the `PriorityTransport`. */
+  readonly priorityOptions?: Pick<PriorityTransportOptions, 'weights' | 'idleWaitSeconds' | 'random'>;
 }
 
 /** Where the AWS backend offloads large payloads. */
@@ -79,7 +102,8 @@ export type AwsPayloadOptions = Omit<S3PayloadStoreOptions, 'client'> & { readon
 
 /** The AWS backend, with its adapters and SDK clients exposed for inspection and reuse. */
 export interface AwsBackend extends Backend {
-  readonly transport: SqsTransport;
+  /** A `PriorityTransport` over three `SqsTransport`s with `priorityQueueUrls`. */
+  readonly transport: SqsTransport | PriorityTransport;
   readonly store: DynamoJobStore;
   readonly requests: RequestCounter;
   readonly sqsClient: SQSClient;
@@ -124,6 +148,14 @@ export function awsBackend(options: AwsBackendOptions): AwsBackend {
       `\`events.eventBusName\` to be a non-empty string, got ${JSON.stringify(options.events.eventBusName)}`,
     );
   }
+  for (const priority of ['high', 'low'] as const) {
+    const url = options.priorityQueueUrls?.[priority];
+    if (options.priorityQueueUrls && (typeof url !== 'string' || url.length === 0)) {
+      problems.push(
+        `\`priorityQueueUrls.${priority}\` to be a non-empty string (${env.queueUrlHigh} and ${env.queueUrlLow} go together), got ${JSON.stringify(url)}`,
+      );
+    }
+  }
   if (problems.length) throw new ConfigError(`Invalid AWS backend options: expected ${problems.join('; ')}`);
   const defaults = options.sqsClient && options.dynamoClient ? undefined : createClients();
   const sqsClient = options.sqsClient ?? (defaults as NonNullable<typeof defaults>).sqsClient;
@@ -140,12 +172,28 @@ export function awsBackend(options: AwsBackendOptions): AwsBackend {
     countRequests(s3Client, 's3', requests);
     payloads = new S3PayloadStore({ ...options.payloads, client: s3Client });
   }
+  const queues = queuesOf(options);
+  const sqs = (queueUrl: string) =>
+    new SqsTransport({ client: sqsClient, queueUrl, deadLetterQueueUrl: options.deadLetterQueueUrl });
+  const delays =
+    options.scheduler &&
+    delaySchedulerOf(options.scheduler, sqsClient, queues, options.deadLetterQueueUrl, requests);
   return {
-    transport: new SqsTransport({
-      client: sqsClient,
-      queueUrl: options.queueUrl,
-      deadLetterQueueUrl: options.deadLetterQueueUrl,
-    }),
+    transport: options.priorityQueueUrls
+      ? new PriorityTransport({
+          ...options.priorityOptions,
+          queues: {
+            high: sqs(options.priorityQueueUrls.high),
+            normal: sqs(options.queueUrl),
+            low: sqs(options.priorityQueueUrls.low),
+          },
+          queueNames: {
+            high: queueNameOf(options.priorityQueueUrls.high),
+            normal: queueNameOf(options.queueUrl),
+            low: queueNameOf(options.priorityQueueUrls.low),
+          },
+        })
+      : sqs(options.queueUrl),
     store: new DynamoJobStore({ client: documentClient, tableName: options.tableName }),
     requests,
     sqsClient,
@@ -153,6 +201,7 @@ export function awsBackend(options: AwsBackendOptions): AwsBackend {
     workflows: new DynamoWorkflowStore({ client: documentClient, tableName: options.tableName }),
     ...(options.events ? { events: eventPublisher(options.events, requests) } : {}),
     ...(payloads ? { payloads } : {}),
+    ...(delays ? { delays } : {}),
   };
 }
 
@@ -191,7 +240,8 @@ export function createWorkerFromEnv(
 /**
  * Creates the AWS backend from `LONGHAUL_QUEUE_URL`, `LONGHAUL_DLQ_URL` and `LONGHAUL_TABLE_NAME`, with
  * events to `LONGHAUL_EVENT_BUS_NAME` and large payloads offloaded to `LONGHAUL_PAYLOAD_BUCKET` when they
- * are set.
+ * are set; with `LONGHAUL_DELAY_ROLE_ARN` (and `LONGHAUL_DELAY_SCHEDULE_GROUP`) its delay scheduler, with
+ * `LONGHAUL_QUEUE_URL_HIGH` and `LONGHAUL_QUEUE_URL_LOW` its priority queues.
  */
 export function awsBackendFromEnv(environment: NodeJS.ProcessEnv = process.env): AwsBackend {
   const read = (name: string) => {
@@ -208,5 +258,6 @@ export function awsBackendFromEnv(environment: NodeJS.ProcessEnv = process.env):
     ...(environment[env.payloadBucket]
       ? { payloads: { bucketName: environment[env.payloadBucket] as string } }
       : {}),
+    ...awsDelayOptionsFromEnv(environment),
   });
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { type DelayPlan, planDelay } from './core/delay.js';
 import { decodeEnvelope, salvageFrom } from './core/envelope.js';
 import {
   ConfigError,
@@ -22,13 +23,14 @@ import {
   JobStatus,
 } from './core/job.js';
 import { jsonBytes } from './core/limits.js';
+import { checkPriority, Priority } from './core/priority.js';
 import { expiryOf, type Retention, type RetentionOptions, resolveRetention } from './core/retention.js';
 import type { AnyTask, TaskArgs, TaskResult } from './core/task.js';
 import { statusEvent } from './core/transitions.js';
 import type { WorkflowState } from './core/workflow.js';
+import { cancelDelivery, checkDelivery, deliver } from './delivery.js';
 import { PayloadOffload } from './payload-offload.js';
 import type { Backend, DeadLetterMessage, QueueDepth } from './ports.js';
-import { envelopeOfJob } from './runtime/enqueue-jobs.js';
 import { publishChanges, stateChangeOf } from './runtime/job-events.js';
 import { jsonLogger } from './runtime/logger.js';
 import { keyOf, releaseKey, takeKey } from './unique-keys.js';
@@ -51,7 +53,11 @@ export interface EnqueueOptions {
    * instead of creating a second one, so a retried web request does not start the work twice.
    */
   readonly jobId?: string;
-  /** Hide the job for this long before its first attempt, 0–900 s. Default 0. */
+  /**
+   * Wait this long before the first attempt, in whole seconds, of any length (up to 5 years). Up to 900 s
+   * the queue holds the message; longer waits need the backend's delay scheduler. Default 0. Not with
+   * `runAt`.
+   */
   readonly delaySeconds?: number;
   /**
    * A unique key (1–512 characters, per task): while a job of this task with this key is queued, running or
@@ -61,6 +67,10 @@ export interface EnqueueOptions {
   readonly key?: string;
   /** With `key`: the key also blocks for this long after the holder was enqueued. Default: the task's, or 0. */
   readonly keyWindowMs?: number;
+  /** Run at this time (a `Date` or epoch milliseconds); a time in the past runs at once. Not with `delaySeconds`. */
+  readonly runAt?: Date | number;
+  /** The job's priority. Default: the task's (`normal` unless it says otherwise). */
+  readonly priority?: Priority;
 }
 
 /** Options of `waitForResult`. */
@@ -194,8 +204,8 @@ export class Longhaul {
    */
   async enqueue<T extends AnyTask>(task: T, ...params: EnqueueParams<T>): Promise<JobHandle<TaskResult<T>>> {
     const [args, options = {}] = params as [unknown, EnqueueOptions | undefined];
-    const delaySeconds = checkDelay(options.delaySeconds);
-    const { job: validated, windowMs } = await this.#newKeyedJob(task, args, options);
+    const plan = this.#plan(task, options);
+    const { job: validated, windowMs } = await this.#newKeyedJob(task, args, options, plan);
     if (options.jobId !== undefined && (await this.#backend.store.get(validated.id))) {
       return { id: validated.id, task: task.name, created: false, matched: 'jobId' };
     }
@@ -213,7 +223,7 @@ export class Longhaul {
     // The message goes first: a job record then always has a message, or was created by the worker that
     // claimed it. The other order would strand a queued job with no message if this process died between.
     try {
-      await this.#send(job, delaySeconds);
+      await this.#send(job, plan.delay);
     } catch (error) {
       // No job was created: hand its key back rather than block it for the enqueue grace.
       if (job.key !== undefined)
@@ -235,26 +245,24 @@ export class Longhaul {
   async enqueueMany<T extends AnyTask>(
     task: T,
     argsList: readonly TaskArgs<T>[],
-    options: Pick<EnqueueOptions, 'delaySeconds'> = {},
+    options: Pick<EnqueueOptions, 'delaySeconds' | 'runAt' | 'priority'> = {},
   ): Promise<JobHandle<TaskResult<T>>[]> {
-    const delaySeconds = checkDelay(options.delaySeconds);
+    const plan = this.#plan(task, options);
     const validated: JobRecord[] = [];
-    for (const args of argsList) validated.push(await this.#newJob(task, args, undefined));
-    const jobs: JobRecord[] = [];
+    for (const args of argsList) validated.push(await this.#newJob(task, args, undefined, plan));
     if (task.unique) {
       // Each job takes its key before its message goes, so they go one by one (validated all first).
       const handles: JobHandle<TaskResult<T>>[] = [];
       for (const args of argsList) handles.push(await this.enqueue(task, args, options));
       return handles;
     }
+    const jobs: JobRecord[] = [];
     for (const job of validated) jobs.push(await this.#offloadArgs(job));
     const sent: string[] = [];
     for (let i = 0; i < jobs.length; i += 10) {
       const batch = jobs.slice(i, i + 10);
       try {
-        await this.#backend.transport.send(
-          batch.map((job) => ({ body: envelopeOf(job), ...(delaySeconds ? { delaySeconds } : {}) })),
-        );
+        await deliver(this.#backend, batch, plan.delay);
       } catch (cause) {
         throw new EnqueueError(batch[0]?.id ?? '', cause, { sent: false, enqueued: sent });
       }
@@ -278,8 +286,9 @@ export class Longhaul {
     task: AnyTask,
     args: unknown,
     options: EnqueueOptions,
+    plan: EnqueuePlan,
   ): Promise<{ job: JobRecord; windowMs: number }> {
-    const job = await this.#newJob(task, args, options.jobId);
+    const job = await this.#newJob(task, args, options.jobId, plan);
     if (options.key === undefined && options.keyWindowMs === undefined && !task.unique) {
       return { job, windowMs: 0 };
     }
@@ -293,8 +302,22 @@ export class Longhaul {
     return { job: { ...job, key: key.key }, windowMs: key.windowMs };
   }
 
-  /** Validates a job's arguments and builds its record. */
-  async #newJob(task: AnyTask, args: unknown, jobId: string | undefined): Promise<JobRecord> {
+  /** Checks the delay and priority options against each other and the backend. */
+  #plan(task: AnyTask, options: EnqueueOptions): EnqueuePlan {
+    const now = Date.now();
+    const delay = planDelay(options, now);
+    const priority = checkPriority(options.priority ?? task.priority);
+    checkDelivery(this.#backend, delay, priority);
+    return { now, delay, priority };
+  }
+
+  /** Validates a job's arguments and builds its record: scheduled when delayed, else queued. */
+  async #newJob(
+    task: AnyTask,
+    args: unknown,
+    jobId: string | undefined,
+    plan: EnqueuePlan,
+  ): Promise<JobRecord> {
     const id = jobId ?? randomUUID();
     if (typeof id !== 'string' || id.length === 0 || id.length > 128) {
       throw new ConfigError(
@@ -307,17 +330,21 @@ export class Longhaul {
     if (argsBytes > maxBytes) {
       throw new PayloadTooLargeError(`Arguments of task "${task.name}"`, argsBytes, maxBytes);
     }
-    const now = Date.now();
+    // The plan's clock: `runAt - enqueuedAt` is then exactly the wait the delay was planned on.
+    const now = plan.now;
+    const status = plan.delay.kind === 'none' ? JobStatus.queued : JobStatus.scheduled;
     return {
       id,
       task: task.name,
-      status: JobStatus.queued,
+      status,
       args: args ?? null,
       attempts: 0,
       maxAttempts: task.retry.maxAttempts,
       enqueuedAt: now,
       logs: [],
-      history: [statusEvent(JobStatus.queued, now, 0)],
+      history: [statusEvent(status, now, 0)],
+      ...(plan.delay.kind === 'none' ? {} : { runAt: plan.delay.runAt }),
+      ...(plan.priority !== Priority.normal ? { priority: plan.priority } : {}),
     };
   }
 
@@ -411,15 +438,19 @@ export class Longhaul {
   }
 
   /**
-   * Cancels a queued or retrying job at once (it comes back `cancelled`). A running job comes back still
-   * `running` with `cancelRequestedAt` set: its worker aborts the task's signal at its next heartbeat and
-   * the job ends `cancelled`. Throws `JobConflictError` for a finished job, `JobNotFoundError` for none.
+   * Cancels a scheduled, queued or retrying job at once (it comes back `cancelled`; a job waiting for the
+   * delay scheduler also has its pending send deleted). A running job comes back still `running` with
+   * `cancelRequestedAt` set: its worker aborts the task's signal at its next heartbeat and the job ends
+   * `cancelled`. Throws `JobConflictError` for a finished job, `JobNotFoundError` for none.
    */
   async cancel(id: string): Promise<JobRecord> {
     const at = Date.now();
     const job = await this.#backend.store.cancel(id, at, expiryOf(JobStatus.cancelled, at, this.#retention));
     // A running job's cancel is only a request: its worker publishes the change when the job ends.
-    if (job.status === JobStatus.cancelled) await this.#published([job]);
+    if (job.status === JobStatus.cancelled) {
+      await cancelDelivery(this.#backend, job);
+      await this.#published([job]);
+    }
     return job;
   }
 
@@ -431,13 +462,13 @@ export class Longhaul {
   async retry(id: string): Promise<JobRecord> {
     const current = await this.#stored(id);
     if (current.status === JobStatus.queued) {
-      await this.#send(current, 0);
+      await this.#send(current, atOnce);
       return current;
     }
     if (current.argsRef) await this.#payloads.refresh(current.argsRef);
     const job = await this.#backend.store.requeue(id, Date.now());
     try {
-      await this.#send(job, 0);
+      await this.#send(job, atOnce);
     } catch (error) {
       // Put the job back to failed rather than leave it queued with no message.
       await this.#backend.store
@@ -677,10 +708,9 @@ export class Longhaul {
   }
 
   /** Sends the job's message. Throws {@link EnqueueError} when the queue refuses it. */
-  async #send(job: JobRecord, delaySeconds: number): Promise<void> {
-    const body = envelopeOf(job);
+  async #send(job: JobRecord, plan: DelayPlan): Promise<void> {
     try {
-      await this.#backend.transport.send([{ body, ...(delaySeconds ? { delaySeconds } : {}) }]);
+      await deliver(this.#backend, [job], plan);
     } catch (cause) {
       throw new EnqueueError(job.id, cause, { sent: false });
     }
@@ -709,16 +739,12 @@ function describeDeadLetter(message: DeadLetterMessage): DeadLetter {
   };
 }
 
-/** A job's message body; a workflow job's carries its continuation, so a `retry` resumes the workflow. */
-function envelopeOf(job: JobRecord): string {
-  return envelopeOfJob(job);
+/** What `enqueue` decided before building a job: when it was asked, how it waits, its priority. */
+interface EnqueuePlan {
+  readonly now: number;
+  readonly delay: DelayPlan;
+  readonly priority: Priority;
 }
 
-function checkDelay(delaySeconds = 0): number {
-  if (!Number.isInteger(delaySeconds) || delaySeconds < 0 || delaySeconds > 900) {
-    throw new ConfigError(
-      `Expected \`delaySeconds\` to be an integer from 0 to 900, got \`${delaySeconds}\``,
-    );
-  }
-  return delaySeconds;
-}
+/** Delivery at once, for `retry`. */
+const atOnce: DelayPlan = { kind: 'none' };

@@ -4,6 +4,13 @@
  * - Define tasks with {@link defineTask}; enqueue and read jobs with {@link Longhaul}.
  * - Run them with {@link createWorker} (long-running) on a backend from `longhaul/aws` or `longhaul/memory`.
  */
+
+export {
+  PriorityTransport,
+  type PriorityTransportOptions,
+  type PriorityWeights,
+  priorityDefaults,
+} from './adapters/priority-transport.js';
 export {
   type DeadLetter,
   type EnqueueOptions,
@@ -17,6 +24,13 @@ export {
   type Tracking,
   type WaitOptions,
 } from './client.js';
+export {
+  type DelayOptions,
+  type DelayPlan,
+  maxDelaySeconds,
+  maxQueueDelaySeconds,
+  planDelay,
+} from './core/delay.js';
 export { decodeEnvelope, type Envelope, encodeEnvelope, envelopeVersion } from './core/envelope.js';
 export {
   ConfigError,
@@ -73,6 +87,7 @@ export {
   type PayloadRef,
   payloadDefaults,
 } from './core/payload.js';
+export { isPriority, Priority, priorities } from './core/priority.js';
 export {
   type Retention,
   type RetentionOptions,
@@ -123,6 +138,7 @@ export type {
   ClaimResult,
   Completion,
   DeadLetterReason,
+  DelayScheduler,
   EventPublisher,
   Fence,
   JobStateChange,

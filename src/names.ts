@@ -33,6 +33,15 @@ export const env = {
   retentionSucceededMs: 'LONGHAUL_RETENTION_SUCCEEDED_MS',
   retentionFailedMs: 'LONGHAUL_RETENTION_FAILED_MS',
   retentionCancelledMs: 'LONGHAUL_RETENTION_CANCELLED_MS',
+  /** The role EventBridge Scheduler assumes to send delayed jobs (past 15 minutes) to the queues. */
+  delayRoleArn: 'LONGHAUL_DELAY_ROLE_ARN',
+  /** The schedule group of delayed jobs' one-time schedules. Default `default`. */
+  delayScheduleGroup: 'LONGHAUL_DELAY_SCHEDULE_GROUP',
+  /** The queue's ARN, for schedule targets (optional: read from SQS once when missing). */
+  queueArn: 'LONGHAUL_QUEUE_ARN',
+  /** The `high` and `low` priority queues, when the deployment has them. */
+  queueUrlHigh: 'LONGHAUL_QUEUE_URL_HIGH',
+  queueUrlLow: 'LONGHAUL_QUEUE_URL_LOW',
   /** The standard SDK variable; set it to point every client at LocalStack or moto. */
   endpointUrl: 'AWS_ENDPOINT_URL',
   /** The worker's `visibilityCeilingSeconds`: when a long job moves to a fresh message. */

@@ -338,12 +338,28 @@ export interface JobStore {
   noteLimited(id: string, limited: JobLimited): Promise<LimitedNote>;
 }
 
+// ---------------------------------------------------------------------------------------------------
+// Delay scheduler: holds a job's message past the queue's 15-minute delay limit, at no cost while waiting.
+
+/** Sends a job's message to the queue at a later time. Implemented by EventBridge Scheduler and in memory. */
+export interface DelayScheduler {
+  /**
+   * Arranges for `body` (the job's envelope) to be sent to the queue at `runAt` (epoch ms). Scheduling a
+   * job id that is already scheduled resolves without a second schedule (an idempotent enqueue retried).
+   */
+  schedule(jobId: string, runAt: number, body: string): Promise<void>;
+  /** Drops the job's pending send. Resolves false when there was none (already sent, or never scheduled). */
+  cancel(jobId: string): Promise<boolean>;
+}
+
 /** A transport and a job store that belong together. */
 export interface Backend {
   readonly transport: Transport;
   readonly store: JobStore;
   /** Counts of backend requests by service and operation, for cost accounting and benchmarks. */
   readonly requests: RequestCounts;
+  /** Sends messages of jobs delayed past the queue's 15-minute limit. Absent: such delays are refused. */
+  readonly delays?: DelayScheduler;
   /** Where arguments and results too large for a message or a record go. Absent: they are refused. */
   readonly payloads?: PayloadStore;
   /** Workflow records and group counters. Both built-in backends have one; chains and groups need it. */

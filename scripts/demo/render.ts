@@ -135,6 +135,10 @@ function messageOf(job: JobRecord): string {
     }
     case 'failed':
       return `${job.error?.message ?? 'failed'}${job.deadLettered ? ' (dead-lettered)' : ''}`;
+    case 'scheduled': {
+      const wait = Math.max(0, Math.ceil(((job.runAt ?? Date.now()) - Date.now()) / 1000));
+      return `runs in ${wait}s`;
+    }
     case 'queued':
       return 'waiting for a worker';
     default:

@@ -4,8 +4,10 @@
  */
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { awsBackend } from '../aws.js';
+import { awsDelayOptionsFromEnv } from '../aws-delays.js';
 import { memoryBackend } from '../memory.js';
 import type { Backend } from '../ports.js';
 import { BackendKind, type CliConfig, howToSet } from './config.js';
@@ -85,6 +87,9 @@ export function openBackend(
         ...(settings.credentials ? { credentials: settings.credentials } : {}),
       } as S3ClientConfig)
     : undefined;
+  // Long delays and priority queues, when the environment names them (the construct's variables).
+  const { scheduler, priorityQueueUrls } = awsDelayOptionsFromEnv(environment);
+  const schedulerClient = scheduler ? new SchedulerClient(settings) : undefined;
   const backend = awsBackend({
     queueUrl: config.queueUrl as string,
     deadLetterQueueUrl: config.deadLetterQueueUrl as string,
@@ -94,6 +99,8 @@ export function openBackend(
     ...(s3Client && config.payloadBucket
       ? { payloads: { bucketName: config.payloadBucket, client: s3Client } }
       : {}),
+    ...(scheduler && schedulerClient ? { scheduler: { ...scheduler, client: schedulerClient } } : {}),
+    ...(priorityQueueUrls ? { priorityQueueUrls } : {}),
   });
   return {
     backend,
@@ -102,6 +109,7 @@ export function openBackend(
       sqsClient.destroy();
       dynamoClient.destroy();
       s3Client?.destroy();
+      schedulerClient?.destroy();
     },
   };
 }

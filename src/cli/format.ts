@@ -43,6 +43,7 @@ export function paintStatus(status: JobStatus, paint: Paint): string {
       return paint.red(status);
     case 'cancelled':
       return paint.yellow(status);
+    case 'scheduled':
     case 'running':
     case 'retrying':
       return paint.cyan(status);
@@ -125,6 +126,12 @@ export function formatJob(
       `${label('Expires')}${formatTime(job.expiresAt)} ${paint.dim(`(in ${formatDuration(job.expiresAt - now)})`)}`,
     );
   }
+  if (job.runAt !== undefined && job.status === 'scheduled') {
+    lines.push(
+      `${label('Runs')}at ${formatTime(job.runAt)} ${paint.dim(`(in ${formatDuration(Math.max(0, job.runAt - now))})`)}`,
+    );
+  }
+  if (job.priority !== undefined) lines.push(`${label('Priority')}${job.priority}`);
   if (job.nextAttemptAt !== undefined && job.status === 'retrying') {
     lines.push(`${label('Next')}attempt at ${formatTime(job.nextAttemptAt)}`);
   }

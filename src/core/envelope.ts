@@ -1,5 +1,6 @@
 import { MalformedMessageError } from './errors.js';
 import { isPayloadRef, type PayloadRef } from './payload.js';
+import { isPriority, Priority } from './priority.js';
 import type { ScheduleRef } from './schedule.js';
 import { isWorkflowRef, type WorkflowRef } from './workflow.js';
 
@@ -23,6 +24,8 @@ export interface Envelope {
   readonly workflow?: WorkflowRef;
   /** Set when the arguments were offloaded to the payload store; `args` is then absent. */
   readonly argsRef?: PayloadRef;
+  /** The job's priority when not `normal` (omitted then, to keep messages small). */
+  readonly priority?: Priority;
 }
 
 /** Serializes a job's message body, stamping the current envelope version. */
@@ -82,6 +85,8 @@ export function decodeEnvelope(body: string): Envelope {
   if (argsRef !== undefined && !isPayloadRef(argsRef)) {
     fail('"argsRef" must be {"key": string, "bytes": integer, "sha256": hex string}');
   }
+  const priority = record.priority;
+  if (priority !== undefined && !isPriority(priority)) fail('"priority" must be "high", "normal" or "low"');
   return {
     v: envelopeVersion,
     id: record.id as string,
@@ -91,7 +96,22 @@ export function decodeEnvelope(body: string): Envelope {
     ...(schedule !== undefined ? { schedule: schedule as ScheduleRef } : {}),
     ...(workflow !== undefined ? { workflow: workflow as WorkflowRef } : {}),
     ...(argsRef !== undefined ? { argsRef: argsRef as PayloadRef } : {}),
+    ...(priority !== undefined && priority !== Priority.normal ? { priority: priority as Priority } : {}),
   };
+}
+
+/**
+ * The priority a message body asks for, without validating the rest: what routes a message to its
+ * priority's queue. Anything unreadable goes to `normal`, where the worker records why it is malformed.
+ */
+export function priorityOfBody(body: string): Priority {
+  if (!body.includes('"priority"')) return Priority.normal;
+  try {
+    const priority = (JSON.parse(body) as { priority?: unknown } | null)?.priority;
+    return isPriority(priority) ? priority : Priority.normal;
+  } catch {
+    return Priority.normal;
+  }
 }
 
 /** A full ISO 8601 time with its zone, such as EventBridge's `2026-11-23T13:05:00Z`. */

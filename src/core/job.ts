@@ -1,24 +1,30 @@
 import type { SerializedError } from './errors.js';
 import type { JobHandoff } from './handoff.js';
 import type { PayloadRef } from './payload.js';
+import type { Priority } from './priority.js';
 import type { WorkflowRef } from './workflow.js';
 
 /**
- * The states of a job. `retrying` waits for its next attempt (its message is hidden for the backoff);
- * `succeeded`, `failed` and `cancelled` are final: nothing moves a job out of them but an explicit
- * `retry`.
+ * The states of a job. `scheduled` waits for its run time (`runAt`: a delayed enqueue); `retrying` waits
+ * for its next attempt (its message is hidden for the backoff); `succeeded`, `failed` and `cancelled` are
+ * final: nothing moves a job out of them but an explicit `retry`.
  *
  * ```text
- * queued ──▶ running ──▶ succeeded
- *   │          │  ▲
- *   │          ▼  │
- *   │        retrying ──▶ (running again)
- *   │          │
- *   ▼          ▼
- * cancelled  failed ──(retry)──▶ queued
+ * scheduled ──(runAt)──┐
+ *   │                  ▼
+ *   │               queued ──▶ running ──▶ succeeded
+ *   │                  │          │  ▲
+ *   │                  │          ▼  │
+ *   │                  │        retrying ──▶ (running again)
+ *   ▼                  ▼          │
+ * cancelled ◀──────────┘        failed ──(retry)──▶ queued
  * ```
+ *
+ * A scheduled job is claimed straight from `scheduled` when its message arrives: it never needs a write
+ * to become `queued`, so waiting costs nothing.
  */
 export const JobStatus = {
+  scheduled: 'scheduled',
   queued: 'queued',
   running: 'running',
   retrying: 'retrying',
@@ -44,10 +50,18 @@ export function isFinalStatus(status: JobStatus): boolean {
 }
 
 /** Statuses from which a worker may start an attempt (besides a running job whose lease expired). */
-export const claimableStatuses: readonly JobStatus[] = [JobStatus.queued, JobStatus.retrying];
+export const claimableStatuses: readonly JobStatus[] = [
+  JobStatus.scheduled,
+  JobStatus.queued,
+  JobStatus.retrying,
+];
 
 /** Statuses `cancel` applies to: the job has not started, or waits between attempts. */
-export const cancellableStatuses: readonly JobStatus[] = [JobStatus.queued, JobStatus.retrying];
+export const cancellableStatuses: readonly JobStatus[] = [
+  JobStatus.scheduled,
+  JobStatus.queued,
+  JobStatus.retrying,
+];
 
 /** Statuses `retry` applies to. */
 export const retryableStatuses: readonly JobStatus[] = [JobStatus.failed, JobStatus.cancelled];
@@ -137,6 +151,10 @@ export interface JobRecord<TArgs = unknown, TResult = unknown> {
   readonly resultRef?: PayloadRef;
   /** Epoch milliseconds after which the finished job is treated as deleted (its retention is over). */
   readonly expiresAt?: number;
+  /** A delayed job's run time: when its message becomes due (status `scheduled` until then). */
+  readonly runAt?: number;
+  /** The job's priority, when not `normal` (its message went to that priority's queue). */
+  readonly priority?: Priority;
 }
 
 /** Why and until when a job waited for a limit (its message was sent again with a delay). */

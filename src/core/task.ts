@@ -2,6 +2,7 @@ import type { StandardSchemaV1 } from '@standard-schema/spec';
 import { ConfigError, InvalidArgsError, type ValidationIssue } from './errors.js';
 import type { JobHooks } from './hooks.js';
 import type { LogLevel } from './job.js';
+import { checkPriority, Priority } from './priority.js';
 import { type RetentionOptions, retentionProblems } from './retention.js';
 import { type RetryPolicy, resolveRetryPolicy } from './retry.js';
 import {
@@ -78,6 +79,11 @@ export interface TaskOptions<TSchema extends ArgsSchema | undefined, TResult> {
     | readonly TaskLimitOptions<ArgsOutputOf<TSchema>>[];
   /** How long this task's finished jobs are kept, over the worker's `retention`. Default: the worker's. */
   readonly retention?: RetentionOptions;
+  /**
+   * The priority of this task's jobs unless `enqueue` says otherwise. Default `normal`; `high` and `low`
+   * need a backend with priority queues.
+   */
+  readonly priority?: Priority;
 }
 
 /** Every default of a task's own options (retry defaults live with the retry policy). */
@@ -112,6 +118,8 @@ export interface Task<TArgs = unknown, TResult = unknown> {
   readonly unique?: TaskUnique;
   /** The task's concurrency and rate limits, if any: every one must allow a start. */
   readonly limits?: readonly TaskLimits[];
+  /** The default priority of its jobs; absent means `normal`. */
+  readonly priority?: Priority;
 }
 
 /** Any task, whatever its types. */
@@ -176,6 +184,7 @@ export function defineTask<TSchema extends ArgsSchema | undefined = undefined, T
     options.name,
     options.limits as TaskLimitOptions<never> | readonly TaskLimitOptions<never>[] | undefined,
   );
+  const priority = checkPriority(options.priority, `\`priority\` of task "${options.name}"`);
   const schema = options.args;
   const hooks: JobHooks<Awaited<TResult>> = {
     ...(options.onSuccess ? { onSuccess: options.onSuccess } : {}),
@@ -192,6 +201,7 @@ export function defineTask<TSchema extends ArgsSchema | undefined = undefined, T
     ...(unique ? { unique } : {}),
     ...(limits ? { limits } : {}),
     ...(options.retention ? { retention: { ...options.retention } } : {}),
+    ...(priority !== Priority.normal ? { priority } : {}),
     async parseArgs(raw) {
       if (schema === undefined) {
         if (raw !== undefined && raw !== null) {

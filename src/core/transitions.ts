@@ -22,6 +22,7 @@ export const requeueClears = [
   'handoff',
   'resultRef',
   'expiresAt',
+  'runAt',
 ] as const satisfies readonly (keyof JobRecord)[];
 
 /** True when attempt `attempt` is marked running but its lease lapsed before `now`. */

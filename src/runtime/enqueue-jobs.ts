@@ -44,6 +44,7 @@ export function envelopeOfJob(job: JobRecord): string {
     ...(job.argsRef ? { args: undefined, argsRef: job.argsRef } : { args: job.args }),
     enqueuedAt: job.enqueuedAt,
     ...(job.workflow ? { workflow: job.workflow } : {}),
+    ...(job.priority && job.priority !== 'normal' ? { priority: job.priority } : {}),
   });
 }
 

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { PriorityTransport } from '../adapters/priority-transport.js';
 import { ConfigError, InvocationDeadlineError } from '../core/errors.js';
 import type { JobHooks } from '../core/hooks.js';
 import { type RetentionOptions, resolveRetention } from '../core/retention.js';
@@ -17,6 +18,8 @@ export interface SqsEventRecord {
   readonly receiptHandle: string;
   readonly body: string;
   readonly attributes: { readonly ApproximateReceiveCount: string; readonly SentTimestamp: string };
+  /** The queue the record came from; with priority queues, its acknowledgement goes back there. */
+  readonly eventSourceARN?: string;
 }
 
 /** The parts of an SQS event the handler reads. */
@@ -151,6 +154,9 @@ export function createLambdaHandler(options: LambdaHandlerOptions): LonghaulLamb
     const failures: { itemIdentifier: string }[] = [];
     const handOver = async (record: SqsEventRecord): Promise<void> => {
       const message = toQueueMessage(record);
+      if (record.eventSourceARN && transport instanceof PriorityTransport) {
+        transport.adopt(message, record.eventSourceARN);
+      }
       if (deadline.signal.aborted || context.getRemainingTimeInMillis() <= margin) {
         // Too little time left to start it: hand it straight back, no attempt spent.
         await transport.changeVisibility(message, 0).catch(() => false);

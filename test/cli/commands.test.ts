@@ -220,7 +220,7 @@ describe.each<BackendFactory>([memory, aws('cli commands')])('the CLI on the $na
       expect((await run('ls')).stdout).toContain('No jobs.');
       const status = await run('ls', '--status', 'done');
       expect(status.code).toBe(2);
-      expect(status.stderr).toContain('Expected one of queued, running');
+      expect(status.stderr).toContain('Expected one of scheduled, queued, running');
       expect((await run('ls', '--limit', '5000')).code).toBe(2);
     });
   });
@@ -404,10 +404,10 @@ describe.each<BackendFactory>([memory, aws('cli commands')])('the CLI on the $na
       const out = await run('stats');
       expect(out.code).toBe(0);
       expect(out.stdout).toMatch(
-        /Jobs by status\nQUEUED\s+RUNNING\s+RETRYING\s+SUCCEEDED\s+FAILED\s+CANCELLED\s+TOTAL\n1\s+0\s+0\s+1\s+1\s+0\s+3/,
+        /Jobs by status\nSCHEDULED\s+QUEUED\s+RUNNING\s+RETRYING\s+SUCCEEDED\s+FAILED\s+CANCELLED\s+TOTAL\n0\s+1\s+0\s+0\s+1\s+1\s+0\s+3/,
       );
-      expect(out.stdout).toMatch(/^doomed\s+0\s+0\s+0\s+0\s+1\s+0$/m);
-      expect(out.stdout).toMatch(/^math\.add\s+1\s+0\s+0\s+1\s+0\s+0$/m);
+      expect(out.stdout).toMatch(/^doomed\s+0\s+0\s+0\s+0\s+0\s+1\s+0$/m);
+      expect(out.stdout).toMatch(/^math\.add\s+0\s+1\s+0\s+0\s+1\s+0\s+0$/m);
       // A stopped worker's abandoned long poll may still take the message on SQS's side: in flight.
       const queue = /Queue\s+(\d+) available, (\d+) in flight, 0 delayed/.exec(out.stdout);
       expect(Number(queue?.[1]) + Number(queue?.[2])).toBe(1);

@@ -57,6 +57,7 @@ describe.each(contractBackends('contract/operations'))(
 
       const counts = await s.longhaul.counts();
       expect(counts.byStatus).toEqual({
+        scheduled: 0,
         queued: 1,
         running: 0,
         retrying: 0,

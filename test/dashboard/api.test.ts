@@ -113,6 +113,18 @@ describe.each(factories)('the dashboard API on the $name backend', (factory) => 
     ]);
   });
 
+  it('lists a delayed job as scheduled with its run time, and cancels it', async () => {
+    const delayed = await d.longhaul.enqueue(fixtures.tasks.add, { a: 1, b: 1 }, { delaySeconds: 600 });
+    const listed = await d.get('api/jobs?status=scheduled');
+    expect(listed.json.jobs.map((j: { id: string }) => j.id)).toEqual([delayed.id]);
+    const stats = await d.get('api/stats');
+    expect(stats.json.counts.byStatus).toMatchObject({ scheduled: 1 });
+    const job = await d.get(`api/jobs/${delayed.id}`);
+    expect(job.json).toMatchObject({ status: 'scheduled', runAt: expect.any(Number) });
+    const cancel = await d.post(`api/jobs/${delayed.id}/cancel`);
+    expect(cancel.json.job).toMatchObject({ status: 'cancelled' });
+  });
+
   it('cancels, retries and redrives, answering 409 and 404 when they do not apply', async () => {
     const { first, failed, cancelled } = await seed();
 

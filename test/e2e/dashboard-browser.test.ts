@@ -164,7 +164,8 @@ describe('the dashboard in headless Chromium', () => {
         retrying: 1,
         failed: 1,
         cancelled: 1,
-        queued: 2,
+        // Delayed, so they wait (as scheduled) while the test looks at them.
+        scheduled: 2,
       });
     await expect
       .poll(async () => (await longhaul.getJob(ids.render ?? '')).progress?.fraction, poll)
@@ -174,7 +175,7 @@ describe('the dashboard in headless Chromium', () => {
     await expect.poll(() => text('[data-count="succeeded"]'), poll).toBe('3');
     expect(await text('[data-count="running"]')).toBe('1');
     expect(await text('[data-count="failed"]')).toBe('1');
-    expect(await text('[data-count="queued"]')).toBe('2');
+    expect(await text('[data-count="scheduled"]')).toBe('2');
     await expect.poll(() => text('#tasks tr[data-task="email.send"] td:last-child'), poll).toBe('4');
     await expect.poll(() => page.locator('#jobs tbody tr').count(), poll).toBe(9);
     await expect.poll(() => text('#live'), poll).toBe('live');
@@ -215,9 +216,10 @@ describe('the dashboard in headless Chromium', () => {
     ).toBe(true);
   });
 
-  it('cancels a queued job from its page', async () => {
+  it('cancels a scheduled job from its page, which shows when it would have run', async () => {
     await page.goto(`${server.url}#/jobs/${encodeURIComponent(ids.toCancel ?? '')}`);
-    await expect.poll(() => text('#job-status'), poll).toBe('queued');
+    await expect.poll(() => text('#job-status'), poll).toBe('scheduled');
+    expect(await text('#job-run-at')).toMatch(/\(in (14|15) min/);
     expect(await page.locator('#retry-job').isDisabled()).toBe(true);
     await page.locator('#cancel-job').click();
     await expect.poll(() => text('#job-status'), poll).toBe('cancelled');
@@ -280,10 +282,10 @@ describe('the dashboard in headless Chromium', () => {
       await polling.route('**/api/events**', (route) => route.abort());
       await polling.goto(server.url);
       await expect.poll(() => polling.locator('#live').textContent(), poll).toBe('polling');
-      const before = Number(await polling.locator('[data-count="queued"]').textContent());
+      const before = Number(await polling.locator('[data-count="scheduled"]').textContent());
       await longhaul.enqueue(sendEmail, { to: 'poll@example.com' }, { delaySeconds: 900 });
       await expect
-        .poll(async () => Number(await polling.locator('[data-count="queued"]').textContent()), poll)
+        .poll(async () => Number(await polling.locator('[data-count="scheduled"]').textContent()), poll)
         .toBe(before + 1);
     } finally {
       await polling.close();

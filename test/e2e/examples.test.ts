@@ -53,6 +53,16 @@ describe('the examples', () => {
     });
   });
 
+  it('runs the delays and priorities example on the embedded backend', async () => {
+    const { code, output } = await runExample('delays-and-priorities.ts').done;
+    expect(code, output).toBe(0);
+    expect(output).toMatch(/reminder is scheduled, runs at \d{4}-/);
+    expect(output).toContain('cancelled: cancelled');
+    expect(output).toContain('in one second');
+    expect(output).toContain('charge o-42');
+    expect(output).toContain('the reminder stayed cancelled');
+  });
+
   describe('against the emulator', () => {
     const scope = useJobResources('e2e/examples');
 

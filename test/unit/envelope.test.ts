@@ -1,6 +1,6 @@
 import { decodeEnvelope, encodeEnvelope, MalformedMessageError } from 'longhaul';
 import { describe, expect, it } from 'vitest';
-import { salvageFrom } from '../../src/core/envelope.js';
+import { priorityOfBody, salvageFrom } from '../../src/core/envelope.js';
 
 function body(fields: Record<string, unknown>): string {
   return JSON.stringify({
@@ -55,6 +55,15 @@ describe('encodeEnvelope and decodeEnvelope', () => {
 
   it('accepts an id of exactly 128 characters', () => {
     expect(decodeEnvelope(body({ id: 'x'.repeat(128) })).id).toHaveLength(128);
+  });
+
+  it('carries a high or low priority, drops normal, and rejects an unknown one', () => {
+    expect(decodeEnvelope(body({ priority: 'high' })).priority).toBe('high');
+    expect(decodeEnvelope(body({ priority: 'normal' }))).not.toHaveProperty('priority');
+    expect(decodeError(body({ priority: 'urgent' })).message).toContain('"priority" must be');
+    expect(priorityOfBody(body({ priority: 'low' }))).toBe('low');
+    expect(priorityOfBody(body({ priority: 'urgent' }))).toBe('normal');
+    expect(priorityOfBody('not json, "priority"')).toBe('normal');
   });
 });
 

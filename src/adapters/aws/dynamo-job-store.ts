@@ -148,6 +148,7 @@ export class DynamoJobStore implements JobStore {
       .remove('nextAttemptAt');
     if (envelope.schedule) u.setIfMissing('schedule', envelope.schedule.name);
     if (envelope.argsRef) u.setIfMissing('argsRef', envelope.argsRef);
+    if (envelope.priority) u.setIfMissing('priority', envelope.priority);
     const condition = `attribute_not_exists(${u.name(jobTable.partitionKey)}) OR ${u.in('status', claimableStatuses)}`;
     return this.#claimUpdate(envelope.id, u, condition);
   }

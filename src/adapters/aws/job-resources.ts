@@ -28,6 +28,8 @@ export interface JobResources {
   readonly tableName: string;
   /** The payload bucket, when one was asked for. */
   readonly payloadBucketName?: string;
+  /** The `high` and `low` priority queues, when created with `priorities` (`queueUrl` is `normal`). */
+  readonly priorityQueueUrls?: { readonly high: string; readonly low: string };
 }
 
 /** What `createJobResources` creates, and with which clients. */
@@ -52,6 +54,8 @@ export interface CreateJobResourcesOptions {
   readonly payloadBucket?: boolean;
   /** The client for the payload bucket; see `createS3Client`. */
   readonly s3Client?: S3Client;
+  /** Also create `<prefix>-jobs-high` and `<prefix>-jobs-low`, sharing the dead-letter queue. Default false. */
+  readonly priorities?: boolean;
 }
 
 /**
@@ -81,19 +85,26 @@ export async function createJobResources(options: CreateJobResourcesOptions): Pr
   const dlqAttributes = await options.sqsClient.send(
     new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['QueueArn'] }),
   );
-  const queue = await options.sqsClient.send(
-    new CreateQueueCommand({
-      QueueName: names.queue,
-      Attributes: {
-        VisibilityTimeout: String(options.visibilityTimeoutSeconds ?? 60),
-        SqsManagedSseEnabled: 'true',
-        RedrivePolicy: JSON.stringify({
-          deadLetterTargetArn: dlqAttributes.Attributes?.QueueArn,
-          maxReceiveCount,
-        }),
-      },
-    }),
-  );
+  const workQueue = async (name: string) => {
+    const created = await options.sqsClient.send(
+      new CreateQueueCommand({
+        QueueName: name,
+        Attributes: {
+          VisibilityTimeout: String(options.visibilityTimeoutSeconds ?? 60),
+          SqsManagedSseEnabled: 'true',
+          RedrivePolicy: JSON.stringify({
+            deadLetterTargetArn: dlqAttributes.Attributes?.QueueArn,
+            maxReceiveCount,
+          }),
+        },
+      }),
+    );
+    return created.QueueUrl as string;
+  };
+  const queueUrl = await workQueue(names.queue);
+  const priorityQueueUrls = options.priorities
+    ? { high: await workQueue(`${names.queue}-high`), low: await workQueue(`${names.queue}-low`) }
+    : undefined;
   try {
     await options.dynamoClient.send(
       new CreateTableCommand({
@@ -135,10 +146,11 @@ export async function createJobResources(options: CreateJobResourcesOptions): Pr
     }
   }
   return {
-    queueUrl: queue.QueueUrl as string,
+    queueUrl,
     deadLetterQueueUrl: dlqUrl,
     tableName: names.table,
     ...(options.payloadBucket ? { payloadBucketName: names.payloadBucket } : {}),
+    ...(priorityQueueUrls ? { priorityQueueUrls } : {}),
   };
 }
 
@@ -150,6 +162,9 @@ export async function deleteJobResources(
   await Promise.all([
     options.sqsClient.send(new DeleteQueueCommand({ QueueUrl: resources.queueUrl })),
     options.sqsClient.send(new DeleteQueueCommand({ QueueUrl: resources.deadLetterQueueUrl })),
+    ...Object.values(resources.priorityQueueUrls ?? {}).map((QueueUrl) =>
+      options.sqsClient.send(new DeleteQueueCommand({ QueueUrl })),
+    ),
     options.dynamoClient.send(new DeleteTableCommand({ TableName: resources.tableName })),
     resources.payloadBucketName && options.s3Client
       ? deleteBucket(options.s3Client, resources.payloadBucketName)

@@ -123,6 +123,7 @@ export class MemoryJobStore implements JobStore {
       logs: [],
       history: [],
       ...(request.envelope.argsRef ? { argsRef: request.envelope.argsRef } : {}),
+      ...(request.envelope.priority ? { priority: request.envelope.priority } : {}),
     };
     return { claimed: true, job: this.#start(base, request, []) };
   }

@@ -20,6 +20,11 @@ export interface MemoryTransportOptions {
   readonly maxReceiveCount?: number;
   /** Counts operations under their SQS names. */
   readonly counter?: RequestCounter;
+  /**
+   * Move dead letters to this queue's dead-letter queue instead of an own one: the priority queues of
+   * one backend share a dead-letter queue, as on SQS.
+   */
+  readonly deadLetterTo?: MemoryTransport;
 }
 
 interface StoredMessage {
@@ -58,6 +63,8 @@ export class MemoryTransport implements Transport {
   readonly #messages = new Map<string, StoredMessage>();
   #deadLetters: StoredDeadLetter[] = [];
   readonly #wakers = new Set<() => void>();
+  /** Where dead letters go: this transport, or the one named by `deadLetterTo`. */
+  readonly #deadLetterQueue: MemoryTransport;
 
   constructor(options: MemoryTransportOptions = {}) {
     const maxReceiveCount = options.maxReceiveCount ?? 10;
@@ -68,6 +75,7 @@ export class MemoryTransport implements Transport {
     }
     this.maxReceiveCount = maxReceiveCount;
     this.#counter = options.counter;
+    this.#deadLetterQueue = options.deadLetterTo ?? this;
   }
 
   async send(messages: readonly OutgoingMessage[]): Promise<void> {
@@ -124,7 +132,7 @@ export class MemoryTransport implements Transport {
 
   async deadLetter(message: QueueMessage, reason: DeadLetterReason): Promise<void> {
     this.#counter?.record('sqs', 'SendMessage');
-    this.#deadLetters.push({
+    this.#deadLetterQueue.#deadLetters.push({
       messageId: message.messageId,
       body: message.body,
       receiveCount: message.receiveCount,
@@ -206,7 +214,7 @@ export class MemoryTransport implements Transport {
       if (stored.receiveCount >= this.maxReceiveCount) {
         // The redrive policy: a message received maxReceiveCount times moves on its next receive.
         this.#messages.delete(stored.messageId);
-        this.#deadLetters.push({
+        this.#deadLetterQueue.#deadLetters.push({
           messageId: stored.messageId,
           body: stored.body,
           receiveCount: stored.receiveCount,

@@ -137,7 +137,7 @@ export const registerCancelRetry: Register = (program, act) => {
   program
     .command('cancel')
     .description(
-      'cancel a job: at once if queued or retrying; a running one is stopped by its worker at its next heartbeat',
+      'cancel a job: at once if scheduled, queued or retrying; a running one is stopped by its worker at its next heartbeat',
     )
     .argument('<id>', 'the job id')
     .option('--json', 'print the job record as JSON')

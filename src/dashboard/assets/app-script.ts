@@ -8,8 +8,8 @@
 export const appScript = String.raw`(function () {
   'use strict';
 
-  var STATUSES = ['queued', 'running', 'retrying', 'succeeded', 'failed', 'cancelled'];
-  var CANCELLABLE = ['queued', 'running', 'retrying'];
+  var STATUSES = ['scheduled', 'queued', 'running', 'retrying', 'succeeded', 'failed', 'cancelled'];
+  var CANCELLABLE = ['scheduled', 'queued', 'running', 'retrying'];
   var RETRYABLE = ['failed', 'cancelled'];
 
   function meta(name) {
@@ -498,6 +498,8 @@ export const appScript = String.raw`(function () {
       job.schedule ? [h('dt', { text: 'Schedule' }), h('dd', { class: 'mono', text: job.schedule })] : null,
       job.key ? [h('dt', { text: 'Unique key' }), h('dd', { class: 'mono', id: 'job-key', text: job.key })] : null,
       job.limited ? [h('dt', { text: 'Waited for' }), h('dd', { id: 'job-limited', text: 'the ' + job.limited.by + ' limit of ' + job.limited.limit + ' until ' + fmtTime(job.limited.until) })] : null,
+      job.status === 'scheduled' && typeof job.runAt === 'number' ? [h('dt', { text: 'Runs at' }), h('dd', { id: 'job-run-at', text: fmtTime(job.runAt) + ' (in ' + fmtDuration(Math.max(0, job.runAt - now)) + ')' })] : null,
+      job.priority ? [h('dt', { text: 'Priority' }), h('dd', { id: 'job-priority', text: job.priority })] : null,
       typeof job.nextAttemptAt === 'number' ? [h('dt', { text: 'Next attempt' }), h('dd', { text: fmtTime(job.nextAttemptAt) + ' (in ' + fmtDuration(job.nextAttemptAt - now) + ')' })] : null,
       job.deadLettered ? [h('dt', { text: 'Dead-lettered' }), h('dd', null, h('a', { href: '#/dlq', text: 'yes' }))] : null,
       typeof job.expiresAt === 'number' ? [h('dt', { text: 'Expires' }), h('dd', { id: 'job-expires', text: fmtTime(job.expiresAt) + ' (in ' + fmtDuration(job.expiresAt - now) + ')' })] : null);

@@ -4,7 +4,7 @@
 export const appStyles = `
 :root {
   --bg: #f5f7fb; --panel: #ffffff; --ink: #0f172a; --muted: #64748b; --line: #e2e8f0; --accent: #2563eb;
-  --queued: #6366f1; --running: #0284c7; --retrying: #d97706; --succeeded: #16a34a; --failed: #dc2626; --cancelled: #6b7280;
+  --scheduled: #7c3aed; --queued: #6366f1; --running: #0284c7; --retrying: #d97706; --succeeded: #16a34a; --failed: #dc2626; --cancelled: #6b7280;
   --mono: ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberation Mono", monospace;
   color-scheme: light;
 }
@@ -47,7 +47,7 @@ h2 { font-size: 13px; text-transform: uppercase; letter-spacing: .06em; color: v
 .card.selected { box-shadow: 0 0 0 2px var(--c); }
 .card-count { font-size: 26px; font-weight: 650; font-variant-numeric: tabular-nums; }
 .card-label { color: var(--muted); text-transform: capitalize; }
-.s-queued { --c: var(--queued); } .s-running { --c: var(--running); } .s-retrying { --c: var(--retrying); }
+.s-scheduled { --c: var(--scheduled); } .s-queued { --c: var(--queued); } .s-running { --c: var(--running); } .s-retrying { --c: var(--retrying); }
 .s-succeeded { --c: var(--succeeded); } .s-failed { --c: var(--failed); } .s-cancelled { --c: var(--cancelled); }
 
 .row { display: grid; grid-template-columns: minmax(0, 2fr) minmax(0, 1fr); gap: 16px; }
