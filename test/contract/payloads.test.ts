@@ -6,6 +6,7 @@ import {
   PayloadTooLargeError,
   PayloadUnavailableError,
   silentLogger,
+  step,
   UnrecoverableError,
 } from 'longhaul';
 import { createLambdaHandler } from 'longhaul/lambda';
@@ -214,5 +215,64 @@ describe.each(contractBackends('contract/payloads'))('large payloads on the $nam
     expect(job.resultRef).toBeDefined();
     expect((job.expiresAt ?? 0) - (job.finishedAt ?? 0)).toBeGreaterThanOrEqual(60_000);
     expect((job.expiresAt ?? 0) - (job.finishedAt ?? 0)).toBeLessThan(61_000);
+  });
+
+  it('passes offloaded results along a chain and into a group callback, and gives hooks the real result', async () => {
+    const seen = { hooked: [] as number[], measured: [] as number[], summed: [] as number[][] };
+    // 200 KiB results are over the inline result limit (160 KiB), and as the next step's arguments over
+    // the inline arguments limit (96 KiB): both hops go through the payload store.
+    const big = defineTask({
+      name: 'payload.big',
+      args: z.object({ bytes: z.number().int() }),
+      retries: 0,
+      async run({ bytes }) {
+        return { text: 'z'.repeat(bytes) };
+      },
+      onSuccess: (result) => {
+        seen.hooked.push(result.text.length);
+      },
+    });
+    const measure = defineTask({
+      name: 'payload.measure',
+      args: z.object({ text: z.string() }),
+      retries: 0,
+      async run({ text }) {
+        seen.measured.push(text.length);
+        return { length: text.length };
+      },
+    });
+    const sum = defineTask({
+      name: 'payload.sum',
+      args: z.array(z.object({ text: z.string() })),
+      retries: 0,
+      async run(results) {
+        seen.summed.push(results.map((r) => r.text.length));
+        return { total: results.reduce((n, r) => n + r.text.length, 0) };
+      },
+    });
+    const chain = await s.longhaul
+      .chain(big, { bytes: 200 * 1024 })
+      .andThen(measure)
+      .start();
+    const group = await s.longhaul
+      .group([step(big, { bytes: 200 * 1024 }), step(big, { bytes: 150 * 1024 })])
+      .andThen(sum)
+      .start();
+
+    const worker = testWorker(s.t.backend, [big, measure, sum]);
+    const [measured, summed] = await serveUntil(worker, async () => {
+      const [a, b] = await Promise.all([s.longhaul.getWorkflow(chain.id), s.longhaul.getWorkflow(group.id)]);
+      return a.status !== 'running' && b.status !== 'running' && [a, b];
+    });
+    expect(measured.status).toBe('succeeded');
+    expect(summed.status).toBe('succeeded');
+    expect(await s.longhaul.waitForWorkflow(chain)).toEqual({ length: 200 * 1024 });
+    expect(await s.longhaul.waitForWorkflow(group)).toEqual({ total: 350 * 1024 });
+    expect(seen.measured).toEqual([200 * 1024]);
+    expect(seen.summed).toEqual([[200 * 1024, 150 * 1024]]);
+    expect(seen.hooked.sort()).toEqual([150 * 1024, 200 * 1024, 200 * 1024].sort());
+    // The step after the big result got its arguments through the store too, not inline.
+    const next = await s.longhaul.getJob(chain.last.id);
+    expect(next.argsRef).toBeDefined();
   });
 });
