@@ -381,6 +381,11 @@ export interface WorkflowStore {
    * for a member already in it (a redelivery), and resolves with how many the set then holds.
    */
   addSucceededMember(id: string, index: number): Promise<number>;
+  /**
+   * Lets the record expire at `expiresAt` (epoch ms) unless it already expires later: a workflow record
+   * lives as long as the last of its jobs that ended. An expired record reads as missing.
+   */
+  expireWorkflow(id: string, expiresAt: number): Promise<void>;
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -51,6 +51,8 @@ export interface WorkflowRecord {
   /** A chain's steps in order, or a group's members. */
   readonly steps: readonly { readonly task: string; readonly jobId: string }[];
   readonly callback?: { readonly task: string; readonly jobId: string };
+  /** Epoch milliseconds after which the record counts as deleted (set when its jobs end). */
+  readonly expiresAt?: number;
 }
 
 /** A workflow's overall status: `running` until it ends, then `succeeded` or `failed`. */

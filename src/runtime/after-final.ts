@@ -74,6 +74,10 @@ export class JobEffects {
     replayed = false,
   ): Promise<void> {
     if (job.status === JobStatus.succeeded && workflow) await this.#continue(workflow, job);
+    // The workflow's record lives as long as the last of its jobs that ended (their retention).
+    if (workflow && job.expiresAt !== undefined && this.#o.workflows) {
+      await this.#o.workflows.expireWorkflow(workflow.id, job.expiresAt);
+    }
     await this.changed([stateChangeOf(job, replayed ? undefined : JobStatus.running)]);
     if (!task) return;
     if (job.status === JobStatus.succeeded) {

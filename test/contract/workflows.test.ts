@@ -8,6 +8,7 @@ import {
   silentLogger,
   step,
   TaskRegistry,
+  WorkflowNotFoundError,
 } from 'longhaul';
 import { createLambdaHandler } from 'longhaul/lambda';
 import { describe, expect, it } from 'vitest';
@@ -71,6 +72,38 @@ describe.each(contractBackends('contract/workflows'))('workflows on the $name ba
     const state = await s.longhaul.getWorkflow(id);
     return state.status !== 'running' && state;
   };
+
+  it('lets a finished workflow record expire with the last of its jobs', async () => {
+    const w = workflowTasks();
+    const flow = await s.longhaul.chain(w.double, { n: 1 }).andThen(w.double).start();
+    const retention = { succeededMs: 3_000 };
+    const state = await serveUntil(testWorker(s.t.backend, w.tasks, { retention }), settled(flow.id));
+    expect(state.status).toBe('succeeded');
+    // The jobs' retention is over: the workflow reads as gone too, like its jobs.
+    const gone = await eventually(async () => {
+      try {
+        await s.longhaul.getWorkflow(flow.id);
+        return false;
+      } catch (error) {
+        return error instanceof WorkflowNotFoundError && error;
+      }
+    });
+    expect(gone.code).toBe('workflow_not_found');
+    await expect(s.longhaul.getJob(`${flow.id}:1`)).rejects.toMatchObject({ code: 'job_not_found' });
+  });
+
+  it('only ever moves the expiry of a workflow record later', async () => {
+    const store = s.t.backend.workflows;
+    if (!store) throw new Error('the backend keeps no workflows');
+    const id = `expiry-${Date.now()}`;
+    await store.createWorkflow({ id, kind: 'group', createdAt: Date.now(), steps: [] });
+    const later = Date.now() + 3_600_000;
+    await store.expireWorkflow(id, later);
+    await store.expireWorkflow(id, later - 60_000); // a member that ended first, seen late
+    const record = await store.getWorkflow(id);
+    // DynamoDB's TTL attribute is in seconds.
+    expect(Math.abs((record?.expiresAt ?? 0) - later)).toBeLessThan(1_000);
+  });
 
   it('runs a chain of three steps, each getting the previous result, and shows its state', async () => {
     const w = workflowTasks();

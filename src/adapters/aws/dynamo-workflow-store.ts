@@ -56,8 +56,16 @@ export class DynamoWorkflowStore implements WorkflowStore {
       }),
     );
     if (!output.Item) return undefined;
-    const { [jobTable.partitionKey]: _key, [succeededAttribute]: _succeeded, ...rest } = output.Item;
-    return { ...rest, id } as WorkflowRecord;
+    const {
+      [jobTable.partitionKey]: _key,
+      [succeededAttribute]: _succeeded,
+      [jobTable.ttlAttribute]: ttl,
+      ...rest
+    } = output.Item;
+    // TTL deletes an expired item within days, not at once: until then it reads as deleted here.
+    const expiresAt = typeof ttl === 'number' ? ttl * 1000 : undefined;
+    if (expiresAt !== undefined && expiresAt <= Date.now()) return undefined;
+    return { ...rest, id, ...(expiresAt !== undefined ? { expiresAt } : {}) } as WorkflowRecord;
   }
 
   async addSucceededMember(id: string, index: number): Promise<number> {
@@ -78,6 +86,24 @@ export class DynamoWorkflowStore implements WorkflowStore {
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) throw new WorkflowNotFoundError(id);
       throw error;
+    }
+  }
+
+  async expireWorkflow(id: string, expiresAt: number): Promise<void> {
+    // Only ever later: the record outlives every job of the workflow that ended.
+    try {
+      await this.#client.send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: { [jobTable.partitionKey]: keyOf(id) },
+          UpdateExpression: 'SET #ttl = :ttl',
+          ConditionExpression: 'attribute_exists(#id) AND (attribute_not_exists(#ttl) OR #ttl < :ttl)',
+          ExpressionAttributeNames: { '#id': jobTable.partitionKey, '#ttl': jobTable.ttlAttribute },
+          ExpressionAttributeValues: { ':ttl': Math.ceil(expiresAt / 1000) },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
   }
 }

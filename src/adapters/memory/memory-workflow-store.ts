@@ -23,16 +23,34 @@ export class MemoryWorkflowStore implements WorkflowStore {
 
   async getWorkflow(id: string): Promise<WorkflowRecord | undefined> {
     this.#counter?.record('dynamodb', 'GetItem');
-    const record = this.#records.get(id);
+    const record = this.#live(id);
     return record && structuredClone(record);
   }
 
   async addSucceededMember(id: string, index: number): Promise<number> {
     this.#counter?.record('dynamodb', 'UpdateItem');
-    if (!this.#records.has(id)) throw new WorkflowNotFoundError(id);
+    if (!this.#live(id)) throw new WorkflowNotFoundError(id);
     const members = this.#succeeded.get(id) ?? new Set<number>();
     members.add(index);
     this.#succeeded.set(id, members);
     return members.size;
+  }
+
+  async expireWorkflow(id: string, expiresAt: number): Promise<void> {
+    this.#counter?.record('dynamodb', 'UpdateItem');
+    const record = this.#live(id);
+    if (!record || (record.expiresAt !== undefined && record.expiresAt >= expiresAt)) return;
+    this.#records.set(id, { ...record, expiresAt });
+  }
+
+  /** The record unless its expiry passed; an expired one is dropped, as DynamoDB's TTL would. */
+  #live(id: string): WorkflowRecord | undefined {
+    const record = this.#records.get(id);
+    if (record?.expiresAt !== undefined && record.expiresAt <= Date.now()) {
+      this.#records.delete(id);
+      this.#succeeded.delete(id);
+      return undefined;
+    }
+    return record;
   }
 }
