@@ -8,17 +8,17 @@ import { eventually, testWorker } from '../support/serve.js';
 
 const movedLine = 'moved to a fresh queue message';
 
-/** Runs for `ms`, honouring its signal; counts its runs. */
+/** Runs for `ms` (its first attempt for `firstMs` when given), honouring its signal; counts its runs. */
 function longTask() {
   const runs = { count: 0 };
   const task = defineTask({
     name: 'long',
-    args: z.object({ ms: z.number().int() }),
+    args: z.object({ ms: z.number().int(), firstMs: z.number().int().optional() }),
     retries: 2,
     backoff: { baseDelayMs: 1_000, maxDelayMs: 1_000 },
-    async run({ ms }, ctx) {
+    async run({ ms, firstMs }, ctx) {
       runs.count++;
-      const until = Date.now() + ms;
+      const until = Date.now() + (ctx.attempt === 1 && firstMs !== undefined ? firstMs : ms);
       while (Date.now() < until) {
         await new Promise((resolve) => setTimeout(resolve, 100));
         ctx.signal.throwIfAborted();
@@ -117,11 +117,21 @@ describe.each(contractBackends('contract/long-jobs'))(
 
     it('lets another worker take over when the owner dies after a move, and still leaves the queue empty', async () => {
       const { task, runs } = longTask();
-      const handle = await s.longhaul.enqueue(task, { ms: 6_000 });
+      // The first attempt would outlast the test: only the kill ends it. The second runs 3 s.
+      const handle = await s.longhaul.enqueue(task, { ms: 3_000, firstMs: 60_000 });
       const doomed = killable(s.t.backend);
-      const owner = testWorker(doomed.backend, [task], { ...ceiling, shutdownGraceMs: 0 }).start();
+      const owner = testWorker(doomed.backend, [task], {
+        ...ceiling,
+        shutdownGraceMs: 0,
+        workerId: 'owner',
+      }).start();
       const rescuer = testWorker(s.t.backend, [task], ceiling);
       try {
+        // The owner must hold the job before the rescuer polls, or the rescuer could claim it first.
+        await eventually(async () => {
+          const job = await s.longhaul.getJob(handle.id);
+          return job.status === 'running' && job.workerId === 'owner';
+        });
         // The rescuer receives the owner's fresh copy and leaves it on the record for the owner.
         rescuer.start();
         await eventually(async () =>
