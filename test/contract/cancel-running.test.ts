@@ -1,11 +1,11 @@
-import { defineTask, JobRunner, Longhaul, silentLogger, TaskRegistry } from 'longhaul';
+import { defineTask, Longhaul, silentLogger } from 'longhaul';
 import { createLambdaHandler } from 'longhaul/lambda';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { contractBackends } from '../support/backends.js';
 import { useContractBackend } from '../support/contract.js';
 import { invokeOnce } from '../support/lambda.js';
-import { eventually, testWorker } from '../support/serve.js';
+import { eventually, receiveOne, testRunner, testWorker } from '../support/serve.js';
 
 describe.each(contractBackends('contract/cancel-running'))(
   'cancelling running jobs on the $name backend',
@@ -167,26 +167,13 @@ describe.each(contractBackends('contract/cancel-running'))(
         },
       });
       // A "killed" worker: it claims the job and never heartbeats again.
-      const zombie = new JobRunner({
-        registry: new TaskRegistry([hang]),
-        store: s.t.backend.store,
-        transport: s.t.backend.transport,
+      const zombie = testRunner(s.t.backend, [hang], {
         workerId: 'zombie',
         visibilityTimeoutSeconds: 1,
         heartbeatIntervalSeconds: 3_600,
-        progressIntervalMs: 0,
-        logger: silentLogger,
       });
       const handle = await s.longhaul.enqueue(hang, {});
-      const [message] = await eventually(async () => {
-        const messages = await s.t.backend.transport.receive({
-          maxMessages: 1,
-          waitTimeSeconds: 1,
-          visibilityTimeoutSeconds: 1,
-        });
-        return messages.length > 0 && messages;
-      });
-      const zombieDone = zombie.process(message as NonNullable<typeof message>);
+      const zombieDone = zombie.process(await receiveOne(s.t.backend));
       await eventually(async () => (await s.longhaul.getJob(handle.id)).status === 'running');
       await s.longhaul.cancel(handle.id);
 

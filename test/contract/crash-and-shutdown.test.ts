@@ -1,9 +1,9 @@
-import { type Disposition, defineTask, JobRunner, silentLogger, TaskRegistry } from 'longhaul';
+import { type Disposition, defineTask } from 'longhaul';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { contractBackends } from '../support/backends.js';
 import { useContractBackend } from '../support/contract.js';
-import { eventually, serveUntil, testWorker } from '../support/serve.js';
+import { eventually, receiveOne, serveUntil, testRunner, testWorker } from '../support/serve.js';
 
 describe.each(contractBackends('contract/crash-and-shutdown'))(
   'crashes and shutdowns on the $name backend',
@@ -27,27 +27,11 @@ describe.each(contractBackends('contract/crash-and-shutdown'))(
         },
       });
       const zombie = (workerId: string) =>
-        new JobRunner({
-          registry: new TaskRegistry([hang]),
-          store: s.t.backend.store,
-          transport: s.t.backend.transport,
+        testRunner(s.t.backend, [hang], {
           workerId,
           visibilityTimeoutSeconds: 1,
           heartbeatIntervalSeconds: 3_600,
-          progressIntervalMs: 0,
-          logger: silentLogger,
         });
-      const receiveOne = async () => {
-        const [message] = await eventually(async () => {
-          const messages = await s.t.backend.transport.receive({
-            maxMessages: 1,
-            waitTimeSeconds: 1,
-            visibilityTimeoutSeconds: 1,
-          });
-          return messages.length > 0 && messages;
-        });
-        return message as NonNullable<typeof message>;
-      };
 
       const handle = await s.longhaul.enqueue(hang, {});
       const zombies: Promise<Disposition>[] = [];
@@ -55,7 +39,7 @@ describe.each(contractBackends('contract/crash-and-shutdown'))(
       const zombieStarts = async (workerId: string, attempt: number) => {
         for (;;) {
           let settled = false;
-          const processing = zombie(workerId).process(await receiveOne());
+          const processing = zombie(workerId).process(await receiveOne(s.t.backend));
           void processing.then(() => {
             settled = true;
           });

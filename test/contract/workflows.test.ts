@@ -1,13 +1,10 @@
 import {
   type Backend,
   defineTask,
-  JobRunner,
   type JobStore,
   Longhaul,
-  type QueueMessage,
   silentLogger,
   step,
-  TaskRegistry,
   WorkflowNotFoundError,
 } from 'longhaul';
 import { createLambdaHandler } from 'longhaul/lambda';
@@ -17,7 +14,7 @@ import { contractBackends } from '../support/backends.js';
 import { useContractBackend } from '../support/contract.js';
 import { delegate } from '../support/delegate.js';
 import { invokeOnce } from '../support/lambda.js';
-import { eventually, serveUntil, testWorker } from '../support/serve.js';
+import { eventually, receiveOne, serveUntil, testRunner, testWorker } from '../support/serve.js';
 
 /** Fresh tasks per test, with run counters and the arguments the callback saw. */
 function workflowTasks() {
@@ -250,38 +247,24 @@ describe.each(contractBackends('contract/workflows'))('workflows on the $name ba
 
   it('enqueues what follows exactly once when a worker dies after the final write, or a member is redelivered', async () => {
     const w = workflowTasks();
-    const registry = new TaskRegistry(w.tasks);
     /** A runner whose process "dies" right after writing a job's final status, before any effect. */
-    const dying = new JobRunner({
-      registry,
+    const dying = testRunner(s.t.backend, w.tasks, {
       store: delegate<JobStore>(s.t.backend.store, {
         complete: async (...args: Parameters<JobStore['complete']>) => {
           await s.t.backend.store.complete(...args);
           throw new Error('killed after the final write');
         },
       }),
-      transport: s.t.backend.transport,
       ...(s.t.backend.workflows ? { workflows: s.t.backend.workflows } : {}),
       workerId: 'doomed-worker',
       visibilityTimeoutSeconds: 1,
       heartbeatIntervalSeconds: 3_600,
-      progressIntervalMs: 0,
-      logger: silentLogger,
     });
-    const receiveOne = async (): Promise<QueueMessage> => {
-      const [message] = await eventually(async () => {
-        const messages = await s.t.backend.transport.receive({
-          maxMessages: 1,
-          waitTimeSeconds: 1,
-          visibilityTimeoutSeconds: 1,
-        });
-        return messages.length > 0 && messages;
-      });
-      return message as QueueMessage;
-    };
 
     const flow = await s.longhaul.chain(w.double, { n: 3 }).andThen(w.square).start();
-    await expect(dying.process(await receiveOne())).rejects.toThrow('killed after the final write');
+    await expect(dying.process(await receiveOne(s.t.backend))).rejects.toThrow(
+      'killed after the final write',
+    );
     expect(await s.longhaul.getJob(`${flow.id}:0`)).toMatchObject({ status: 'succeeded' });
     expect((await s.longhaul.getWorkflow(flow.id)).steps[1]?.status).toBe('pending');
     // The message was not deleted: its redelivery finds the job final and enqueues step 2 after all.
@@ -298,7 +281,7 @@ describe.each(contractBackends('contract/workflows'))('workflows on the $name ba
       .andThen(w.total)
       .start();
     const bodies: string[] = [];
-    const first = await receiveOne();
+    const first = await receiveOne(s.t.backend);
     bodies.push(first.body);
     await expect(dying.process(first)).rejects.toThrow('killed after the final write');
     const groupState = await serveUntil(testWorker(s.t.backend, w.tasks), settled(fan.id));

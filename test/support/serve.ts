@@ -3,7 +3,11 @@ import {
   type AnyTask,
   type Backend,
   createWorker,
+  JobRunner,
+  type JobRunnerOptions,
+  type QueueMessage,
   silentLogger,
+  TaskRegistry,
   type Worker,
   type WorkerOptions,
 } from 'longhaul';
@@ -53,4 +57,39 @@ export async function serveUntil<T>(
   } finally {
     await worker.stop();
   }
+}
+
+/**
+ * A bare JobRunner on `backend`, for tests that drive single deliveries by hand (a zombie that never
+ * heartbeats, a process that dies mid-way). Defaults: no progress throttling, a silent logger.
+ */
+export function testRunner(
+  backend: Backend,
+  tasks: readonly AnyTask[],
+  options: Partial<JobRunnerOptions> = {},
+): JobRunner {
+  return new JobRunner({
+    registry: new TaskRegistry(tasks),
+    store: backend.store,
+    transport: backend.transport,
+    workerId: 'worker-a',
+    visibilityTimeoutSeconds: 30,
+    heartbeatIntervalSeconds: 10,
+    progressIntervalMs: 0,
+    logger: silentLogger,
+    ...options,
+  });
+}
+
+/** Waits until one message can be received, hidden for `visibilityTimeoutSeconds`, and returns it. */
+export async function receiveOne(backend: Backend, visibilityTimeoutSeconds = 1): Promise<QueueMessage> {
+  const [message] = await eventually(async () => {
+    const messages = await backend.transport.receive({
+      maxMessages: 1,
+      waitTimeSeconds: 1,
+      visibilityTimeoutSeconds,
+    });
+    return messages.length > 0 && messages;
+  });
+  return message as QueueMessage;
 }

@@ -6,7 +6,6 @@ import {
   ConfigError,
   createWorker,
   defineTask,
-  JobRunner,
   type JobRunnerOptions,
   type JobStore,
   Longhaul,
@@ -14,13 +13,13 @@ import {
   type QueueMessage,
   serializeError,
   silentLogger,
-  TaskRegistry,
 } from 'longhaul';
 import { createWorkerFromEnv } from 'longhaul/aws';
 import { type MemoryBackend, memoryBackend } from 'longhaul/memory';
 import { describe, expect, it } from 'vitest';
 import { AttemptState } from '../../src/runtime/attempt-state.js';
 import { delegate } from '../support/delegate.js';
+import { testRunner } from '../support/serve.js';
 
 function setup<B extends Backend = MemoryBackend>(
   tasks: readonly AnyTask[],
@@ -28,15 +27,7 @@ function setup<B extends Backend = MemoryBackend>(
 ) {
   const backend = (options.backend ??
     memoryBackend(options.maxReceiveCount ? { maxReceiveCount: options.maxReceiveCount } : {})) as B;
-  const runner = new JobRunner({
-    registry: new TaskRegistry(tasks),
-    store: backend.store,
-    transport: backend.transport,
-    workerId: 'worker-a',
-    visibilityTimeoutSeconds: 30,
-    heartbeatIntervalSeconds: 10,
-    progressIntervalMs: 0,
-    logger: silentLogger,
+  const runner = testRunner(backend, tasks, {
     ...(options.maxReceiveCount ? { deliveryLimit: options.maxReceiveCount } : {}),
     ...options.runner,
   });

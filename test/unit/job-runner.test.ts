@@ -3,32 +3,24 @@ import {
   decodeEnvelope,
   defineTask,
   type JobRecord,
-  JobRunner,
   type JobRunnerOptions,
   LockLostError,
   Longhaul,
   type QueueMessage,
-  silentLogger,
   type TaskContext,
-  TaskRegistry,
 } from 'longhaul';
 import { type MemoryBackend, memoryBackend } from 'longhaul/memory';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { testRunner } from '../support/serve.js';
 
 const visibilityTimeoutSeconds = 30;
 const heartbeatIntervalSeconds = 10;
 
 function setup(tasks: readonly AnyTask[], overrides: Partial<JobRunnerOptions> = {}) {
   const backend = memoryBackend();
-  const runner = new JobRunner({
-    registry: new TaskRegistry(tasks),
-    store: backend.store,
-    transport: backend.transport,
-    workerId: 'worker-a',
+  const runner = testRunner(backend, tasks, {
     visibilityTimeoutSeconds,
     heartbeatIntervalSeconds,
-    progressIntervalMs: 0,
-    logger: silentLogger,
     ...overrides,
   });
   return { backend, runner, longhaul: new Longhaul({ backend }) };

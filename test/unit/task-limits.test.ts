@@ -1,17 +1,9 @@
-import {
-  ConfigError,
-  createWorker,
-  defineTask,
-  JobRunner,
-  Longhaul,
-  type QueueMessage,
-  silentLogger,
-  TaskRegistry,
-} from 'longhaul';
+import { ConfigError, createWorker, defineTask, Longhaul, type QueueMessage } from 'longhaul';
 import { createLambdaHandler } from 'longhaul/lambda';
 import { type MemoryBackend, memoryBackend } from 'longhaul/memory';
 import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
+import { testRunner } from '../support/serve.js';
 
 const run = () => 'done';
 
@@ -99,16 +91,7 @@ describe('defineTask limits and unique keys', () => {
 describe('the job runner with limits', () => {
   const setup = (tasks: Parameters<typeof createWorker>[0]['tasks']) => {
     const backend = memoryBackend();
-    const runner = new JobRunner({
-      registry: new TaskRegistry(tasks),
-      store: backend.store,
-      transport: backend.transport,
-      workerId: 'worker-a',
-      visibilityTimeoutSeconds: 30,
-      heartbeatIntervalSeconds: 10,
-      progressIntervalMs: 0,
-      logger: silentLogger,
-    });
+    const runner = testRunner(backend, tasks);
     return { backend, runner, longhaul: new Longhaul({ backend }) };
   };
   const receiveOne = async (backend: MemoryBackend): Promise<QueueMessage> => {
