@@ -249,7 +249,7 @@ export class Longhaul {
   ): Promise<JobHandle<TaskResult<T>>[]> {
     const plan = this.#plan(task, options);
     const validated: JobRecord[] = [];
-    for (const args of argsList) validated.push(await this.#newJob(task, args, undefined, plan));
+    for (const args of argsList) validated.push((await this.#newJob(task, args, undefined, plan)).job);
     if (task.unique) {
       // Each job takes its key before its message goes, so they go one by one (validated all first).
       const handles: JobHandle<TaskResult<T>>[] = [];
@@ -288,11 +288,11 @@ export class Longhaul {
     options: EnqueueOptions,
     plan: EnqueuePlan,
   ): Promise<{ job: JobRecord; windowMs: number }> {
-    const job = await this.#newJob(task, args, options.jobId, plan);
+    const { job, parsedArgs } = await this.#newJob(task, args, options.jobId, plan);
     if (options.key === undefined && options.keyWindowMs === undefined && !task.unique) {
       return { job, windowMs: 0 };
     }
-    const key = keyOf(task, await task.parseArgs(args), options);
+    const key = keyOf(task, parsedArgs, options);
     if (key === undefined) return { job, windowMs: 0 };
     if (this.#tracking === 'lean') {
       throw new ConfigError(
@@ -317,14 +317,15 @@ export class Longhaul {
     args: unknown,
     jobId: string | undefined,
     plan: EnqueuePlan,
-  ): Promise<JobRecord> {
+  ): Promise<{ job: JobRecord; parsedArgs: unknown }> {
     const id = jobId ?? randomUUID();
     if (typeof id !== 'string' || id.length === 0 || id.length > 128) {
       throw new ConfigError(
         `Expected \`jobId\` to be a string of 1–128 characters, got ${JSON.stringify(id)}`,
       );
     }
-    await task.parseArgs(args);
+    // What the schema outputs: a task's unique key is computed from it.
+    const parsedArgs = await task.parseArgs(args);
     const argsBytes = jsonBytes(args);
     const maxBytes = this.#payloads.maxArgsBytes;
     if (argsBytes > maxBytes) {
@@ -333,7 +334,7 @@ export class Longhaul {
     // The plan's clock: `runAt - enqueuedAt` is then exactly the wait the delay was planned on.
     const now = plan.now;
     const status = plan.delay.kind === 'none' ? JobStatus.queued : JobStatus.scheduled;
-    return {
+    const job: JobRecord = {
       id,
       task: task.name,
       status,
@@ -346,6 +347,7 @@ export class Longhaul {
       ...(plan.delay.kind === 'none' ? {} : { runAt: plan.delay.runAt }),
       ...(plan.priority !== Priority.normal ? { priority: plan.priority } : {}),
     };
+    return { job, parsedArgs };
   }
 
   /**
