@@ -58,9 +58,12 @@ function describe(checker: ts.TypeChecker, symbol: ts.Symbol, flags: ts.TypeForm
   }
   if (symbol.flags & ts.SymbolFlags.Type) {
     const type = checker.getDeclaredTypeOfSymbol(symbol);
-    const members = checker
-      .getPropertiesOfType(type)
-      .filter((member) => !member.name.startsWith('#'))
+    // Members are spelled out for interfaces, classes and object types, not for unions of literals,
+    // arrays or tuples, whose members are the language's own.
+    const structural =
+      type.flags & ts.TypeFlags.Object && !checker.isArrayType(type) && !checker.isTupleType(type);
+    const members = (structural ? checker.getPropertiesOfType(type) : [])
+      .filter((member) => !member.name.startsWith('#') && !member.name.startsWith('__@'))
       .map((member) => {
         const at = member.valueDeclaration ?? member.declarations?.[0];
         const memberType = at
