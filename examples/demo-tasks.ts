@@ -8,7 +8,7 @@ import { defineSchedule, defineTask, type Longhaul, UnrecoverableError } from 'l
 import { z } from 'zod';
 
 /** The bundled corpus `crawl.wordCount` reads from. */
-export const docsDir = fileURLToPath(new URL('./docs/', import.meta.url));
+export const docsDir = fileURLToPath(new URL('./docs', import.meta.url));
 
 /** A file name inside `docsDir`: no directories, no dots but the extension's, so no path traversal. */
 const docName = z

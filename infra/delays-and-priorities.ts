@@ -9,7 +9,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { env } from '../src/names.js';
+import { env } from '../src/core/names.js';
 
 /** The `high` and `low` queues (`normal` is the construct's `queue`). */
 export interface PriorityQueues {

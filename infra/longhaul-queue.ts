@@ -16,9 +16,9 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { env, jobIndexes, jobTable } from '../src/core/names.js';
 import { type Schedule, scheduledEnvelope } from '../src/core/schedule.js';
 import type { AnyTask } from '../src/core/task.js';
-import { env, jobIndexes, jobTable } from '../src/names.js';
 import { lambdaBundling } from './bundling.js';
 import {
   acknowledgeScheduleWildcard,
@@ -319,7 +319,7 @@ export class LonghaulQueue extends Construct {
       deletionProtection: config.deletionProtection,
       removalPolicy: config.removalPolicy,
     });
-    // Sharded partition keys (see jobTable in src/names.ts) and keys-only projections: heartbeats and
+    // Sharded partition keys (see jobTable in src/core/names.ts) and keys-only projections: heartbeats and
     // progress never write to an index, and no index partition takes every write of one status.
     for (const index of jobIndexes) {
       this.table.addGlobalSecondaryIndex({
@@ -577,7 +577,7 @@ export class LonghaulQueue extends Construct {
 
   /**
    * The counts aggregator: one invocation per batch of up to 100 stream records, applied in one
-   * transaction (see src/adapters/aws/job-counts.ts). A failing batch is retried, split in halves, and
+   * transaction (see src/backends/aws/job-counts.ts). A failing batch is retried, split in halves, and
    * after 10 tries skipped (the counts then drift; the jobs never do).
    */
   #createCountsFunction(): nodejs.NodejsFunction {

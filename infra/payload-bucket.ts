@@ -7,8 +7,8 @@ import { Duration, type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct, IConstruct } from 'constructs';
+import { env, payloadObjects } from '../src/core/names.js';
 import type { Retention } from '../src/core/retention.js';
-import { env, payloadObjects } from '../src/names.js';
 
 const defaultPayloadPrefix = payloadObjects.prefix;
 

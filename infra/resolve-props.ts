@@ -6,11 +6,11 @@
 import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { ConfigError } from '../src/core/errors.js';
+import { env } from '../src/core/names.js';
 import { type Retention, retentionDefaults, retentionProblems } from '../src/core/retention.js';
 import { maxVisibilitySeconds } from '../src/core/retry.js';
 import { checkSchedules, type Schedule } from '../src/core/schedule.js';
 import type { AnyTask } from '../src/core/task.js';
-import { env } from '../src/names.js';
 import type {
   LonghaulQueueAlarmProps,
   LonghaulQueueFargateProps,

@@ -6,12 +6,6 @@
  */
 
 export {
-  PriorityTransport,
-  type PriorityTransportOptions,
-  type PriorityWeights,
-  priorityDefaults,
-} from './adapters/priority-transport.js';
-export {
   type DeadLetter,
   type EnqueueOptions,
   type JobHandle,
@@ -23,7 +17,18 @@ export {
   type RedriveResult,
   type Tracking,
   type WaitOptions,
-} from './client.js';
+} from './client/longhaul.js';
+export {
+  ChainBuilder,
+  type ChainHandle,
+  GroupBuilder,
+  type GroupHandle,
+  type GroupResults,
+  type Step,
+  step,
+  type WorkflowHandle,
+  type WorkflowOptions,
+} from './client/workflows.js';
 export {
   type DelayOptions,
   type DelayPlan,
@@ -81,13 +86,50 @@ export {
   LogLevel,
 } from './core/job.js';
 export { limits } from './core/limits.js';
+export { jsonLogger, type Logger, silentLogger } from './core/logger.js';
 export {
   type PayloadLimits,
   type PayloadOptions,
   type PayloadRef,
   payloadDefaults,
 } from './core/payload.js';
+export type {
+  Backend,
+  ClaimRequest,
+  ClaimResult,
+  Completion,
+  DeadLetterReason,
+  DelayScheduler,
+  EventPublisher,
+  Fence,
+  JobStateChange,
+  JobStore,
+  JobTouch,
+  KeyHold,
+  KeyHoldRequest,
+  LimitedNote,
+  OutgoingMessage,
+  PayloadStore,
+  QueueDepth,
+  QueueMessage,
+  RateRequest,
+  ReceiveRequest,
+  RejectRequest,
+  RequestCounts,
+  ScheduleHold,
+  SlotGrant,
+  SlotRequest,
+  Transport,
+  WorkflowStore,
+} from './core/ports.js';
 export { isPriority, Priority, priorities } from './core/priority.js';
+export {
+  PriorityTransport,
+  type PriorityTransportOptions,
+  type PriorityWeights,
+  priorityDefaults,
+} from './core/priority-transport.js';
+export { dynamoWriteOperations, RequestCounter, totalRequests } from './core/request-counter.js';
 export {
   type Retention,
   type RetentionOptions,
@@ -132,36 +174,6 @@ export {
   type WorkflowStatus,
   workflowJobId,
 } from './core/workflow.js';
-export type {
-  Backend,
-  ClaimRequest,
-  ClaimResult,
-  Completion,
-  DeadLetterReason,
-  DelayScheduler,
-  EventPublisher,
-  Fence,
-  JobStateChange,
-  JobStore,
-  JobTouch,
-  KeyHold,
-  KeyHoldRequest,
-  LimitedNote,
-  OutgoingMessage,
-  PayloadStore,
-  QueueDepth,
-  QueueMessage,
-  RateRequest,
-  ReceiveRequest,
-  RejectRequest,
-  RequestCounts,
-  ScheduleHold,
-  SlotGrant,
-  SlotRequest,
-  Transport,
-  WorkflowStore,
-} from './ports.js';
-export { dynamoWriteOperations, RequestCounter, totalRequests } from './request-counter.js';
 export {
   type IsolateOptions,
   type Isolation,
@@ -170,7 +182,6 @@ export {
   serveIsolated,
 } from './runtime/isolate.js';
 export { type Disposition, JobRunner, type JobRunnerOptions } from './runtime/job-runner.js';
-export { jsonLogger, type Logger, silentLogger } from './runtime/logger.js';
 export {
   checkCronExpressions,
   type ScheduledRun,
@@ -182,14 +193,3 @@ export { UntrackedJobStore } from './runtime/untracked-job-store.js';
 export { createWorker, Worker, type WorkerStats } from './runtime/worker.js';
 export { retentionFromEnv, workerOptionsFromEnv } from './runtime/worker-env.js';
 export { type WorkerOptions, type WorkerTracking, workerDefaults } from './runtime/worker-options.js';
-export {
-  ChainBuilder,
-  type ChainHandle,
-  GroupBuilder,
-  type GroupHandle,
-  type GroupResults,
-  type Step,
-  step,
-  type WorkflowHandle,
-  type WorkflowOptions,
-} from './workflows.js';

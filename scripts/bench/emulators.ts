@@ -19,7 +19,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { type AwsBackend, awsBackend, createJobResources, type JobResources } from 'longhaul/aws';
 import { startEmulator, stopEmulator } from '../emulator.mjs';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
+const root = fileURLToPath(new URL('../..', import.meta.url));
 /** Node 22 from the `node` package: fauxqs needs its built-in `node:sqlite`. */
 export const node22 = `${root}node_modules/node/bin/node`;
 

@@ -10,7 +10,7 @@ import { type BenchResult, type Figure, readResults } from './results.js';
 import { isMain } from './shared.js';
 import { lineChart } from './svg.js';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
+const root = fileURLToPath(new URL('../..', import.meta.url));
 const emulatorsNote = join(root, 'scripts/bench/emulators.md');
 
 /** The order sections appear in; results not listed follow in name order. */

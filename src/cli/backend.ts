@@ -6,10 +6,9 @@ import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynam
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { awsBackend } from '../aws.js';
-import { awsDelayOptionsFromEnv } from '../aws-delays.js';
-import { memoryBackend } from '../memory.js';
-import type { Backend } from '../ports.js';
+import { awsBackend, awsDelayOptionsFromEnv } from '../backends/aws/index.js';
+import { memoryBackend } from '../backends/memory/index.js';
+import type { Backend } from '../core/ports.js';
 import { BackendKind, type CliConfig, howToSet } from './config.js';
 import { CliError, ExitCode } from './exit-codes.js';
 

@@ -4,7 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { env } from '../names.js';
+import { env } from '../core/names.js';
 import { CliError, ExitCode } from './exit-codes.js';
 
 /**

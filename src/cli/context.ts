@@ -1,6 +1,6 @@
 /** What every command gets: output, the interrupt signal, and lazily the config, backend and tasks. */
-import { Longhaul } from '../client.js';
-import type { Backend } from '../ports.js';
+import { Longhaul } from '../client/longhaul.js';
+import type { Backend } from '../core/ports.js';
 import { type BackendUse, type OpenBackend, openBackend } from './backend.js';
 import { type CliConfig, type ConfigFlags, howToSet, resolveConfig } from './config.js';
 import { CliError, ExitCode } from './exit-codes.js';

@@ -1,5 +1,5 @@
 /** A worker logger that writes one JSON line per event to the CLI's stderr, info included. */
-import type { Logger } from '../runtime/logger.js';
+import type { Logger } from '../core/logger.js';
 import type { CliStream } from './output.js';
 
 export function jsonLinesLogger(

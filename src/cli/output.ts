@@ -3,7 +3,7 @@
  * `NO_COLOR` is set, and JSON with `--json`.
  */
 import Table from 'cli-table3';
-import type { Backend } from '../ports.js';
+import type { Backend } from '../core/ports.js';
 
 /** A writable the CLI prints to: `process.stdout` or a test's buffer. */
 export interface CliStream {

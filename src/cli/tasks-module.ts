@@ -4,7 +4,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
-import type { Longhaul } from '../client.js';
+import type { Longhaul } from '../client/longhaul.js';
 import type { AnyTask } from '../core/task.js';
 import { CliError, ExitCode } from './exit-codes.js';
 

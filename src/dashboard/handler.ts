@@ -1,6 +1,6 @@
 // The dashboard as a Node.js request handler: security checks, then the page, its assets and the API.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Longhaul } from '../client.js';
+import type { Longhaul } from '../client/longhaul.js';
 import { ConfigError } from '../core/errors.js';
 import {
   DashboardApi,

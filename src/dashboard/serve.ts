@@ -1,7 +1,7 @@
 // `serveDashboard`: the dashboard on its own HTTP server, loopback by default.
 import { createServer } from 'node:http';
 import { isIP } from 'node:net';
-import type { Longhaul } from '../client.js';
+import type { Longhaul } from '../client/longhaul.js';
 import { ConfigError } from '../core/errors.js';
 import { buildDashboard, dashboardDefaults } from './handler.js';
 import { isLoopbackHostname } from './security.js';

@@ -4,12 +4,14 @@
  * Every effect here is safe to repeat, so the runner also runs them for a redelivered message whose job
  * is already final: a worker that died between the write and the effects loses nothing.
  */
+
+import { newJobRecord, sendAndRecord } from '../client/enqueue-jobs.js';
+import { PayloadOffload } from '../client/payload-offload.js';
 import { InvalidWorkflowError, serializeError } from '../core/errors.js';
 import type { HookInfo, JobHooks } from '../core/hooks.js';
 import { type JobRecord, JobStatus } from '../core/job.js';
-import type { AnyTask } from '../core/task.js';
-import { type WorkflowRef, workflowJobId } from '../core/workflow.js';
-import { PayloadOffload } from '../payload-offload.js';
+import { publishChanges, stateChangeOf } from '../core/job-events.js';
+import type { Logger } from '../core/logger.js';
 import type {
   EventPublisher,
   JobStateChange,
@@ -17,10 +19,9 @@ import type {
   PayloadStore,
   Transport,
   WorkflowStore,
-} from '../ports.js';
-import { newJobRecord, sendAndRecord } from './enqueue-jobs.js';
-import { publishChanges, stateChangeOf } from './job-events.js';
-import type { Logger } from './logger.js';
+} from '../core/ports.js';
+import type { AnyTask } from '../core/task.js';
+import { type WorkflowRef, workflowJobId } from '../core/workflow.js';
 
 /** What the effects need: the runner's backend parts, the worker's hooks and its logger. */
 export interface JobEffectsOptions {

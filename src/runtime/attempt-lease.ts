@@ -1,9 +1,9 @@
 import { LockLostError } from '../core/errors.js';
 import type { HandoffDelivery, JobHandoff } from '../core/handoff.js';
 import type { JobRecord } from '../core/job.js';
-import type { Fence, JobStore, JobTouch, QueueMessage, Transport } from '../ports.js';
+import type { Logger } from '../core/logger.js';
+import type { Fence, JobStore, JobTouch, QueueMessage, Transport } from '../core/ports.js';
 import type { AttemptState } from './attempt-state.js';
-import type { Logger } from './logger.js';
 
 /** What an {@link AttemptLease} needs. */
 export interface AttemptLeaseOptions {

@@ -1,5 +1,5 @@
-import type { QueueMessage, Transport } from '../ports.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../core/logger.js';
+import type { QueueMessage, Transport } from '../core/ports.js';
 
 /**
  * Collects the messages of finished jobs and deletes them ten at a time: one request for up to ten

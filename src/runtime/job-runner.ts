@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { PayloadOffload } from '../client/payload-offload.js';
 import { decodeEnvelope, type Envelope, salvageFrom } from '../core/envelope.js';
 import {
   InvalidArgsError,
@@ -21,7 +22,19 @@ import {
 } from '../core/errors.js';
 import type { JobHooks } from '../core/hooks.js';
 import { isFinalStatus, type JobRecord, JobStatus } from '../core/job.js';
+import { stateChangeOf } from '../core/job-events.js';
 import { jsonBytes, limits, truncateUtf8 } from '../core/limits.js';
+import type { Logger } from '../core/logger.js';
+import type {
+  DeadLetterReason,
+  EventPublisher,
+  Fence,
+  JobStore,
+  PayloadStore,
+  QueueMessage,
+  Transport,
+  WorkflowStore,
+} from '../core/ports.js';
 import {
   expiryOf,
   type FinalStatus,
@@ -33,22 +46,9 @@ import { backoffDelaySeconds, maxVisibilitySeconds } from '../core/retry.js';
 import { OverlapPolicy } from '../core/schedule.js';
 import type { AnyTask, TaskContext, TaskRegistry } from '../core/task.js';
 import type { WorkflowRef } from '../core/workflow.js';
-import { PayloadOffload } from '../payload-offload.js';
-import type {
-  DeadLetterReason,
-  EventPublisher,
-  Fence,
-  JobStore,
-  PayloadStore,
-  QueueMessage,
-  Transport,
-  WorkflowStore,
-} from '../ports.js';
 import { JobEffects } from './after-final.js';
 import { AttemptLease } from './attempt-lease.js';
 import { AttemptState } from './attempt-state.js';
-import { stateChangeOf } from './job-events.js';
-import type { Logger } from './logger.js';
 import { settleWithinGrace } from './settle-within-grace.js';
 import { type Admission, type Permit, TaskLimiter } from './task-limiter.js';
 

@@ -1,13 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { PriorityTransport } from '../adapters/priority-transport.js';
 import { ConfigError, InvocationDeadlineError } from '../core/errors.js';
 import type { JobHooks } from '../core/hooks.js';
+import { jsonLogger, type Logger } from '../core/logger.js';
+import type { Backend, QueueMessage } from '../core/ports.js';
+import { PriorityTransport } from '../core/priority-transport.js';
 import { type RetentionOptions, resolveRetention } from '../core/retention.js';
 import type { AnyTask } from '../core/task.js';
 import { TaskRegistry } from '../core/task.js';
-import type { Backend, QueueMessage } from '../ports.js';
 import { type Disposition, JobRunner } from './job-runner.js';
-import { jsonLogger, type Logger } from './logger.js';
 import { checkLimitsTracked } from './task-limiter.js';
 import { UntrackedJobStore } from './untracked-job-store.js';
 import type { WorkerTracking } from './worker-options.js';

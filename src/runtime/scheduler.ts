@@ -1,6 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Cron } from 'croner';
 import { ConfigError } from '../core/errors.js';
+import { jsonLogger, type Logger } from '../core/logger.js';
+import type { Transport } from '../core/ports.js';
 import {
   cronFields,
   rateIntervalMs,
@@ -8,8 +10,6 @@ import {
   scheduledEnvelope,
   scheduledJobId,
 } from '../core/schedule.js';
-import type { Transport } from '../ports.js';
-import { jsonLogger, type Logger } from './logger.js';
 
 const maxTimerMs = 2 ** 31 - 1;
 

@@ -15,10 +15,10 @@
 import { randomUUID } from 'node:crypto';
 import { ConfigError } from '../core/errors.js';
 import { isFinalStatus, type JobLimited, JobStatus } from '../core/job.js';
+import type { Logger } from '../core/logger.js';
+import type { JobStore, QueueMessage, Transport } from '../core/ports.js';
 import type { AnyTask } from '../core/task.js';
 import { computeKey, taskLimitDefaults } from '../core/task-limits.js';
-import type { JobStore, QueueMessage, Transport } from '../ports.js';
-import type { Logger } from './logger.js';
 
 /** The concurrency slots held by one attempt: renewed with its heartbeat, released when it ends. */
 export class Permit {

@@ -19,7 +19,7 @@ import type {
   LimitedNote,
   ScheduleHold,
   SlotGrant,
-} from '../ports.js';
+} from '../core/ports.js';
 
 export class UntrackedJobStore implements JobStore {
   async create(): Promise<void> {}

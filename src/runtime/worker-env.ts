@@ -1,6 +1,6 @@
 import { ConfigError } from '../core/errors.js';
+import { env } from '../core/names.js';
 import type { RetentionOptions } from '../core/retention.js';
-import { env } from '../names.js';
 import type { WorkerOptions } from './worker-options.js';
 
 /** The worker options an environment variable can set, and the variable that sets each. */

@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { ConfigError } from '../core/errors.js';
 import type { JobHooks } from '../core/hooks.js';
+import { jsonLogger, type Logger } from '../core/logger.js';
+import type { Backend } from '../core/ports.js';
 import { type RetentionOptions, retentionProblems } from '../core/retention.js';
 import { maxVisibilitySeconds } from '../core/retry.js';
 import type { AnyTask } from '../core/task.js';
-import type { Backend } from '../ports.js';
-import { jsonLogger, type Logger } from './logger.js';
 
 /** What `createWorker` takes. Every field but `backend` and `tasks` has a default. */
 export interface WorkerOptions {

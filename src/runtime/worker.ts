@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConfigError } from '../core/errors.js';
+import type { QueueMessage } from '../core/ports.js';
 import { resolveRetention } from '../core/retention.js';
 import { TaskRegistry } from '../core/task.js';
-import type { QueueMessage } from '../ports.js';
 import { DeleteBatcher } from './delete-batcher.js';
 import { type Disposition, JobRunner } from './job-runner.js';
 import { checkLimitsTracked } from './task-limiter.js';

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { Backend } from 'longhaul';
 import { type CliIo, type CliStream, runCli } from '../../src/cli/main.js';
 
-export const repositoryRoot = fileURLToPath(new URL('../../', import.meta.url));
+export const repositoryRoot = fileURLToPath(new URL('../..', import.meta.url));
 export const fixtureTasks = fileURLToPath(new URL('./fixtures/tasks.ts', import.meta.url));
 export const noTasksModule = fileURLToPath(new URL('./fixtures/no-tasks.ts', import.meta.url));
 

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { splitConcurrency } from '../../infra/delays-and-priorities.js';
 import { LonghaulQueue } from '../../infra/index.js';
 import { ConfigError } from '../../src/core/errors.js';
-import { env } from '../../src/names.js';
+import { env } from '../../src/core/names.js';
 import {
   arnOf,
   fixtureEntry,

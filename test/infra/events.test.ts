@@ -9,7 +9,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LonghaulQueue } from '../../infra/index.js';
-import { env } from '../../src/names.js';
+import { env } from '../../src/core/names.js';
 import { arnOf, logicalId, newStack, normalize, roleStatements, task } from './support.js';
 
 function fargateQueue(stack: Stack, eventsProp: boolean | events.IEventBus | undefined): LonghaulQueue {

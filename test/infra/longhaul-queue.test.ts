@@ -7,9 +7,9 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { LonghaulQueue } from '../../infra/index.js';
+import { env, jobIndexes, jobTable } from '../../src/core/names.js';
 import { defineSchedule, scheduledEnvelope } from '../../src/core/schedule.js';
 import { defineTask } from '../../src/core/task.js';
-import { env, jobIndexes, jobTable } from '../../src/names.js';
 import { renderInputTransformer } from '../support/eventbridge.js';
 import {
   arnOf,

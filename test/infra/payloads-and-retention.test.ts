@@ -6,7 +6,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { LonghaulQueue, type LonghaulQueueProps } from '../../infra/index.js';
 import { ConfigError } from '../../src/core/errors.js';
-import { env } from '../../src/names.js';
+import { env } from '../../src/core/names.js';
 import { logicalId, newStack, onlyResource, resourcesOfType, roleStatements, task } from './support.js';
 
 // Fargate-only stacks: nothing to bundle, so each case synthesizes quickly.

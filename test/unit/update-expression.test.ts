@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { UpdateExpression } from '../../src/adapters/aws/update-expression.js';
+import { UpdateExpression } from '../../src/backends/aws/update-expression.js';
 
 describe('UpdateExpression', () => {
   it('puts every name and value of a SET behind placeholders', () => {

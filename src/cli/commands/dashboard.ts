@@ -4,8 +4,8 @@
  * tried without AWS.
  */
 
-import { Longhaul } from '../../client.js';
-import { env } from '../../names.js';
+import { Longhaul } from '../../client/longhaul.js';
+import { env } from '../../core/names.js';
 import { createWorker, type Worker } from '../../runtime/worker.js';
 import { aborted, integer, type Register } from '../command.js';
 import { CliError, ExitCode } from '../exit-codes.js';

@@ -1,6 +1,6 @@
 /** `longhaul purge --status S --older-than 7d`: deletes finished jobs. */
 import ms from 'ms';
-import type { Longhaul } from '../../client.js';
+import type { Longhaul } from '../../client/longhaul.js';
 import { isFinalStatus, type JobQuery, type JobStatus, jobStatuses } from '../../core/job.js';
 import { oneOf, type Register } from '../command.js';
 import { CliError, ExitCode } from '../exit-codes.js';

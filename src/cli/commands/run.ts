@@ -3,9 +3,9 @@
  * the real lifecycle (validation, attempts, retries with their backoff), and prints its final record.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Longhaul } from '../../client.js';
+import { memoryBackend } from '../../backends/memory/index.js';
+import { Longhaul } from '../../client/longhaul.js';
 import { isFinalStatus, type JobRecord } from '../../core/job.js';
-import { memoryBackend } from '../../memory.js';
 import { createWorker } from '../../runtime/worker.js';
 import { parseJsonArgs } from '../args.js';
 import type { Register } from '../command.js';

@@ -1,6 +1,6 @@
 /** Waiting for a job to finish, for `enqueue --wait`. */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Longhaul } from '../../client.js';
+import type { Longhaul } from '../../client/longhaul.js';
 import { isFinalStatus, type JobRecord } from '../../core/job.js';
 
 /** Reads the job until it is final; resolves undefined when `signal` aborts or `timeoutMs` passes. */

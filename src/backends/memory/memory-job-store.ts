@@ -1,0 +1,440 @@
+import {
+  JobCancelledError,
+  JobConflictError,
+  JobNotFoundError,
+  LockLostError,
+  PayloadTooLargeError,
+} from '../../core/errors.js';
+import type { HandoffDelivery } from '../../core/handoff.js';
+import {
+  cancellableStatuses,
+  claimableStatuses,
+  countJob,
+  emptyStatusCounts,
+  isFinalStatus,
+  type JobCounts,
+  type JobEvent,
+  type JobLimited,
+  type JobPage,
+  type JobQuery,
+  type JobRecord,
+  JobStatus,
+  retryableStatuses,
+} from '../../core/job.js';
+import { jsonBytes, limits } from '../../core/limits.js';
+import { decodeCursor, encodeCursor, resolvePageSize } from '../../core/paging.js';
+import type {
+  ClaimRequest,
+  ClaimResult,
+  Completion,
+  Fence,
+  JobStore,
+  JobTouch,
+  KeyHold,
+  KeyHoldRequest,
+  LimitedNote,
+  RateRequest,
+  RejectRequest,
+  ScheduleHold,
+  SlotGrant,
+  SlotRequest,
+} from '../../core/ports.js';
+import type { RequestCounter } from '../../core/request-counter.js';
+import { isExpired } from '../../core/retention.js';
+import { isLostAttempt, lostAttemptRecord, requeueClears, statusEvent } from '../../core/transitions.js';
+import { MemoryLimits } from './memory-limits.js';
+
+type MutableJob = { -readonly [K in keyof JobRecord]: JobRecord[K] };
+
+/** Options of the in-process job store. */
+export interface MemoryJobStoreOptions {
+  /** Counts operations under their DynamoDB names. */
+  readonly counter?: RequestCounter;
+}
+
+/**
+ * Job records in a Map, with the same conditional transitions as the DynamoDB store. Records are
+ * copied in and out, so callers never share state with the store.
+ */
+export class MemoryJobStore implements JobStore {
+  readonly #jobs = new Map<string, JobRecord>();
+  /** Schedule and key holds, limit slots and rate windows. */
+  readonly #limits = new MemoryLimits();
+  readonly #counter: RequestCounter | undefined;
+
+  constructor(options: MemoryJobStoreOptions = {}) {
+    this.#counter = options.counter;
+  }
+
+  async create(job: JobRecord): Promise<void> {
+    this.#count('PutItem');
+    if (this.#live(job.id)) throw new JobConflictError(job.id, 'create', 'already existing');
+    this.#save(job);
+  }
+
+  async holdSchedule(schedule: string, jobId: string, replacing?: string): Promise<ScheduleHold> {
+    this.#count('PutItem');
+    const hold = this.#limits.hold(`schedule:${schedule}`, jobId, replacing);
+    return hold.held ? hold : { held: false, holder: hold.hold.holder };
+  }
+
+  async get(id: string): Promise<JobRecord | undefined> {
+    this.#count('GetItem');
+    const job = this.#live(id);
+    return job && structuredClone(job);
+  }
+
+  /** The record, unless its retention is over: then it is evicted, as DynamoDB's TTL would delete it. */
+  #live(id: string): JobRecord | undefined {
+    const job = this.#jobs.get(id);
+    if (job && isExpired(job)) {
+      this.#jobs.delete(id);
+      return undefined;
+    }
+    return job;
+  }
+
+  /** Every live record; expired ones are evicted on the way (the sweep that keeps memory bounded). */
+  #liveJobs(): JobRecord[] {
+    const now = Date.now();
+    const live: JobRecord[] = [];
+    for (const job of this.#jobs.values()) {
+      if (isExpired(job, now)) this.#jobs.delete(job.id);
+      else live.push(job);
+    }
+    return live;
+  }
+
+  async claim(request: ClaimRequest): Promise<ClaimResult> {
+    this.#count('UpdateItem');
+    const current = this.#jobs.get(request.envelope.id);
+    if (current && !claimableStatuses.includes(current.status)) {
+      return { claimed: false, job: structuredClone(current) };
+    }
+    const base: JobRecord = current ?? {
+      id: request.envelope.id,
+      task: request.envelope.task,
+      status: JobStatus.queued,
+      args: request.envelope.args ?? null,
+      attempts: 0,
+      maxAttempts: request.maxAttempts,
+      enqueuedAt: request.envelope.enqueuedAt,
+      ...(request.envelope.schedule ? { schedule: request.envelope.schedule.name } : {}),
+      logs: [],
+      history: [],
+      ...(request.envelope.argsRef ? { argsRef: request.envelope.argsRef } : {}),
+      ...(request.envelope.priority ? { priority: request.envelope.priority } : {}),
+    };
+    return { claimed: true, job: this.#start(base, request, []) };
+  }
+
+  async takeOver(request: ClaimRequest, lost: Pick<JobRecord, 'attempts'>): Promise<ClaimResult> {
+    this.#count('UpdateItem');
+    const current = this.#jobs.get(request.envelope.id);
+    if (!current) throw new JobNotFoundError(request.envelope.id);
+    if (!isLostAttempt(current, lost.attempts, request.now))
+      return { claimed: false, job: structuredClone(current) };
+    const record = lostAttemptRecord(current, request.now);
+    return { claimed: true, job: this.#start({ ...current, error: record.error }, request, [record.event]) };
+  }
+
+  async touch(id: string, fence: Fence, touch: JobTouch): Promise<JobRecord> {
+    this.#count('UpdateItem');
+    const job = this.#owned(id, fence);
+    const next: MutableJob = {
+      ...job,
+      heartbeatAt: touch.at,
+      ...(touch.leaseExpiresAt !== undefined ? { leaseExpiresAt: touch.leaseExpiresAt } : {}),
+      ...(touch.progress !== undefined ? { progress: touch.progress } : {}),
+      ...(touch.handoff ? { handoff: touch.handoff } : {}),
+      logs: [...job.logs, ...(touch.logs ?? [])],
+    };
+    if (touch.handoff === null) delete next.handoff;
+    this.#save(next);
+    return structuredClone(next);
+  }
+
+  async registerHandoff(id: string, delivery: HandoffDelivery): Promise<boolean> {
+    this.#count('UpdateItem');
+    const job = this.#jobs.get(id);
+    if (!job || job.status !== JobStatus.running || !job.handoff) return false;
+    this.#save({ ...job, handoff: { ...job.handoff, delivery } });
+    return true;
+  }
+
+  async complete(id: string, fence: Fence, completion: Completion): Promise<JobRecord> {
+    this.#count('UpdateItem');
+    const job = this.#owned(id, fence);
+    // A cancel requested while the attempt was failing must not be lost to a retry.
+    if (completion.status === 'retrying' && job.cancelRequestedAt !== undefined) {
+      throw new JobCancelledError(id);
+    }
+    const next: MutableJob = {
+      ...job,
+      status: completion.status,
+      logs: [...job.logs, ...completion.logs],
+      history: [...job.history, eventOf(completion, fence)],
+      ...(completion.progress ? { progress: completion.progress } : {}),
+    };
+    delete next.leaseExpiresAt;
+    delete next.leaseToken;
+    delete next.handoff;
+    if (completion.expiresAt !== undefined && completion.status !== 'retrying') {
+      next.expiresAt = completion.expiresAt;
+    }
+    if (completion.status === 'succeeded') {
+      next.result = completion.result;
+      if (completion.resultRef) next.resultRef = completion.resultRef;
+      next.finishedAt = completion.at;
+      delete next.error;
+    } else if (completion.status === 'retrying') {
+      next.error = completion.error;
+      next.nextAttemptAt = completion.nextAttemptAt;
+    } else {
+      next.error = completion.error;
+      next.finishedAt = completion.at;
+      next.deadLettered = completion.deadLettered;
+    }
+    this.#save(next);
+    return structuredClone(next);
+  }
+
+  async reject(request: RejectRequest): Promise<boolean> {
+    this.#count('UpdateItem');
+    const current = this.#jobs.get(request.id);
+    const guard = request.guard;
+    const holds =
+      guard.kind === 'unstarted'
+        ? !current || claimableStatuses.includes(current.status)
+        : current !== undefined && isLostAttempt(current, guard.attempt, guard.now);
+    if (!holds) return false;
+    const base: JobRecord = current ?? {
+      id: request.id,
+      task: request.task,
+      status: JobStatus.queued,
+      args: request.args ?? null,
+      attempts: 0,
+      maxAttempts: request.maxAttempts,
+      enqueuedAt: request.enqueuedAt ?? request.at,
+      logs: [],
+      history: [],
+    };
+    const status = request.status ?? JobStatus.failed;
+    const next: MutableJob = {
+      ...base,
+      status,
+      error: request.error,
+      deadLettered: request.deadLettered,
+      finishedAt: request.at,
+      history: [...base.history, statusEvent(status, request.at, base.attempts, undefined, request.error)],
+      ...(request.expiresAt !== undefined ? { expiresAt: request.expiresAt } : {}),
+    };
+    delete next.leaseExpiresAt;
+    delete next.leaseToken;
+    delete next.handoff;
+    this.#save(next);
+    return true;
+  }
+
+  async cancel(id: string, at: number, expiresAt?: number): Promise<JobRecord> {
+    if (this.#jobs.get(id)?.status === JobStatus.running) {
+      // Its worker ends the attempt at its next heartbeat; a second request keeps the first time.
+      return this.#operatorTransition(id, 'cancel', [JobStatus.running], (job) => ({
+        ...job,
+        cancelRequestedAt: job.cancelRequestedAt ?? at,
+      }));
+    }
+    return this.#operatorTransition(id, 'cancel', cancellableStatuses, (job) => {
+      const next: MutableJob = {
+        ...job,
+        status: JobStatus.cancelled,
+        finishedAt: at,
+        history: [...job.history, statusEvent(JobStatus.cancelled, at, job.attempts)],
+        ...(expiresAt !== undefined ? { expiresAt } : {}),
+      };
+      delete next.nextAttemptAt;
+      return next;
+    });
+  }
+
+  async requeue(id: string, at: number): Promise<JobRecord> {
+    return this.#operatorTransition(id, 'retry', retryableStatuses, (job) => {
+      const next: MutableJob = {
+        ...job,
+        status: JobStatus.queued,
+        attempts: 0,
+        enqueuedAt: at,
+        history: [...job.history, statusEvent(JobStatus.queued, at, 0)],
+      };
+      for (const key of requeueClears) delete next[key];
+      return next;
+    });
+  }
+
+  /** An operator's change of status: allowed only from `from`, else JobNotFoundError or JobConflictError. */
+  #operatorTransition(
+    id: string,
+    operation: string,
+    from: readonly JobStatus[],
+    change: (job: JobRecord) => JobRecord,
+  ): JobRecord {
+    this.#count('UpdateItem');
+    const job = this.#live(id);
+    if (!job) throw new JobNotFoundError(id);
+    if (!from.includes(job.status)) throw new JobConflictError(id, operation, job.status);
+    const next = change(job);
+    this.#save(next);
+    return structuredClone(next);
+  }
+
+  async counts(): Promise<JobCounts> {
+    this.#count('Query');
+    const byStatus = emptyStatusCounts();
+    const byTask: Record<string, Record<JobStatus, number>> = {};
+    for (const job of this.#liveJobs()) countJob({ byStatus, byTask }, job.task, job.status);
+    return { byStatus, byTask, at: Date.now(), source: 'exact' };
+  }
+
+  async oldest(status: JobStatus): Promise<{ id: string; enqueuedAt: number } | undefined> {
+    this.#count('Query');
+    let first: JobRecord | undefined;
+    for (const job of this.#liveJobs()) {
+      if (job.status === status && (!first || job.enqueuedAt < first.enqueuedAt)) first = job;
+    }
+    return first && { id: first.id, enqueuedAt: first.enqueuedAt };
+  }
+
+  async remove(ids: readonly string[]): Promise<string[]> {
+    const removed: string[] = [];
+    for (const id of ids) {
+      this.#count('DeleteItem');
+      const job = this.#jobs.get(id);
+      if (job && isFinalStatus(job.status)) {
+        this.#jobs.delete(id);
+        removed.push(id);
+      }
+    }
+    return removed;
+  }
+
+  async list(query: JobQuery): Promise<JobPage> {
+    this.#count('Query');
+    const limit = resolvePageSize(query.limit);
+    const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+    const matching = this.#liveJobs()
+      .filter(
+        (j) =>
+          (query.status === undefined || j.status === query.status) &&
+          (query.task === undefined || j.task === query.task) &&
+          (query.enqueuedBefore === undefined || j.enqueuedAt < query.enqueuedBefore),
+      )
+      .sort((a, b) => b.enqueuedAt - a.enqueuedAt || (a.id < b.id ? 1 : -1))
+      .filter(
+        (j) =>
+          !after || j.enqueuedAt < after.enqueuedAt || (j.enqueuedAt === after.enqueuedAt && j.id < after.id),
+      );
+    const page = matching.slice(0, limit);
+    const last = page.at(-1);
+    return {
+      jobs: structuredClone(page),
+      ...(matching.length > limit && last
+        ? { nextCursor: encodeCursor({ enqueuedAt: last.enqueuedAt, id: last.id }) }
+        : {}),
+    };
+  }
+
+  async holdKey(request: KeyHoldRequest): Promise<KeyHold> {
+    this.#count('PutItem');
+    return this.#limits.holdKey(request);
+  }
+
+  async acquireSlot(request: SlotRequest): Promise<SlotGrant> {
+    this.#count('UpdateItem');
+    return this.#limits.acquireSlot(request);
+  }
+
+  async renewSlot(limit: string, token: string, leaseExpiresAt: number): Promise<boolean> {
+    this.#count('UpdateItem');
+    return this.#limits.renewSlot(limit, token, leaseExpiresAt);
+  }
+
+  async releaseSlot(limit: string, token: string, expiredBefore?: number): Promise<boolean> {
+    this.#count('UpdateItem');
+    return this.#limits.releaseSlot(limit, token, expiredBefore);
+  }
+
+  async takeRateStart(request: RateRequest): Promise<boolean> {
+    this.#count('UpdateItem');
+    return this.#limits.takeRateStart(request, Date.now());
+  }
+
+  async noteLimited(id: string, limited: JobLimited): Promise<LimitedNote> {
+    this.#count('UpdateItem');
+    const job = this.#jobs.get(id);
+    if (!job || !claimableStatuses.includes(job.status)) {
+      return job ? { noted: false, job: structuredClone(job) } : { noted: false };
+    }
+    this.#save({ ...job, limited });
+    return { noted: true };
+  }
+
+  #start(base: JobRecord, request: ClaimRequest, extraEvents: readonly JobEvent[]): JobRecord {
+    const attempt = base.attempts + 1;
+    const next: MutableJob = {
+      ...base,
+      status: JobStatus.running,
+      attempts: attempt,
+      workerId: request.workerId,
+      startedAt: base.startedAt ?? request.now,
+      heartbeatAt: request.now,
+      leaseExpiresAt: request.leaseExpiresAt,
+      leaseToken: request.token,
+      history: [
+        ...base.history,
+        ...extraEvents,
+        statusEvent(JobStatus.running, request.now, attempt, request.workerId),
+      ],
+    };
+    delete next.nextAttemptAt;
+    this.#save(next);
+    return structuredClone(next);
+  }
+
+  /**
+   * Stores a copy, so no object a caller passed in (args, result, error) stays shared with the store.
+   * Refuses, like DynamoDB, a record over the item size limit.
+   */
+  #save(job: JobRecord): void {
+    const bytes = jsonBytes(job);
+    if (bytes > limits.maxRecordBytes)
+      throw new PayloadTooLargeError('Job record', bytes, limits.maxRecordBytes);
+    this.#jobs.set(job.id, structuredClone(job));
+  }
+
+  #owned(id: string, fence: Fence): JobRecord {
+    const job = this.#jobs.get(id);
+    if (
+      !job ||
+      job.status !== JobStatus.running ||
+      job.attempts !== fence.attempt ||
+      job.leaseToken !== fence.token
+    ) {
+      throw new LockLostError(id, fence.attempt);
+    }
+    return job;
+  }
+
+  #count(operation: string): void {
+    this.#counter?.record('dynamodb', operation);
+  }
+}
+
+function eventOf(completion: Completion, fence: Fence): JobEvent {
+  return statusEvent(
+    completion.status,
+    completion.at,
+    fence.attempt,
+    fence.workerId,
+    completion.status === 'succeeded' ? undefined : completion.error,
+  );
+}

@@ -1,0 +1,79 @@
+/**
+ * Enqueueing as the client and the runner (which enqueues a workflow's next jobs) both do it: the
+ * messages first, then the records, so a record always has a message or was written by the worker that
+ * claimed it.
+ */
+import { encodeEnvelope } from '../core/envelope.js';
+import { JobConflictError } from '../core/errors.js';
+import { type JobRecord, JobStatus } from '../core/job.js';
+import type { JobStore, Transport } from '../core/ports.js';
+import { statusEvent } from '../core/transitions.js';
+import type { WorkflowRef } from '../core/workflow.js';
+
+/** What a new job is made of. Its arguments must have been validated and size-checked. */
+export interface NewJob {
+  readonly id: string;
+  readonly task: string;
+  readonly args: unknown;
+  readonly maxAttempts: number;
+  readonly enqueuedAt: number;
+  readonly workflow?: WorkflowRef;
+}
+
+/** The record of a job just enqueued. */
+export function newJobRecord(job: NewJob): JobRecord {
+  return {
+    id: job.id,
+    task: job.task,
+    status: JobStatus.queued,
+    args: job.args ?? null,
+    attempts: 0,
+    maxAttempts: job.maxAttempts,
+    enqueuedAt: job.enqueuedAt,
+    logs: [],
+    history: [statusEvent(JobStatus.queued, job.enqueuedAt, 0)],
+    ...(job.workflow ? { workflow: job.workflow } : {}),
+  };
+}
+
+/** A job's message body, carrying its workflow continuation and its offloaded arguments' reference. */
+export function envelopeOfJob(job: JobRecord): string {
+  return encodeEnvelope({
+    id: job.id,
+    task: job.task,
+    ...(job.argsRef ? { args: undefined, argsRef: job.argsRef } : { args: job.args }),
+    enqueuedAt: job.enqueuedAt,
+    ...(job.workflow ? { workflow: job.workflow } : {}),
+    ...(job.priority && job.priority !== 'normal' ? { priority: job.priority } : {}),
+  });
+}
+
+/**
+ * Sends the jobs' messages in batches of ten, then writes their records up to 16 at a time. A record that
+ * already exists is left as it is (a worker claimed the job first, or an earlier try wrote it). Resolves
+ * with the ids whose record this call wrote.
+ */
+export async function sendAndRecord(
+  backend: { readonly transport: Transport; readonly store: JobStore },
+  jobs: readonly JobRecord[],
+): Promise<string[]> {
+  for (let i = 0; i < jobs.length; i += 10) {
+    await backend.transport.send(jobs.slice(i, i + 10).map((job) => ({ body: envelopeOfJob(job) })));
+  }
+  const written: string[] = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(16, jobs.length) }, async () => {
+      for (let i = next++; i < jobs.length; i = next++) {
+        const job = jobs[i] as JobRecord;
+        try {
+          await backend.store.create(job);
+          written.push(job.id);
+        } catch (error) {
+          if (!(error instanceof JobConflictError)) throw error;
+        }
+      }
+    }),
+  );
+  return written;
+}
