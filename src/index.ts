@@ -139,13 +139,12 @@ export { backoffDelaySeconds, type RetryPolicy, retryDefaults } from './core/ret
 export {
   checkSchedules,
   defineSchedule,
-  OverlapPolicy,
   type Schedule,
   type ScheduleOptions,
-  type ScheduleRef,
   scheduledEnvelope,
   scheduledJobId,
 } from './core/schedule.js';
+export { OverlapPolicy, type ScheduleRef } from './core/schedule-ref.js';
 export {
   type AnyTask,
   type ArgsSchema,
@@ -165,15 +164,14 @@ export {
   type UniqueOptions,
 } from './core/task-limits.js';
 export {
-  type PendingStep,
   type WorkflowJobState,
   WorkflowKind,
   type WorkflowRecord,
-  type WorkflowRef,
   type WorkflowState,
   type WorkflowStatus,
   workflowJobId,
 } from './core/workflow.js';
+export type { PendingStep, WorkflowRef } from './core/workflow-ref.js';
 export {
   type IsolateOptions,
   type Isolation,

@@ -8,7 +8,7 @@ import { JobConflictError } from '../core/errors.js';
 import { type JobRecord, JobStatus } from '../core/job.js';
 import type { JobStore, Transport } from '../core/ports.js';
 import { statusEvent } from '../core/transitions.js';
-import type { WorkflowRef } from '../core/workflow.js';
+import type { WorkflowRef } from '../core/workflow-ref.js';
 
 /** What a new job is made of. Its arguments must have been validated and size-checked. */
 export interface NewJob {

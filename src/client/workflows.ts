@@ -17,17 +17,19 @@ import { jsonBytes, limits } from '../core/limits.js';
 import type { Backend, WorkflowStore } from '../core/ports.js';
 import type { AnyTask, TaskArgs, TaskResult } from '../core/task.js';
 import {
-  maxWorkflowIdLength,
-  maxWorkflowSteps,
-  type PendingStep,
   type WorkflowJobState,
   type WorkflowKind,
   type WorkflowRecord,
-  type WorkflowRef,
   type WorkflowState,
   workflowJobId,
   workflowState,
 } from '../core/workflow.js';
+import {
+  maxWorkflowIdLength,
+  maxWorkflowSteps,
+  type PendingStep,
+  type WorkflowRef,
+} from '../core/workflow-ref.js';
 import { newJobRecord, sendAndRecord } from './enqueue-jobs.js';
 import type { JobHandle, WaitOptions } from './longhaul.js';
 

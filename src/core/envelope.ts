@@ -1,8 +1,8 @@
 import { MalformedMessageError } from './errors.js';
 import { isPayloadRef, type PayloadRef } from './payload.js';
 import { isPriority, Priority } from './priority.js';
-import type { ScheduleRef } from './schedule.js';
-import { isWorkflowRef, type WorkflowRef } from './workflow.js';
+import type { ScheduleRef } from './schedule-ref.js';
+import { isWorkflowRef, type WorkflowRef } from './workflow-ref.js';
 
 /** The envelope format version this code writes. Readers reject versions they do not know. */
 export const envelopeVersion = 1;

@@ -2,7 +2,7 @@ import type { SerializedError } from './errors.js';
 import type { JobHandoff } from './handoff.js';
 import type { PayloadRef } from './payload.js';
 import type { Priority } from './priority.js';
-import type { WorkflowRef } from './workflow.js';
+import type { WorkflowRef } from './workflow-ref.js';
 
 /**
  * The states of a job. `scheduled` waits for its run time (`runAt`: a delayed enqueue); `retrying` waits

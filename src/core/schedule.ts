@@ -7,17 +7,8 @@
  */
 import { envelopeVersion } from './envelope.js';
 import { ConfigError } from './errors.js';
+import { OverlapPolicy, type ScheduleRef } from './schedule-ref.js';
 import type { AnyTask, TaskArgs } from './task.js';
-
-/** What a run does when the schedule's previous run is still queued or running. */
-export const OverlapPolicy = {
-  /** Run anyway: runs may overlap. */
-  allow: 'allow',
-  /** End the new run as `cancelled` with a `schedule_overlap` error, without running the task. */
-  skip: 'skip',
-} as const;
-/** One of the policies in {@link OverlapPolicy}. */
-export type OverlapPolicy = (typeof OverlapPolicy)[keyof typeof OverlapPolicy];
 
 /** A periodic job, as `defineSchedule` returns it. Plain data, so the CDK construct can deploy it. */
 export interface Schedule {
@@ -40,12 +31,6 @@ export interface ScheduleOptions<TArgs> {
   /** Default `allow`. */
   readonly overlap?: OverlapPolicy;
   readonly description?: string;
-}
-
-/** The schedule a job ran for, carried in its envelope and recorded on the job. */
-export interface ScheduleRef {
-  readonly name: string;
-  readonly overlap: OverlapPolicy;
 }
 
 const namePattern = /^[A-Za-z0-9._-]{1,64}$/;

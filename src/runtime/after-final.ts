@@ -21,7 +21,8 @@ import type {
   WorkflowStore,
 } from '../core/ports.js';
 import type { AnyTask } from '../core/task.js';
-import { type WorkflowRef, workflowJobId } from '../core/workflow.js';
+import { workflowJobId } from '../core/workflow.js';
+import type { WorkflowRef } from '../core/workflow-ref.js';
 
 /** What the effects need: the runner's backend parts, the worker's hooks and its logger. */
 export interface JobEffectsOptions {

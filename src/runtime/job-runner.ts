@@ -43,9 +43,9 @@ import {
   retentionDefaults,
 } from '../core/retention.js';
 import { backoffDelaySeconds, maxVisibilitySeconds } from '../core/retry.js';
-import { OverlapPolicy } from '../core/schedule.js';
+import { OverlapPolicy } from '../core/schedule-ref.js';
 import type { AnyTask, TaskContext, TaskRegistry } from '../core/task.js';
-import type { WorkflowRef } from '../core/workflow.js';
+import type { WorkflowRef } from '../core/workflow-ref.js';
 import { JobEffects } from './after-final.js';
 import { AttemptLease } from './attempt-lease.js';
 import { AttemptState } from './attempt-state.js';
