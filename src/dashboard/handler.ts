@@ -26,6 +26,7 @@ import {
   isLoopbackHostname,
   randomToken,
   sessionCookieName,
+  sessionMaxAgeSeconds,
   sessionValue,
 } from './security.js';
 
@@ -144,7 +145,7 @@ export function buildDashboard(options: DashboardHandlerOptions): DashboardInter
       const secure = (req.socket as { encrypted?: boolean }).encrypted ? '; Secure' : '';
       res.setHeader(
         'Set-Cookie',
-        `${sessionCookieName}=${sessionValue(token)}; Path=${base || '/'}; HttpOnly; SameSite=Strict; Max-Age=43200${secure}`,
+        `${sessionCookieName}=${sessionValue(token, Date.now())}; Path=${base || '/'}; HttpOnly; SameSite=Strict; Max-Age=${sessionMaxAgeSeconds}${secure}`,
       );
       res.setHeader('Cache-Control', 'no-store');
       const rest = query.toString();

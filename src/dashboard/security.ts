@@ -49,12 +49,38 @@ export function constantTimeEqual(a: string, b: string): boolean {
   return timingSafeEqual(left, right);
 }
 
+/** How long a session cookie opens the dashboard after sign-in; the server checks it on every request. */
+export const sessionMaxAgeSeconds = 12 * 3600;
+
+/** How far in the future an issue time may be (clocks of several dashboard processes disagree a little). */
+const clockSkewSeconds = 60;
+
 /**
- * The session cookie's value for `token`: an HMAC of it, so the cookie never holds the token itself and
- * stays valid across restarts with the same token.
+ * The session cookie's value for `token`, signed in at `issuedAtMs`: `<issued seconds>.<HMAC keyed by the
+ * token over the issue time>`. The cookie never holds the token itself, stays valid across restarts with
+ * the same token, and expires on the server after {@link sessionMaxAgeSeconds} whatever the browser
+ * keeps; rotating the token ends every session at once.
  */
-export function sessionValue(token: string): string {
-  return createHmac('sha256', token).update('longhaul-dashboard-session-v1').digest('base64url');
+export function sessionValue(token: string, issuedAtMs: number): string {
+  const issued = Math.floor(issuedAtMs / 1000);
+  return `${issued}.${sessionSignature(token, issued)}`;
+}
+
+function sessionSignature(token: string, issuedSeconds: number): string {
+  return createHmac('sha256', token)
+    .update(`longhaul-dashboard-session-v2.${issuedSeconds}`)
+    .digest('base64url');
+}
+
+/** True when `cookie` was made by {@link sessionValue} with `token` and is not older than the session limit. */
+function isLiveSession(cookie: string, token: string, nowMs: number): boolean {
+  const match = /^(\d{1,12})\.([A-Za-z0-9_-]+)$/.exec(cookie);
+  if (!match?.[1] || !match[2]) return false;
+  const issued = Number(match[1]);
+  const age = nowMs / 1000 - issued;
+  // Verify the signature before reading the clock's verdict, so a forged cookie costs the same either way.
+  const signed = constantTimeEqual(match[2], sessionSignature(token, issued));
+  return signed && age <= sessionMaxAgeSeconds && age >= -clockSkewSeconds;
 }
 
 /** A fresh random token, e.g. the per-process CSRF token embedded in the page. */
@@ -74,15 +100,15 @@ export function parseCookies(header: string | undefined): Map<string, string> {
   return cookies;
 }
 
-/** True when the request carries `Authorization: Bearer <token>` or the session cookie made from it. */
-export function isAuthenticated(req: IncomingMessage, token: string): boolean {
+/** True when the request carries `Authorization: Bearer <token>` or a live session cookie made from it. */
+export function isAuthenticated(req: IncomingMessage, token: string, nowMs = Date.now()): boolean {
   const authorization = req.headers.authorization;
   if (authorization !== undefined) {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
     return match?.[1] !== undefined && constantTimeEqual(match[1], token);
   }
   const cookie = parseCookies(req.headers.cookie).get(sessionCookieName);
-  return cookie !== undefined && constantTimeEqual(cookie, sessionValue(token));
+  return cookie !== undefined && isLiveSession(cookie, token, nowMs);
 }
 
 /** The hostname of a Host header (or an Origin's host): lower case, without port or IPv6 brackets. */

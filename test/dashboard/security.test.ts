@@ -1,5 +1,6 @@
 // The dashboard's security model, bullet by bullet: loopback by default, the token (bearer and cookie),
 // the Host check against DNS rebinding, CSRF on actions, the response headers, and no leaked internals.
+import type { IncomingMessage } from 'node:http';
 import { Longhaul } from 'longhaul';
 import { createDashboardHandler, securityHeaders, serveDashboard } from 'longhaul/dashboard';
 import { memoryBackend } from 'longhaul/memory';
@@ -7,9 +8,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   constantTimeEqual,
   hostnameOf,
+  isAuthenticated,
   isLoopbackHostname,
   parseCookies,
   sessionCookieName,
+  sessionMaxAgeSeconds,
+  sessionValue,
 } from '../../src/dashboard/security.js';
 import { memory } from '../support/backends.js';
 import { delegate } from '../support/delegate.js';
@@ -361,6 +365,38 @@ describe('the security helpers', () => {
     expect(constantTimeEqual('abc', 'abd')).toBe(false);
     expect(constantTimeEqual('abc', 'abcd')).toBe(false);
     expect(constantTimeEqual('', '')).toBe(true);
+  });
+
+  it('accept a session cookie until it is 12 hours old, and never one whose issue time was altered', () => {
+    const token = 'a-dashboard-token-0123456789';
+    const issuedAt = Date.parse('2026-12-01T08:00:00Z');
+    const withCookie = (value: string) =>
+      ({ headers: { cookie: `${sessionCookieName}=${value}` } }) as unknown as IncomingMessage;
+    const cookie = sessionValue(token, issuedAt);
+    expect(sessionMaxAgeSeconds).toBe(12 * 3600);
+    expect(isAuthenticated(withCookie(cookie), token, issuedAt)).toBe(true);
+    expect(isAuthenticated(withCookie(cookie), token, issuedAt + sessionMaxAgeSeconds * 1000 - 1000)).toBe(
+      true,
+    );
+    // Expired on the server, whatever the browser still sends.
+    expect(isAuthenticated(withCookie(cookie), token, issuedAt + sessionMaxAgeSeconds * 1000 + 1000)).toBe(
+      false,
+    );
+    // Issued in the future (beyond a minute of clock skew): refused.
+    expect(isAuthenticated(withCookie(cookie), token, issuedAt - 5 * 60_000)).toBe(false);
+    // Moving the issue time forward without the token to re-sign it does not extend the session.
+    const [issued, signature] = cookie.split('.');
+    const later = `${Number(issued) + 6 * 3600}.${signature}`;
+    expect(isAuthenticated(withCookie(later), token, issuedAt + sessionMaxAgeSeconds * 1000 + 1000)).toBe(
+      false,
+    );
+    // Another token's session, and the old deterministic cookie, open nothing.
+    expect(
+      isAuthenticated(withCookie(sessionValue('another-token-0123456789', issuedAt)), token, issuedAt),
+    ).toBe(false);
+    expect(isAuthenticated(withCookie(signature ?? ''), token, issuedAt)).toBe(false);
+    // Two sign-ins at different times get different cookies.
+    expect(sessionValue(token, issuedAt + 1000)).not.toBe(cookie);
   });
 
   it('read cookies, first of duplicates winning', () => {
