@@ -5,6 +5,7 @@
  * job (status, retries, result) whose id is the schedule's name and the firing time, so a duplicate
  * firing of the same minute is the same job.
  */
+import { type CronExpression, parseCron } from './cron.js';
 import { envelopeVersion } from './envelope.js';
 import { ConfigError } from './errors.js';
 import { OverlapPolicy, type ScheduleRef } from './schedule-ref.js';
@@ -79,7 +80,7 @@ export function defineSchedule<T extends AnyTask>(
   };
 }
 
-/** Checks an expression's outer form; the cron fields themselves are checked by the scheduler's parser. */
+/** Checks an expression as EventBridge would at deploy time, and that a cron expression can still fire. */
 function checkExpression(expression: string): string | undefined {
   const rate = ratePattern.exec(expression);
   if (rate) {
@@ -99,6 +100,15 @@ function checkExpression(expression: string): string | undefined {
     }
     if (fields[2] !== '?' && fields[4] !== '?') {
       return `"?" in the day-of-month or the day-of-week field of ${JSON.stringify(expression)}, as EventBridge requires`;
+    }
+    let parsed: CronExpression;
+    try {
+      parsed = parseCron(cron[1] ?? '');
+    } catch (error) {
+      return `a cron expression within EventBridge's ranges, got ${JSON.stringify(expression)}: ${(error as Error).message}`;
+    }
+    if (parsed.nextAfter(Date.now()) === undefined) {
+      return `a cron expression that can still fire, got ${JSON.stringify(expression)}, which names no date from now on`;
     }
     return undefined;
   }

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Cron } from 'croner';
+import { type CronExpression, parseCron } from '../core/cron.js';
 import { ConfigError } from '../core/errors.js';
 import { jsonLogger, type Logger } from '../core/logger.js';
 import type { Transport } from '../core/ports.js';
@@ -40,7 +40,7 @@ export interface SchedulerOptions {
 /**
  * Fires schedules in-process, for the embedded backend and local runs: each firing sends the run's
  * envelope to the queue, exactly what the deployed EventBridge rule sends, so a run is an ordinary job.
- * Cron expressions are parsed by croner (EventBridge's six fields, in UTC, weekdays 1–7 from Sunday).
+ * Cron expressions are EventBridge's six fields, in UTC, weekdays 1–7 from Sunday (see `core/cron.ts`).
  * Rates fire every interval from the start, as a new EventBridge rule does.
  */
 export class Scheduler {
@@ -115,44 +115,16 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
 function nextFiringOf(schedule: Schedule): (after: number) => number {
   const interval = rateIntervalMs(schedule.expression);
   if (interval !== undefined) return (after) => after + interval;
-  const fields = cronFields(schedule.expression) ?? '';
-  let cron: Cron;
+  let cron: CronExpression;
   try {
-    // EventBridge's fields are minutes..year; croner's seven-field form starts with seconds.
-    cron = new Cron(`0 ${toCronerFields(fields)}`, {
-      timezone: 'UTC',
-      alternativeWeekdays: true,
-      mode: '7-part',
-    });
+    cron = parseCron(cronFields(schedule.expression) ?? '');
   } catch (error) {
     throw new ConfigError(
       `Invalid cron expression ${JSON.stringify(schedule.expression)} of schedule "${schedule.name}": ${(error as Error).message}`,
     );
   }
-  return (after) => {
-    const next = cron.nextRun(new Date(after));
-    // A cron with no future time (a past year) never fires again.
-    return next ? next.getTime() : Number.POSITIVE_INFINITY;
-  };
-}
-
-/** The largest value of each EventBridge cron field: minutes, hours, day of month, month, weekday, year. */
-const fieldMaxima = [59, 23, 31, 12, 7, 2199];
-
-/**
- * EventBridge allows Quartz's `start/step` (`0/10`: from 0 every 10); croner wants a range there, so it
- * becomes `start-max/step`. Everything else croner reads as EventBridge means it.
- */
-function toCronerFields(fields: string): string {
-  return fields
-    .split(/\s+/)
-    .map((field, i) =>
-      field
-        .split(',')
-        .map((part) => part.replace(/^(\d+)\/(\d+)$/, `$1-${fieldMaxima[i]}/$2`))
-        .join(','),
-    )
-    .join(' ');
+  // A cron with no future time (a past year) never fires again.
+  return (after) => cron.nextAfter(after) ?? Number.POSITIVE_INFINITY;
 }
 
 /** Throws a `ConfigError` if a schedule's cron expression does not parse. */

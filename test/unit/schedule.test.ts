@@ -39,6 +39,16 @@ describe('defineSchedule', () => {
     ['every 5 minutes', /"rate\(N unit\)" or "cron\(fields\)"/],
     ['cron(0 6 * * *)', /6 fields .* got 5/],
     ['cron(0 6 * * MON *)', /"\?" in the day-of-month or the day-of-week/],
+    ['cron(61 * * * ? *)', /EventBridge's ranges.*minute: 61 \(EventBridge allows 0–59\)/],
+    ['cron(0 24 * * ? *)', /EventBridge's ranges.*hour: 24/],
+    ['cron(0 0 32 * ? *)', /EventBridge's ranges.*day of month: 32/],
+    ['cron(0 0 1 13 ? *)', /EventBridge's ranges.*month: 13/],
+    ['cron(0 0 ? * 8 *)', /EventBridge's ranges.*day of week: 8/],
+    ['cron(0 0 ? * 0 *)', /EventBridge's ranges.*day of week: 0/],
+    ['cron(0 0 ? * MON#6 *)', /EventBridge's ranges.*nth weekday/],
+    ['cron(0 0 1 1 ? 2200)', /EventBridge's ranges.*year: 2200/],
+    ['cron(0 0 31 2 ? *)', /can still fire.*no date from now on/],
+    ['cron(0 0 1 1 ? 1999)', /can still fire/],
   ])('refuses the expression %s, saying why', (expression, message) => {
     expect(() => defineSchedule(plain, expression)).toThrow(ConfigError);
     expect(() => defineSchedule(plain, expression)).toThrow(message);
@@ -87,7 +97,11 @@ describe('scheduledEnvelope', () => {
 
 describe('the in-process scheduler', () => {
   it('refuses a cron expression its parser rejects, naming the schedule', () => {
-    const bad = defineSchedule(plain, 'cron(0 99 * * ? *)', { name: 'bad-hour' });
+    // Plain data, as a schedule built without defineSchedule (which refuses it) would be.
+    const bad = {
+      ...defineSchedule(plain, 'cron(0 9 * * ? *)', { name: 'bad-hour' }),
+      expression: 'cron(0 99 * * ? *)',
+    };
     expect(() => checkCronExpressions([bad])).toThrow(/schedule "bad-hour".*hour/);
     expect(() => startScheduler({ schedules: [bad], transport: new MemoryTransport() })).toThrow(ConfigError);
   });
