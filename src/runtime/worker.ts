@@ -5,6 +5,7 @@ import { resolveRetention } from '../core/retention.js';
 import { TaskRegistry } from '../core/task.js';
 import { DeleteBatcher } from './delete-batcher.js';
 import { type Disposition, JobRunner } from './job-runner.js';
+import { ReceiveOutage } from './receive-outage.js';
 import { checkLimitsTracked } from './task-limiter.js';
 import { UntrackedJobStore } from './untracked-job-store.js';
 import { type ResolvedWorkerOptions, resolveWorkerOptions, type WorkerOptions } from './worker-options.js';
@@ -152,7 +153,7 @@ export class Worker {
 
   async #loop(runner: JobRunner): Promise<void> {
     const { transport } = this.options.backend;
-    let failures = 0;
+    const outage = new ReceiveOutage(this.options.logger);
     while (!this.#stopReceiving.signal.aborted) {
       const free = this.options.concurrency - this.#active.size;
       if (free <= 0) {
@@ -174,12 +175,10 @@ export class Worker {
           },
           this.#stopReceiving.signal,
         );
-        failures = 0;
+        outage.succeeded();
       } catch (error) {
         if (this.#stopReceiving.signal.aborted) break;
-        failures++;
-        const delayMs = Math.min(30_000, 250 * 2 ** Math.min(failures, 7));
-        this.options.logger.error('receive failed; backing off', { error: String(error), delayMs });
+        const delayMs = outage.failed(error);
         await sleep(delayMs, undefined, { signal: this.#stopReceiving.signal }).catch(() => undefined);
         continue;
       }
