@@ -52,3 +52,9 @@ export const indexOnlyAttributes: readonly string[] = [
   jobTable.taskIndex.partitionKey,
   jobTable.timeIndex.partitionKey,
 ];
+
+/** An index entry: enough to order and fetch a job. */
+export interface IndexKey {
+  readonly id: string;
+  readonly enqueuedAt: number;
+}

@@ -1,0 +1,129 @@
+/**
+ * The writes of a running attempt: heartbeats (with progress, logs and the handoff), the handoff's
+ * delivery, and the attempt's end (succeeded, failed or retrying). Those of the attempt's own worker are
+ * fenced by status, attempt number and lease token, so a worker whose attempt was taken over can no
+ * longer write.
+ */
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { JobCancelledError, LockLostError } from '../../core/errors.js';
+import type { HandoffDelivery } from '../../core/handoff.js';
+import { type JobRecord, JobStatus } from '../../core/job.js';
+import { jobTable } from '../../core/names.js';
+import type { Completion, Fence, JobTouch } from '../../core/ports.js';
+import { statusEvent } from '../../core/transitions.js';
+import { fromItem, ttlSeconds } from './dynamo-job-item.js';
+import { type JobTable, jobAsItStood, updateJob } from './dynamo-job-table.js';
+import { statusShardKey } from './job-index.js';
+import { UpdateExpression } from './update-expression.js';
+
+/** A heartbeat of the attempt under `fence`; resolves with the job as it now stands. */
+export async function touchJob(
+  table: JobTable,
+  id: string,
+  fence: Fence,
+  touch: JobTouch,
+): Promise<JobRecord> {
+  const u = new UpdateExpression().set('heartbeatAt', touch.at);
+  if (touch.leaseExpiresAt !== undefined) u.set('leaseExpiresAt', touch.leaseExpiresAt);
+  if (touch.progress !== undefined) u.set('progress', touch.progress);
+  if (touch.handoff) u.set('handoff', touch.handoff);
+  else if (touch.handoff === null) u.remove('handoff');
+  u.append('logs', touch.logs ?? []);
+  // ALL_NEW costs no read capacity: the heartbeat learns of a cancel request or a delivery for free.
+  return fromItem(await fencedUpdate(table, id, fence, u));
+}
+
+/** Gives a running job's handoff its delivery; false when the job no longer runs or has no handoff. */
+export async function registerJobHandoff(
+  table: JobTable,
+  id: string,
+  delivery: HandoffDelivery,
+): Promise<boolean> {
+  const u = new UpdateExpression().setPath(['handoff', 'delivery'], delivery);
+  const condition = `${u.compare('status', '=', JobStatus.running)} AND attribute_exists(${u.name('handoff')})`;
+  try {
+    await updateJob(table, id, u, condition, 'NONE');
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return false;
+    throw error;
+  }
+}
+
+/** Ends the attempt under `fence`; resolves with the job as it now stands. */
+export async function completeJob(
+  table: JobTable,
+  id: string,
+  fence: Fence,
+  completion: Completion,
+): Promise<JobRecord> {
+  const u = new UpdateExpression()
+    .set('status', completion.status)
+    .set(jobTable.statusIndex.partitionKey, statusShardKey(completion.status, id))
+    .append('logs', completion.logs)
+    .append('history', [
+      statusEvent(
+        completion.status,
+        completion.at,
+        fence.attempt,
+        fence.workerId,
+        completion.status === 'succeeded' ? undefined : completion.error,
+      ),
+    ])
+    .remove('leaseExpiresAt', 'leaseToken', 'handoff');
+  if (completion.progress) u.set('progress', completion.progress);
+  if (completion.expiresAt !== undefined && completion.status !== 'retrying') {
+    u.set(jobTable.ttlAttribute, ttlSeconds(completion.expiresAt));
+  }
+  if (completion.status === 'succeeded') {
+    u.set('result', completion.result).set('finishedAt', completion.at).remove('error');
+    if (completion.resultRef) u.set('resultRef', completion.resultRef);
+  } else if (completion.status === 'retrying') {
+    u.set('error', completion.error).set('nextAttemptAt', completion.nextAttemptAt);
+  } else {
+    u.set('error', completion.error)
+      .set('finishedAt', completion.at)
+      .set('deadLettered', completion.deadLettered);
+  }
+  // A cancel requested while the attempt was failing must not be lost to a retry.
+  const notCancelled =
+    completion.status === 'retrying' ? `attribute_not_exists(${u.name('cancelRequestedAt')})` : undefined;
+  const item = await fencedUpdate(table, id, fence, u, notCancelled);
+  return fromItem(item);
+}
+
+/**
+ * An update of the attempt under `fence`. With `unlessCancelled` (a condition that fails once a cancel
+ * was requested), a failure of that condition alone throws `JobCancelledError` instead of lock lost.
+ */
+async function fencedUpdate(
+  table: JobTable,
+  id: string,
+  fence: Fence,
+  u: UpdateExpression,
+  unlessCancelled?: string,
+): Promise<Record<string, unknown>> {
+  const fenced = [
+    u.compare('status', '=', JobStatus.running),
+    u.compare('attempts', '=', fence.attempt),
+    u.compare('leaseToken', '=', fence.token),
+  ];
+  const condition = [...fenced, ...(unlessCancelled ? [unlessCancelled] : [])].join(' AND ');
+  try {
+    return (await updateJob(table, id, u, condition, 'ALL_NEW')) ?? {};
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    if (unlessCancelled) {
+      const current = await jobAsItStood(table, id, error);
+      if (
+        current?.status === JobStatus.running &&
+        current.attempts === fence.attempt &&
+        current.leaseToken === fence.token &&
+        current.cancelRequestedAt !== undefined
+      ) {
+        throw new JobCancelledError(id);
+      }
+    }
+    throw new LockLostError(id, fence.attempt);
+  }
+}

@@ -1,0 +1,161 @@
+/**
+ * The writes on a job no worker runs yet: create its record, claim it (which creates the record from
+ * the message when the producer wrote none), take over an attempt whose lease ran out, reject it
+ * without running, or note that it waits for a limit. Each is one conditional write on the job's
+ * status, so two workers can never both start an attempt.
+ */
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { JobConflictError, JobNotFoundError } from '../../core/errors.js';
+import { claimableStatuses, type JobLimited, type JobRecord, JobStatus } from '../../core/job.js';
+import { jobTable } from '../../core/names.js';
+import type { ClaimRequest, ClaimResult, LimitedNote, RejectRequest } from '../../core/ports.js';
+import { lostAttemptRecord, statusEvent } from '../../core/transitions.js';
+import { fromItem, toItem, translateSizeError, ttlSeconds, withoutAttempt } from './dynamo-job-item.js';
+import { type JobTable, jobAsItStood, updateJob } from './dynamo-job-table.js';
+import { statusShardKey, taskShardKey, timeShardKey } from './job-index.js';
+import { UpdateExpression } from './update-expression.js';
+
+/** Puts a new job's record; throws `JobConflictError` when a live job has its id. */
+export async function createJob(table: JobTable, job: JobRecord): Promise<void> {
+  try {
+    await table.client.send(
+      new PutCommand({
+        TableName: table.tableName,
+        Item: toItem(job),
+        // An expired job counts as deleted (TTL is just late), so its id may be used again.
+        ConditionExpression: 'attribute_not_exists(#id) OR #ttl <= :now',
+        ExpressionAttributeNames: { '#id': jobTable.partitionKey, '#ttl': jobTable.ttlAttribute },
+        ExpressionAttributeValues: { ':now': Date.now() / 1000 },
+      }),
+    );
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException)
+      throw new JobConflictError(job.id, 'create', 'already existing');
+    throw translateSizeError(error, job);
+  }
+}
+
+/** Starts the first attempt, or the next one of a retrying job, filling in whatever the record lacks. */
+export async function claimJob(table: JobTable, request: ClaimRequest): Promise<ClaimResult> {
+  const u = new UpdateExpression();
+  const { envelope } = request;
+  u.setIfMissing('task', envelope.task)
+    .setIfMissing(jobTable.taskIndex.partitionKey, taskShardKey(envelope.task, envelope.id))
+    .setIfMissing(jobTable.timeIndex.partitionKey, timeShardKey(envelope.id))
+    .setIfMissing('args', envelope.args ?? null)
+    .setIfMissing('maxAttempts', request.maxAttempts)
+    .setIfMissing('enqueuedAt', envelope.enqueuedAt)
+    .setIfMissing('logs', [])
+    .setIfMissing('startedAt', request.now)
+    .increment('attempts')
+    .set('status', JobStatus.running)
+    .set(jobTable.statusIndex.partitionKey, statusShardKey(JobStatus.running, envelope.id))
+    .set('workerId', request.workerId)
+    .set('heartbeatAt', request.now)
+    .set('leaseExpiresAt', request.leaseExpiresAt)
+    .set('leaseToken', request.token)
+    .append('history', [withoutAttempt(statusEvent(JobStatus.running, request.now, 0, request.workerId))])
+    .remove('nextAttemptAt');
+  if (envelope.schedule) u.setIfMissing('schedule', envelope.schedule.name);
+  if (envelope.argsRef) u.setIfMissing('argsRef', envelope.argsRef);
+  if (envelope.priority) u.setIfMissing('priority', envelope.priority);
+  const condition = `attribute_not_exists(${u.name(jobTable.partitionKey)}) OR ${u.in('status', claimableStatuses)}`;
+  return claimUpdate(table, envelope.id, u, condition);
+}
+
+/** Records the lost attempt as failed and starts the next, if the lease of `lostJob`'s attempt ran out. */
+export async function takeOverJob(
+  table: JobTable,
+  request: ClaimRequest,
+  lostJob: Pick<JobRecord, 'attempts' | 'workerId'>,
+): Promise<ClaimResult> {
+  const lostAttempt = lostJob.attempts;
+  const lost = lostAttemptRecord(lostJob, request.now);
+  const u = new UpdateExpression();
+  u.set('attempts', lostAttempt + 1)
+    .set('workerId', request.workerId)
+    .set('heartbeatAt', request.now)
+    .set('leaseExpiresAt', request.leaseExpiresAt)
+    .set('leaseToken', request.token)
+    .set('error', lost.error)
+    .append('history', [
+      lost.event,
+      statusEvent(JobStatus.running, request.now, lostAttempt + 1, request.workerId),
+    ]);
+  const condition = [
+    u.compare('status', '=', JobStatus.running),
+    u.compare('attempts', '=', lostAttempt),
+    u.compare('leaseExpiresAt', '<', request.now),
+  ].join(' AND ');
+  return claimUpdate(table, request.envelope.id, u, condition);
+}
+
+/** Ends a job without running it; false when its guard no longer holds. */
+export async function rejectJob(table: JobTable, request: RejectRequest): Promise<boolean> {
+  const status = request.status ?? JobStatus.failed;
+  const u = new UpdateExpression()
+    .setIfMissing('task', request.task)
+    .setIfMissing(jobTable.taskIndex.partitionKey, taskShardKey(request.task, request.id))
+    .setIfMissing(jobTable.timeIndex.partitionKey, timeShardKey(request.id))
+    .setIfMissing('args', request.args ?? null)
+    .setIfMissing('maxAttempts', request.maxAttempts)
+    .setIfMissing('enqueuedAt', request.enqueuedAt ?? request.at)
+    .setIfMissing('logs', [])
+    .setIfMissing('attempts', 0)
+    .set('status', status)
+    .set(jobTable.statusIndex.partitionKey, statusShardKey(status, request.id))
+    .set('error', request.error)
+    .set('deadLettered', request.deadLettered)
+    .set('finishedAt', request.at)
+    .append('history', [withoutAttempt(statusEvent(status, request.at, 0, undefined, request.error))])
+    .remove('leaseExpiresAt', 'leaseToken', 'handoff');
+  if (request.expiresAt !== undefined) u.set(jobTable.ttlAttribute, ttlSeconds(request.expiresAt));
+  const guard = request.guard;
+  const condition =
+    guard.kind === 'unstarted'
+      ? `attribute_not_exists(${u.name(jobTable.partitionKey)}) OR ${u.in('status', claimableStatuses)}`
+      : [
+          u.compare('status', '=', JobStatus.running),
+          u.compare('attempts', '=', guard.attempt),
+          u.compare('leaseExpiresAt', '<', guard.now),
+        ].join(' AND ');
+  try {
+    await updateJob(table, request.id, u, condition, 'NONE');
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return false;
+    throw error;
+  }
+}
+
+/** Records why an unstarted job waits; when it has started or gone meanwhile, says how it stands. */
+export async function noteJobLimited(table: JobTable, id: string, limited: JobLimited): Promise<LimitedNote> {
+  const u = new UpdateExpression().set('limited', limited);
+  const condition = `attribute_exists(${u.name(jobTable.partitionKey)}) AND ${u.in('status', claimableStatuses)}`;
+  try {
+    await updateJob(table, id, u, condition, 'NONE');
+    return { noted: true };
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    const current = await jobAsItStood(table, id, error);
+    return current ? { noted: false, job: current } : { noted: false };
+  }
+}
+
+async function claimUpdate(
+  table: JobTable,
+  id: string,
+  u: UpdateExpression,
+  condition: string,
+): Promise<ClaimResult> {
+  try {
+    const output = await updateJob(table, id, u, condition, 'ALL_NEW');
+    return { claimed: true, job: fromItem(output ?? {}) };
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    const current = await jobAsItStood(table, id, error);
+    if (!current) throw new JobNotFoundError(id);
+    return { claimed: false, job: current };
+  }
+}
