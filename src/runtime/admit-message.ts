@@ -1,0 +1,161 @@
+import { decodeEnvelope, type Envelope, salvageFrom } from '../core/envelope.js';
+import {
+  InvalidArgsError,
+  InvalidKeyError,
+  type LonghaulError,
+  MalformedMessageError,
+  PayloadUnavailableError,
+  serializeError,
+  UnknownTaskError,
+} from '../core/errors.js';
+import { JobStatus } from '../core/job.js';
+import { jsonBytes, limits, truncateUtf8 } from '../core/limits.js';
+import type { QueueMessage } from '../core/ports.js';
+import type { AnyTask } from '../core/task.js';
+import { type Disposition, deadLetter } from './disposition.js';
+import type { RunnerParts } from './runner-parts.js';
+import type { Admission, Permit } from './task-limiter.js';
+
+/**
+ * Takes an admitted job through the rest of its lifecycle (claim, run, record the outcome). `permit` is
+ * its concurrency slot, if its task is limited.
+ */
+export type RunAdmitted = (
+  message: QueueMessage,
+  receivedAt: number,
+  envelope: Envelope,
+  task: AnyTask,
+  args: unknown,
+  stopSignal: AbortSignal | undefined,
+  permit: Permit | undefined,
+) => Promise<Disposition>;
+
+/**
+ * Decides whether `message` may start a job: decodes its envelope, finds its task, reads offloaded
+ * arguments back, validates them against the task's schema and takes the task's limits. A message that
+ * can never run is recorded on its job and dead-lettered; one over a limit is postponed. An admitted job
+ * goes on to `run`, which holds the task's concurrency slot until it settles.
+ */
+export async function admitMessage(
+  parts: RunnerParts,
+  message: QueueMessage,
+  stopSignal: AbortSignal | undefined,
+  run: RunAdmitted,
+): Promise<Disposition> {
+  const { options: o, payloads, limiter } = parts;
+  const receivedAt = Date.now();
+  let envelope: Envelope;
+  try {
+    envelope = decodeEnvelope(message.body);
+  } catch (error) {
+    if (!(error instanceof MalformedMessageError)) throw error;
+    const salvage = salvageFrom(error);
+    if (salvage.id) {
+      await rejectMessage(
+        parts,
+        message,
+        { id: salvage.id, task: salvage.task ?? '(unknown)', enqueuedAt: message.sentAt },
+        error,
+      );
+    } else {
+      o.logger.error('malformed message moved to the dead-letter queue', {
+        messageId: message.messageId,
+        reason: error.message,
+      });
+    }
+    return deadLetter(o.transport, message, error, salvage.id);
+  }
+
+  const task = o.registry.get(envelope.task);
+  if (!task) {
+    const error = new UnknownTaskError(envelope.task, o.registry.names);
+    await rejectMessage(parts, message, envelope, error);
+    return deadLetter(o.transport, message, error, envelope.id);
+  }
+
+  let rawArgs: unknown = envelope.args;
+  if (envelope.argsRef) {
+    try {
+      rawArgs = await payloads.read(envelope.argsRef);
+    } catch (error) {
+      if (!(error instanceof PayloadUnavailableError)) throw error;
+      await rejectMessage(parts, message, envelope, error, task.retry.maxAttempts, task);
+      return deadLetter(o.transport, message, error, envelope.id);
+    }
+  }
+  let args: unknown;
+  try {
+    args = await task.parseArgs(rawArgs);
+  } catch (error) {
+    if (!(error instanceof InvalidArgsError)) throw error;
+    await rejectMessage(parts, message, envelope, error, task.retry.maxAttempts, task);
+    return deadLetter(o.transport, message, error, envelope.id);
+  }
+
+  if (stopSignal?.aborted) {
+    // The worker is stopping: starting now would only interrupt the task. Hand the message back.
+    await o.transport.changeVisibility(message, 0);
+    return { kind: 'release', delaySeconds: 0 };
+  }
+  let admission: Admission;
+  try {
+    admission = await limiter.admit(task, args, parts.leaseExpiry(Date.now()), envelope.enqueuedAt);
+  } catch (error) {
+    if (!(error instanceof InvalidKeyError)) throw error;
+    await rejectMessage(parts, message, envelope, error, task.retry.maxAttempts);
+    return deadLetter(o.transport, message, error, envelope.id);
+  }
+  // Over a limit: a delayed copy carries the job, so this delivery is done with (deleted, not released).
+  if (!admission.admitted && (await limiter.postpone(message, envelope.id, admission.limited))) {
+    return { kind: 'ack' };
+  }
+  const permit = admission.admitted ? admission.permit : undefined;
+  try {
+    return await run(message, receivedAt, envelope, task, args, stopSignal, permit);
+  } finally {
+    await permit?.release();
+  }
+}
+
+/** Records a bad message's error on its job (creating the record if needed); no attempt is started. */
+async function rejectMessage(
+  parts: RunnerParts,
+  message: QueueMessage,
+  job: { id: string; task: string; args?: unknown; enqueuedAt: number },
+  error: LonghaulError,
+  maxAttempts = 1,
+  task?: AnyTask,
+): Promise<void> {
+  const { options: o } = parts;
+  const at = Date.now();
+  const recorded = await o.store.reject({
+    id: job.id,
+    task: job.task,
+    ...(job.args !== undefined && jsonBytes(job.args) <= limits.maxArgsBytes ? { args: job.args } : {}),
+    enqueuedAt: job.enqueuedAt,
+    maxAttempts,
+    guard: { kind: 'unstarted' },
+    error: serializeError(error),
+    deadLettered: true,
+    at,
+    expiresAt: parts.expiry('failed', at, task),
+  });
+  o.logger.error('rejected a job message', {
+    jobId: job.id,
+    messageId: message.messageId,
+    code: error.code,
+    recordedOnJob: recorded,
+  });
+  if (recorded) {
+    await parts.effects.changed([
+      {
+        jobId: job.id,
+        task: job.task,
+        status: JobStatus.failed,
+        attempt: 0,
+        error: { code: error.code, message: truncateUtf8(error.message) },
+        at: Date.now(),
+      },
+    ]);
+  }
+}

@@ -1,0 +1,186 @@
+import { randomUUID } from 'node:crypto';
+import type { Envelope } from '../core/envelope.js';
+import { JobCancelledError, ScheduleOverlapError, serializeError, WorkerLostError } from '../core/errors.js';
+import { isFinalStatus, type JobRecord, JobStatus } from '../core/job.js';
+import { stateChangeOf } from '../core/job-events.js';
+import type { Fence, QueueMessage } from '../core/ports.js';
+import { isExpired } from '../core/retention.js';
+import { maxVisibilitySeconds } from '../core/retry.js';
+import { OverlapPolicy } from '../core/schedule-ref.js';
+import type { AnyTask } from '../core/task.js';
+import { type Disposition, deadLetterReason } from './disposition.js';
+import type { RunnerParts } from './runner-parts.js';
+
+/**
+ * Claims the admitted job with a conditional write and announces it running; or, when the record says it
+ * must not run now, settles `message` (the disposition returned is already applied to it):
+ *
+ * - running under a lapsed lease (its worker crashed or was killed): a cancel requested meanwhile is
+ *   honoured, a job out of attempts fails, any other is taken over;
+ * - final: acknowledged, after repeating its effects (they are safe to repeat);
+ * - final and past its retention: it counts as deleted, so this message is a new job;
+ * - running and moving to a fresh message: this delivery is left on the record for its owner to adopt;
+ * - running under a live lease: released until that lease would have lapsed;
+ * - a scheduled run whose schedule skips overlaps, with the previous run unfinished: cancelled.
+ */
+export async function claimJob(
+  parts: RunnerParts,
+  message: QueueMessage,
+  receivedAt: number,
+  envelope: Envelope,
+  task: AnyTask,
+): Promise<{ readonly job: JobRecord } | Disposition> {
+  const { options: o, effects } = parts;
+  const now = Date.now();
+  const request = {
+    envelope,
+    deliveryCount: message.receiveCount,
+    maxAttempts: task.retry.maxAttempts,
+    workerId: o.workerId,
+    token: randomUUID(),
+    now,
+    leaseExpiresAt: parts.leaseExpiry(now),
+  };
+  let outcome = await o.store.claim(request);
+  let job = outcome.job;
+  if (
+    !outcome.claimed &&
+    job.status === JobStatus.running &&
+    job.leaseExpiresAt !== undefined &&
+    job.leaseExpiresAt < now
+  ) {
+    // The worker of attempt `job.attempts` stopped renewing its lease: it crashed or was killed.
+    if (job.cancelRequestedAt !== undefined) {
+      // Cancelled while it ran: the cancel is honoured at dequeue instead of starting it again.
+      const rejected = await o.store.reject({
+        id: job.id,
+        task: job.task,
+        maxAttempts: job.maxAttempts,
+        guard: { kind: 'lost', attempt: job.attempts, now },
+        error: serializeError(new JobCancelledError(job.id)),
+        deadLettered: false,
+        at: now,
+        status: 'cancelled',
+        expiresAt: parts.expiry('cancelled', now, task),
+      });
+      if (rejected) {
+        const cancelled = await o.store.get(job.id);
+        // Its effects are owed as for any finished job found on a redelivery (below).
+        if (cancelled) await effects.final(task, cancelled, envelope.workflow, true);
+        return { kind: 'ack' };
+      }
+    } else if (job.attempts >= job.maxAttempts) {
+      const error = new WorkerLostError(job.workerId, job.attempts);
+      const rejected = await o.store.reject({
+        id: job.id,
+        task: job.task,
+        maxAttempts: job.maxAttempts,
+        guard: { kind: 'lost', attempt: job.attempts, now },
+        error: serializeError(error),
+        deadLettered: true,
+        at: now,
+        expiresAt: parts.expiry('failed', now, task),
+      });
+      if (rejected) {
+        await effects.changed([
+          {
+            ...stateChangeOf(job, JobStatus.running),
+            status: JobStatus.failed,
+            error: { code: error.code, message: error.message },
+            at: now,
+          },
+        ]);
+        const reason = deadLetterReason(error, job.id);
+        await o.transport.deadLetter(message, reason);
+        return { kind: 'deadLettered', reason };
+      }
+    } else {
+      outcome = await o.store.takeOver(request, job);
+    }
+    if (!outcome.claimed) job = (await o.store.get(job.id)) ?? job;
+  }
+  if (!outcome.claimed && isFinalStatus(job.status) && isExpired(job, now)) {
+    // Its retention is over: the record counts as deleted (TTL deletes it within days), so this message
+    // (a redrive, a resend) is a new job, as it would be once the item is gone.
+    await o.store.remove([job.id]);
+    outcome = await o.store.claim(request);
+    job = outcome.job;
+  }
+  if (!outcome.claimed) {
+    if (isFinalStatus(job.status)) {
+      // A redelivery of a finished job: its worker may have died before the effects, which repeat safely.
+      await effects.final(task, job, envelope.workflow, true);
+      return { kind: 'ack' };
+    }
+    if (job.status === JobStatus.running && job.handoff !== undefined) {
+      // The owner is moving the job to a fresh message (this one, or another copy): leave this delivery
+      // on the record for it to adopt, and let go of it without touching its visibility.
+      const registered = await o.store.registerHandoff(job.id, {
+        messageId: message.messageId,
+        receipt: message.receipt,
+        receiveCount: message.receiveCount,
+        sentAt: message.sentAt,
+        receivedAt,
+      });
+      if (registered) return { kind: 'abandon' };
+    }
+    // Another delivery of this job holds a live lease: look again once it would have lapsed.
+    const waitMs = (job.leaseExpiresAt ?? now) - now;
+    const delaySeconds = Math.min(maxVisibilitySeconds, Math.max(1, Math.ceil(waitMs / 1000) + 1));
+    await o.transport.changeVisibility(message, delaySeconds);
+    return { kind: 'release', delaySeconds };
+  }
+
+  const claimed = outcome.job;
+  if (envelope.schedule?.overlap === OverlapPolicy.skip) {
+    const previous = await unfinishedPreviousRun(parts, envelope.schedule.name, claimed.id);
+    if (previous !== undefined) {
+      const error = new ScheduleOverlapError(envelope.schedule.name, previous);
+      o.logger.info('skipped a scheduled run: the previous run has not finished', {
+        jobId: claimed.id,
+        previousJobId: previous,
+      });
+      const fence: Fence = {
+        attempt: claimed.attempts,
+        workerId: o.workerId,
+        token: claimed.leaseToken ?? '',
+      };
+      const at = Date.now();
+      const cancelled = await o.store.complete(claimed.id, fence, {
+        status: 'cancelled',
+        at,
+        error: serializeError(error),
+        deadLettered: false,
+        logs: [],
+        expiresAt: parts.expiry('cancelled', at, task),
+      });
+      await effects.final(task, cancelled, envelope.workflow);
+      return { kind: 'ack' };
+    }
+  }
+  await effects.changed([stateChangeOf(claimed)]);
+  return { job: claimed };
+}
+
+/**
+ * Takes the schedule's hold for `jobId` unless an earlier run holds it and is still queued, running or
+ * retrying; returns that run's id. A holder found finished (or expired) is replaced in the same
+ * conditional write, so two runs racing for the hold cannot both win.
+ */
+async function unfinishedPreviousRun(
+  parts: RunnerParts,
+  schedule: string,
+  jobId: string,
+): Promise<string | undefined> {
+  const { store } = parts.options;
+  let replacing: string | undefined;
+  for (let tries = 0; tries < 5; tries++) {
+    const hold = await store.holdSchedule(schedule, jobId, replacing);
+    if (hold.held) return undefined;
+    const holder = await store.get(hold.holder);
+    if (holder && !isFinalStatus(holder.status)) return hold.holder;
+    replacing = hold.holder;
+  }
+  // Holders keep changing under us: other runs are starting right now, so this one overlaps them.
+  return replacing;
+}

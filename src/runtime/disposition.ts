@@ -1,0 +1,35 @@
+import { serializeError } from '../core/errors.js';
+import { truncateUtf8 } from '../core/limits.js';
+import type { DeadLetterReason, QueueMessage, Transport } from '../core/ports.js';
+
+/** What the caller must do with a message once the runner is done with it. */
+export type Disposition =
+  /**
+   * Delete it: the job finished, or the message was a stale duplicate. `message` is set when a long job
+   * moved to a fresh message: delete that one (the received one is gone already).
+   */
+  | { readonly kind: 'ack'; readonly message?: QueueMessage }
+  /** It is already hidden for `delaySeconds` (a retry backoff, or waiting for another worker's lease). */
+  | { readonly kind: 'release'; readonly delaySeconds: number }
+  /** It was moved to the dead-letter queue. */
+  | { readonly kind: 'deadLettered'; readonly reason: DeadLetterReason }
+  /** Leave it alone: another delivery owns the job now. */
+  | { readonly kind: 'abandon' };
+
+/** Moves `message` to the dead-letter queue with `error` as its reason. */
+export async function deadLetter(
+  transport: Transport,
+  message: QueueMessage,
+  error: unknown,
+  jobId: string | undefined,
+): Promise<Disposition> {
+  const reason = deadLetterReason(error, jobId);
+  await transport.deadLetter(message, reason);
+  return { kind: 'deadLettered', reason };
+}
+
+/** The reason a dead-lettered message carries: the error's code and its (truncated) message. */
+export function deadLetterReason(error: unknown, jobId: string | undefined): DeadLetterReason {
+  const { code, message } = serializeError(error);
+  return { code, message: truncateUtf8(message), ...(jobId ? { jobId } : {}) };
+}

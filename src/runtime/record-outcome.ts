@@ -1,0 +1,179 @@
+import {
+  InvalidResultError,
+  JobCancelledError,
+  PayloadTooLargeError,
+  ResultTooLargeError,
+  serializeError,
+  UnrecoverableError,
+  WorkerShutdownError,
+} from '../core/errors.js';
+import type { JobRecord } from '../core/job.js';
+import { limits } from '../core/limits.js';
+import type { Fence } from '../core/ports.js';
+import { backoffDelaySeconds } from '../core/retry.js';
+import type { AnyTask } from '../core/task.js';
+import type { WorkflowRef } from '../core/workflow-ref.js';
+import type { AttemptLease } from './attempt-lease.js';
+import type { AttemptState } from './attempt-state.js';
+import { type Disposition, deadLetter } from './disposition.js';
+import type { RunnerParts } from './runner-parts.js';
+import type { AttemptOutcome } from './settle-within-grace.js';
+
+/**
+ * Writes how the attempt ended, under its fence, and runs what follows: a result stored (offloaded when
+ * large), a cancel honoured, a retry scheduled with its backoff, or a failure for good that dead-letters
+ * the message; then the effects of the new status (events, hooks, a workflow's next jobs). Rejects with
+ * `LockLostError` when the attempt no longer owns the job.
+ */
+export async function recordOutcome(
+  parts: RunnerParts,
+  lease: AttemptLease,
+  task: AnyTask,
+  job: JobRecord,
+  fence: Fence,
+  attempt: AttemptState,
+  outcome: AttemptOutcome,
+  workflow: WorkflowRef | undefined,
+): Promise<Disposition> {
+  const { options: o, effects } = parts;
+  const at = Date.now();
+  const message = lease.message;
+  // The ack names the message to delete when the job moved to a fresh one.
+  const ack: Disposition =
+    message.receipt === lease.received.receipt ? { kind: 'ack' } : { kind: 'ack', message };
+  const stored = outcome.ok
+    ? await storeResult(parts, task, job, fence, attempt, outcome.value, at)
+    : { failure: outcome.error };
+  if ('succeeded' in stored) {
+    await effects.final(task, stored.succeeded, workflow);
+    return ack;
+  }
+  const failure = stored.failure;
+  if (failure instanceof JobCancelledError) {
+    const cancelled = await completeCancelled(parts, task, job, fence, attempt, failure, at);
+    await effects.final(task, cancelled, workflow);
+    return ack;
+  }
+
+  const error = serializeError(failure);
+  const shutdown = failure instanceof WorkerShutdownError;
+  const unrecoverable =
+    failure instanceof UnrecoverableError ||
+    failure instanceof ResultTooLargeError ||
+    failure instanceof InvalidResultError;
+  // On the last delivery the queue allows, a retry would end in the dead-letter queue with no reason
+  // on the job: fail it here instead, with its error.
+  const lastDelivery = o.deliveryLimit !== undefined && message.receiveCount >= o.deliveryLimit;
+  if (!shutdown && (unrecoverable || lastDelivery || job.attempts >= job.maxAttempts)) {
+    const failed = await o.store.complete(job.id, fence, {
+      status: 'failed',
+      at,
+      error,
+      deadLettered: true,
+      ...attempt.takeFinal(),
+      expiresAt: parts.expiry('failed', at, task),
+    });
+    const disposition = await deadLetter(o.transport, message, failure, job.id);
+    await effects.final(task, failed, workflow);
+    return disposition;
+  }
+  const delaySeconds = shutdown ? 0 : backoffDelaySeconds(task.retry, job.attempts);
+  const final = attempt.takeFinal();
+  let retrying: JobRecord;
+  try {
+    retrying = await o.store.complete(job.id, fence, {
+      status: 'retrying',
+      at,
+      error,
+      nextAttemptAt: at + delaySeconds * 1000,
+      ...final,
+    });
+  } catch (completion) {
+    if (!(completion instanceof JobCancelledError)) throw completion;
+    // A cancel was requested while the attempt was failing: it ends cancelled, not retried.
+    attempt.putBack(final);
+    const cancelled = await completeCancelled(parts, task, job, fence, attempt, completion, at);
+    await effects.final(task, cancelled, workflow);
+    return ack;
+  }
+  await o.transport.changeVisibility(message, delaySeconds);
+  await effects.retrying(task, retrying);
+  return { kind: 'release', delaySeconds };
+}
+
+async function completeCancelled(
+  parts: RunnerParts,
+  task: AnyTask,
+  job: JobRecord,
+  fence: Fence,
+  attempt: AttemptState,
+  error: JobCancelledError,
+  at: number,
+): Promise<JobRecord> {
+  const { options: o } = parts;
+  o.logger.info('cancelled a running job', { jobId: job.id });
+  return await o.store.complete(job.id, fence, {
+    status: 'cancelled',
+    at,
+    error: serializeError(error),
+    deadLettered: false,
+    ...attempt.takeFinal(),
+    expiresAt: parts.expiry('cancelled', at, task),
+  });
+}
+
+/** Writes a successful result, or returns the error that makes it a failure instead. */
+async function storeResult(
+  parts: RunnerParts,
+  task: AnyTask,
+  job: JobRecord,
+  fence: Fence,
+  attempt: AttemptState,
+  value: unknown,
+  at: number,
+): Promise<{ succeeded: JobRecord } | { failure: unknown }> {
+  const { options: o, payloads } = parts;
+  let json: string;
+  try {
+    json = JSON.stringify(value ?? null);
+  } catch (cause) {
+    return { failure: new InvalidResultError(task.name, cause) };
+  }
+  const bytes = Buffer.byteLength(json, 'utf8');
+  const maxBytes = payloads.maxResultBytes;
+  if (bytes > maxBytes) return { failure: new ResultTooLargeError(task.name, bytes, maxBytes) };
+  const final = attempt.takeFinal();
+  const complete = async (offload: boolean): Promise<JobRecord> => {
+    // The object is written before the record that points at it: a reader never follows a dangling ref.
+    const resultRef = offload
+      ? await payloads.offloadResult(job.id, fence.attempt, fence.token, json)
+      : undefined;
+    return await o.store.complete(job.id, fence, {
+      status: 'succeeded',
+      at,
+      result: resultRef ? null : JSON.parse(json),
+      ...final,
+      expiresAt: parts.expiry('succeeded', at, task),
+      ...(resultRef ? { resultRef } : {}),
+    });
+  };
+  const offload = payloads.offloadsResult(bytes);
+  try {
+    return { succeeded: await complete(offload) };
+  } catch (error) {
+    if (!(error instanceof PayloadTooLargeError)) throw error;
+    // The result fits its own limit but not beside the rest of the record (logs, history): offload it
+    // when there is a payload store, else fail the job.
+    if (!offload && payloads.canOffload) {
+      try {
+        return { succeeded: await complete(true) };
+      } catch (retryError) {
+        if (!(retryError instanceof PayloadTooLargeError)) throw retryError;
+      }
+    }
+    attempt.putBack(final);
+    return {
+      failure: new ResultTooLargeError(task.name, bytes, offload ? maxBytes : limits.maxResultBytes),
+    };
+  }
+}

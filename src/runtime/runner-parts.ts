@@ -1,0 +1,44 @@
+import { PayloadOffload } from '../client/payload-offload.js';
+import { expiryOf, type FinalStatus, retentionDefaults } from '../core/retention.js';
+import type { AnyTask } from '../core/task.js';
+import { JobEffects } from './after-final.js';
+import type { JobRunnerOptions } from './job-runner-options.js';
+import { TaskLimiter } from './task-limiter.js';
+
+/**
+ * What every step of a job's lifecycle (admit, claim, run, record the outcome) shares: the runner's
+ * options and the helpers built from them once per runner, so no step builds anything per job.
+ */
+export class RunnerParts {
+  readonly options: JobRunnerOptions;
+  /** Publishes status changes, calls hooks, continues workflows. */
+  readonly effects: JobEffects;
+  /** The tasks' concurrency and rate limits. */
+  readonly limiter: TaskLimiter;
+  /** Reads offloaded arguments back and offloads large results. */
+  readonly payloads: PayloadOffload;
+
+  constructor(options: JobRunnerOptions) {
+    this.options = options;
+    this.effects = new JobEffects(options);
+    this.limiter = new TaskLimiter(options.store, options.transport, options.logger);
+    this.payloads = new PayloadOffload(options.payloads);
+  }
+
+  /** When a job of `task` that ends `status` at `at` expires. */
+  expiry(status: FinalStatus, at: number, task?: AnyTask): number {
+    const retention = { ...(this.options.retention ?? retentionDefaults), ...task?.retention };
+    return expiryOf(status, at, retention);
+  }
+
+  /**
+   * When a lease taken or renewed at `now` lapses: a little before the message's visibility does, so the
+   * delivery that follows a lost worker finds its lease already expired (and takes over at once) even
+   * when the claim came some milliseconds after the receive, or the clocks of two workers differ a little.
+   * An arrow property, so an attempt's lease can be handed it as is.
+   */
+  readonly leaseExpiry = (now: number): number => {
+    const visibilityMs = this.options.visibilityTimeoutSeconds * 1000;
+    return now + visibilityMs - Math.min(2_000, visibilityMs / 4);
+  };
+}
