@@ -8,12 +8,12 @@
  * new LonghaulQueue(this, 'Jobs', { tasks, schedules, lambda: { entry: 'functions/lambda.ts' } });
  */
 export { lambdaBundling, lambdaEsbuildOptions, nodeTarget, requireBanner } from './bundling.js';
-export {
-  LonghaulQueue,
-  type LonghaulQueueAlarmProps,
-  type LonghaulQueueFargateProps,
-  type LonghaulQueueLambdaProps,
-  type LonghaulQueueProps,
-} from './longhaul-queue.js';
+export { LonghaulQueue } from './longhaul-queue.js';
 export type { LonghaulQueuePayloadProps, LonghaulQueueRetentionProps } from './payload-bucket.js';
+export type {
+  LonghaulQueueAlarmProps,
+  LonghaulQueueFargateProps,
+  LonghaulQueueLambdaProps,
+  LonghaulQueueProps,
+} from './props.js';
 export { longhaulQueueDefaults } from './resolve-props.js';

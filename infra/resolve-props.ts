@@ -16,7 +16,7 @@ import type {
   LonghaulQueueFargateProps,
   LonghaulQueueLambdaProps,
   LonghaulQueueProps,
-} from './longhaul-queue.js';
+} from './props.js';
 
 /** Every default of the construct. The props' TSDoc states the same values. */
 export const longhaulQueueDefaults = {
