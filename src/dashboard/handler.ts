@@ -10,10 +10,9 @@ import {
   parseListParams,
   parseRedriveBody,
 } from './api.js';
-import { appScript } from './assets/app-script.js';
-import { appStyles } from './assets/app-styles.js';
 import { faviconSvg } from './assets/favicon.js';
 import { loginPage, pageHtml } from './assets/page.js';
+import { type BrowserBundle, loadBrowserBundle } from './browser-bundle.js';
 import { LiveUpdates, parseView } from './events.js';
 import { HttpError, readJsonObject, sendError, sendJson, sendText } from './http.js';
 import {
@@ -104,6 +103,9 @@ export function buildDashboard(options: DashboardHandlerOptions): DashboardInter
   const csrfToken = randomToken();
   const api = new DashboardApi(longhaul);
   const live = new LiveUpdates(api, liveIntervalMs, reportError);
+  // Read (or, from source, bundle) the page's script and styles now rather than on the first visit; a
+  // failure here is reported when an asset is asked for.
+  loadBrowserBundle().catch(() => {});
 
   const handle = async (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void) => {
     const place = locate(req, basePath);
@@ -178,8 +180,9 @@ export function buildDashboard(options: DashboardHandlerOptions): DashboardInter
         res.setHeader('Cache-Control', 'no-store');
         sendText(res, 200, 'text/html; charset=utf-8', pageHtml({ base, csrfToken, liveIntervalMs }), method);
       } else if (asset) {
+        const body = await asset.body();
         res.setHeader('Cache-Control', 'no-cache');
-        sendText(res, 200, asset.type, asset.body, method);
+        sendText(res, 200, asset.type, body, method);
       } else {
         refuse(404, 'not_found', 'Not found');
       }
@@ -249,10 +252,13 @@ export function createDashboardHandler(options: DashboardHandlerOptions): Dashbo
   return buildDashboard(options).handler;
 }
 
-const assets = new Map<string, { type: string; body: string }>([
-  ['/assets/app.js', { type: 'text/javascript; charset=utf-8', body: appScript }],
-  ['/assets/app.css', { type: 'text/css; charset=utf-8', body: appStyles }],
-  ['/assets/favicon.svg', { type: 'image/svg+xml', body: faviconSvg }],
+const fromBundle = (part: keyof BrowserBundle) => async () => (await loadBrowserBundle())[part];
+
+/** The page's assets by path: the browser bundle's script and stylesheet, and the icon. */
+const assets = new Map<string, { type: string; body: () => Promise<string> }>([
+  ['/assets/app.js', { type: 'text/javascript; charset=utf-8', body: fromBundle('script') }],
+  ['/assets/app.css', { type: 'text/css; charset=utf-8', body: fromBundle('styles') }],
+  ['/assets/favicon.svg', { type: 'image/svg+xml', body: async () => faviconSvg }],
 ]);
 
 /**
