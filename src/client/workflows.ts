@@ -28,8 +28,8 @@ import {
   workflowJobId,
   workflowState,
 } from '../core/workflow.js';
+import type { JobHandle, WaitOptions } from './client-types.js';
 import { newJobRecord, sendAndRecord } from './enqueue-jobs.js';
-import type { JobHandle, WaitOptions } from './longhaul.js';
 
 /** A task with its arguments: a chain's first step, or a group's member. */
 export interface Step<T extends AnyTask = AnyTask> {
