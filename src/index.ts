@@ -5,19 +5,19 @@
  * - Run them with {@link createWorker} (long-running) on a backend from `longhaul/aws` or `longhaul/memory`.
  */
 
-export {
-  type DeadLetter,
-  type EnqueueOptions,
-  type JobHandle,
-  Longhaul,
-  type LonghaulOptions,
-  type PurgeOptions,
-  type QueueStats,
-  type RedriveOptions,
-  type RedriveResult,
-  type Tracking,
-  type WaitOptions,
-} from './client/longhaul.js';
+export type {
+  DeadLetter,
+  EnqueueOptions,
+  JobHandle,
+  LonghaulOptions,
+  PurgeOptions,
+  QueueStats,
+  RedriveOptions,
+  RedriveResult,
+  Tracking,
+  WaitOptions,
+} from './client/client-types.js';
+export { Longhaul } from './client/longhaul.js';
 export {
   ChainBuilder,
   type ChainHandle,

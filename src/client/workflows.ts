@@ -30,8 +30,8 @@ import {
   type PendingStep,
   type WorkflowRef,
 } from '../core/workflow-ref.js';
+import type { JobHandle, WaitOptions } from './client-types.js';
 import { newJobRecord, sendAndRecord } from './enqueue-jobs.js';
-import type { JobHandle, WaitOptions } from './longhaul.js';
 
 /** A task with its arguments: a chain's first step, or a group's member. */
 export interface Step<T extends AnyTask = AnyTask> {

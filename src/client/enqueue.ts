@@ -1,0 +1,208 @@
+/**
+ * What `Longhaul.enqueue` and `Longhaul.enqueueMany` do: validate the arguments and delivery options,
+ * build the job's record, take its unique key, offload large arguments, send the message, then write the
+ * record. The hot path of the producer: it makes no request it does not need.
+ */
+import { randomUUID } from 'node:crypto';
+import { type DelayPlan, planDelay } from '../core/delay.js';
+import { ConfigError, EnqueueError, JobConflictError, PayloadTooLargeError } from '../core/errors.js';
+import { type JobRecord, JobStatus } from '../core/job.js';
+import { jsonBytes } from '../core/limits.js';
+import { checkPriority, Priority } from '../core/priority.js';
+import type { AnyTask, TaskArgs, TaskResult } from '../core/task.js';
+import { statusEvent } from '../core/transitions.js';
+import { type ClientContext, publishJobs, sendJob } from './client-context.js';
+import type { EnqueueOptions, JobHandle } from './client-types.js';
+import { checkDelivery, deliver } from './delivery.js';
+import { keyOf, releaseKey, takeKey } from './unique-keys.js';
+
+/** What `enqueue` decided before building a job: when it was asked, how it waits, its priority. */
+interface EnqueuePlan {
+  readonly now: number;
+  readonly delay: DelayPlan;
+  readonly priority: Priority;
+}
+
+/** Enqueues one job; see `Longhaul.enqueue`. */
+export async function enqueueJob<T extends AnyTask>(
+  ctx: ClientContext,
+  task: T,
+  args: unknown,
+  options: EnqueueOptions,
+): Promise<JobHandle<TaskResult<T>>> {
+  const plan = planOf(ctx, task, options);
+  const { job: validated, windowMs } = await newKeyedJob(ctx, task, args, options, plan);
+  if (options.jobId !== undefined && (await ctx.backend.store.get(validated.id))) {
+    return { id: validated.id, task: task.name, created: false, matched: 'jobId' };
+  }
+  if (validated.key !== undefined) {
+    const holder = await takeKey(ctx.backend.store, {
+      task: validated.task,
+      key: validated.key,
+      jobId: validated.id,
+      windowMs,
+      at: validated.enqueuedAt,
+    });
+    if (holder !== undefined) return { id: holder, task: task.name, created: false, matched: 'key' };
+  }
+  const job = await offloadArgs(ctx, validated);
+  // The message goes first: a job record then always has a message, or was created by the worker that
+  // claimed it. The other order would strand a queued job with no message if this process died between.
+  try {
+    await sendJob(ctx, job, plan.delay);
+  } catch (error) {
+    // No job was created: hand its key back rather than block it for the enqueue grace.
+    if (job.key !== undefined) await releaseKey(ctx.backend.store, job.task, job.key, job.id).catch(() => {});
+    throw error;
+  }
+  const handle = await recordJob<TaskResult<T>>(ctx, job);
+  if (handle.created) await publishJobs(ctx, [job]);
+  return handle;
+}
+
+/** Enqueues one job per element of `argsList`; see `Longhaul.enqueueMany`. */
+export async function enqueueJobs<T extends AnyTask>(
+  ctx: ClientContext,
+  task: T,
+  argsList: readonly TaskArgs<T>[],
+  options: Pick<EnqueueOptions, 'delaySeconds' | 'runAt' | 'priority'>,
+): Promise<JobHandle<TaskResult<T>>[]> {
+  const plan = planOf(ctx, task, options);
+  const validated: JobRecord[] = [];
+  for (const args of argsList) validated.push((await newJob(ctx, task, args, undefined, plan)).job);
+  if (task.unique) {
+    // Each job takes its key before its message goes, so they go one by one (validated all first).
+    const handles: JobHandle<TaskResult<T>>[] = [];
+    for (const args of argsList) handles.push(await enqueueJob(ctx, task, args, options));
+    return handles;
+  }
+  const jobs: JobRecord[] = [];
+  for (const job of validated) jobs.push(await offloadArgs(ctx, job));
+  const sent: string[] = [];
+  for (let i = 0; i < jobs.length; i += 10) {
+    const batch = jobs.slice(i, i + 10);
+    try {
+      await deliver(ctx.backend, batch, plan.delay);
+    } catch (cause) {
+      throw new EnqueueError(batch[0]?.id ?? '', cause, { sent: false, enqueued: sent });
+    }
+    sent.push(...batch.map((job) => job.id));
+  }
+  const handles: JobHandle<TaskResult<T>>[] = new Array(jobs.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(16, jobs.length) }, async () => {
+      for (let i = next++; i < jobs.length; i = next++) {
+        handles[i] = (await recordJob(ctx, jobs[i] as JobRecord)) as JobHandle<TaskResult<T>>;
+      }
+    }),
+  );
+  await publishJobs(
+    ctx,
+    jobs.filter((_, i) => handles[i]?.created),
+  );
+  return handles;
+}
+
+/** Builds the job's record with its unique key, if it has one. */
+async function newKeyedJob(
+  ctx: ClientContext,
+  task: AnyTask,
+  args: unknown,
+  options: EnqueueOptions,
+  plan: EnqueuePlan,
+): Promise<{ job: JobRecord; windowMs: number }> {
+  const { job, parsedArgs } = await newJob(ctx, task, args, options.jobId, plan);
+  if (options.key === undefined && options.keyWindowMs === undefined && !task.unique) {
+    return { job, windowMs: 0 };
+  }
+  const key = keyOf(task, parsedArgs, options);
+  if (key === undefined) return { job, windowMs: 0 };
+  if (ctx.tracking === 'lean') {
+    throw new ConfigError(
+      'Expected `tracking` to be "full" for jobs with a unique key (a holder\'s record tells whether it finished), got "lean"',
+    );
+  }
+  return { job: { ...job, key: key.key }, windowMs: key.windowMs };
+}
+
+/** Checks the delay and priority options against each other and the backend. */
+function planOf(ctx: ClientContext, task: AnyTask, options: EnqueueOptions): EnqueuePlan {
+  const now = Date.now();
+  const delay = planDelay(options, now);
+  const priority = checkPriority(options.priority ?? task.priority);
+  checkDelivery(ctx.backend, delay, priority);
+  return { now, delay, priority };
+}
+
+/** Validates a job's arguments and builds its record: scheduled when delayed, else queued. */
+async function newJob(
+  ctx: ClientContext,
+  task: AnyTask,
+  args: unknown,
+  jobId: string | undefined,
+  plan: EnqueuePlan,
+): Promise<{ job: JobRecord; parsedArgs: unknown }> {
+  const id = jobId ?? randomUUID();
+  if (typeof id !== 'string' || id.length === 0 || id.length > 128) {
+    throw new ConfigError(`Expected \`jobId\` to be a string of 1–128 characters, got ${JSON.stringify(id)}`);
+  }
+  // What the schema outputs: a task's unique key is computed from it.
+  const parsedArgs = await task.parseArgs(args);
+  const argsBytes = jsonBytes(args);
+  const maxBytes = ctx.payloads.maxArgsBytes;
+  if (argsBytes > maxBytes) {
+    throw new PayloadTooLargeError(`Arguments of task "${task.name}"`, argsBytes, maxBytes);
+  }
+  // The plan's clock: `runAt - enqueuedAt` is then exactly the wait the delay was planned on.
+  const now = plan.now;
+  const status = plan.delay.kind === 'none' ? JobStatus.queued : JobStatus.scheduled;
+  const job: JobRecord = {
+    id,
+    task: task.name,
+    status,
+    args: args ?? null,
+    attempts: 0,
+    maxAttempts: task.retry.maxAttempts,
+    enqueuedAt: now,
+    logs: [],
+    history: [statusEvent(status, now, 0)],
+    ...(plan.delay.kind === 'none' ? {} : { runAt: plan.delay.runAt }),
+    ...(plan.priority !== Priority.normal ? { priority: plan.priority } : {}),
+  };
+  return { job, parsedArgs };
+}
+
+/**
+ * The job with its arguments moved to the payload store when they are too large to carry. Throws
+ * {@link EnqueueError} (`sent: false`) when the store refuses them: nothing was sent, no job exists.
+ */
+async function offloadArgs(ctx: ClientContext, job: JobRecord): Promise<JobRecord> {
+  try {
+    const carried = await ctx.payloads.offloadArgs(job.id, job.args, JSON.stringify(job.args ?? null));
+    return { ...job, ...carried };
+  } catch (cause) {
+    throw new EnqueueError(job.id, cause, { sent: false });
+  }
+}
+
+/**
+ * Writes the record of a job whose message was sent, with full tracking; with lean tracking the
+ * worker's claim creates it.
+ */
+async function recordJob<TResult>(ctx: ClientContext, job: JobRecord): Promise<JobHandle<TResult>> {
+  if (ctx.tracking === 'lean') return { id: job.id, task: job.task, created: true };
+  try {
+    await ctx.backend.store.create(job);
+  } catch (error) {
+    if (!(error instanceof JobConflictError)) {
+      throw new EnqueueError(job.id, error, { sent: true });
+    }
+    // Either a worker claimed our message first (it writes the record from the message), or a concurrent
+    // enqueue with the same jobId won; then our message is a duplicate that workers recognise and drop.
+    const existing = await ctx.backend.store.get(job.id);
+    const ours = existing?.enqueuedAt === job.enqueuedAt && existing.task === job.task;
+    return { id: job.id, task: job.task, created: ours };
+  }
+  return { id: job.id, task: job.task, created: true };
+}
