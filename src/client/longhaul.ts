@@ -37,20 +37,6 @@ import {
   waitForWorkflow,
 } from './workflows.js';
 
-// The client's types live in their own module (its parts share them); the class's users find them here too.
-export type {
-  DeadLetter,
-  EnqueueOptions,
-  JobHandle,
-  LonghaulOptions,
-  PurgeOptions,
-  QueueStats,
-  RedriveOptions,
-  RedriveResult,
-  Tracking,
-  WaitOptions,
-} from './client-types.js';
-
 /**
  * The producer and reader side: enqueue jobs, read their status and results, cancel and retry them.
  * Safe to share across requests; it holds no state but the backend.

@@ -1,5 +1,6 @@
 // The dashboard's JSON API: what the page reads and the actions it takes, on a `Longhaul` client.
-import type { DeadLetter, Longhaul, QueueStats } from '../client/longhaul.js';
+import type { DeadLetter, QueueStats } from '../client/client-types.js';
+import type { Longhaul } from '../client/longhaul.js';
 import { ConfigError, ErrorCode, LonghaulError } from '../core/errors.js';
 import { type JobPage, type JobRecord, type JobStatus, jobStatuses } from '../core/job.js';
 import { HttpError } from './http.js';

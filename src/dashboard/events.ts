@@ -1,7 +1,7 @@
 // Live updates: a Server-Sent Events stream that sends the stats, and the job, list page or dead-letter
 // queue the page is showing, whenever they change (checked every `intervalMs`).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { QueueStats } from '../client/longhaul.js';
+import type { QueueStats } from '../client/client-types.js';
 import { type DashboardApi, deadLetterLimits, errorResponse, parseLimit, parseListParams } from './api.js';
 import { HttpError } from './http.js';
 
