@@ -76,6 +76,16 @@ export default defineConfig({
       },
       {
         extends: true,
+        // `npm pack`, the tarball installed into a new project, then used as users use it. No emulator.
+        test: {
+          name: 'package',
+          include: ['test/package/**/*.test.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 180_000,
+        },
+      },
+      {
+        extends: true,
         // Deploys the example app to the emulator with the cdk CLI, then drives the deployed resources.
         test: {
           name: 'deploy',

@@ -11,9 +11,11 @@ import { memoryBackend } from 'longhaul/memory';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { chromiumPath as configuredChromiumPath, installCommand } from '../../scripts/ensure-chromium.mjs';
 import { repositoryRoot } from '../support/processes.js';
 
-const chromiumPath = '/usr/bin/chromium';
+// `npm test` checks for (or installs) this browser first, with scripts/ensure-chromium.mjs.
+const chromiumPath = configuredChromiumPath();
 const chromiumArgs = [
   '--headless',
   '--no-sandbox',
@@ -110,7 +112,7 @@ describe('the dashboard in headless Chromium', () => {
   beforeAll(async () => {
     if (!existsSync(chromiumPath)) {
       throw new Error(
-        `Chromium is missing at ${chromiumPath}: the dashboard browser test needs it. Install it with \`apt-get install chromium\`.`,
+        `Chromium is missing at ${chromiumPath}: the dashboard browser test needs it. Install it with \`${installCommand}\`.`,
       );
     }
     worker = createWorker({
