@@ -4,14 +4,23 @@
  * and the bundle-size script, so all three ship the same code.
  *
  * - ESM for Node 22, minified, with a source map (`NODE_OPTIONS=--enable-source-maps` maps stack traces).
- * - The `source` export condition, so the in-repo `longhaul` package resolves to `src/*.ts`.
+ * - In this repository, the `source` export condition, so `longhaul` resolves to `src/*.ts`. An installed
+ *   package ships no `src/`, so there the condition is left out and `longhaul` resolves to `dist/`.
  * - The AWS SDK v3 clients are bundled rather than taken from the Lambda runtime: the version is the one
  *   the tests ran against, and esbuild keeps only what is imported.
  * - A banner defines `require` for the few CommonJS dependencies that call it from an ES module.
  */
 
+import { existsSync } from 'node:fs';
 import { type BundlingOptions, LogLevel, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { BuildOptions } from 'esbuild';
+
+/**
+ * The export conditions bundles resolve `longhaul` with: `source` where the TypeScript sources sit beside
+ * this module (the repository: infra/ next to src/), none in an installed package (dist/infra/ next to
+ * dist/src/, which holds JavaScript), whose `source` targets are not shipped.
+ */
+const exportConditions: string[] = existsSync(new URL('../src/index.ts', import.meta.url)) ? ['source'] : [];
 
 /** The Node.js version the bundles target. Lambda runs `NODEJS_22_X`; the image is `node:22-slim`. */
 export const nodeTarget = 'node22';
@@ -35,7 +44,7 @@ export const lambdaEsbuildOptions = {
   minify: true,
   sourcemap: true,
   sourcesContent: false,
-  conditions: ['source'],
+  conditions: exportConditions,
   mainFields: ['module', 'main'],
   banner: { js: requireBanner },
   external: [],
@@ -59,7 +68,7 @@ export const lambdaBundling: BundlingOptions = {
   banner: lambdaEsbuildOptions.banner.js,
   bundleAwsSDK: true,
   externalModules: [],
-  esbuildArgs: { '--conditions': lambdaEsbuildOptions.conditions.join(',') },
+  ...(exportConditions.length ? { esbuildArgs: { '--conditions': exportConditions.join(',') } } : {}),
   logLevel: LogLevel.WARNING,
   forceDockerBundling: false,
 };

@@ -10,6 +10,7 @@ const bundle = await bundleBrowserCode();
 await mkdir(outDir, { recursive: true });
 await writeFile(new URL(bundleFileNames.script, outDir), bundle.script);
 await writeFile(new URL(bundleFileNames.styles, outDir), bundle.styles);
-console.log(
+// On stderr: `npm pack --json` runs the build (prepack) and its stdout must stay JSON.
+console.error(
   `dashboard bundle: ${bundleFileNames.script} ${bundle.script.length} bytes, ${bundleFileNames.styles} ${bundle.styles.length} bytes`,
 );

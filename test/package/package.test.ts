@@ -21,7 +21,7 @@ interface PackResult {
   files: PackedFile[];
 }
 
-/** Installed beside the package: the peers `longhaul/aws` and `longhaul/cdk` import, a schema library and Node's types. */
+/** Installed beside the package: the peers `longhaul/aws` and `longhaul/cdk` import, a schema library, Node's types and esbuild. */
 const besides = [
   '@aws-sdk/client-dynamodb',
   '@aws-sdk/client-eventbridge',
@@ -34,6 +34,8 @@ const besides = [
   'constructs',
   'zod',
   '@types/node',
+  // What a user's CDK app bundles its Lambda entry with (NodejsFunction runs it from node_modules).
+  'esbuild',
 ];
 
 const tsc = join(repositoryRoot, 'node_modules', 'typescript', 'bin', 'tsc');
@@ -147,7 +149,7 @@ describe('the packed package', () => {
     );
     const unwanted = paths.filter(
       (path) =>
-        !/^(dist\/(src|infra)\/.*\.(js|d\.ts)|docs\/[^/]+\.md|bin\/longhaul\.mjs|package\.json|README\.md)$/.test(
+        !/^(dist\/(src|infra)\/.*\.(js|d\.ts)|dist\/src\/dashboard\/browser\/app\.css|docs\/[^/]+\.md|bin\/longhaul\.mjs|package\.json|README\.md)$/.test(
           path,
         ) || path === 'docs/benchmarks.md',
     );
@@ -191,6 +193,43 @@ console.log(JSON.stringify(names));`;
         await runAsync(process.execPath, [tsc, '-p', `tsconfig.${resolution}.json`], project);
       }),
     );
+  });
+
+  it("bundles a user's Lambda entry with the construct's esbuild settings", async () => {
+    await writeFile(
+      join(project, 'lambda-entry.mjs'),
+      [
+        "import { defineTask } from 'longhaul';",
+        "import { createLambdaHandlerFromEnv } from 'longhaul/lambda';",
+        "const ping = defineTask({ name: 'ping', run: async () => 'pong' });",
+        'export const handler = createLambdaHandlerFromEnv({ tasks: [ping] });',
+        '',
+      ].join('\n'),
+    );
+    const script = `import { build } from 'esbuild';
+import { lambdaEsbuildOptions } from 'longhaul/cdk';
+await build({ ...lambdaEsbuildOptions, entryPoints: ['lambda-entry.mjs'], outfile: 'bundle/index.mjs' });
+const { handler } = await import('./bundle/index.mjs');
+console.log(typeof handler);`;
+    const bundled = run(process.execPath, ['--input-type=module', '--eval', script], project);
+    expect(bundled.stdout.trim()).toBe('function');
+  });
+
+  it('serves the dashboard with its prebuilt browser bundle', async () => {
+    const script = `import { Longhaul } from 'longhaul';
+import { serveDashboard } from 'longhaul/dashboard';
+import { memoryBackend } from 'longhaul/memory';
+const dashboard = await serveDashboard({ longhaul: new Longhaul({ backend: memoryBackend() }), port: 0 });
+try {
+  const replies = await Promise.all(['', 'assets/app.js', 'assets/app.css'].map((path) => fetch(dashboard.url + path)));
+  console.log(JSON.stringify(await Promise.all(replies.map(async (reply) => [reply.status, (await reply.text()).length]))));
+} finally {
+  await dashboard.close();
+}`;
+    const served = run(process.execPath, ['--input-type=module', '--eval', script], project);
+    const replies = JSON.parse(served.stdout) as [number, number][];
+    expect(replies.map(([status]) => status)).toEqual([200, 200, 200]);
+    for (const [, length] of replies) expect(length).toBeGreaterThan(100);
   });
 
   it('has types that resolve for ESM consumers (@arethetypeswrong/cli)', () => {
