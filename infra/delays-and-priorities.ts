@@ -6,10 +6,12 @@
 import { Aws, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { env } from '../src/core/names.js';
+import { queueEncryption, schedulerKeyStatement } from './encryption-key.js';
 
 /** The `high` and `low` queues (`normal` is the construct's `queue`). */
 export interface PriorityQueues {
@@ -26,12 +28,13 @@ export function createPriorityQueues(
     readonly retentionPeriod: Duration;
     readonly deadLetterQueue: sqs.IQueue;
     readonly maxReceiveCount: number;
+    readonly encryptionKey: kms.IKey | undefined;
   },
 ): PriorityQueues {
   const queue = (id: string, suffix: string) =>
     new sqs.Queue(scope, id, {
       ...(options.prefix ? { queueName: `${options.prefix}-jobs-${suffix}` } : {}),
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      ...queueEncryption(options.encryptionKey),
       enforceSSL: true,
       visibilityTimeout: options.visibilityTimeout,
       retentionPeriod: options.retentionPeriod,
@@ -63,7 +66,8 @@ export interface DelayScheduling {
 /**
  * A schedule group for the one-time schedules of delayed jobs, and a role that only
  * `scheduler.amazonaws.com` in this account may assume, allowed `sqs:SendMessage` on the job queues and
- * the dead-letter queue (where Scheduler puts a message it could not deliver, for `redrive`).
+ * the dead-letter queue (where Scheduler puts a message it could not deliver, for `redrive`), and to
+ * encrypt with their key when they have one.
  */
 export function createDelayScheduling(
   scope: Construct,
@@ -72,6 +76,8 @@ export function createDelayScheduling(
     readonly queues: readonly sqs.IQueue[];
     /** Where Scheduler puts a message it could not send, after its retries. */
     readonly deadLetterQueue: sqs.IQueue;
+    /** The key of the queues, when they have one: the role encrypts the messages it sends. */
+    readonly encryptionKey: kms.IKey | undefined;
   },
 ): DelayScheduling {
   const group = new scheduler.CfnScheduleGroup(scope, 'DelayScheduleGroup', {
@@ -99,6 +105,7 @@ export function createDelayScheduling(
       resources: [...options.queues, options.deadLetterQueue].map((queue) => queue.queueArn),
     }),
   );
+  if (options.encryptionKey) role.addToPrincipalPolicy(schedulerKeyStatement(options.encryptionKey));
   return { group, role, scheduleArns };
 }
 

@@ -75,11 +75,7 @@ export function createFargateWorker(
       NODE_OPTIONS: '--enable-source-maps',
     },
   });
-  const securityGroup = new ec2.SecurityGroup(scope, 'ServiceSecurityGroup', {
-    vpc,
-    description: 'Longhaul workers: no inbound traffic; outbound HTTPS to AWS APIs',
-    allowAllOutbound: true,
-  });
+  const securityGroup = createSecurityGroup(scope, vpc, props.allowAllOutbound === true);
   const service = new ecs.FargateService(scope, 'Service', {
     cluster: cluster as ecs.ICluster,
     taskDefinition,
@@ -108,6 +104,25 @@ export function createFargateWorker(
     },
   );
   return service;
+}
+
+/**
+ * No ingress. Egress: TCP 443 only (AWS APIs, the image registry; DNS to the VPC resolver is not
+ * filtered by security groups), or everything with `allowAllOutbound`. More rules can be added through
+ * the service's `connections`. The default's description predates the rule: kept, so that existing
+ * deployments update the rule in place rather than replace the group.
+ */
+function createSecurityGroup(scope: Construct, vpc: ec2.IVpc, allowAllOutbound: boolean): ec2.SecurityGroup {
+  const securityGroup = new ec2.SecurityGroup(scope, 'ServiceSecurityGroup', {
+    vpc,
+    description: allowAllOutbound
+      ? 'Longhaul workers: no inbound traffic; all outbound traffic'
+      : 'Longhaul workers: no inbound traffic; outbound HTTPS to AWS APIs',
+    allowAllOutbound,
+  });
+  if (!allowAllOutbound)
+    securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to AWS APIs');
+  return securityGroup;
 }
 
 function createVpc(scope: Construct, settings: LogSettings): ec2.Vpc {

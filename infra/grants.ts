@@ -2,11 +2,13 @@
  * The IAM permissions of a `LonghaulQueue`, by role: a producer (enqueue), a reader (status pages), an
  * operator (the CLI and dashboard), and a worker. Every grant is a list of actions on named resources;
  * the only wildcards are payload objects and delay schedules, whose names are job ids, and each is
- * acknowledged to cdk-nag with its reason.
+ * acknowledged to cdk-nag with its reason. With an `encryptionKey`, every grant that touches the queues,
+ * the table or the bucket also allows the KMS actions it needs, on that key only.
  */
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import {
@@ -15,6 +17,7 @@ import {
   delayEnqueueStatements,
   delayOperateStatements,
 } from './delays-and-priorities.js';
+import { keyStatements } from './encryption-key.js';
 import { jobIndexArns } from './job-table.js';
 import { acknowledgePayloadWildcard, payloadObjectsArn } from './payload-bucket.js';
 
@@ -42,6 +45,8 @@ export interface GrantedResources {
   readonly eventBus: events.IEventBus | undefined;
   readonly payloadBucket: s3.Bucket | undefined;
   readonly delayScheduling: DelayScheduling | undefined;
+  /** The customer-managed key of the queues, the table and the bucket, if any. */
+  readonly encryptionKey: kms.IKey | undefined;
 }
 
 /** The grants of one construct; `LonghaulQueue`'s `grantXxx` methods and its workers call these. */
@@ -109,13 +114,23 @@ export class QueueGrants {
     ]);
   }
 
-  /** Grants every statement, acknowledging the payload wildcard when one of them touches S3. */
+  /**
+   * Grants every statement, with the KMS actions they need on the `encryptionKey` when there is one,
+   * acknowledging the payload wildcard when one of them touches S3.
+   */
   all(grantee: iam.IGrantable, statements: readonly GrantStatement[]): iam.Grant {
-    const { payloadBucket } = this.#resources;
+    const { payloadBucket, encryptionKey } = this.#resources;
     if (payloadBucket && statements.some((s) => s.actions.some((a) => a.startsWith('s3:')))) {
       acknowledgePayloadWildcard(payloadBucket, grantee);
     }
-    return statements
+    const withKey: GrantStatement[] = [
+      ...statements,
+      ...keyStatements(
+        encryptionKey,
+        statements.flatMap((s) => s.actions),
+      ),
+    ];
+    return withKey
       .map(({ actions, resourceArns, conditions }) =>
         iam.Grant.addToPrincipal({
           grantee,

@@ -4,6 +4,7 @@
  */
 import type { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import { jobIndexes, jobTable } from '../src/core/names.js';
 
@@ -16,6 +17,8 @@ export function createJobTable(
     readonly stream: boolean;
     readonly deletionProtection: boolean;
     readonly removalPolicy: RemovalPolicy;
+    /** A customer-managed key; without one, the AWS-managed key. */
+    readonly encryptionKey: kms.IKey | undefined;
   },
 ): dynamodb.Table {
   const table = new dynamodb.Table(scope, 'Table', {
@@ -25,9 +28,12 @@ export function createJobTable(
     pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
     timeToLiveAttribute: jobTable.ttlAttribute,
     ...(options.stream ? { stream: dynamodb.StreamViewType.NEW_AND_OLD_IMAGES } : {}),
-    // The AWS-managed key (aws/dynamodb) rather than the default AWS-owned one: its use shows in
-    // CloudTrail and the template states the encryption. Grantees need no KMS permissions for it.
-    encryption: dynamodb.TableEncryption.AWS_MANAGED,
+    // The `encryptionKey`, or the AWS-managed key (aws/dynamodb) rather than the default AWS-owned one:
+    // its use shows in CloudTrail and the template states the encryption. Grantees need KMS permissions
+    // for the first only (see encryption-key.ts), and the stream is encrypted with the same key.
+    ...(options.encryptionKey
+      ? { encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED, encryptionKey: options.encryptionKey }
+      : { encryption: dynamodb.TableEncryption.AWS_MANAGED }),
     deletionProtection: options.deletionProtection,
     removalPolicy: options.removalPolicy,
   });

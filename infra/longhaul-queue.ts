@@ -17,6 +17,7 @@ import { createAlarms } from './alarms.js';
 import { createCountsAggregator } from './counts-aggregator.js';
 import { createDashboard } from './dashboard.js';
 import { createDelayScheduling, type DelayScheduling, type PriorityQueues } from './delays-and-priorities.js';
+import { allowServicesToUseKey } from './encryption-key.js';
 import { resolveEventBus } from './event-bus.js';
 import { createFargateWorker } from './fargate-worker.js';
 import { QueueGrants } from './grants.js';
@@ -32,8 +33,9 @@ import { workerEnvironment } from './worker-environment.js';
 /**
  * A Longhaul deployment: the job queue with its dead-letter queue, the job table, the workers (a Lambda
  * function with an SQS event source, and/or a Fargate service that scales on the queue), one
- * EventBridge rule per schedule, alarms and a dashboard. Queues are encrypted (SQS-managed SSE) and
- * refuse plain HTTP; every grant is a list of actions on named resources.
+ * EventBridge rule per schedule, alarms and a dashboard. Queues are encrypted (SQS-managed SSE, or
+ * the `encryptionKey` with the table, bucket and log groups) and refuse plain HTTP; every grant is a
+ * list of actions on named resources.
  *
  * @example
  * const jobs = new LonghaulQueue(this, 'Jobs', {
@@ -95,6 +97,8 @@ export class LonghaulQueue extends Construct {
     const prefix = config.namePrefix;
     this.maxReceiveCount = config.maxReceiveCount;
     this.visibilityTimeout = config.visibilityTimeout;
+    const encryptionKey = config.encryptionKey;
+    if (encryptionKey) allowServicesToUseKey(this, encryptionKey, config.schedules.length > 0);
 
     const queues = createJobQueues(this, {
       prefix,
@@ -102,6 +106,7 @@ export class LonghaulQueue extends Construct {
       retentionPeriod: config.retentionPeriod,
       maxReceiveCount: config.maxReceiveCount,
       priorities: props.priorities === true,
+      encryptionKey,
     });
     this.queue = queues.queue;
     this.deadLetterQueue = queues.deadLetterQueue;
@@ -111,6 +116,7 @@ export class LonghaulQueue extends Construct {
           prefix,
           queues: workQueues(queues),
           deadLetterQueue: queues.deadLetterQueue,
+          encryptionKey,
         })
       : undefined;
 
@@ -119,10 +125,11 @@ export class LonghaulQueue extends Construct {
       stream: props.counts !== false,
       deletionProtection: config.deletionProtection,
       removalPolicy: config.removalPolicy,
+      encryptionKey,
     });
     this.eventBus = resolveEventBus(this, props.events, prefix);
     this.payloadBucket = config.payloads
-      ? createPayloadBucket(this, config.payloads.expiration, config.removalPolicy)
+      ? createPayloadBucket(this, config.payloads.expiration, config.removalPolicy, encryptionKey)
       : undefined;
     this.#grants = new QueueGrants({
       workQueues: workQueues(queues),
@@ -131,6 +138,7 @@ export class LonghaulQueue extends Construct {
       eventBus: this.eventBus,
       payloadBucket: this.payloadBucket,
       delayScheduling: this.delayScheduling,
+      encryptionKey,
     });
     this.workerEnvironment = workerEnvironment({
       queues,
@@ -205,7 +213,8 @@ export class LonghaulQueue extends Construct {
    * Lets `grantee` enqueue jobs and read them back by id: `sqs:SendMessage` on the queue (and the
    * priority queues), `dynamodb:PutItem` and `dynamodb:GetItem` on the table, `s3:PutObject` and
    * `s3:GetObject` on the payload objects; with `delays`, `scheduler:CreateSchedule` on the group's
-   * schedules and `iam:PassRole` of the delay role to Scheduler.
+   * schedules and `iam:PassRole` of the delay role to Scheduler; with `encryptionKey`, `kms:Decrypt`,
+   * `kms:DescribeKey`, `kms:Encrypt` and `kms:GenerateDataKey` on the key.
    *
    * @example
    * jobs.grantEnqueue(webAppFunction);
@@ -217,7 +226,8 @@ export class LonghaulQueue extends Construct {
   /**
    * Lets `grantee` read jobs and queue depths, for status pages and the dashboard: `dynamodb:GetItem`,
    * `BatchGetItem`, `Query` and `Scan` on the table, `Query` and `Scan` on its two indexes,
-   * `sqs:GetQueueAttributes` on both queues, and `s3:GetObject` on the payload objects.
+   * `sqs:GetQueueAttributes` on both queues, and `s3:GetObject` on the payload objects; with
+   * `encryptionKey`, `kms:Decrypt` and `kms:DescribeKey` on the key.
    */
   grantRead(grantee: iam.IGrantable): iam.Grant {
     return this.#grants.read(grantee);
@@ -229,7 +239,8 @@ export class LonghaulQueue extends Construct {
    * finished jobs only, by a condition) on the table, `sqs:SendMessage` on the queue (and the priority
    * queues), receive, delete, hide, send and read attributes on the DLQ, `s3:GetObject` and `s3:PutObject`
    * on the payload objects (a retry writes its arguments' object again so it outlives the job); with
-   * `delays`, `scheduler:DeleteSchedule` on the group's schedules (cancelling a long-delayed job).
+   * `delays`, `scheduler:DeleteSchedule` on the group's schedules (cancelling a long-delayed job); with
+   * `encryptionKey`, `kms:Decrypt`, `kms:DescribeKey`, `kms:Encrypt` and `kms:GenerateDataKey` on the key.
    */
   grantOperate(grantee: iam.IGrantable): iam.Grant {
     return this.#grants.operate(grantee);

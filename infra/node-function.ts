@@ -12,9 +12,12 @@ import { lambdaBundling } from './bundling.js';
 import type { ResolvedProps } from './resolve-props.js';
 
 /** The resolved props every function and log group of the construct follows. */
-export type LogSettings = Pick<ResolvedProps, 'namePrefix' | 'logRetention' | 'removalPolicy'>;
+export type LogSettings = Pick<
+  ResolvedProps,
+  'namePrefix' | 'logRetention' | 'removalPolicy' | 'encryptionKey'
+>;
 
-/** A log group with the construct's retention and removal policy; named `name` when given. */
+/** A log group with the construct's retention, removal policy and key; named `name` when given. */
 export function createLogGroup(
   scope: Construct,
   id: string,
@@ -25,6 +28,7 @@ export function createLogGroup(
     ...(name ? { logGroupName: name } : {}),
     retention: settings.logRetention,
     removalPolicy: settings.removalPolicy,
+    ...(settings.encryptionKey ? { encryptionKey: settings.encryptionKey } : {}),
   });
 }
 

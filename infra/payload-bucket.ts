@@ -5,6 +5,7 @@
  */
 import { Duration, type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct, IConstruct } from 'constructs';
 import { env, payloadObjects } from '../src/core/names.js';
@@ -37,9 +38,13 @@ export function createPayloadBucket(
   scope: Construct,
   expiration: Duration,
   removalPolicy: RemovalPolicy,
+  encryptionKey: kms.IKey | undefined,
 ): s3.Bucket {
   const bucket = new s3.Bucket(scope, 'PayloadBucket', {
-    encryption: s3.BucketEncryption.S3_MANAGED,
+    // With a key, an S3 Bucket Key: one KMS request per bucket and period, not one per object.
+    ...(encryptionKey
+      ? { encryption: s3.BucketEncryption.KMS, encryptionKey, bucketKeyEnabled: true }
+      : { encryption: s3.BucketEncryption.S3_MANAGED }),
     blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
     objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
     enforceSSL: true,

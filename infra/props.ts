@@ -8,6 +8,7 @@ import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import type * as events from 'aws-cdk-lib/aws-events';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Schedule } from '../src/core/schedule.js';
@@ -52,6 +53,13 @@ export interface LonghaulQueueFargateProps {
   readonly vpcSubnets?: ec2.SubnetSelection;
   /** Give tasks a public IP (needed in public subnets). Default: true with the new VPC, false with yours. */
   readonly assignPublicIp?: boolean;
+  /**
+   * Let tasks send any outbound traffic, for tasks that reach databases, caches or APIs on other ports.
+   * For one port, prefer a rule of its own: `jobs.fargateService.connections.allowTo(db, ec2.Port.tcp(5432))`.
+   * Default false: the security group allows outbound TCP 443 only (AWS APIs and the image registry;
+   * DNS to the VPC resolver needs no rule), and no inbound traffic. Changing it replaces the group.
+   */
+  readonly allowAllOutbound?: boolean;
   /** The image's architecture. Default ARM64 (Graviton, like the Lambda function). */
   readonly cpuArchitecture?: ecs.CpuArchitecture;
   /** CPU units, a Fargate size (256, 512, 1024, ...). Default 512. */
@@ -161,4 +169,16 @@ export interface LonghaulQueueProps {
    * Fargate worker reads all three, and each queue has an alarm on its oldest job. Default false.
    */
   readonly priorities?: boolean;
+  /**
+   * A customer-managed KMS key (symmetric, for encryption) for the queues (job, DLQ, priority queues),
+   * the table and its stream, the payload bucket (with an S3 Bucket Key) and every log group. The
+   * workers, the counts aggregator and the `grantEnqueue`, `grantRead` and `grantOperate` grantees get
+   * `kms:Decrypt` and `kms:DescribeKey` on it, and `kms:Encrypt` and `kms:GenerateDataKey` when they
+   * write; the delay role too. The construct adds to a key of the same stack the key policy statements
+   * CloudWatch Logs (this region, this account's log groups) and EventBridge (this account, with
+   * `schedules`) need; an imported key's policy must already allow them (synth warns). The key must
+   * live in the stack's region. Default: none (SQS-managed SSE, the AWS-managed DynamoDB key, S3-managed
+   * encryption, CloudWatch Logs' own encryption), and no grant names KMS.
+   */
+  readonly encryptionKey?: kms.IKey;
 }

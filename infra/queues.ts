@@ -1,12 +1,14 @@
 /**
  * The job queues of a `LonghaulQueue`: the dead-letter queue, the job queue (`normal`), and with
- * `priorities` the `high` and `low` ones beside it. Every queue is encrypted (SQS-managed SSE) and
- * refuses plain HTTP.
+ * `priorities` the `high` and `low` ones beside it. Every queue is encrypted (SQS-managed SSE, or the
+ * `encryptionKey`) and refuses plain HTTP.
  */
 import { Duration } from 'aws-cdk-lib';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { createPriorityQueues, type PriorityQueues } from './delays-and-priorities.js';
+import { queueEncryption } from './encryption-key.js';
 
 /** The queues of one construct. */
 export interface JobQueues {
@@ -27,18 +29,19 @@ export function createJobQueues(
     readonly retentionPeriod: Duration;
     readonly maxReceiveCount: number;
     readonly priorities: boolean;
+    readonly encryptionKey: kms.IKey | undefined;
   },
 ): JobQueues {
   const { prefix } = options;
   const deadLetterQueue = new sqs.Queue(scope, 'DeadLetterQueue', {
     ...(prefix ? { queueName: `${prefix}-jobs-dlq` } : {}),
-    encryption: sqs.QueueEncryption.SQS_MANAGED,
+    ...queueEncryption(options.encryptionKey),
     enforceSSL: true,
     retentionPeriod: Duration.days(14),
   });
   const queue = new sqs.Queue(scope, 'Queue', {
     ...(prefix ? { queueName: `${prefix}-jobs` } : {}),
-    encryption: sqs.QueueEncryption.SQS_MANAGED,
+    ...queueEncryption(options.encryptionKey),
     enforceSSL: true,
     visibilityTimeout: options.visibilityTimeout,
     retentionPeriod: options.retentionPeriod,
@@ -51,6 +54,7 @@ export function createJobQueues(
         retentionPeriod: options.retentionPeriod,
         deadLetterQueue,
         maxReceiveCount: options.maxReceiveCount,
+        encryptionKey: options.encryptionKey,
       })
     : undefined;
   return { queue, deadLetterQueue, priorityQueues };

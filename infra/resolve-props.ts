@@ -3,7 +3,8 @@
  * problem with the field, its limit and the value given. Kept apart from the construct so the defaults
  * live in one place and the rules read as a table.
  */
-import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Token, TokenComparison } from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { ConfigError } from '../src/core/errors.js';
 import { env } from '../src/core/names.js';
@@ -104,6 +105,8 @@ export interface ResolvedProps {
   readonly payloads: { readonly expiration: Duration } | undefined;
   /** The workers' retention (ms) where `retention` sets it; unset fields keep the runtime defaults. */
   readonly retention: Partial<Retention> | undefined;
+  /** The customer-managed key, or undefined for the AWS-managed encryption of each part. */
+  readonly encryptionKey: kms.IKey | undefined;
 }
 
 /** The variables the construct sets itself; a user's `environment` may not override them. */
@@ -355,6 +358,13 @@ export function resolveProps(props: LonghaulQueueProps): ResolvedProps {
   }
 
   const { retention, payloads } = resolveRetentionAndPayloads(props, problems);
+  if (props.fargate?.allowAllOutbound !== undefined) {
+    expect(
+      typeof props.fargate.allowAllOutbound === 'boolean',
+      `\`fargate.allowAllOutbound\` to be true or false, got ${JSON.stringify(props.fargate.allowAllOutbound)}`,
+    );
+  }
+  if (props.encryptionKey !== undefined) checkEncryptionKey(props.encryptionKey, problems);
 
   if (problems.length) {
     throw new ConfigError(`Invalid LonghaulQueue props: expected ${problems.join('; ')}`);
@@ -375,7 +385,31 @@ export function resolveProps(props: LonghaulQueueProps): ResolvedProps {
     dashboard: props.dashboard ?? true,
     payloads,
     retention,
+    encryptionKey: props.encryptionKey,
   };
+}
+
+/**
+ * SQS, DynamoDB, S3 and CloudWatch Logs take only symmetric encryption keys of their own region. A key
+ * of the stack shows its spec and usage; an imported one its region (from its ARN).
+ */
+function checkEncryptionKey(key: kms.IKey, problems: string[]): void {
+  const resource = key.node.defaultChild;
+  if (resource instanceof kms.CfnKey) {
+    const spec = resource.keySpec ?? kms.KeySpec.SYMMETRIC_DEFAULT;
+    const usage = resource.keyUsage ?? kms.KeyUsage.ENCRYPT_DECRYPT;
+    if (spec !== kms.KeySpec.SYMMETRIC_DEFAULT || usage !== kms.KeyUsage.ENCRYPT_DECRYPT) {
+      problems.push(
+        `\`encryptionKey\` to be a symmetric encryption key (key spec SYMMETRIC_DEFAULT, usage ENCRYPT_DECRYPT: the only kind SQS, DynamoDB, S3 and CloudWatch Logs accept), got key spec ${String(spec)} and usage ${String(usage)}`,
+      );
+    }
+  }
+  const stackRegion = Stack.of(key).region;
+  if (Token.compareStrings(key.env.region, stackRegion) === TokenComparison.DIFFERENT) {
+    problems.push(
+      `\`encryptionKey\` to be a key of the stack's region (${stackRegion}: services use keys of their own region only), got a key of ${key.env.region}`,
+    );
+  }
 }
 
 /**

@@ -2,9 +2,9 @@
  * Periodic jobs: one EventBridge rule per schedule, sending the run's envelope straight to the job queue,
  * so a schedule needs no function of its own.
  */
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Names } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { type Schedule, scheduledEnvelope } from '../src/core/schedule.js';
@@ -41,13 +41,7 @@ function createRule(
     description:
       schedule.description ??
       `Longhaul schedule "${schedule.name}": task "${schedule.task}" ${schedule.expression}`,
-    targets: [
-      new targets.SqsQueue(options.queue, {
-        deadLetterQueue: options.deadLetterQueue,
-        retryAttempts: 185,
-        maxEventAge: Duration.hours(24),
-      }),
-    ],
+    targets: [new JobQueueTarget(options.queue, options.deadLetterQueue)],
   });
   // The run's message: the envelope with the event's time as its job id suffix and enqueue time, so a
   // duplicate delivery of one firing is one job. Every placeholder sits inside a JSON string, where
@@ -57,4 +51,51 @@ function createRule(
     InputTemplate: JSON.stringify(scheduledEnvelope(schedule, '<time>')),
   });
   return rule;
+}
+
+/**
+ * The job queue as a rule's target, with EventBridge's longest retries (185 tries over 24 hours) and the
+ * DLQ. What `targets.SqsQueue` does for an unencrypted queue, for every queue: both queue policies let
+ * only this rule send. (For a queue with a KMS key, `SqsQueue` drops that condition and puts the rule in
+ * the key policy instead, a dependency cycle here; the construct allows EventBridge on the key itself,
+ * see encryption-key.ts.)
+ */
+class JobQueueTarget implements events.IRuleTarget {
+  readonly #queue: sqs.IQueue;
+  readonly #deadLetterQueue: sqs.IQueue;
+
+  constructor(queue: sqs.IQueue, deadLetterQueue: sqs.IQueue) {
+    this.#queue = queue;
+    this.#deadLetterQueue = deadLetterQueue;
+  }
+
+  bind(rule: events.IRule): events.RuleTargetConfig {
+    const queue = this.#queue;
+    const deadLetterQueue = this.#deadLetterQueue;
+    const principals = [new iam.ServicePrincipal('events.amazonaws.com')];
+    const onlyThisRule = { ArnEquals: { 'aws:SourceArn': rule.ruleArn } };
+    queue.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals,
+        actions: ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'],
+        resources: [queue.queueArn],
+        conditions: onlyThisRule,
+      }),
+    );
+    deadLetterQueue.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: `AllowEventRule${Names.nodeUniqueId(rule.node)}`,
+        principals,
+        actions: ['sqs:SendMessage'],
+        resources: [deadLetterQueue.queueArn],
+        conditions: onlyThisRule,
+      }),
+    );
+    return {
+      arn: queue.queueArn,
+      targetResource: queue,
+      deadLetterConfig: { arn: deadLetterQueue.queueArn },
+      retryPolicy: { maximumRetryAttempts: 185, maximumEventAgeInSeconds: Duration.hours(24).toSeconds() },
+    };
+  }
 }
