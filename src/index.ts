@@ -62,6 +62,7 @@ export {
   type SerializedError,
   serializeError,
   TaskTimeoutError,
+  TooManyInterruptionsError,
   UnknownTaskError,
   UnrecoverableError,
   type ValidationIssue,
@@ -135,7 +136,7 @@ export {
   type RetentionOptions,
   retentionDefaults,
 } from './core/retention.js';
-export { backoffDelaySeconds, type RetryPolicy, retryDefaults } from './core/retry.js';
+export { backoffDelaySeconds, maxInterruptions, type RetryPolicy, retryDefaults } from './core/retry.js';
 export {
   checkSchedules,
   defineSchedule,

@@ -92,7 +92,7 @@ export function formatJob(
     `${label('Task')}${job.task}${job.schedule ? paint.dim(` (schedule ${job.schedule})`) : ''}`,
     `${label('Status')}${paintStatus(job.status, paint)}${job.deadLettered ? paint.red(' (dead-lettered)') : ''}`,
     `${label('Args')}${truncate(JSON.stringify(job.args) ?? 'null', 200)}`,
-    `${label('Attempts')}${job.attempts} of ${job.maxAttempts}`,
+    `${label('Attempts')}${job.attempts} of ${job.maxAttempts}${job.interruptions ? paint.dim(` (${job.interruptions} interrupted)`) : ''}`,
   ];
   if (job.workerId) lines.push(`${label('Worker')}${job.workerId}`);
   if (job.progress) {

@@ -34,6 +34,7 @@ export const ErrorCode = {
   isolateExited: 'isolate_exited',
   invalidKey: 'invalid_key',
   payloadUnavailable: 'payload_unavailable',
+  tooManyInterruptions: 'too_many_interruptions',
 } as const;
 /** One of the codes in {@link ErrorCode}. */
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -214,10 +215,27 @@ export class WorkerLostError extends LonghaulError {
   }
 }
 
-/** Aborts an attempt when its worker stops and the grace period is over. The job is retried, not failed. */
+/**
+ * Aborts an attempt when its worker stops and the grace period is over. The attempt is recorded as
+ * interrupted, not failed: it does not use up the job's retries, and the job runs again at once.
+ */
 export class WorkerShutdownError extends LonghaulError {
   constructor() {
     super(ErrorCode.workerShutdown, 'The worker shut down before the attempt finished; it will run again');
+  }
+}
+
+/**
+ * Fails a job whose attempts were interrupted by stopping workers more than `maxInterruptions` times
+ * (a stop or deploy loop): it ends `failed` and dead-lettered rather than running again forever.
+ */
+export class TooManyInterruptionsError extends LonghaulError {
+  constructor(jobId: string, interruptions: number, max: number) {
+    super(
+      ErrorCode.tooManyInterruptions,
+      `Job ${jobId} was interrupted by a stopping worker ${interruptions} times, more than the ${max} allowed; check for workers stopped in a loop or a shutdown grace period shorter than the task`,
+      { context: { jobId, interruptions, max } },
+    );
   }
 }
 

@@ -95,6 +95,11 @@ export interface JobEvent {
   readonly workerId?: string;
   /** Set when the event records a failure. */
   readonly error?: Pick<SerializedError, 'code' | 'message'>;
+  /**
+   * Set on the end of an attempt a stopping worker handed back: it is not counted in `attempts`, and
+   * the next `running` event starts the same attempt number again.
+   */
+  readonly interrupted?: true;
 }
 
 /**
@@ -106,8 +111,16 @@ export interface JobRecord<TArgs = unknown, TResult = unknown> {
   readonly task: string;
   readonly status: JobStatus;
   readonly args: TArgs;
-  /** Attempts started so far (a lost or timed-out attempt counts). */
+  /**
+   * Attempts started so far (a lost or timed-out attempt counts; one interrupted by a stopping worker
+   * does not: see `interruptions`).
+   */
   readonly attempts: number;
+  /**
+   * Attempts handed back by a stopping worker (shutdown past its grace period), which run again without
+   * using up the retry budget. Absent when none were. Past `maxInterruptions` the job fails.
+   */
+  readonly interruptions?: number;
   /** The task's retry budget when the job was enqueued: attempts it may start in all. */
   readonly maxAttempts: number;
   readonly enqueuedAt: number;

@@ -160,6 +160,12 @@ interface CompletionBase {
   readonly progress?: JobProgress;
   /** For a final status: epoch ms after which the record counts as deleted (its retention). */
   readonly expiresAt?: number;
+  /**
+   * A stopping worker handed the attempt back: it adds one to `interruptions` and its history event is
+   * marked `interrupted`. A `retrying` end also gives the attempt back (`attempts` goes down by one, so
+   * the next claim starts the same attempt number again and the retry budget is untouched).
+   */
+  readonly interrupted?: boolean;
 }
 
 /** How an attempt ended. */

@@ -16,6 +16,13 @@ export const retryDefaults = {
   maxDelayMs: 15 * 60_000,
 } as const;
 
+/**
+ * How many times a job's attempts may be interrupted by a stopping worker (shutdown past its grace
+ * period) before the job fails with `too_many_interruptions`. Interruptions do not use up retries;
+ * this cap only ends a stop loop.
+ */
+export const maxInterruptions = 10;
+
 /** SQS refuses a visibility timeout above 12 hours. */
 export const maxVisibilitySeconds = 12 * 60 * 60;
 

@@ -23,6 +23,7 @@ export const requeueClears = [
   'resultRef',
   'expiresAt',
   'runAt',
+  'interruptions',
 ] as const satisfies readonly (keyof JobRecord)[];
 
 /** True when attempt `attempt` is marked running but its lease lapsed before `now`. */
@@ -60,6 +61,7 @@ export function statusEvent(
   attempt: number,
   workerId?: string,
   error?: SerializedError,
+  interrupted?: boolean,
 ): JobEvent {
   return {
     at,
@@ -67,5 +69,6 @@ export function statusEvent(
     attempt,
     ...(workerId ? { workerId } : {}),
     ...(error ? { error: { code: error.code, message: truncateUtf8(error.message) } } : {}),
+    ...(interrupted ? { interrupted: true as const } : {}),
   };
 }

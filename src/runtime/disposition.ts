@@ -6,9 +6,10 @@ import type { DeadLetterReason, QueueMessage, Transport } from '../core/ports.js
 export type Disposition =
   /**
    * Delete it: the job finished, or the message was a stale duplicate. `message` is set when a long job
-   * moved to a fresh message: delete that one (the received one is gone already).
+   * moved to a fresh message: delete that one (the received one is gone already). `requeued` is set when
+   * the attempt was interrupted by the worker stopping and the job went on in a fresh copy of its message.
    */
-  | { readonly kind: 'ack'; readonly message?: QueueMessage }
+  | { readonly kind: 'ack'; readonly message?: QueueMessage; readonly requeued?: true }
   /** It is already hidden for `delaySeconds` (a retry backoff, or waiting for another worker's lease). */
   | { readonly kind: 'release'; readonly delaySeconds: number }
   /** It was moved to the dead-letter queue. */

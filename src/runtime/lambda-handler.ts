@@ -86,7 +86,9 @@ export type LonghaulLambdaHandler = (
  * as the long-running worker. Records whose job finished (or whose message was dead-lettered) are left
  * for Lambda to delete; records to run again are returned in `batchItemFailures`, already hidden for
  * their retry backoff. Attempts the invocation cannot finish before its timeout are stopped shortly
- * before it and handed back, counted as failed attempts with an `invocation_deadline` error.
+ * before it and handed back, counted as failed attempts with an `invocation_deadline` error (not as
+ * interruptions, as a stopping worker's are: Lambda never stops a running invocation for a deploy, so a
+ * deadline means the task does not fit the function's timeout, and it must end `failed`).
  *
  * Works as a plain handler and wrapped in middy (`middy().handler(handler)`).
  *

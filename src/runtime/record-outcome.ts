@@ -4,13 +4,14 @@ import {
   PayloadTooLargeError,
   ResultTooLargeError,
   serializeError,
+  TooManyInterruptionsError,
   UnrecoverableError,
   WorkerShutdownError,
 } from '../core/errors.js';
 import type { JobRecord } from '../core/job.js';
 import { limits } from '../core/limits.js';
 import type { Fence } from '../core/ports.js';
-import { backoffDelaySeconds } from '../core/retry.js';
+import { backoffDelaySeconds, maxInterruptions } from '../core/retry.js';
 import type { AnyTask } from '../core/task.js';
 import type { WorkflowRef } from '../core/workflow-ref.js';
 import type { AttemptLease } from './attempt-lease.js';
@@ -18,6 +19,8 @@ import type { AttemptState } from './attempt-state.js';
 import { type Disposition, deadLetter } from './disposition.js';
 import type { RunnerParts } from './runner-parts.js';
 import type { AttemptOutcome } from './settle-within-grace.js';
+
+type AckDisposition = Extract<Disposition, { kind: 'ack' }>;
 
 /**
  * Writes how the attempt ended, under its fence, and runs what follows: a result stored (offloaded when
@@ -39,7 +42,7 @@ export async function recordOutcome(
   const at = Date.now();
   const message = lease.message;
   // The ack names the message to delete when the job moved to a fresh one.
-  const ack: Disposition =
+  const ack: AckDisposition =
     message.receipt === lease.received.receipt ? { kind: 'ack' } : { kind: 'ack', message };
   const stored = outcome.ok
     ? await storeResult(parts, task, job, fence, attempt, outcome.value, at)
@@ -55,8 +58,10 @@ export async function recordOutcome(
     return ack;
   }
 
+  if (failure instanceof WorkerShutdownError) {
+    return await recordInterruption(parts, lease, task, job, fence, attempt, failure, workflow, ack, at);
+  }
   const error = serializeError(failure);
-  const shutdown = failure instanceof WorkerShutdownError;
   const unrecoverable =
     failure instanceof UnrecoverableError ||
     failure instanceof ResultTooLargeError ||
@@ -64,7 +69,7 @@ export async function recordOutcome(
   // On the last delivery the queue allows, a retry would end in the dead-letter queue with no reason
   // on the job: fail it here instead, with its error.
   const lastDelivery = o.deliveryLimit !== undefined && message.receiveCount >= o.deliveryLimit;
-  if (!shutdown && (unrecoverable || lastDelivery || job.attempts >= job.maxAttempts)) {
+  if (unrecoverable || lastDelivery || job.attempts >= job.maxAttempts) {
     const failed = await o.store.complete(job.id, fence, {
       status: 'failed',
       at,
@@ -77,7 +82,7 @@ export async function recordOutcome(
     await effects.final(task, failed, workflow);
     return disposition;
   }
-  const delaySeconds = shutdown ? 0 : backoffDelaySeconds(task.retry, job.attempts);
+  const delaySeconds = backoffDelaySeconds(task.retry, job.attempts);
   const final = attempt.takeFinal();
   let retrying: JobRecord;
   try {
@@ -99,6 +104,79 @@ export async function recordOutcome(
   await o.transport.changeVisibility(message, delaySeconds);
   await effects.retrying(task, retrying);
   return { kind: 'release', delaySeconds };
+}
+
+/**
+ * Records an attempt a stopping worker handed back (shutdown past its grace period) as interrupted, not
+ * failed: the job is `retrying` at once with the attempt given back, so a deploy uses up no retries. The
+ * job goes on in a fresh copy of its message, so the interruption uses up none of the queue's receives
+ * either (`maxReceiveCount`), and the message held is deleted. Past `maxInterruptions` the job fails and
+ * is dead-lettered with `too_many_interruptions`, so a stop loop still ends.
+ */
+async function recordInterruption(
+  parts: RunnerParts,
+  lease: AttemptLease,
+  task: AnyTask,
+  job: JobRecord,
+  fence: Fence,
+  attempt: AttemptState,
+  failure: WorkerShutdownError,
+  workflow: WorkflowRef | undefined,
+  ack: AckDisposition,
+  at: number,
+): Promise<Disposition> {
+  const { options: o, effects } = parts;
+  const message = lease.message;
+  const interruptions = (job.interruptions ?? 0) + 1;
+  if (interruptions > maxInterruptions) {
+    const error = new TooManyInterruptionsError(job.id, interruptions, maxInterruptions);
+    const failed = await o.store.complete(job.id, fence, {
+      status: 'failed',
+      at,
+      error: serializeError(error),
+      deadLettered: true,
+      interrupted: true,
+      ...attempt.takeFinal(),
+      expiresAt: parts.expiry('failed', at, task),
+    });
+    const disposition = await deadLetter(o.transport, message, error, job.id);
+    await effects.final(task, failed, workflow);
+    return disposition;
+  }
+  const final = attempt.takeFinal();
+  let retrying: JobRecord;
+  try {
+    retrying = await o.store.complete(job.id, fence, {
+      status: 'retrying',
+      at,
+      error: serializeError(failure),
+      nextAttemptAt: at,
+      interrupted: true,
+      ...final,
+    });
+  } catch (completion) {
+    if (!(completion instanceof JobCancelledError)) throw completion;
+    // A cancel was requested while the attempt was being interrupted: it ends cancelled.
+    attempt.putBack(final);
+    const cancelled = await completeCancelled(parts, task, job, fence, attempt, completion, at);
+    await effects.final(task, cancelled, workflow);
+    return ack;
+  }
+  await effects.retrying(task, retrying);
+  // Without records (`tracking: 'off'`) the receive count is the attempt number: hand the message back.
+  if (retrying.interruptions !== undefined) {
+    try {
+      await o.transport.send([{ body: message.body }]);
+      return { ...ack, requeued: true };
+    } catch (error) {
+      o.logger.warn('could not send an interrupted job a fresh message; handing back the one held', {
+        jobId: job.id,
+        error: String(error),
+      });
+    }
+  }
+  await o.transport.changeVisibility(message, 0);
+  return { kind: 'release', delaySeconds: 0 };
 }
 
 async function completeCancelled(

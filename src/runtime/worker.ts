@@ -17,6 +17,10 @@ export interface WorkerStats {
   readonly deleted: number;
   readonly retried: number;
   readonly deadLettered: number;
+  /**
+   * Messages handed back at once: received while stopping, or their attempt interrupted by the stop (the
+   * job went on in a fresh copy of its message).
+   */
   readonly released: number;
   readonly abandoned: number;
   readonly crashed: number;
@@ -81,8 +85,9 @@ export class Worker {
   /**
    * Graceful shutdown: stops receiving (on SQS after the long poll under way, at most `waitTimeSeconds`,
    * whose messages it hands back at once), hands back any message not yet started, waits up to
-   * `shutdownGraceMs` for running jobs, then aborts the rest (they are retried, not failed; each gets its
-   * task's `timeoutGraceMs` to wind down), and deletes the messages of finished jobs. Nothing is lost.
+   * `shutdownGraceMs` for running jobs, then aborts the rest (each gets its task's `timeoutGraceMs` to wind
+   * down; they are recorded as interrupted, not failed, and run again at once without using up a retry),
+   * and deletes the messages of finished jobs. Nothing is lost.
    */
   async stop(): Promise<void> {
     this.#stopReceiving.abort();
@@ -223,7 +228,9 @@ export class Worker {
   #settle(message: QueueMessage, disposition: Disposition): void {
     switch (disposition.kind) {
       case 'ack':
-        this.#stats.deleted++;
+        // An interrupted job went on in a fresh message: it was handed back, not finished.
+        if (disposition.requeued) this.#stats.released++;
+        else this.#stats.deleted++;
         this.#deletes.add(disposition.message ?? message);
         return;
       case 'release':

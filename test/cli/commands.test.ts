@@ -160,6 +160,15 @@ describe.each<BackendFactory>([memory, aws('cli commands')])('the CLI on the $na
       expect(out.stdout).toMatch(/Error\n {2}unrecoverable: doomed: gone\n {2}at /);
     });
 
+    it('shows how often a stopping worker interrupted the job beside its attempts', async () => {
+      const { id } = await longhaul.enqueue(add, { a: 1, b: 2 });
+      const queued = await longhaul.getJob(id);
+      const id2 = `${id}-interrupted`;
+      await backend.store.create({ ...queued, id: id2, attempts: 1, interruptions: 2, status: 'succeeded' });
+      expect((await run('status', id2)).stdout).toContain('Attempts  1 of 2 (2 interrupted)');
+      expect((await run('status', id)).stdout).not.toContain('interrupted');
+    });
+
     it('prints the record with --json', async () => {
       const { id } = await longhaul.enqueue(add, { a: 1, b: 2 });
       const out = await run('status', id, '--json');

@@ -1,4 +1,4 @@
-import { type Disposition, defineTask } from 'longhaul';
+import { type Disposition, defineTask, isFinalStatus, maxInterruptions } from 'longhaul';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { contractBackends } from '../support/backends.js';
@@ -187,13 +187,91 @@ describe.each(contractBackends('contract/crash-and-shutdown'))(
         const current = await s.longhaul.getJob(handle.id);
         return current.status === 'succeeded' && current;
       });
-      expect(job.attempts).toBe(2);
-      expect(job.history.map((e) => e.status)).toEqual([
-        'queued',
-        'running',
-        'retrying',
-        'running',
-        'succeeded',
+      // The interrupted attempt is given back: the next one is attempt 1 again.
+      expect(job).toMatchObject({ attempts: 1, interruptions: 1 });
+      expect(job.history.map((e) => [e.status, e.attempt, e.interrupted ?? false])).toEqual([
+        ['queued', 0, false],
+        ['running', 1, false],
+        ['retrying', 1, true],
+        ['running', 1, false],
+        ['succeeded', 1, false],
+      ]);
+    });
+
+    it('does not count an attempt interrupted by a stopping worker against a job with no retries', async () => {
+      const once = defineTask({
+        name: 'once',
+        args: z.object({ ms: z.number() }),
+        retries: 0,
+        async run({ ms }, ctx) {
+          await new Promise<void>((resolve, reject) => {
+            const timer = setTimeout(resolve, ms);
+            ctx.signal.addEventListener('abort', () => {
+              clearTimeout(timer);
+              reject(ctx.signal.reason);
+            });
+          });
+          return 'done';
+        },
+      });
+      const handle = await s.longhaul.enqueue(once, { ms: 1_500 });
+      const stopping = testWorker(s.t.backend, [once], { shutdownGraceMs: 100 }).start();
+      await eventually(async () => (await s.longhaul.getJob(handle.id)).status === 'running');
+      await stopping.stop();
+      expect(await s.longhaul.getJob(handle.id)).toMatchObject({
+        status: 'retrying',
+        attempts: 0,
+        interruptions: 1,
+        error: { code: 'worker_shutdown' },
+      });
+
+      const next = testWorker(s.t.backend, [once]);
+      const job = await serveUntil(next, async () => {
+        const current = await s.longhaul.getJob(handle.id);
+        return isFinalStatus(current.status) && current;
+      });
+      expect(job).toMatchObject({ status: 'succeeded', result: 'done', attempts: 1, interruptions: 1 });
+      expect(await s.t.backend.transport.depth()).toMatchObject({ available: 0, inFlight: 0 });
+    });
+
+    it('fails a job interrupted more than the cap allows, dead-lettering it with the reason', async () => {
+      // Each delivery's worker is told to stop as soon as the attempt starts: a stop loop.
+      let stopNow: AbortController = new AbortController();
+      const interrupted = defineTask({
+        name: 'interrupted',
+        args: z.object({}),
+        retries: 0,
+        async run(_args, ctx) {
+          stopNow.abort();
+          ctx.signal.throwIfAborted();
+          return 'never';
+        },
+      });
+      const handle = await s.longhaul.enqueue(interrupted, {});
+      const runner = testRunner(s.t.backend, [interrupted]);
+      const dispositions: Disposition[] = [];
+      for (let delivery = 1; delivery <= maxInterruptions + 1; delivery++) {
+        const message = await receiveOne(s.t.backend, 30);
+        stopNow = new AbortController();
+        const disposition = await runner.process(message, stopNow.signal);
+        dispositions.push(disposition);
+        // The job went on in a fresh copy of the message: the runtime deletes the one it held.
+        if (disposition.kind === 'ack') await s.t.backend.transport.delete([message]);
+      }
+      expect(dispositions.slice(0, maxInterruptions).every((d) => d.kind === 'ack')).toBe(true);
+      expect(dispositions.at(-1)).toMatchObject({
+        kind: 'deadLettered',
+        reason: { code: 'too_many_interruptions', jobId: handle.id },
+      });
+      expect(await s.longhaul.getJob(handle.id)).toMatchObject({
+        status: 'failed',
+        attempts: 1,
+        interruptions: maxInterruptions + 1,
+        deadLettered: true,
+        error: { code: 'too_many_interruptions' },
+      });
+      expect(await s.t.deadLetters()).toEqual([
+        expect.objectContaining({ code: 'too_many_interruptions', jobId: handle.id }),
       ]);
     });
 

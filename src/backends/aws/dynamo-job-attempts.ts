@@ -68,9 +68,15 @@ export async function completeJob(
         fence.attempt,
         fence.workerId,
         completion.status === 'succeeded' ? undefined : completion.error,
+        completion.interrupted,
       ),
     ])
     .remove('leaseExpiresAt', 'leaseToken', 'handoff');
+  if (completion.interrupted) {
+    u.increment('interruptions');
+    // The attempt is given back: the next claim's increment starts the same attempt number again.
+    if (completion.status === 'retrying') u.set('attempts', fence.attempt - 1);
+  }
   if (completion.progress) u.set('progress', completion.progress);
   if (completion.expiresAt !== undefined && completion.status !== 'retrying') {
     u.set(jobTable.ttlAttribute, ttlSeconds(completion.expiresAt));

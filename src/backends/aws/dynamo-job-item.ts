@@ -21,13 +21,16 @@ export function toItem(job: JobRecord): Record<string, unknown> {
 
 /**
  * Turns a stored item into a record. Events written without an attempt number (the writer could not
- * know it without a read) get it here: a `running` event starts the next attempt, `queued` resets.
+ * know it without a read) get it here: a `running` event starts the next attempt, unless the attempt
+ * before it was interrupted (given back, so it starts again), and `queued` resets.
  */
 export function fromItem(item: Record<string, unknown>): JobRecord {
   let attempt = 0;
+  let givenBack = false;
   const history = ((item.history as StoredEvent[] | undefined) ?? []).map((event): JobEvent => {
     if (event.attempt !== undefined) attempt = event.attempt;
-    else if (event.status === JobStatus.running) attempt += 1;
+    else if (event.status === JobStatus.running && !givenBack) attempt += 1;
+    givenBack = event.interrupted === true;
     return { ...event, attempt };
   });
   const record: Record<string, unknown> = { logs: [], ...item, history };

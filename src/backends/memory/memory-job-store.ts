@@ -179,6 +179,11 @@ export class MemoryJobStore implements JobStore {
     delete next.leaseExpiresAt;
     delete next.leaseToken;
     delete next.handoff;
+    if (completion.interrupted) {
+      next.interruptions = (job.interruptions ?? 0) + 1;
+      // The attempt is given back: the next claim starts the same attempt number again.
+      if (completion.status === 'retrying') next.attempts = fence.attempt - 1;
+    }
     if (completion.expiresAt !== undefined && completion.status !== 'retrying') {
       next.expiresAt = completion.expiresAt;
     }
@@ -436,5 +441,6 @@ function eventOf(completion: Completion, fence: Fence): JobEvent {
     fence.attempt,
     fence.workerId,
     completion.status === 'succeeded' ? undefined : completion.error,
+    completion.interrupted,
   );
 }
