@@ -34,6 +34,7 @@ export const ErrorCode = {
   isolateExited: 'isolate_exited',
   invalidKey: 'invalid_key',
   payloadUnavailable: 'payload_unavailable',
+  countsChanged: 'counts_changed',
 } as const;
 /** One of the codes in {@link ErrorCode}. */
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -339,6 +340,20 @@ export class InvalidKeyError extends LonghaulError {
       ...(cause === undefined ? {} : { cause }),
       context: { task: taskName },
     });
+  }
+}
+
+/**
+ * `rebuildCounts()` gave up: the counts aggregator applied changes while each of its recounts ran, so
+ * writing a recount would have lost them. Run it again when fewer jobs are changing.
+ */
+export class CountsChangedError extends LonghaulError {
+  constructor(attempts: number) {
+    super(
+      ErrorCode.countsChanged,
+      `The counts changed while they were being recounted, ${attempts} times; nothing was written`,
+      { context: { attempts } },
+    );
   }
 }
 
