@@ -6,18 +6,33 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Duration, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { env } from '../src/core/names.js';
+import { queueEncryption } from './encryption-key.js';
 import type { QueueGrants } from './grants.js';
 import { createNodeFunction, type LogSettings } from './node-function.js';
+
+/** The counts aggregator's function and the queue of the batches it gave up on. */
+export interface CountsAggregator {
+  readonly fn: nodejs.NodejsFunction;
+  /**
+   * Where the stream event source sends a description of each batch it skipped (its shard and sequence
+   * numbers, not the records): a message here means the counts have drifted; rebuild them with
+   * `longhaul stats --rebuild`, then purge the queue.
+   */
+  readonly failureQueue: sqs.Queue;
+}
 
 /**
  * One invocation per batch of up to 100 stream records, applied in one transaction (see
  * src/backends/aws/job-counts.ts). A failing batch is retried, split in halves, and after 10 tries
- * skipped (the counts then drift; the jobs never do).
+ * skipped (the counts then drift; the jobs never do) and recorded in the failure queue, which the
+ * construct alarms on.
  */
 export function createCountsAggregator(
   scope: Construct,
@@ -26,9 +41,23 @@ export function createCountsAggregator(
     readonly table: dynamodb.Table;
     readonly settings: LogSettings;
     readonly grants: QueueGrants;
+    readonly prefix: string | undefined;
+    /** The customer-managed key of the construct's queues, if any. */
+    readonly encryptionKey: kms.IKey | undefined;
   },
-): nodejs.NodejsFunction {
-  const { table } = options;
+): CountsAggregator {
+  const { table, prefix } = options;
+  const failureQueue = new sqs.Queue(scope, 'CountsFailureQueue', {
+    ...(prefix ? { queueName: `${prefix}-counts-failures` } : {}),
+    ...queueEncryption(options.encryptionKey),
+    enforceSSL: true,
+    retentionPeriod: Duration.days(14),
+  });
+  Validations.of(failureQueue).acknowledge({
+    id: 'AwsSolutions-SQS3',
+    reason:
+      'The queue is itself a dead-letter destination: the counts stream event source sends the batches it gave up on here.',
+  });
   // The TypeScript entry in the repository; the compiled one beside this module in the package.
   const entryTs = fileURLToPath(new URL('./counts-entry.ts', import.meta.url));
   const { fn, role } = createNodeFunction(scope, 'Counts', options.settings, {
@@ -48,6 +77,7 @@ export function createCountsAggregator(
       maxBatchingWindow: Duration.seconds(1),
       bisectBatchOnError: true,
       retryAttempts: 10,
+      onFailure: failureDestination(failureQueue, options.grants),
     }),
   );
   // The event source mapping grants the stream's read actions itself; the function writes the
@@ -60,5 +90,24 @@ export function createCountsAggregator(
     reason:
       'The DynamoDB stream event source grants dynamodb:ListStreams, which has no resource-level permissions; every other action names the table or its stream.',
   });
-  return fn;
+  return { fn, failureQueue };
+}
+
+/**
+ * The event source's on-failure destination: what CDK's `SqsDlq` does, with the grant made through the
+ * construct's grants, so an encrypted queue's key is granted by name (Encrypt, Decrypt, GenerateDataKey)
+ * rather than with the `kms:ReEncrypt*` and `kms:GenerateDataKey*` wildcards of `grantSendMessages`.
+ */
+function failureDestination(queue: sqs.Queue, grants: QueueGrants): lambda.IEventSourceDlq {
+  return {
+    bind(_target, targetHandler) {
+      grants.all(targetHandler, [
+        {
+          actions: ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'],
+          resourceArns: [queue.queueArn],
+        },
+      ]);
+      return { destination: queue.queueArn };
+    },
+  };
 }

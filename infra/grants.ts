@@ -80,7 +80,8 @@ export class QueueGrants {
     const { deadLetterQueue, delayScheduling } = this.#resources;
     if (delayScheduling) acknowledgeScheduleWildcard(grantee, delayScheduling);
     return this.all(grantee, [
-      ...this.#readStatements(['dynamodb:UpdateItem', 'dynamodb:DeleteItem']),
+      // PutItem: `longhaul stats --rebuild` overwrites the counts item.
+      ...this.#readStatements(['dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem']),
       ...this.#payloadStatements(['s3:GetObject', 's3:PutObject']),
       { actions: ['sqs:SendMessage'], resourceArns: this.#workQueueArns },
       ...(delayScheduling ? delayOperateStatements(delayScheduling) : []),

@@ -56,6 +56,11 @@ export class LonghaulQueue extends Construct {
   readonly workerFunction: nodejs.NodejsFunction | undefined;
   /** The counts aggregator on the table's stream, unless `counts: false`. */
   readonly countsFunction: nodejs.NodejsFunction | undefined;
+  /**
+   * The batches of stream records the counts aggregator gave up on (after 10 tries): a message here means
+   * the counts have drifted; `longhaul stats --rebuild` recounts them. Undefined with `counts: false`.
+   */
+  readonly countsFailureQueue: sqs.Queue | undefined;
   /** The Fargate worker service, when `fargate` is given. */
   readonly fargateService: ecs.FargateService | undefined;
   /** One EventBridge rule per schedule, by schedule name. */
@@ -66,6 +71,11 @@ export class LonghaulQueue extends Construct {
   readonly oldestMessageAlarm: cloudwatch.Alarm | undefined;
   /** The Lambda worker failed (crashed or timed out, not a job failing). Undefined without Lambda or alarms. */
   readonly workerErrorsAlarm: cloudwatch.Alarm | undefined;
+  /**
+   * The counts aggregator gave up on a batch, so the counts have drifted. Undefined with `counts: false`
+   * or `alarms: false`.
+   */
+  readonly countsFailureAlarm: cloudwatch.Alarm | undefined;
   /** Every alarm above that exists. */
   readonly alarms: readonly cloudwatch.Alarm[];
   /** The dashboard, unless `dashboard: false`. */
@@ -160,10 +170,18 @@ export class LonghaulQueue extends Construct {
           queues,
         })
       : undefined;
-    this.countsFunction =
+    const counts =
       props.counts === false
         ? undefined
-        : createCountsAggregator(this, { table: this.table, settings: config, grants: this.#grants });
+        : createCountsAggregator(this, {
+            table: this.table,
+            settings: config,
+            grants: this.#grants,
+            prefix,
+            encryptionKey,
+          });
+    this.countsFunction = counts?.fn;
+    this.countsFailureQueue = counts?.failureQueue;
     this.fargateService =
       config.fargate && props.fargate
         ? createFargateWorker(this, {
@@ -187,15 +205,18 @@ export class LonghaulQueue extends Construct {
           actions: props.alarms ? (props.alarms.actions ?? []) : [],
           queues,
           workerFunction: this.workerFunction,
+          countsFailureQueue: this.countsFailureQueue,
         })
       : undefined;
     this.deadLetterAlarm = alarms?.deadLetter;
     this.oldestMessageAlarm = alarms?.oldestMessage;
     this.workerErrorsAlarm = alarms?.workerErrors;
+    this.countsFailureAlarm = alarms?.countsFailures;
     this.alarms = [
       alarms?.deadLetter,
       alarms?.oldestMessage,
       alarms?.workerErrors,
+      alarms?.countsFailures,
       ...(alarms?.priorities ?? []),
     ].filter((alarm): alarm is cloudwatch.Alarm => alarm !== undefined);
     this.dashboard = config.dashboard

@@ -39,6 +39,7 @@ export {
 export { decodeEnvelope, type Envelope, encodeEnvelope, envelopeVersion } from './core/envelope.js';
 export {
   ConfigError,
+  CountsChangedError,
   EnqueueError,
   ErrorCode,
   InvalidArgsError,

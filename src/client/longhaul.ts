@@ -189,6 +189,22 @@ export class Longhaul {
     return this.#ctx.backend.store.counts();
   }
 
+  /**
+   * Recounts the jobs by status and task from their records and makes {@link counts} return that from
+   * now on; resolves with the new counts. On DynamoDB this repairs the counts the stream aggregator keeps
+   * when they drifted (its failure queue has messages): it reads the whole status index, about 8 000
+   * read units per million jobs, then writes the counts item once. It throws `CountsChangedError` if the
+   * aggregator applied changes during each of three recounts. In memory the counts are always exact and
+   * this returns them.
+   *
+   * @example
+   * const counts = await longhaul.rebuildCounts();
+   * console.log(counts.byStatus.queued);
+   */
+  rebuildCounts(): Promise<JobCounts> {
+    return this.#ctx.backend.store.rebuildCounts();
+  }
+
   /** Counts, queue depth, and the age of the oldest job still waiting for its first attempt. */
   stats(): Promise<QueueStats> {
     return queueStats(this.#ctx);

@@ -35,6 +35,7 @@ export const ErrorCode = {
   invalidKey: 'invalid_key',
   payloadUnavailable: 'payload_unavailable',
   tooManyInterruptions: 'too_many_interruptions',
+  countsChanged: 'counts_changed',
 } as const;
 /** One of the codes in {@link ErrorCode}. */
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -357,6 +358,20 @@ export class InvalidKeyError extends LonghaulError {
       ...(cause === undefined ? {} : { cause }),
       context: { task: taskName },
     });
+  }
+}
+
+/**
+ * `rebuildCounts()` gave up: the counts aggregator applied changes while each of its recounts ran, so
+ * writing a recount would have lost them. Run it again when fewer jobs are changing.
+ */
+export class CountsChangedError extends LonghaulError {
+  constructor(attempts: number) {
+    super(
+      ErrorCode.countsChanged,
+      `The counts changed while they were being recounted, ${attempts} times; nothing was written`,
+      { context: { attempts } },
+    );
   }
 }
 

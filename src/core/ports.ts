@@ -303,6 +303,11 @@ export interface JobStore {
   list(query: JobQuery): Promise<JobPage>;
   /** Jobs by status, overall and per task. */
   counts(): Promise<JobCounts>;
+  /**
+   * Recounts the jobs from their records and makes `counts()` return that from now on, for counts kept
+   * apart from the records that drifted (DynamoDB's stream aggregator). Resolves with the new counts.
+   */
+  rebuildCounts(): Promise<JobCounts>;
   /** The job of `status` enqueued first (from the index, so a moment behind the records), if any. */
   oldest(status: JobStatus): Promise<{ readonly id: string; readonly enqueuedAt: number } | undefined>;
   /**

@@ -139,6 +139,10 @@ export class UntrackedJobStore implements JobStore {
     return untracked('count');
   }
 
+  async rebuildCounts(): Promise<JobCounts> {
+    return untracked('count');
+  }
+
   async oldest(): Promise<undefined> {
     return untracked('read');
   }

@@ -1,5 +1,8 @@
 // Every command of the CLI, in-process through runCli, on the embedded backend and on the emulator.
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { type Backend, type JobRecord, Longhaul } from 'longhaul';
+import { env, jobTable } from 'longhaul/aws';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { aws, type BackendFactory, memory, type TestBackend } from '../support/backends.js';
 import { eventually, serveUntil, testWorker } from '../support/serve.js';
@@ -429,6 +432,35 @@ describe.each<BackendFactory>([memory, aws('cli commands')])('the CLI on the $na
         depth: { delayed: 0, deadLettered: 1 },
         oldestQueued: { id: 'oldest-waiting' },
       });
+    });
+  });
+
+  describe('stats --rebuild', () => {
+    it('recounts the jobs from their records, then shows the stats with the new counts', async () => {
+      await longhaul.enqueue(add, { a: 1, b: 1 });
+      await longhaul.enqueue(add, { a: 2, b: 2 });
+      if (factory.name === 'aws') {
+        // Counters that drifted from the records (on memory the counts are always exact).
+        await DynamoDBDocumentClient.from(new DynamoDBClient({})).send(
+          new PutCommand({
+            TableName: t.environment[env.tableName] as string,
+            Item: { [jobTable.partitionKey]: '#counts', 'n:queued': 9, 't:queued:math.add': 9 },
+          }),
+        );
+        expect((await run('stats', '--json')).json()).toMatchObject({ counts: { byStatus: { queued: 9 } } });
+      }
+
+      const out = await run('stats', '--rebuild');
+      expect(out.code).toBe(0);
+      expect(out.stdout).toMatch(/^Counts rebuilt from the job records\.$/m);
+      expect(out.stdout).toMatch(/^math\.add\s+0\s+2\s+0\s+0\s+0\s+0\s+0$/m);
+      const json = await run('stats', '--json');
+      expect(json.json()).toMatchObject({
+        counts: { byStatus: { queued: 2 }, byTask: { 'math.add': { queued: 2 } } },
+      });
+      const rebuilt = await run('stats', '--rebuild', '--json');
+      expect(rebuilt.code).toBe(0);
+      expect(rebuilt.json()).toMatchObject({ counts: { byStatus: { queued: 2 } } });
     });
   });
 

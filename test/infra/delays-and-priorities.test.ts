@@ -253,7 +253,8 @@ describe('LonghaulQueue with delays', () => {
       })(),
     );
     plain.resourceCountIs('AWS::Scheduler::ScheduleGroup', 0);
-    plain.resourceCountIs('AWS::SQS::Queue', 2);
+    // The job queue, its DLQ and the counts aggregator's failure queue.
+    plain.resourceCountIs('AWS::SQS::Queue', 3);
   });
 });
 

@@ -76,6 +76,7 @@ beforeAll(() => {
   ids.lambdaRole = logicalId(template, 'AWS::IAM::Role', 'JobsWorkerRole');
   ids.taskRole = logicalId(template, 'AWS::IAM::Role', 'JobsServiceTaskRole');
   ids.bucket = logicalId(template, 'AWS::S3::Bucket', 'JobsPayloadBucket');
+  ids.countsFailures = logicalId(template, 'AWS::SQS::Queue', 'JobsCountsFailureQueue');
 });
 
 const tableArns = () => [arnOf(ids.table as string)];
@@ -84,9 +85,10 @@ const indexArns = () => jobIndexes.map((index) => indexArn(ids.table as string, 
 const payloadArn = () => ({ 'Fn::Join': ['', [arnOf(ids.bucket as string), '/payloads/*']] });
 
 describe('LonghaulQueue queues', () => {
-  it('encrypts both queues with SQS-managed keys and keeps the DLQ 14 days', () => {
+  it('encrypts every queue with SQS-managed keys and keeps the DLQ 14 days', () => {
     const queues = resourcesOfType(template, 'AWS::SQS::Queue');
-    expect(Object.keys(queues)).toHaveLength(2);
+    // The job queue, its DLQ, and the counts aggregator's failure queue.
+    expect(Object.keys(queues)).toHaveLength(3);
     for (const queue of Object.values(queues)) {
       expect((queue as { Properties: object }).Properties).toMatchObject({ SqsManagedSseEnabled: true });
     }
@@ -107,8 +109,8 @@ describe('LonghaulQueue queues', () => {
     expect(jobs.visibilityTimeout.toSeconds()).toBe(1080);
   });
 
-  it('denies every request to either queue that does not use TLS', () => {
-    for (const queueId of [ids.queue, ids.dlq]) {
+  it('denies every request to any queue that does not use TLS', () => {
+    for (const queueId of [ids.queue, ids.dlq, ids.countsFailures]) {
       template.hasResourceProperties('AWS::SQS::QueuePolicy', {
         Queues: [{ Ref: queueId }],
         PolicyDocument: {
@@ -462,6 +464,7 @@ describe('LonghaulQueue grants', () => {
             'dynamodb:Scan',
             'dynamodb:UpdateItem',
             'dynamodb:DeleteItem',
+            'dynamodb:PutItem',
           ],
           Resource: tableArns(),
         },
@@ -530,7 +533,12 @@ describe('LonghaulQueue alarms and dashboard', () => {
       ComparisonOperator: 'GreaterThanThreshold',
       AlarmActions: [topic],
     });
-    expect(jobs.alarms).toEqual([jobs.deadLetterAlarm, jobs.oldestMessageAlarm, jobs.workerErrorsAlarm]);
+    expect(jobs.alarms).toEqual([
+      jobs.deadLetterAlarm,
+      jobs.oldestMessageAlarm,
+      jobs.workerErrorsAlarm,
+      jobs.countsFailureAlarm,
+    ]);
   });
 
   it('draws the queue, DLQ, Lambda, Fargate and table metrics on one dashboard', () => {
@@ -620,13 +628,15 @@ describe('LonghaulQueue without Lambda', () => {
     expect(fargateOnly.alarms).toEqual([]);
     expect(fargateOnly.dashboard).toBeUndefined();
     expect(fargateOnly.workerFunction).toBeUndefined();
+    expect(fargateOnly.countsFailureQueue).toBeUndefined();
+    expect(fargateOnly.countsFailureAlarm).toBeUndefined();
     // Only the two scaling alarms remain.
     expect(Object.keys(resourcesOfType(bare, 'AWS::CloudWatch::Alarm'))).toHaveLength(2);
   });
 });
 
 describe('LonghaulQueue counts aggregator', () => {
-  it('reads the table stream in batches of 100 and may only write to the table', () => {
+  it('reads the table stream in batches of 100 and may only write to the table and its failure queue', () => {
     template.hasResourceProperties('AWS::DynamoDB::Table', {
       StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' },
     });
@@ -649,6 +659,11 @@ describe('LonghaulQueue counts aggregator', () => {
         actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
         resources: [arnOf(logicalId(template, 'AWS::Logs::LogGroup', 'JobsCountsLogs'))],
       },
+      // Granted by the on-failure destination.
+      {
+        actions: ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'],
+        resources: [arnOf(ids.countsFailures as string)],
+      },
       // Granted by the stream event source mapping.
       { actions: ['dynamodb:ListStreams'], resources: ['*'] },
       {
@@ -657,5 +672,27 @@ describe('LonghaulQueue counts aggregator', () => {
       },
       { actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'], resources: [arnOf(ids.table as string)] },
     ]);
+  });
+
+  it('sends the batches it gives up on to an encrypted failure queue kept 14 days, and alarms on it', () => {
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [ids.table, 'StreamArn'] },
+      DestinationConfig: { OnFailure: { Destination: arnOf(ids.countsFailures as string) } },
+    });
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      SqsManagedSseEnabled: true,
+      MessageRetentionPeriod: 14 * 24 * 3600,
+      RedrivePolicy: Match.absent(),
+    });
+    expect(jobs.countsFailureQueue).toBeDefined();
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [ids.countsFailures, 'QueueName'] } }],
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      AlarmDescription: Match.stringLikeRegexp('longhaul stats --rebuild'),
+      AlarmActions: [{ Ref: logicalId(template, 'AWS::SNS::Topic', 'Pager') }],
+    });
+    expect(jobs.countsFailureAlarm).toBeDefined();
   });
 });

@@ -143,7 +143,8 @@ describe('LonghaulQueue with a customer-managed key', () => {
     const queues = Object.values(resourcesOfType(template, 'AWS::SQS::Queue')) as {
       Properties: Record<string, unknown>;
     }[];
-    expect(queues).toHaveLength(4);
+    // The job queue, its dead-letter queue, the two priority queues and the counts failure queue.
+    expect(queues).toHaveLength(5);
     for (const queue of queues) {
       expect(queue.Properties.KmsMasterKeyId).toEqual(keyArn());
       expect(queue.Properties.SqsManagedSseEnabled).toBeUndefined();

@@ -11,7 +11,8 @@ import {
   GetShardIteratorCommand,
 } from '@aws-sdk/client-dynamodb-streams';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { Longhaul } from 'longhaul';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { CountsChangedError, Longhaul } from 'longhaul';
 import { awsBackend, createJobResources, deleteJobResources, type JobResources } from 'longhaul/aws';
 import { createCountsHandler, type JobStreamRecord } from 'longhaul/lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -100,5 +101,68 @@ describe('the counts aggregator on the emulator', () => {
     expect(counted.source).toBe('counters');
     expect(counted.byStatus).toEqual(exact.byStatus);
     expect(counted.byTask).toEqual(exact.byTask);
+  });
+
+  describe('a rebuild racing the aggregator', () => {
+    // The aggregator applies a batch (of a made-up job, so only the counters move) right after the
+    // rebuild has read the counts item's revision, as a concurrent invocation would.
+    const racing = (races: number) => {
+      const client = new DynamoDBClient({});
+      const handler = createCountsHandler({ tableName: resources.tableName });
+      let raced = 0;
+      client.middlewareStack.add(
+        (next, context) => async (args) => {
+          const result = await next(args);
+          const input = args.input as { ProjectionExpression?: string };
+          if (context.commandName === 'GetItemCommand' && input.ProjectionExpression === '#rev') {
+            if (raced < races) {
+              raced++;
+              const image = { id: { S: `racer-${raced}` }, status: { S: 'running' }, task: { S: 'racer' } };
+              await handler({
+                Records: [
+                  {
+                    eventID: `race-${Date.now()}-${raced}`,
+                    eventName: 'INSERT',
+                    dynamodb: { NewImage: image },
+                  },
+                ],
+              });
+            }
+          }
+          return result;
+        },
+        { step: 'initialize', name: 'raceTheAggregator' },
+      );
+      return { backend: awsBackend({ ...resources, sqsClient, dynamoClient: client }), raced: () => raced };
+    };
+    const revision = async () =>
+      (
+        await DynamoDBDocumentClient.from(dynamoClient).send(
+          new GetCommand({ TableName: resources.tableName, Key: { id: '#counts' }, ConsistentRead: true }),
+        )
+      ).Item?.rev as number | undefined;
+
+    it('recounts when a batch was applied while it counted, and writes the recount', async () => {
+      const race = racing(1);
+      const before = (await revision()) ?? 0;
+      const rebuilt = await race.backend.store.rebuildCounts();
+      expect(race.raced()).toBe(1);
+      const exact = await race.backend.store.countFromIndex();
+      expect(rebuilt.byStatus).toEqual(exact.byStatus);
+      expect(rebuilt.byTask.racer).toBeUndefined();
+      // One for the racing batch, one for the rebuild that won on its second recount.
+      expect(await revision()).toBe(before + 2);
+      expect((await race.backend.store.counts()).byTask).toEqual(exact.byTask);
+    });
+
+    it('gives up with CountsChangedError, writing nothing, when every recount is raced', async () => {
+      const race = racing(3);
+      const before = (await revision()) ?? 0;
+      await expect(race.backend.store.rebuildCounts()).rejects.toBeInstanceOf(CountsChangedError);
+      expect(race.raced()).toBe(3);
+      // Only the three racing batches moved the counters.
+      expect(await revision()).toBe(before + 3);
+      expect((await race.backend.store.counts()).byTask.racer?.running).toBe(3);
+    });
   });
 });

@@ -15,6 +15,11 @@ import { jobTable } from '../../core/names.js';
 
 /** The item holding the counts, beside the jobs (no status: in no index, skipped by listings). */
 export const countsKey = '#counts';
+/**
+ * The counts item's revision: every batch the aggregator applies adds one, so a rebuild can write its
+ * recount only if no batch was applied while it counted (see `rebuildJobCounts`).
+ */
+export const countsRevision = 'rev';
 /** Prefix of the per-batch marker items, which expire after two days (streams keep records one day). */
 const batchMarkerPrefix = '#counts#batch#';
 const markerLifetimeSeconds = 2 * 24 * 3600;
@@ -94,6 +99,9 @@ export async function applyCountDeltas(
     values[`:d${i}`] = delta;
     return `#c${i} :d${i}`;
   });
+  names['#rev'] = countsRevision;
+  values[':one'] = 1;
+  adds.push('#rev :one');
   try {
     await client.send(
       new TransactWriteCommand({
@@ -129,6 +137,24 @@ export async function applyCountDeltas(
     }
     throw error;
   }
+}
+
+/**
+ * The counts item holding exactly `counts` at revision `revision`: every status's counter, and the
+ * per-task counters that are not zero.
+ */
+export function itemFromCounts(counts: JobCounts, revision: number): Record<string, unknown> {
+  const item: Record<string, unknown> = {
+    [jobTable.partitionKey]: countsKey,
+    [countsRevision]: revision,
+  };
+  for (const status of jobStatuses) item[statusCounter(status)] = counts.byStatus[status];
+  for (const [task, byStatus] of Object.entries(counts.byTask)) {
+    for (const status of jobStatuses) {
+      if (byStatus[status] !== 0) item[taskCounter(status, task)] = byStatus[status];
+    }
+  }
+  return item;
 }
 
 /** Reads the counts item into `JobCounts`; undefined when no aggregator has written it. */
