@@ -62,6 +62,7 @@ export {
   type SerializedError,
   serializeError,
   TaskTimeoutError,
+  UnexpectedRecordError,
   UnknownTaskError,
   UnrecoverableError,
   type ValidationIssue,
