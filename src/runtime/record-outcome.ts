@@ -9,7 +9,7 @@ import {
 } from '../core/errors.js';
 import type { JobRecord } from '../core/job.js';
 import { limits } from '../core/limits.js';
-import type { Fence } from '../core/ports.js';
+import type { Completion, Fence } from '../core/ports.js';
 import { backoffDelaySeconds } from '../core/retry.js';
 import type { AnyTask } from '../core/task.js';
 import type { WorkflowRef } from '../core/workflow-ref.js';
@@ -18,12 +18,17 @@ import type { AttemptState } from './attempt-state.js';
 import { type Disposition, deadLetter } from './disposition.js';
 import type { RunnerParts } from './runner-parts.js';
 import type { AttemptOutcome } from './settle-within-grace.js';
+import { appliedCompletion, writeWhileLocked } from './write-while-locked.js';
 
 /**
  * Writes how the attempt ended, under its fence, and runs what follows: a result stored (offloaded when
  * large), a cancel honoured, a retry scheduled with its backoff, or a failure for good that dead-letters
  * the message; then the effects of the new status (events, hooks, a workflow's next jobs). Rejects with
  * `LockLostError` when the attempt no longer owns the job.
+ *
+ * The write that ends the attempt (and a large result's object) is tried again with back-off while it
+ * fails for a transient reason (a lost connection, throttling) and the attempt holds its message, so work
+ * finished during a store outage is not thrown away; `stopSignal` ends the tries early.
  */
 export async function recordOutcome(
   parts: RunnerParts,
@@ -34,15 +39,25 @@ export async function recordOutcome(
   attempt: AttemptState,
   outcome: AttemptOutcome,
   workflow: WorkflowRef | undefined,
+  stopSignal?: AbortSignal,
 ): Promise<Disposition> {
   const { options: o, effects } = parts;
   const at = Date.now();
+  const retry = { jobId: job.id, logger: o.logger, lockedUntil: () => lease.lockedUntil, signal: stopSignal };
+  const ends: EndAttempt = {
+    complete: (completion) =>
+      writeWhileLocked(() => o.store.complete(job.id, fence, completion), {
+        ...retry,
+        applied: () => appliedCompletion(o.store, job.id, fence, completion),
+      }),
+    offload: (write) => writeWhileLocked(write, retry),
+  };
   const message = lease.message;
   // The ack names the message to delete when the job moved to a fresh one.
   const ack: Disposition =
     message.receipt === lease.received.receipt ? { kind: 'ack' } : { kind: 'ack', message };
   const stored = outcome.ok
-    ? await storeResult(parts, task, job, fence, attempt, outcome.value, at)
+    ? await storeResult(parts, ends, task, job, fence, attempt, outcome.value, at)
     : { failure: outcome.error };
   if ('succeeded' in stored) {
     await effects.final(task, stored.succeeded, workflow);
@@ -50,7 +65,7 @@ export async function recordOutcome(
   }
   const failure = stored.failure;
   if (failure instanceof JobCancelledError) {
-    const cancelled = await completeCancelled(parts, task, job, fence, attempt, failure, at);
+    const cancelled = await completeCancelled(parts, ends, task, job, attempt, failure, at);
     await effects.final(task, cancelled, workflow);
     return ack;
   }
@@ -65,7 +80,7 @@ export async function recordOutcome(
   // on the job: fail it here instead, with its error.
   const lastDelivery = o.deliveryLimit !== undefined && message.receiveCount >= o.deliveryLimit;
   if (!shutdown && (unrecoverable || lastDelivery || job.attempts >= job.maxAttempts)) {
-    const failed = await o.store.complete(job.id, fence, {
+    const failed = await ends.complete({
       status: 'failed',
       at,
       error,
@@ -81,7 +96,7 @@ export async function recordOutcome(
   const final = attempt.takeFinal();
   let retrying: JobRecord;
   try {
-    retrying = await o.store.complete(job.id, fence, {
+    retrying = await ends.complete({
       status: 'retrying',
       at,
       error,
@@ -92,7 +107,7 @@ export async function recordOutcome(
     if (!(completion instanceof JobCancelledError)) throw completion;
     // A cancel was requested while the attempt was failing: it ends cancelled, not retried.
     attempt.putBack(final);
-    const cancelled = await completeCancelled(parts, task, job, fence, attempt, completion, at);
+    const cancelled = await completeCancelled(parts, ends, task, job, attempt, completion, at);
     await effects.final(task, cancelled, workflow);
     return ack;
   }
@@ -101,18 +116,24 @@ export async function recordOutcome(
   return { kind: 'release', delaySeconds };
 }
 
+/** The writes that end an attempt, each tried again while the attempt holds its lock. */
+interface EndAttempt {
+  complete(completion: Completion): Promise<JobRecord>;
+  offload<T>(write: () => Promise<T>): Promise<T>;
+}
+
 async function completeCancelled(
   parts: RunnerParts,
+  ends: EndAttempt,
   task: AnyTask,
   job: JobRecord,
-  fence: Fence,
   attempt: AttemptState,
   error: JobCancelledError,
   at: number,
 ): Promise<JobRecord> {
   const { options: o } = parts;
   o.logger.info('cancelled a running job', { jobId: job.id });
-  return await o.store.complete(job.id, fence, {
+  return await ends.complete({
     status: 'cancelled',
     at,
     error: serializeError(error),
@@ -125,6 +146,7 @@ async function completeCancelled(
 /** Writes a successful result, or returns the error that makes it a failure instead. */
 async function storeResult(
   parts: RunnerParts,
+  ends: EndAttempt,
   task: AnyTask,
   job: JobRecord,
   fence: Fence,
@@ -132,7 +154,7 @@ async function storeResult(
   value: unknown,
   at: number,
 ): Promise<{ succeeded: JobRecord } | { failure: unknown }> {
-  const { options: o, payloads } = parts;
+  const { payloads } = parts;
   let json: string;
   try {
     json = JSON.stringify(value ?? null);
@@ -146,9 +168,9 @@ async function storeResult(
   const complete = async (offload: boolean): Promise<JobRecord> => {
     // The object is written before the record that points at it: a reader never follows a dangling ref.
     const resultRef = offload
-      ? await payloads.offloadResult(job.id, fence.attempt, fence.token, json)
+      ? await ends.offload(() => payloads.offloadResult(job.id, fence.attempt, fence.token, json))
       : undefined;
-    return await o.store.complete(job.id, fence, {
+    return await ends.complete({
       status: 'succeeded',
       at,
       result: resultRef ? null : JSON.parse(json),
