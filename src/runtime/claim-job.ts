@@ -207,8 +207,9 @@ async function unexpectedRecord(
       jobId,
       messageId: message.messageId,
       receiveCount: message.receiveCount,
-      status: job.status,
-      attempts: job.attempts,
+      // A partial record may lack either: null says so in the JSON line.
+      status: job.status ?? null,
+      attempts: job.attempts ?? null,
       maxDeliveries,
     },
   );
