@@ -175,6 +175,24 @@ describe('JobRunner when the job store is unreachable as an attempt ends', () =>
     expect(await longhaul.getJob(handle.id)).toMatchObject({ status: 'running' });
   });
 
+  it('stops retrying when the worker is told to stop', async () => {
+    const { task, backend, runner, logger, calls, longhaul } = setup(Number.POSITIVE_INFINITY);
+    await longhaul.enqueue(task);
+    const stop = new AbortController();
+
+    const processing = settle(runner.process(await receiveOne(backend), stop.signal));
+    while (calls.length < 2) await vi.advanceTimersByTimeAsync(50);
+    stop.abort();
+    const { error } = await processing;
+
+    expect(error).toMatchObject({ name: 'TimeoutError' });
+    expect(calls.length).toBeLessThanOrEqual(3);
+    expect(logger.lines.at(-1)).toMatchObject({
+      level: 'error',
+      message: expect.stringMatching(/could not record .* before the worker stopped/),
+    });
+  });
+
   it('does not retry a write refused because the lock was lost', async () => {
     const { task, backend, runner, calls } = setup(1, { failure: () => new LockLostError('j', 1) });
     await longhaul(task, backend);
