@@ -64,6 +64,7 @@ export {
   serializeError,
   TaskTimeoutError,
   TooManyInterruptionsError,
+  UnexpectedRecordError,
   UnknownTaskError,
   UnrecoverableError,
   type ValidationIssue,

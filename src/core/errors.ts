@@ -36,6 +36,7 @@ export const ErrorCode = {
   payloadUnavailable: 'payload_unavailable',
   tooManyInterruptions: 'too_many_interruptions',
   countsChanged: 'counts_changed',
+  unexpectedRecord: 'unexpected_record',
 } as const;
 /** One of the codes in {@link ErrorCode}. */
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -212,6 +213,24 @@ export class WorkerLostError extends LonghaulError {
       ErrorCode.workerLost,
       `Attempt ${attempt} was lost: worker ${workerId ?? '(unknown)'} stopped renewing its lock`,
       { context: { workerId, attempt } },
+    );
+  }
+}
+
+/**
+ * A delivery found its job's record in a state the worker does not know (an unknown status, or running
+ * with no lease): it cannot tell whether the job may run. After a few such deliveries the message is
+ * dead-lettered with this reason; the record is left as it was found, for an operator to look at.
+ *
+ * @example
+ * // the reason on a dead-lettered message: { code: 'unexpected_record', message: 'Job "j1" ...', jobId: 'j1' }
+ */
+export class UnexpectedRecordError extends LonghaulError {
+  constructor(jobId: string, found: { readonly status: unknown; readonly attempts: unknown }) {
+    super(
+      ErrorCode.unexpectedRecord,
+      `Job "${jobId}" has a record in an unexpected state (status ${JSON.stringify(found.status) ?? 'missing'}, attempts ${JSON.stringify(found.attempts) ?? 'missing'}); it was not run`,
+      { context: { jobId, status: found.status, attempts: found.attempts } },
     );
   }
 }

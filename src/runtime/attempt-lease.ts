@@ -40,12 +40,23 @@ export class AttemptLease {
   readonly received: QueueMessage;
   #message: QueueMessage;
   #receivedAt: number;
+  /** When the held message's visibility was last set (by its receive, or a renewal that worked). */
+  #renewedAt: number;
 
   constructor(options: AttemptLeaseOptions, message: QueueMessage, receivedAt: number) {
     this.#o = options;
     this.received = message;
     this.#message = message;
     this.#receivedAt = receivedAt;
+    this.#renewedAt = receivedAt;
+  }
+
+  /**
+   * Until when the attempt surely holds its message (epoch ms): a margin before the visibility set last
+   * lapses, after which another worker may receive it and take the job over.
+   */
+  get lockedUntil(): number {
+    return this.#o.leaseExpiry(this.#renewedAt);
   }
 
   /** The delivery that holds the job now: the one received, or the fresh one it moved to. */
@@ -59,6 +70,7 @@ export class AttemptLease {
     const now = Date.now();
     const held = await transport.changeVisibility(this.#message, visibilityTimeoutSeconds);
     if (!held) throw new LockLostError(this.#o.jobId, this.#o.fence.attempt);
+    this.#renewedAt = now;
     const job = await this.#touch(attempt, { at: now, leaseExpiresAt: leaseExpiry(now) });
     if (this.#o.visibilityCeilingSeconds !== undefined) await this.#moveBeyondCeiling(job, attempt, now);
     return job;
@@ -116,6 +128,7 @@ export class AttemptLease {
       receipt: delivery.receipt,
     };
     const pending: JobHandoff = { requestedAt: handoff.requestedAt, requestedBy: handoff.requestedBy };
+    const adoptingAt = Date.now();
     // A later delivery of the message held here cannot be adopted (this one holds it); one whose
     // visibility already lapsed is left for the next receive to register again.
     if (
@@ -126,6 +139,7 @@ export class AttemptLease {
       return;
     }
     const previous = this.#message;
+    this.#renewedAt = adoptingAt;
     const heldSeconds = Math.round((Date.now() - this.#receivedAt) / 1000);
     this.#message = fresh;
     this.#receivedAt = delivery.receivedAt;

@@ -1,14 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import type { Envelope } from '../core/envelope.js';
-import { JobCancelledError, ScheduleOverlapError, serializeError, WorkerLostError } from '../core/errors.js';
-import { isFinalStatus, type JobRecord, JobStatus } from '../core/job.js';
+import {
+  JobCancelledError,
+  ScheduleOverlapError,
+  serializeError,
+  UnexpectedRecordError,
+  WorkerLostError,
+} from '../core/errors.js';
+import { isFinalStatus, type JobRecord, JobStatus, jobStatuses } from '../core/job.js';
 import { stateChangeOf } from '../core/job-events.js';
 import type { Fence, QueueMessage } from '../core/ports.js';
 import { isExpired } from '../core/retention.js';
 import { maxVisibilitySeconds } from '../core/retry.js';
 import { OverlapPolicy } from '../core/schedule-ref.js';
 import type { AnyTask } from '../core/task.js';
-import { type Disposition, deadLetterReason } from './disposition.js';
+import { type Disposition, deadLetter, deadLetterReason } from './disposition.js';
 import type { RunnerParts } from './runner-parts.js';
 
 /**
@@ -21,8 +27,16 @@ import type { RunnerParts } from './runner-parts.js';
  * - final and past its retention: it counts as deleted, so this message is a new job;
  * - running and moving to a fresh message: this delivery is left on the record for its owner to adopt;
  * - running under a live lease: released until that lease would have lapsed;
- * - a scheduled run whose schedule skips overlaps, with the previous run unfinished: cancelled.
+ * - a scheduled run whose schedule skips overlaps, with the previous run unfinished: cancelled;
+ * - in a state it does not know (an unknown status, running with no lease): logged at error level and
+ *   released, then dead-lettered as `unexpected_record` on its {@link unexpectedRecordMaxDeliveries}th
+ *   delivery (or the queue's last, if sooner). The record is left as found.
  */
+/** The delivery on which a message whose job's record is in an unexpected state is dead-lettered. */
+export const unexpectedRecordMaxDeliveries = 5;
+/** How long such a message is hidden before the next look (the record may be mid-repair). */
+export const unexpectedRecordRetrySeconds = 10;
+
 export async function claimJob(
   parts: RunnerParts,
   message: QueueMessage,
@@ -124,6 +138,7 @@ export async function claimJob(
       });
       if (registered) return { kind: 'abandon' };
     }
+    if (isUnexpected(job)) return await unexpectedRecord(parts, message, envelope.id, job);
     // Another delivery of this job holds a live lease: look again once it would have lapsed.
     const waitMs = (job.leaseExpiresAt ?? now) - now;
     const delaySeconds = Math.min(maxVisibilitySeconds, Math.max(1, Math.ceil(waitMs / 1000) + 1));
@@ -160,6 +175,54 @@ export async function claimJob(
   }
   await effects.changed([stateChangeOf(claimed)]);
   return { job: claimed };
+}
+
+/**
+ * True for a record the claim cannot act on: a status this worker does not know, or running with no
+ * lease. (A claimable status seen here is a race with another worker's write: the next look claims it.)
+ */
+function isUnexpected(job: JobRecord): boolean {
+  if (!jobStatuses.includes(job.status)) return true;
+  return job.status === JobStatus.running && typeof job.leaseExpiresAt !== 'number';
+}
+
+/**
+ * Says what was found (never the arguments or the result), then releases the message for another look,
+ * or dead-letters it with an `unexpected_record` reason once it has been delivered often enough.
+ */
+async function unexpectedRecord(
+  parts: RunnerParts,
+  message: QueueMessage,
+  jobId: string,
+  job: JobRecord,
+): Promise<Disposition> {
+  const { options: o } = parts;
+  const maxDeliveries = Math.min(unexpectedRecordMaxDeliveries, o.deliveryLimit ?? Number.POSITIVE_INFINITY);
+  const last = message.receiveCount >= maxDeliveries;
+  o.logger.error(
+    last
+      ? 'job record in an unexpected state; message moved to the dead-letter queue'
+      : `job record in an unexpected state; looking again in ${unexpectedRecordRetrySeconds} s`,
+    {
+      jobId,
+      messageId: message.messageId,
+      receiveCount: message.receiveCount,
+      // A partial record may lack either: null says so in the JSON line.
+      status: job.status ?? null,
+      attempts: job.attempts ?? null,
+      maxDeliveries,
+    },
+  );
+  if (last) {
+    return deadLetter(
+      o.transport,
+      message,
+      new UnexpectedRecordError(jobId, { status: job.status, attempts: job.attempts }),
+      jobId,
+    );
+  }
+  await o.transport.changeVisibility(message, unexpectedRecordRetrySeconds);
+  return { kind: 'release', delaySeconds: unexpectedRecordRetrySeconds };
 }
 
 /**

@@ -10,7 +10,7 @@ import {
 } from '../core/errors.js';
 import type { JobRecord } from '../core/job.js';
 import { limits } from '../core/limits.js';
-import type { Fence } from '../core/ports.js';
+import type { Completion, Fence } from '../core/ports.js';
 import { backoffDelaySeconds, maxInterruptions } from '../core/retry.js';
 import type { AnyTask } from '../core/task.js';
 import type { WorkflowRef } from '../core/workflow-ref.js';
@@ -19,6 +19,7 @@ import type { AttemptState } from './attempt-state.js';
 import { type Disposition, deadLetter } from './disposition.js';
 import type { RunnerParts } from './runner-parts.js';
 import type { AttemptOutcome } from './settle-within-grace.js';
+import { appliedCompletion, writeWhileLocked } from './write-while-locked.js';
 
 type AckDisposition = Extract<Disposition, { kind: 'ack' }>;
 
@@ -27,6 +28,10 @@ type AckDisposition = Extract<Disposition, { kind: 'ack' }>;
  * large), a cancel honoured, a retry scheduled with its backoff, or a failure for good that dead-letters
  * the message; then the effects of the new status (events, hooks, a workflow's next jobs). Rejects with
  * `LockLostError` when the attempt no longer owns the job.
+ *
+ * The write that ends the attempt (and a large result's object) is tried again with back-off while it
+ * fails for a transient reason (a lost connection, throttling) and the attempt holds its message, so work
+ * finished during a store outage is not thrown away; `stopSignal` ends the tries early.
  */
 export async function recordOutcome(
   parts: RunnerParts,
@@ -37,15 +42,25 @@ export async function recordOutcome(
   attempt: AttemptState,
   outcome: AttemptOutcome,
   workflow: WorkflowRef | undefined,
+  stopSignal?: AbortSignal,
 ): Promise<Disposition> {
   const { options: o, effects } = parts;
   const at = Date.now();
+  const retry = { jobId: job.id, logger: o.logger, lockedUntil: () => lease.lockedUntil, signal: stopSignal };
+  const ends: EndAttempt = {
+    complete: (completion) =>
+      writeWhileLocked(() => o.store.complete(job.id, fence, completion), {
+        ...retry,
+        applied: () => appliedCompletion(o.store, job.id, fence, completion),
+      }),
+    offload: (write) => writeWhileLocked(write, retry),
+  };
   const message = lease.message;
   // The ack names the message to delete when the job moved to a fresh one.
   const ack: AckDisposition =
     message.receipt === lease.received.receipt ? { kind: 'ack' } : { kind: 'ack', message };
   const stored = outcome.ok
-    ? await storeResult(parts, task, job, fence, attempt, outcome.value, at)
+    ? await storeResult(parts, ends, task, job, fence, attempt, outcome.value, at)
     : { failure: outcome.error };
   if ('succeeded' in stored) {
     await effects.final(task, stored.succeeded, workflow);
@@ -53,13 +68,13 @@ export async function recordOutcome(
   }
   const failure = stored.failure;
   if (failure instanceof JobCancelledError) {
-    const cancelled = await completeCancelled(parts, task, job, fence, attempt, failure, at);
+    const cancelled = await completeCancelled(parts, ends, task, job, attempt, failure, at);
     await effects.final(task, cancelled, workflow);
     return ack;
   }
 
   if (failure instanceof WorkerShutdownError) {
-    return await recordInterruption(parts, lease, task, job, fence, attempt, failure, workflow, ack, at);
+    return await recordInterruption(parts, lease, task, job, attempt, failure, workflow, ack, at, ends);
   }
   const error = serializeError(failure);
   const unrecoverable =
@@ -70,7 +85,7 @@ export async function recordOutcome(
   // on the job: fail it here instead, with its error.
   const lastDelivery = o.deliveryLimit !== undefined && message.receiveCount >= o.deliveryLimit;
   if (unrecoverable || lastDelivery || job.attempts >= job.maxAttempts) {
-    const failed = await o.store.complete(job.id, fence, {
+    const failed = await ends.complete({
       status: 'failed',
       at,
       error,
@@ -86,7 +101,7 @@ export async function recordOutcome(
   const final = attempt.takeFinal();
   let retrying: JobRecord;
   try {
-    retrying = await o.store.complete(job.id, fence, {
+    retrying = await ends.complete({
       status: 'retrying',
       at,
       error,
@@ -97,7 +112,7 @@ export async function recordOutcome(
     if (!(completion instanceof JobCancelledError)) throw completion;
     // A cancel was requested while the attempt was failing: it ends cancelled, not retried.
     attempt.putBack(final);
-    const cancelled = await completeCancelled(parts, task, job, fence, attempt, completion, at);
+    const cancelled = await completeCancelled(parts, ends, task, job, attempt, completion, at);
     await effects.final(task, cancelled, workflow);
     return ack;
   }
@@ -118,19 +133,19 @@ async function recordInterruption(
   lease: AttemptLease,
   task: AnyTask,
   job: JobRecord,
-  fence: Fence,
   attempt: AttemptState,
   failure: WorkerShutdownError,
   workflow: WorkflowRef | undefined,
   ack: AckDisposition,
   at: number,
+  ends: EndAttempt,
 ): Promise<Disposition> {
   const { options: o, effects } = parts;
   const message = lease.message;
   const interruptions = (job.interruptions ?? 0) + 1;
   if (interruptions > maxInterruptions) {
     const error = new TooManyInterruptionsError(job.id, interruptions, maxInterruptions);
-    const failed = await o.store.complete(job.id, fence, {
+    const failed = await ends.complete({
       status: 'failed',
       at,
       error: serializeError(error),
@@ -146,7 +161,7 @@ async function recordInterruption(
   const final = attempt.takeFinal();
   let retrying: JobRecord;
   try {
-    retrying = await o.store.complete(job.id, fence, {
+    retrying = await ends.complete({
       status: 'retrying',
       at,
       error: serializeError(failure),
@@ -158,7 +173,7 @@ async function recordInterruption(
     if (!(completion instanceof JobCancelledError)) throw completion;
     // A cancel was requested while the attempt was being interrupted: it ends cancelled.
     attempt.putBack(final);
-    const cancelled = await completeCancelled(parts, task, job, fence, attempt, completion, at);
+    const cancelled = await completeCancelled(parts, ends, task, job, attempt, completion, at);
     await effects.final(task, cancelled, workflow);
     return ack;
   }
@@ -179,18 +194,24 @@ async function recordInterruption(
   return { kind: 'release', delaySeconds: 0 };
 }
 
+/** The writes that end an attempt, each tried again while the attempt holds its lock. */
+interface EndAttempt {
+  complete(completion: Completion): Promise<JobRecord>;
+  offload<T>(write: () => Promise<T>): Promise<T>;
+}
+
 async function completeCancelled(
   parts: RunnerParts,
+  ends: EndAttempt,
   task: AnyTask,
   job: JobRecord,
-  fence: Fence,
   attempt: AttemptState,
   error: JobCancelledError,
   at: number,
 ): Promise<JobRecord> {
   const { options: o } = parts;
   o.logger.info('cancelled a running job', { jobId: job.id });
-  return await o.store.complete(job.id, fence, {
+  return await ends.complete({
     status: 'cancelled',
     at,
     error: serializeError(error),
@@ -203,6 +224,7 @@ async function completeCancelled(
 /** Writes a successful result, or returns the error that makes it a failure instead. */
 async function storeResult(
   parts: RunnerParts,
+  ends: EndAttempt,
   task: AnyTask,
   job: JobRecord,
   fence: Fence,
@@ -210,7 +232,7 @@ async function storeResult(
   value: unknown,
   at: number,
 ): Promise<{ succeeded: JobRecord } | { failure: unknown }> {
-  const { options: o, payloads } = parts;
+  const { payloads } = parts;
   let json: string;
   try {
     json = JSON.stringify(value ?? null);
@@ -224,9 +246,9 @@ async function storeResult(
   const complete = async (offload: boolean): Promise<JobRecord> => {
     // The object is written before the record that points at it: a reader never follows a dangling ref.
     const resultRef = offload
-      ? await payloads.offloadResult(job.id, fence.attempt, fence.token, json)
+      ? await ends.offload(() => payloads.offloadResult(job.id, fence.attempt, fence.token, json))
       : undefined;
-    return await o.store.complete(job.id, fence, {
+    return await ends.complete({
       status: 'succeeded',
       at,
       result: resultRef ? null : JSON.parse(json),

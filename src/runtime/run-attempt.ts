@@ -150,7 +150,7 @@ export async function runAttempt(
   }
   controller.abort(new Error('attempt finished'));
   try {
-    return await recordOutcome(parts, lease, task, job, fence, attempt, outcome, workflow);
+    return await recordOutcome(parts, lease, task, job, fence, attempt, outcome, workflow, stopSignal);
   } catch (error) {
     if (error instanceof LockLostError) return { kind: 'abandon' };
     throw error;

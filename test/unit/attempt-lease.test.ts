@@ -120,3 +120,26 @@ describe('AttemptLease past the visibility ceiling', () => {
     expect(sends).toBe(2);
   });
 });
+
+describe('AttemptLease.lockedUntil', () => {
+  it('moves on with each renewal of the message, and not when the renewal fails', async () => {
+    let held = true;
+    const { lease, attempt } = await running((transport) =>
+      delegate(transport, {
+        changeVisibility: async (message: QueueMessage, seconds: number) =>
+          held && transport.changeVisibility(message, seconds),
+      }),
+    );
+    const receivedAt = lease.lockedUntil - 28_000;
+    expect(receivedAt).toBeLessThanOrEqual(Date.now());
+
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await lease.heartbeat(attempt);
+    const renewed = lease.lockedUntil;
+    expect(renewed).toBeGreaterThan(receivedAt + 28_000);
+
+    held = false;
+    await expect(lease.heartbeat(attempt)).rejects.toMatchObject({ code: 'lock_lost' });
+    expect(lease.lockedUntil).toBe(renewed);
+  });
+});
