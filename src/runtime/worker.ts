@@ -38,6 +38,10 @@ export class Worker {
   readonly #registry: TaskRegistry;
   readonly #deletes: DeleteBatcher;
   readonly #stopReceiving = new AbortController();
+  /** Resolves with 'stopped' when `stop()` is called. */
+  readonly #stopSignalled = new Promise<'stopped'>((resolve) => {
+    this.#stopReceiving.signal.addEventListener('abort', () => resolve('stopped'), { once: true });
+  });
   readonly #abortJobs = new AbortController();
   readonly #active = new Set<Promise<void>>();
   #running: Promise<void> | undefined;
@@ -162,29 +166,41 @@ export class Worker {
         });
         continue;
       }
-      let messages: QueueMessage[];
-      try {
-        // On stop the transport ends the poll where that loses nothing; SQS's ends within
-        // `waitTimeSeconds` (an abandoned poll would still take messages), and what it brings is handed
-        // back below.
-        messages = await transport.receive(
+      // SQS cannot end a long poll early without losing what it takes (it answers a poll the client gave
+      // up on, hiding the messages for the whole visibility timeout), so the SQS transport lets it run.
+      // Stopping does not wait for it: the loop leaves the poll behind, and what it brings is handed back.
+      const poll = transport
+        .receive(
           {
             maxMessages: Math.min(10, free),
             waitTimeSeconds: this.options.waitTimeSeconds,
             visibilityTimeoutSeconds: this.options.visibilityTimeoutSeconds,
           },
           this.#stopReceiving.signal,
+        )
+        .then(
+          (messages) => ({ messages }),
+          (error: unknown) => ({ error }),
         );
-        outage.succeeded();
-      } catch (error) {
+      const outcome = await Promise.race([poll, this.#stopSignalled]);
+      if (outcome === 'stopped') {
+        void poll.then(async (late) => {
+          // A poll that failed has nothing to hand back.
+          if ('messages' in late) await this.#handBack(late.messages, 'after stop()');
+        });
+        break;
+      }
+      if ('error' in outcome) {
         if (this.#stopReceiving.signal.aborted) break;
-        const delayMs = outage.failed(error);
+        const delayMs = outage.failed(outcome.error);
         await sleep(delayMs, undefined, { signal: this.#stopReceiving.signal }).catch(() => undefined);
         continue;
       }
+      outage.succeeded();
+      const { messages } = outcome;
       if (this.#stopReceiving.signal.aborted) {
         // Received while stopping: hand them straight back rather than strand them until they time out.
-        await Promise.all(messages.map((m) => transport.changeVisibility(m, 0).catch(() => false)));
+        await this.#handBack(messages, 'while stopping');
         break;
       }
       this.#stats.received += messages.length;
@@ -198,6 +214,16 @@ export class Worker {
     }
     await Promise.allSettled([...this.#active]);
     await this.#deletes.flush();
+  }
+
+  /** Makes messages this worker will not start visible again at once, for other workers. */
+  async #handBack(messages: readonly QueueMessage[], when: string): Promise<void> {
+    if (messages.length === 0) return;
+    const { transport } = this.options.backend;
+    await Promise.all(messages.map((m) => transport.changeVisibility(m, 0).catch(() => false)));
+    this.options.logger.info(`handed back messages a long poll received ${when}`, {
+      count: messages.length,
+    });
   }
 
   #startJob(runner: JobRunner, message: QueueMessage): void {
