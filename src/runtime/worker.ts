@@ -44,7 +44,11 @@ export class Worker {
   });
   readonly #abortJobs = new AbortController();
   readonly #active = new Set<Promise<void>>();
+  /** The receive loop: ends once running jobs are settled and their messages handed back or deleted. */
   #running: Promise<void> | undefined;
+  /** The loop, then the long poll it left behind when stopped (and that poll's hand-back). */
+  #finished: Promise<void> | undefined;
+  #pollLeftBehind: Promise<void> = Promise.resolve();
   #slotFreed: (() => void) | undefined;
   #stats = { received: 0, deleted: 0, retried: 0, deadLettered: 0, released: 0, abandoned: 0, crashed: 0 };
 
@@ -66,12 +70,15 @@ export class Worker {
   }
 
   /**
-   * Serves the queue until `stop()`; resolves once every running job has been settled. Rejects with a
-   * `ConfigError` before receiving anything if a task allows more attempts than the queue delivers.
+   * Serves the queue until `stop()`; resolves once the worker has let go of the queue: every running job
+   * settled, and the long poll under way at `stop()` ended with what it brought handed back (at most
+   * `waitTimeSeconds` after `stop()`). Close the SDK clients or exit the process only then. Rejects with
+   * a `ConfigError` before receiving anything if a task allows more attempts than the queue delivers.
    */
   run(): Promise<void> {
     this.#running ??= this.#prepare().then((runner) => this.#loop(runner));
-    return this.#running;
+    this.#finished ??= this.#running.then(() => this.#pollLeftBehind);
+    return this.#finished;
   }
 
   /** Starts serving in the background. A failure to start is logged, and rethrown by `stop()`. */
@@ -83,10 +90,16 @@ export class Worker {
   }
 
   /**
-   * Graceful shutdown: stops receiving (on SQS after the long poll under way, at most `waitTimeSeconds`,
-   * whose messages it hands back at once), hands back any message not yet started, waits up to
+   * Graceful shutdown: stops receiving at once, hands back any message not yet started, waits up to
    * `shutdownGraceMs` for running jobs, then aborts the rest (they are retried, not failed; each gets its
    * task's `timeoutGraceMs` to wind down), and deletes the messages of finished jobs. Nothing is lost.
+   *
+   * It does not wait for a long poll under way. SQS cannot end one early without losing what it takes
+   * (it answers a poll the client gave up on, hiding the messages for the whole visibility timeout), so
+   * that poll runs on, at most `waitTimeSeconds`, and hands back at once whatever it brings; `run()`
+   * resolves after that. Its open connection keeps the process alive until then: await `run()` before
+   * closing the SDK clients, and let the process end on its own rather than calling `process.exit()`,
+   * either of which would strand such messages until their visibility timeout.
    */
   async stop(): Promise<void> {
     this.#stopReceiving.abort();
@@ -184,7 +197,7 @@ export class Worker {
         );
       const outcome = await Promise.race([poll, this.#stopSignalled]);
       if (outcome === 'stopped') {
-        void poll.then(async (late) => {
+        this.#pollLeftBehind = poll.then(async (late) => {
           // A poll that failed has nothing to hand back.
           if ('messages' in late) await this.#handBack(late.messages, 'after stop()');
         });

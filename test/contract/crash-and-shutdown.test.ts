@@ -231,18 +231,23 @@ describe.each(contractBackends('contract/crash-and-shutdown'))(
         waitTimeSeconds: 20,
         visibilityTimeoutSeconds: hiddenForSeconds,
       });
-      stopping.start();
+      let ran = false;
+      const running = stopping.run().then(() => {
+        ran = true;
+      });
       const poll = await eventually(async () => watch.polls[0], 10_000, 'the first long poll');
       await stopping.stop();
       // Nothing was sent yet, so the poll could only have ended by waiting out its 20 s.
       expect(poll.returned).toBeUndefined();
       expect(watch.polls).toHaveLength(1);
+      // `run()` resolves only when the worker has let go of the queue: after that poll and its hand-back.
+      expect(ran).toBe(false);
 
       // A message sent now is taken by that poll, which hands it back instead of hiding it for 300 s.
       const handle = await s.longhaul.enqueue(s.fixtures.tasks.add, { a: 2, b: 3 });
       const taken = await eventually(async () => poll.returned, 30_000, 'the long poll to return');
       expect(taken.map((m) => JSON.parse(m.body).id)).toEqual([handle.id]);
-      await eventually(async () => watch.handedBack.length === 1, 10_000, 'the hand-back');
+      await running;
       expect(watch.handedBack).toEqual(taken.map((m) => m.messageId));
       expect(stopping.stats).toMatchObject({ received: 0, deleted: 0 });
 
