@@ -49,12 +49,15 @@ describe('functions/worker.ts', () => {
     await longhaul.waitForResult(await longhaul.enqueue(dashboardRefresh), { timeoutMs: 20_000 });
 
     worker.child.kill('SIGTERM');
-    await worker.waitFor(/"message":"worker stopped"/);
+    // stop() has resolved, and the 20 s poll has not answered: nothing was sent for it to take.
+    await worker.waitFor(/jobs settled; the long poll under way/);
+    expect(worker.output()).not.toContain('"message":"worker stopped"');
     // The process is still up: the poll under way keeps it alive. A job sent now is taken by that poll,
     // which hands it back before the process exits, rather than hiding it for 300 s.
     const late = await longhaul.enqueue(dashboardRefresh);
     const { code, output } = await worker.done;
     expect(code, output).toBe(0);
+    expect(output).toContain('"message":"worker stopped"');
     // That poll took the job's message (its first receive) and made it visible again: the next receive
     // is its second, well within the 300 s it would otherwise have stayed hidden.
     const [again] = await eventually(
