@@ -200,7 +200,8 @@ describe.each(contractBackends('contract/crash-and-shutdown'))(
 
     it('hands back a message its long poll receives while stopping, instead of hiding it', async () => {
       // SQS answers a long poll even after the client gave up on it: an aborted receive would take a
-      // message sent meanwhile and hide it for the whole visibility timeout. Stopping lets the poll end.
+      // message sent meanwhile and hide it for the whole visibility timeout. Stopping lets the poll end
+      // (in the background) and hands back what it brings.
       const worker = testWorker(s.t.backend, s.fixtures.all, {
         waitTimeSeconds: 2,
         visibilityTimeoutSeconds: 30,
