@@ -74,7 +74,8 @@ export interface LonghaulQueueFargateProps {
   readonly concurrency?: number;
   /**
    * Time running jobs get after SIGTERM (`LONGHAUL_SHUTDOWN_GRACE_MS`); ECS waits 15 s longer before
-   * SIGKILL, and at most 120 s, so at most 105 s. Default 30 seconds.
+   * SIGKILL (and at least 35 s, so the long poll under way can answer and hand back what it took), and at
+   * most 120 s, so at most 105 s. Default 30 seconds.
    */
   readonly shutdownGrace?: Duration;
   /** Extra environment variables. May not set the `LONGHAUL_*` variables the construct sets. Default none. */

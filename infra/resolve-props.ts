@@ -50,6 +50,12 @@ export const longhaulQueueDefaults = {
 
 /** ECS stops a Fargate container at most this long after SIGTERM. */
 const maxStopTimeoutSeconds = 120;
+/**
+ * SQS's longest long poll. A worker told to stop lets the poll under way answer and hands back what it
+ * brought (a SIGKILL before that would hide those messages for the visibility timeout), so ECS waits
+ * for it even when the grace is shorter.
+ */
+const maxLongPoll = Duration.seconds(20);
 /** The long-running worker's default heartbeat; its visibility timeout must be at least twice that. */
 const workerHeartbeatSeconds = 20;
 
@@ -299,7 +305,9 @@ export function resolveProps(props: LonghaulQueueProps): ResolvedProps {
       maxTasks: fargateProps.maxTasks ?? d.maxTasks,
       concurrency: fargateProps.concurrency ?? d.concurrency,
       shutdownGrace,
-      stopTimeout: shutdownGrace.plus(longhaulQueueDefaults.stopTimeoutMargin),
+      stopTimeout: (shutdownGrace.toSeconds() > maxLongPoll.toSeconds() ? shutdownGrace : maxLongPoll).plus(
+        longhaulQueueDefaults.stopTimeoutMargin,
+      ),
       environment: fargateProps.environment ?? {},
     };
     const memory = fargateMemory[fargate.cpu];

@@ -42,9 +42,17 @@ export class Worker {
   readonly #registry: TaskRegistry;
   readonly #deletes: DeleteBatcher;
   readonly #stopReceiving = new AbortController();
+  /** Resolves with 'stopped' when `stop()` is called. */
+  readonly #stopSignalled = new Promise<'stopped'>((resolve) => {
+    this.#stopReceiving.signal.addEventListener('abort', () => resolve('stopped'), { once: true });
+  });
   readonly #abortJobs = new AbortController();
   readonly #active = new Set<Promise<void>>();
+  /** The receive loop: ends once running jobs are settled and their messages handed back or deleted. */
   #running: Promise<void> | undefined;
+  /** The loop, then the long poll it left behind when stopped (and that poll's hand-back). */
+  #finished: Promise<void> | undefined;
+  #pollLeftBehind: Promise<void> = Promise.resolve();
   #slotFreed: (() => void) | undefined;
   #stats = { received: 0, deleted: 0, retried: 0, deadLettered: 0, released: 0, abandoned: 0, crashed: 0 };
 
@@ -66,12 +74,15 @@ export class Worker {
   }
 
   /**
-   * Serves the queue until `stop()`; resolves once every running job has been settled. Rejects with a
-   * `ConfigError` before receiving anything if a task allows more attempts than the queue delivers.
+   * Serves the queue until `stop()`; resolves once the worker has let go of the queue: every running job
+   * settled, and the long poll under way at `stop()` ended with what it brought handed back (at most
+   * `waitTimeSeconds` after `stop()`). Close the SDK clients or exit the process only then. Rejects with
+   * a `ConfigError` before receiving anything if a task allows more attempts than the queue delivers.
    */
   run(): Promise<void> {
     this.#running ??= this.#prepare().then((runner) => this.#loop(runner));
-    return this.#running;
+    this.#finished ??= this.#running.then(() => this.#pollLeftBehind);
+    return this.#finished;
   }
 
   /** Starts serving in the background. A failure to start is logged, and rethrown by `stop()`. */
@@ -83,11 +94,17 @@ export class Worker {
   }
 
   /**
-   * Graceful shutdown: stops receiving (on SQS after the long poll under way, at most `waitTimeSeconds`,
-   * whose messages it hands back at once), hands back any message not yet started, waits up to
+   * Graceful shutdown: stops receiving at once, hands back any message not yet started, waits up to
    * `shutdownGraceMs` for running jobs, then aborts the rest (each gets its task's `timeoutGraceMs` to wind
    * down; they are recorded as interrupted, not failed, and run again at once without using up a retry),
    * and deletes the messages of finished jobs. Nothing is lost.
+   *
+   * It does not wait for a long poll under way. SQS cannot end one early without losing what it takes
+   * (it answers a poll the client gave up on, hiding the messages for the whole visibility timeout), so
+   * that poll runs on, at most `waitTimeSeconds`, and hands back at once whatever it brings; `run()`
+   * resolves after that. Its open connection keeps the process alive until then: await `run()` before
+   * closing the SDK clients, and let the process end on its own rather than calling `process.exit()`,
+   * either of which would strand such messages until their visibility timeout.
    */
   async stop(): Promise<void> {
     this.#stopReceiving.abort();
@@ -167,29 +184,41 @@ export class Worker {
         });
         continue;
       }
-      let messages: QueueMessage[];
-      try {
-        // On stop the transport ends the poll where that loses nothing; SQS's ends within
-        // `waitTimeSeconds` (an abandoned poll would still take messages), and what it brings is handed
-        // back below.
-        messages = await transport.receive(
+      // SQS cannot end a long poll early without losing what it takes (it answers a poll the client gave
+      // up on, hiding the messages for the whole visibility timeout), so the SQS transport lets it run.
+      // Stopping does not wait for it: the loop leaves the poll behind, and what it brings is handed back.
+      const poll = transport
+        .receive(
           {
             maxMessages: Math.min(10, free),
             waitTimeSeconds: this.options.waitTimeSeconds,
             visibilityTimeoutSeconds: this.options.visibilityTimeoutSeconds,
           },
           this.#stopReceiving.signal,
+        )
+        .then(
+          (messages) => ({ messages }),
+          (error: unknown) => ({ error }),
         );
-        outage.succeeded();
-      } catch (error) {
+      const outcome = await Promise.race([poll, this.#stopSignalled]);
+      if (outcome === 'stopped') {
+        this.#pollLeftBehind = poll.then(async (late) => {
+          // A poll that failed has nothing to hand back.
+          if ('messages' in late) await this.#handBack(late.messages, 'after stop()');
+        });
+        break;
+      }
+      if ('error' in outcome) {
         if (this.#stopReceiving.signal.aborted) break;
-        const delayMs = outage.failed(error);
+        const delayMs = outage.failed(outcome.error);
         await sleep(delayMs, undefined, { signal: this.#stopReceiving.signal }).catch(() => undefined);
         continue;
       }
+      outage.succeeded();
+      const { messages } = outcome;
       if (this.#stopReceiving.signal.aborted) {
         // Received while stopping: hand them straight back rather than strand them until they time out.
-        await Promise.all(messages.map((m) => transport.changeVisibility(m, 0).catch(() => false)));
+        await this.#handBack(messages, 'while stopping');
         break;
       }
       this.#stats.received += messages.length;
@@ -203,6 +232,16 @@ export class Worker {
     }
     await Promise.allSettled([...this.#active]);
     await this.#deletes.flush();
+  }
+
+  /** Makes messages this worker will not start visible again at once, for other workers. */
+  async #handBack(messages: readonly QueueMessage[], when: string): Promise<void> {
+    if (messages.length === 0) return;
+    const { transport } = this.options.backend;
+    await Promise.all(messages.map((m) => transport.changeVisibility(m, 0).catch(() => false)));
+    this.options.logger.info(`handed back messages a long poll received ${when}`, {
+      count: messages.length,
+    });
   }
 
   #startJob(runner: JobRunner, message: QueueMessage): void {

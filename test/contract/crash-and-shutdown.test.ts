@@ -1,8 +1,16 @@
-import { type Disposition, defineTask, isFinalStatus, maxInterruptions } from 'longhaul';
+import {
+  type Disposition,
+  defineTask,
+  isFinalStatus,
+  maxInterruptions,
+  type QueueMessage,
+  type Transport,
+} from 'longhaul';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { contractBackends } from '../support/backends.js';
 import { useContractBackend } from '../support/contract.js';
+import { delegate } from '../support/delegate.js';
 import { eventually, receiveOne, serveUntil, testRunner, testWorker } from '../support/serve.js';
 
 describe.each(contractBackends('contract/crash-and-shutdown'))(
@@ -277,7 +285,8 @@ describe.each(contractBackends('contract/crash-and-shutdown'))(
 
     it('hands back a message its long poll receives while stopping, instead of hiding it', async () => {
       // SQS answers a long poll even after the client gave up on it: an aborted receive would take a
-      // message sent meanwhile and hide it for the whole visibility timeout. Stopping lets the poll end.
+      // message sent meanwhile and hide it for the whole visibility timeout. Stopping lets the poll end
+      // (in the background) and hands back what it brings.
       const worker = testWorker(s.t.backend, s.fixtures.all, {
         waitTimeSeconds: 2,
         visibilityTimeoutSeconds: 30,
@@ -298,5 +307,66 @@ describe.each(contractBackends('contract/crash-and-shutdown'))(
       }, 10_000);
       expect(JSON.parse(again[0]?.body ?? '{}').id).toBe(handle.id);
     });
+
+    it('stops without waiting for its long poll, and hands back what that poll brings afterwards', async () => {
+      // Like SQS's, this poll cannot be cut short: the memory queue would end its poll on the stop signal,
+      // so the watch drops the signal to give both backends the poll SQS has.
+      const watch = watchPolls(s.t.backend.transport);
+      const hiddenForSeconds = 300;
+      const stopping = testWorker({ ...s.t.backend, transport: watch.transport }, s.fixtures.all, {
+        waitTimeSeconds: 20,
+        visibilityTimeoutSeconds: hiddenForSeconds,
+      });
+      let ran = false;
+      const running = stopping.run().then(() => {
+        ran = true;
+      });
+      const poll = await eventually(async () => watch.polls[0], 10_000, 'the first long poll');
+      await stopping.stop();
+      // Nothing was sent yet, so the poll could only have ended by waiting out its 20 s.
+      expect(poll.returned).toBeUndefined();
+      expect(watch.polls).toHaveLength(1);
+      // `run()` resolves only when the worker has let go of the queue: after that poll and its hand-back.
+      expect(ran).toBe(false);
+
+      // A message sent now is taken by that poll, which hands it back instead of hiding it for 300 s.
+      const handle = await s.longhaul.enqueue(s.fixtures.tasks.add, { a: 2, b: 3 });
+      const taken = await eventually(async () => poll.returned, 30_000, 'the long poll to return');
+      expect(taken.map((m) => JSON.parse(m.body).id)).toEqual([handle.id]);
+      await running;
+      expect(watch.handedBack).toEqual(taken.map((m) => m.messageId));
+      expect(stopping.stats).toMatchObject({ received: 0, deleted: 0 });
+
+      // Another worker runs it well within the 300 s the poll hid it for: it was not stranded.
+      const next = testWorker(s.t.backend, s.fixtures.all);
+      const job = await serveUntil(
+        next,
+        async () => {
+          const current = await s.longhaul.getJob(handle.id);
+          return current.status === 'succeeded' && current;
+        },
+        (hiddenForSeconds * 1000) / 10,
+      );
+      expect(job).toMatchObject({ attempts: 1, result: { sum: 5 } });
+    });
   },
 );
+
+/** A transport whose polls a test can watch: each receive's result once it returns, and every hand-back. */
+function watchPolls(inner: Transport) {
+  const polls: Array<{ returned?: QueueMessage[] }> = [];
+  const handedBack: string[] = [];
+  const transport = delegate(inner, {
+    async receive(request) {
+      const poll: { returned?: QueueMessage[] } = {};
+      polls.push(poll);
+      poll.returned = await inner.receive(request);
+      return poll.returned;
+    },
+    async changeVisibility(message, seconds) {
+      if (seconds === 0) handedBack.push(message.messageId);
+      return inner.changeVisibility(message, seconds);
+    },
+  });
+  return { transport, polls, handedBack };
+}

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { dashboardRefresh } from '../../examples/demo-tasks.js';
 import { useJobResources } from '../support/backends.js';
 import { runTs } from '../support/processes.js';
+import { eventually } from '../support/serve.js';
 
 describe('functions/worker.ts', () => {
   const scope = useJobResources('e2e/functions');
@@ -32,6 +33,47 @@ describe('functions/worker.ts', () => {
     const { code, output } = await worker.done;
     expect(code, output).toBe(0);
     expect(output).toMatch(/"message":"worker stopped".*"deleted":1/);
+  });
+
+  it('on SIGTERM stops at once, stays up until its long poll returns, and hands back what it brought', async () => {
+    const hiddenForSeconds = 300;
+    const worker = runTs('functions/worker.ts', {
+      ...workerEnvironment(),
+      [env.waitTimeSeconds]: '20',
+      [env.visibilityTimeoutSeconds]: String(hiddenForSeconds),
+    });
+    await worker.waitFor(/worker started/);
+    const backend = awsBackend({ ...scope.resources, ...scope.clients });
+    const longhaul = new Longhaul({ backend });
+    // Once a job has run, the worker is in its next long poll (it polls again as soon as it has received).
+    await longhaul.waitForResult(await longhaul.enqueue(dashboardRefresh), { timeoutMs: 20_000 });
+
+    worker.child.kill('SIGTERM');
+    // stop() has resolved, and the 20 s poll has not answered: nothing was sent for it to take.
+    await worker.waitFor(/jobs settled; the long poll under way/);
+    expect(worker.output()).not.toContain('"message":"worker stopped"');
+    // The process is still up: the poll under way keeps it alive. A job sent now is taken by that poll,
+    // which hands it back before the process exits, rather than hiding it for 300 s.
+    const late = await longhaul.enqueue(dashboardRefresh);
+    const { code, output } = await worker.done;
+    expect(code, output).toBe(0);
+    expect(output).toContain('"message":"worker stopped"');
+    // That poll took the job's message (its first receive) and made it visible again: the next receive
+    // is its second, well within the 300 s it would otherwise have stayed hidden.
+    const [again] = await eventually(
+      async () => {
+        const received = await backend.transport.receive({
+          maxMessages: 1,
+          waitTimeSeconds: 1,
+          visibilityTimeoutSeconds: 30,
+        });
+        return received.length > 0 && received;
+      },
+      (hiddenForSeconds * 1000) / 10,
+      'the handed-back message',
+    );
+    expect(JSON.parse(again?.body ?? '{}').id).toBe(late.id);
+    expect(again?.receiveCount).toBe(2);
   });
 
   it('refuses to start with a malformed setting, naming the variable', async () => {

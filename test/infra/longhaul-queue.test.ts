@@ -574,6 +574,24 @@ describe('LonghaulQueue alarms and dashboard', () => {
   });
 });
 
+describe('LonghaulQueue Fargate worker with a short grace', () => {
+  it('gives ECS a stop timeout past the longest long poll, whose messages the worker hands back', () => {
+    const stack = newStack();
+    new LonghaulQueue(stack, 'Jobs', {
+      tasks: [task('quick.one')],
+      lambda: false,
+      fargate: { image: ecs.ContainerImage.fromRegistry('worker'), shutdownGrace: Duration.seconds(2) },
+      alarms: false,
+      dashboard: false,
+      counts: false,
+    });
+    // A poll under way at SIGTERM may take up to 20 s to answer; 2 s + 15 s would SIGKILL it first.
+    Template.fromStack(stack).hasResourceProperties('AWS::ECS::TaskDefinition', {
+      ContainerDefinitions: [Match.objectLike({ StopTimeout: 35 })],
+    });
+  });
+});
+
 describe('LonghaulQueue without Lambda', () => {
   let bare: Template;
   let fargateOnly: LonghaulQueue;

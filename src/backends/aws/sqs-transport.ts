@@ -94,7 +94,8 @@ export class SqsTransport implements Transport {
   /**
    * A long poll under way is not aborted by `signal`: SQS answers a poll the client gave up on and would
    * hide the messages it takes for their whole visibility timeout. So this resolves when SQS answers
-   * (at most `waitTimeSeconds`), and the caller hands back what came.
+   * (at most `waitTimeSeconds`), and the caller hands back what came (a stopping worker does not wait
+   * for it, but leaves it to hand back its messages).
    */
   async receive(request: ReceiveRequest, signal?: AbortSignal): Promise<QueueMessage[]> {
     if (signal?.aborted) return [];

@@ -69,6 +69,7 @@ export const registerDashboard: Register = (program, act) => {
             });
           } catch (error) {
             await worker?.stop();
+            await worker?.run(); // its last long poll hands back what it took before the clients close
             const code = (error as NodeJS.ErrnoException).code;
             if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
               throw new CliError(
@@ -84,6 +85,7 @@ export const registerDashboard: Register = (program, act) => {
           await aborted(ctx.signal);
           await server.close();
           await worker?.stop();
+          await worker?.run(); // its last long poll hands back what it took before the clients close
           return ExitCode.ok;
         },
         { handlesInterrupt: true },
