@@ -42,6 +42,7 @@ export {
   EnqueueError,
   ErrorCode,
   InvalidArgsError,
+  InvalidJobIdError,
   InvalidKeyError,
   InvalidResultError,
   InvalidWorkflowError,

@@ -34,6 +34,7 @@ export const ErrorCode = {
   isolateExited: 'isolate_exited',
   invalidKey: 'invalid_key',
   payloadUnavailable: 'payload_unavailable',
+  invalidJobId: 'invalid_job_id',
 } as const;
 /** One of the codes in {@link ErrorCode}. */
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -339,6 +340,27 @@ export class InvalidKeyError extends LonghaulError {
       ...(cause === undefined ? {} : { cause }),
       context: { task: taskName },
     });
+  }
+}
+
+/**
+ * A job id (or a workflow id, which its jobs' ids are made of) breaks a rule: 1–128 characters, not
+ * beginning with `#`, which starts the keys of Longhaul's own items in the job table (limits, unique
+ * keys, schedules, workflows). `context.rule` is `length` or `reserved-prefix`.
+ *
+ * @example
+ * await longhaul.enqueue(task, args, { jobId: '#limit#x' }); // throws InvalidJobIdError (reserved-prefix)
+ */
+export class InvalidJobIdError extends LonghaulError {
+  constructor(what: string, given: unknown, rule: 'length' | 'reserved-prefix', maxChars: number) {
+    const shown = typeof given === 'string' ? JSON.stringify(given.slice(0, 200)) : String(given);
+    super(
+      ErrorCode.invalidJobId,
+      rule === 'length'
+        ? `Expected \`${what}\` to be a string of 1–${maxChars} characters, got ${shown}`
+        : `\`${what}\` must not begin with "#": that prefix is reserved for the keys of Longhaul's own items (limits, unique keys, schedules, workflows); got ${shown}`,
+      { context: { rule, given: typeof given === 'string' ? given.slice(0, 200) : String(given) } },
+    );
   }
 }
 
