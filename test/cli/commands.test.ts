@@ -141,7 +141,7 @@ describe.each<BackendFactory>([memory, aws('cli commands')])('the CLI on the $na
       const other = await run(
         'enqueue',
         'users.signup',
-        '{"user":{"email":"a@b.c","age":30}}',
+        '{"user":{"email":"ada@example.com","age":30}}',
         '--job-id',
         'mine',
       );
