@@ -1,4 +1,11 @@
-import { encodeEnvelope, InvalidJobIdError, JobConflictError, PayloadTooLargeError } from 'longhaul';
+import {
+  defineTask,
+  encodeEnvelope,
+  InvalidJobIdError,
+  JobConflictError,
+  JobNotFoundError,
+  PayloadTooLargeError,
+} from 'longhaul';
 import { describe, expect, it } from 'vitest';
 import { contractBackends } from '../support/backends.js';
 import { useContractBackend } from '../support/contract.js';
@@ -109,6 +116,16 @@ describe.each(contractBackends('contract/bad-input'))('bad input on the $name ba
     await expect(attempt).rejects.toBeInstanceOf(InvalidJobIdError);
     await expect(attempt).rejects.toThrow(/must not begin with "#"/);
     expect(await s.t.backend.store.get('#limit#math.add')).toBeUndefined();
+  });
+
+  it('never reads, cancels or retries an internal item as if it were a job', async () => {
+    const keyed = defineTask({ name: 'keyed', unique: { key: () => 'k' }, run: () => 1 });
+    await s.longhaul.enqueue(keyed);
+    const holdId = '#key#keyed#k';
+    await expect(s.longhaul.getJob(holdId)).rejects.toBeInstanceOf(JobNotFoundError);
+    await expect(s.longhaul.cancel(holdId)).rejects.toBeInstanceOf(JobNotFoundError);
+    await expect(s.longhaul.retry(holdId)).rejects.toBeInstanceOf(JobNotFoundError);
+    await expect(s.longhaul.waitForResult(holdId)).rejects.toBeInstanceOf(JobNotFoundError);
   });
 
   it('refuses arguments too large for a job at enqueue', async () => {
