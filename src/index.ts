@@ -51,6 +51,7 @@ export {
   JobCancelledError,
   JobConflictError,
   JobFailedError,
+  type JobIdRule,
   JobNotFoundError,
   LockLostError,
   LonghaulError,

@@ -66,9 +66,13 @@ export function decodeEnvelope(body: string): Envelope {
   if (record.v !== envelopeVersion) fail(`unsupported envelope version ${JSON.stringify(record.v)}`);
   const idProblem = jobIdProblem(record.id);
   if (idProblem === 'length') fail('"id" must be a non-empty string of at most 128 characters');
-  if (idProblem === 'reserved-prefix') {
-    // Never recorded under that id: it is the key space of Longhaul's own items.
-    throw new MalformedMessageError('"id" begins with the reserved prefix "#"', {
+  if (idProblem !== undefined) {
+    // Never recorded under that id: it is the key space of Longhaul's own items, or no portable key.
+    const reason =
+      idProblem === 'reserved-prefix'
+        ? '"id" begins with the reserved prefix "#"'
+        : '"id" is not well-formed UTF-16 (a lone surrogate)';
+    throw new MalformedMessageError(reason, {
       cause: new InvalidJobIdError('id', record.id, idProblem, maxJobIdChars),
       context: { ...salvage },
     });

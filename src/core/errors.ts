@@ -343,22 +343,27 @@ export class InvalidKeyError extends LonghaulError {
   }
 }
 
+/** The rule a job id broke: its length, the reserved prefix `#`, or a lone UTF-16 surrogate. */
+export type JobIdRule = 'length' | 'reserved-prefix' | 'utf16';
+
 /**
  * A job id (or a workflow id, which its jobs' ids are made of) breaks a rule: 1–128 characters, not
  * beginning with `#`, which starts the keys of Longhaul's own items in the job table (limits, unique
- * keys, schedules, workflows). `context.rule` is `length` or `reserved-prefix`.
+ * keys, schedules, workflows), well-formed UTF-16. `context.rule` names the rule broken.
  *
  * @example
  * await longhaul.enqueue(task, args, { jobId: '#limit#x' }); // throws InvalidJobIdError (reserved-prefix)
  */
 export class InvalidJobIdError extends LonghaulError {
-  constructor(what: string, given: unknown, rule: 'length' | 'reserved-prefix', maxChars: number) {
+  constructor(what: string, given: unknown, rule: JobIdRule, maxChars: number) {
     const shown = typeof given === 'string' ? JSON.stringify(given.slice(0, 200)) : String(given);
     super(
       ErrorCode.invalidJobId,
       rule === 'length'
         ? `Expected \`${what}\` to be a string of 1–${maxChars} characters, got ${shown}`
-        : `\`${what}\` must not begin with "#": that prefix is reserved for the keys of Longhaul's own items (limits, unique keys, schedules, workflows); got ${shown}`,
+        : rule === 'utf16'
+          ? `Expected \`${what}\` to be well-formed UTF-16 (no lone surrogate), got ${shown}`
+          : `\`${what}\` must not begin with "#": that prefix is reserved for the keys of Longhaul's own items (limits, unique keys, schedules, workflows); got ${shown}`,
       { context: { rule, given: typeof given === 'string' ? given.slice(0, 200) : String(given) } },
     );
   }

@@ -9,6 +9,11 @@ import { InvalidArgsError, type ValidationIssue } from './errors.js';
 /** A high surrogate not followed by a low one, or a low one not preceded by a high one. */
 const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
+/** Whether `text` is well-formed UTF-16: no lone surrogate (what `String.prototype.isWellFormed` tells). */
+export function isWellFormedUtf16(text: string): boolean {
+  return !loneSurrogate.test(text);
+}
+
 const maxIssues = 5;
 
 /** The places where `value` is not portable JSON (at most five), walked as `JSON.stringify` would. */

@@ -59,6 +59,18 @@ describe('job ids and the key space of internal items', () => {
     });
   });
 
+  it('refuses a jobId or a unique key that is not well-formed UTF-16', async () => {
+    const { longhaul } = client();
+    await expect(longhaul.enqueue(limited, { n: 0 }, { jobId: 'half \uD800' })).rejects.toMatchObject({
+      code: 'invalid_job_id',
+      context: { rule: 'utf16' },
+    });
+    await expect(longhaul.enqueue(limited, { n: 0 }, { key: 'half \uDC00' })).rejects.toMatchObject({
+      code: 'invalid_key',
+      message: expect.stringMatching(/UTF-16/),
+    });
+  });
+
   it('refuses a workflowId that would give its jobs reserved ids', async () => {
     const { longhaul } = client();
     await expect(

@@ -129,6 +129,13 @@ describe('salvageFrom', () => {
     expect(salvageFrom(error)).toEqual({ task: 'emails.send' });
   });
 
+  it('salvages no id that is not well-formed UTF-16', () => {
+    const error = decodeError(body({ id: 'half \uD800', task: 'emails.send' }));
+
+    expect(error.cause).toMatchObject({ code: 'invalid_job_id', context: { rule: 'utf16' } });
+    expect(salvageFrom(error)).toEqual({ task: 'emails.send' });
+  });
+
   it('refuses a workflow reference whose id would give its next jobs reserved ids', () => {
     const workflow = {
       kind: 'chain',
