@@ -59,6 +59,7 @@ const exitCodeByLonghaulCode: Readonly<Record<string, ExitCode>> = {
   [ErrorCode.unknownTask]: ExitCode.usage,
   [ErrorCode.invalidArgs]: ExitCode.usage,
   [ErrorCode.payloadTooLarge]: ExitCode.usage,
+  [ErrorCode.invalidJobId]: ExitCode.usage,
   [ErrorCode.jobNotFound]: ExitCode.notFound,
   [ErrorCode.workflowNotFound]: ExitCode.notFound,
   [ErrorCode.jobConflict]: ExitCode.failure,

@@ -14,6 +14,8 @@ export interface EnqueueOptions {
   /**
    * Your own id for the job (1–128 characters). Enqueueing the same id again returns the existing job
    * instead of creating a second one, so a retried web request does not start the work twice.
+   * 1–128 characters, not beginning with `#` (the prefix of Longhaul's own items): otherwise
+   * `InvalidJobIdError`. The id of another task's job throws `JobConflictError`.
    */
   readonly jobId?: string;
   /**

@@ -7,9 +7,11 @@ import { randomUUID } from 'node:crypto';
 import { type DelayPlan, planDelay } from '../core/delay.js';
 import { ConfigError, EnqueueError, JobConflictError, PayloadTooLargeError } from '../core/errors.js';
 import { type JobRecord, JobStatus } from '../core/job.js';
+import { checkJobId } from '../core/job-id.js';
+import { checkJsonArgs } from '../core/json-args.js';
 import { jsonBytes } from '../core/limits.js';
 import { checkPriority, Priority } from '../core/priority.js';
-import type { AnyTask, TaskArgs, TaskResult } from '../core/task.js';
+import { type AnyTask, checkTask, type TaskArgs, type TaskResult } from '../core/task.js';
 import { statusEvent } from '../core/transitions.js';
 import { type ClientContext, publishJobs, sendJob } from './client-context.js';
 import type { EnqueueOptions, JobHandle } from './client-types.js';
@@ -30,10 +32,15 @@ export async function enqueueJob<T extends AnyTask>(
   args: unknown,
   options: EnqueueOptions,
 ): Promise<JobHandle<TaskResult<T>>> {
+  checkTask(task);
   const plan = planOf(ctx, task, options);
   const { job: validated, windowMs } = await newKeyedJob(ctx, task, args, options, plan);
-  if (options.jobId !== undefined && (await ctx.backend.store.get(validated.id))) {
-    return { id: validated.id, task: task.name, created: false, matched: 'jobId' };
+  if (options.jobId !== undefined) {
+    const existing = await ctx.backend.store.get(validated.id);
+    if (existing) {
+      checkSameTask(existing, task.name);
+      return { id: validated.id, task: task.name, created: false, matched: 'jobId' };
+    }
   }
   if (validated.key !== undefined) {
     const holder = await takeKey(ctx.backend.store, {
@@ -67,6 +74,7 @@ export async function enqueueJobs<T extends AnyTask>(
   argsList: readonly TaskArgs<T>[],
   options: Pick<EnqueueOptions, 'delaySeconds' | 'runAt' | 'priority'>,
 ): Promise<JobHandle<TaskResult<T>>[]> {
+  checkTask(task);
   const plan = planOf(ctx, task, options);
   const validated: JobRecord[] = [];
   for (const args of argsList) validated.push((await newJob(ctx, task, args, undefined, plan)).job);
@@ -144,9 +152,9 @@ async function newJob(
   plan: EnqueuePlan,
 ): Promise<{ job: JobRecord; parsedArgs: unknown }> {
   const id = jobId ?? randomUUID();
-  if (typeof id !== 'string' || id.length === 0 || id.length > 128) {
-    throw new ConfigError(`Expected \`jobId\` to be a string of 1–128 characters, got ${JSON.stringify(id)}`);
-  }
+  checkJobId(id);
+  // First, so the schema never walks a cycle and the size check never meets a BigInt.
+  checkJsonArgs(task.name, args);
   // What the schema outputs: a task's unique key is computed from it.
   const parsedArgs = await task.parseArgs(args);
   const argsBytes = jsonBytes(args);
@@ -201,8 +209,19 @@ async function recordJob<TResult>(ctx: ClientContext, job: JobRecord): Promise<J
     // Either a worker claimed our message first (it writes the record from the message), or a concurrent
     // enqueue with the same jobId won; then our message is a duplicate that workers recognise and drop.
     const existing = await ctx.backend.store.get(job.id);
+    if (existing) checkSameTask(existing, job.task);
     const ours = existing?.enqueuedAt === job.enqueuedAt && existing.task === job.task;
     return { id: job.id, task: job.task, created: ours };
   }
   return { id: job.id, task: job.task, created: true };
+}
+
+/**
+ * Throws {@link JobConflictError} when the job already stored under an id is another task's: a handle
+ * naming the task asked for would lie about the job it points to.
+ */
+function checkSameTask(existing: JobRecord, task: string): void {
+  if (existing.task !== task) {
+    throw new JobConflictError(existing.id, `enqueue task "${task}" as`, `a job of task "${existing.task}"`);
+  }
 }

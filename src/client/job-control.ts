@@ -5,12 +5,20 @@
 import { ConfigError, serializeError } from '../core/errors.js';
 import { isFinalStatus, type JobRecord, JobStatus } from '../core/job.js';
 import { expiryOf } from '../core/retention.js';
-import { atOnce, type ClientContext, publishJobs, sendJob, storedJob } from './client-context.js';
+import {
+  atOnce,
+  type ClientContext,
+  checkReadableId,
+  publishJobs,
+  sendJob,
+  storedJob,
+} from './client-context.js';
 import type { PurgeOptions } from './client-types.js';
 import { cancelDelivery } from './delivery.js';
 
 /** Cancels the job, or asks its worker to when it runs; see `Longhaul.cancel`. */
 export async function cancelJob(ctx: ClientContext, id: string): Promise<JobRecord> {
+  checkReadableId(id);
   const at = Date.now();
   const job = await ctx.backend.store.cancel(id, at, expiryOf(JobStatus.cancelled, at, ctx.retention));
   // A running job's cancel is only a request: its worker publishes the change when the job ends.

@@ -67,6 +67,9 @@ export class Longhaul {
   /**
    * Validates `args` against the task's schema, records the job as queued and sends its message.
    * Resolves once both are durable, with the job's id. A type error when `args` do not fit the task.
+   * Throws `InvalidArgsError` (with each issue's path) for arguments that fail the schema or that JSON
+   * cannot carry portably (a BigInt, a cycle, a lone UTF-16 surrogate), `ConfigError` when `task` is not
+   * a task, `InvalidJobIdError` and `JobConflictError` for a `jobId` that cannot be this job's.
    */
   enqueue<T extends AnyTask>(task: T, ...params: EnqueueParams<T>): Promise<JobHandle<TaskResult<T>>> {
     const [args, options = {}] = params as [unknown, EnqueueOptions | undefined];

@@ -13,9 +13,11 @@ import {
   WorkflowNotFoundError,
 } from '../core/errors.js';
 import type { JobRecord, JobStatus } from '../core/job.js';
+import { checkJobId } from '../core/job-id.js';
+import { checkJsonArgs } from '../core/json-args.js';
 import { jsonBytes, limits } from '../core/limits.js';
 import type { Backend, WorkflowStore } from '../core/ports.js';
-import type { AnyTask, TaskArgs, TaskResult } from '../core/task.js';
+import { type AnyTask, checkTask, type TaskArgs, type TaskResult } from '../core/task.js';
 import {
   type WorkflowJobState,
   type WorkflowKind,
@@ -319,11 +321,7 @@ function workflowsOf(backend: Backend): WorkflowStore {
 
 function workflowIdOf(given: string | undefined): string {
   if (given === undefined) return randomUUID();
-  if (typeof given !== 'string' || given.length === 0 || given.length > maxWorkflowIdLength) {
-    throw new ConfigError(
-      `Expected \`workflowId\` to be a string of 1–${maxWorkflowIdLength} characters, got ${JSON.stringify(given)}`,
-    );
-  }
+  checkJobId(given, 'workflowId', maxWorkflowIdLength);
   return given;
 }
 
@@ -336,6 +334,8 @@ function checkSize(steps: number): void {
 }
 
 async function checkArgs(member: Step): Promise<void> {
+  checkTask(member.task);
+  checkJsonArgs(member.task.name, member.args);
   await member.task.parseArgs(member.args);
   const bytes = jsonBytes(member.args);
   if (bytes > limits.maxArgsBytes) {

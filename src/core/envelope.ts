@@ -1,4 +1,5 @@
-import { MalformedMessageError } from './errors.js';
+import { InvalidJobIdError, MalformedMessageError } from './errors.js';
+import { jobIdProblem, maxJobIdChars } from './job-id.js';
 import { isPayloadRef, type PayloadRef } from './payload.js';
 import { isPriority, Priority } from './priority.js';
 import type { ScheduleRef } from './schedule-ref.js';
@@ -63,7 +64,19 @@ export function decodeEnvelope(body: string): Envelope {
     throw new MalformedMessageError(reason, { context: { ...salvage } });
   };
   if (record.v !== envelopeVersion) fail(`unsupported envelope version ${JSON.stringify(record.v)}`);
-  if (!isId(record.id)) fail('"id" must be a non-empty string of at most 128 characters');
+  const idProblem = jobIdProblem(record.id);
+  if (idProblem === 'length') fail('"id" must be a non-empty string of at most 128 characters');
+  if (idProblem !== undefined) {
+    // Never recorded under that id: it is the key space of Longhaul's own items, or no portable key.
+    const reason =
+      idProblem === 'reserved-prefix'
+        ? '"id" begins with the reserved prefix "#"'
+        : '"id" is not well-formed UTF-16 (a lone surrogate)';
+    throw new MalformedMessageError(reason, {
+      cause: new InvalidJobIdError('id', record.id, idProblem, maxJobIdChars),
+      context: { ...salvage },
+    });
+  }
   if (typeof record.task !== 'string' || record.task.length === 0) fail('"task" must be a non-empty string');
   const enqueuedAt =
     typeof record.enqueuedAt === 'string'
@@ -129,7 +142,7 @@ function isScheduleRef(value: unknown): value is ScheduleRef {
 }
 
 function isId(value: unknown): value is string {
-  return typeof value === 'string' && value.length > 0 && value.length <= 128;
+  return jobIdProblem(value) === undefined;
 }
 
 /** The job id and task a malformed message still carried, if any. */

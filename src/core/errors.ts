@@ -37,6 +37,7 @@ export const ErrorCode = {
   tooManyInterruptions: 'too_many_interruptions',
   countsChanged: 'counts_changed',
   unexpectedRecord: 'unexpected_record',
+  invalidJobId: 'invalid_job_id',
 } as const;
 /** One of the codes in {@link ErrorCode}. */
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -390,6 +391,32 @@ export class CountsChangedError extends LonghaulError {
       ErrorCode.countsChanged,
       `The counts changed while they were being recounted, ${attempts} times; nothing was written`,
       { context: { attempts } },
+    );
+  }
+}
+
+/** The rule a job id broke: its length, the reserved prefix `#`, or a lone UTF-16 surrogate. */
+export type JobIdRule = 'length' | 'reserved-prefix' | 'utf16';
+
+/**
+ * A job id (or a workflow id, which its jobs' ids are made of) breaks a rule: 1–128 characters, not
+ * beginning with `#`, which starts the keys of Longhaul's own items in the job table (limits, unique
+ * keys, schedules, workflows), well-formed UTF-16. `context.rule` names the rule broken.
+ *
+ * @example
+ * await longhaul.enqueue(task, args, { jobId: '#limit#x' }); // throws InvalidJobIdError (reserved-prefix)
+ */
+export class InvalidJobIdError extends LonghaulError {
+  constructor(what: string, given: unknown, rule: JobIdRule, maxChars: number) {
+    const shown = typeof given === 'string' ? JSON.stringify(given.slice(0, 200)) : String(given);
+    super(
+      ErrorCode.invalidJobId,
+      rule === 'length'
+        ? `Expected \`${what}\` to be a string of 1–${maxChars} characters, got ${shown}`
+        : rule === 'utf16'
+          ? `Expected \`${what}\` to be well-formed UTF-16 (no lone surrogate), got ${shown}`
+          : `\`${what}\` must not begin with "#": that prefix is reserved for the keys of Longhaul's own items (limits, unique keys, schedules, workflows); got ${shown}`,
+      { context: { rule, given: typeof given === 'string' ? given.slice(0, 200) : String(given) } },
     );
   }
 }

@@ -63,6 +63,11 @@ export const jobTable = {
   taskIndex: { name: 'by-task', partitionKey: 'taskShard', sortKey: 'enqueuedAt', include: [] },
   /** Every job. */
   timeIndex: { name: 'by-time', partitionKey: 'timeShard', sortKey: 'enqueuedAt', include: [] },
+  /**
+   * Every key of an item that is not a job begins with this (the prefixes below, and the counts'
+   * markers); a job id never does, so a job can never share an item with a limit, a hold or a workflow.
+   */
+  reservedKeyPrefix: '#',
   /** Key prefix of the items recording which run holds a schedule with overlap policy `skip`. */
   scheduleHoldPrefix: '#schedule#',
   /** Key prefix of workflow records (chains and groups): no status or task, so in no index. */

@@ -7,9 +7,10 @@
  */
 import { type CronExpression, parseCron } from './cron.js';
 import { envelopeVersion } from './envelope.js';
-import { ConfigError } from './errors.js';
+import { ConfigError, type ValidationIssue } from './errors.js';
+import { jsonArgsIssues } from './json-args.js';
 import { OverlapPolicy, type ScheduleRef } from './schedule-ref.js';
-import type { AnyTask, TaskArgs } from './task.js';
+import { type AnyTask, argsIssuesNow, checkTask, type TaskArgs } from './task.js';
 
 /** A periodic job, as `defineSchedule` returns it. Plain data, so the CDK construct can deploy it. */
 export interface Schedule {
@@ -25,7 +26,10 @@ export interface Schedule {
 
 /** What `defineSchedule` takes besides the task and the expression. */
 export interface ScheduleOptions<TArgs> {
-  /** Arguments of every run, validated by the task's schema when the run starts. */
+  /**
+   * Arguments of every run: checked against the task's schema here when the schema validates
+   * synchronously (an async schema checks them when each run starts), and again when the run starts.
+   */
   readonly args?: TArgs;
   /** Default: the task's name, with characters a rule name cannot hold replaced by `-`. */
   readonly name?: string;
@@ -50,6 +54,7 @@ export function defineSchedule<T extends AnyTask>(
   expression: string,
   options: ScheduleOptions<TaskArgs<T>> = {},
 ): Schedule {
+  checkTask(task);
   const name = options.name ?? task.name.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 64);
   const problems: string[] = [];
   if (!namePattern.test(name)) {
@@ -62,10 +67,14 @@ export function defineSchedule<T extends AnyTask>(
   const expressionProblem = checkExpression(expression);
   if (expressionProblem) problems.push(expressionProblem);
   let args: unknown = options.args ?? null;
-  try {
+  const jsonIssues = jsonArgsIssues(args);
+  if (jsonIssues.length) {
+    problems.push(`\`args\` to be portable JSON: ${describeIssues(jsonIssues)}`);
+  } else {
+    // What every run receives: the arguments as JSON carries them.
     args = JSON.parse(JSON.stringify(args));
-  } catch {
-    problems.push('`args` to be JSON-serializable');
+    const argsProblem = scheduleArgsProblem(task, args);
+    if (argsProblem) problems.push(argsProblem);
   }
   if (problems.length) {
     throw new ConfigError(`Invalid schedule for task "${task.name}": expected ${problems.join('; ')}`);
@@ -78,6 +87,25 @@ export function defineSchedule<T extends AnyTask>(
     overlap,
     ...(options.description ? { description: options.description } : {}),
   };
+}
+
+/**
+ * Why a schedule's arguments fail its task's schema, checked now when the schema answers synchronously
+ * (as Zod, Valibot and ArkType schemas without async refinements do). A schema that answers with a
+ * Promise cannot be awaited where schedules are defined (at import, in a CDK app's synthesis): its
+ * arguments are checked at each run, which fails the run's job with `invalid_args`.
+ */
+function scheduleArgsProblem(task: AnyTask, args: unknown): string | undefined {
+  const issues = argsIssuesNow(task, args);
+  if (!issues?.length) return undefined;
+  return `\`args\` to satisfy the schema of task "${task.name}": ${describeIssues(issues)}`;
+}
+
+function describeIssues(issues: readonly ValidationIssue[]): string {
+  return issues
+    .slice(0, 5)
+    .map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message))
+    .join('; ');
 }
 
 /** Checks an expression as EventBridge would at deploy time, and that a cron expression can still fire. */
@@ -153,13 +181,16 @@ export function scheduledEnvelope(schedule: Schedule, firedAt: string): Record<s
 /** Throws unless schedule names are unique and each names one of `tasks`. */
 export function checkSchedules(schedules: readonly Schedule[], tasks: readonly AnyTask[]): void {
   const names = new Set<string>();
-  const taskNames = new Set(tasks.map((task) => task.name));
   const problems: string[] = [];
   for (const schedule of schedules) {
     if (names.has(schedule.name)) problems.push(`schedule name "${schedule.name}" is used twice`);
     names.add(schedule.name);
-    if (!taskNames.has(schedule.task)) {
+    const task = tasks.find((t) => t.name === schedule.task);
+    if (!task) {
       problems.push(`schedule "${schedule.name}" runs task "${schedule.task}", which is not among the tasks`);
+    } else {
+      const argsProblem = scheduleArgsProblem(task, schedule.args);
+      if (argsProblem) problems.push(`schedule "${schedule.name}" to have ${argsProblem}`);
     }
   }
   if (problems.length) throw new ConfigError(`Invalid schedules: ${problems.join('; ')}`);

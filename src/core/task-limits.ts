@@ -4,6 +4,7 @@
  * evaluated from a message.
  */
 import { ConfigError, InvalidKeyError } from './errors.js';
+import { isWellFormedUtf16 } from './json-args.js';
 
 /** The defaults of unique keys and limits, in one place. */
 export const taskLimitDefaults = {
@@ -174,6 +175,13 @@ export function computeKey(taskName: string, what: string, compute: () => unknow
       taskName,
       what,
       `expected a string of 1–${maxKeyChars} characters, got ${typeof key === 'string' ? `${key.length} characters` : typeof key}`,
+    );
+  }
+  if (!isWellFormedUtf16(key)) {
+    throw new InvalidKeyError(
+      taskName,
+      what,
+      'expected well-formed UTF-16, got a string with a lone surrogate',
     );
   }
   return key;

@@ -191,7 +191,7 @@ export function defineTask<TSchema extends ArgsSchema | undefined = undefined, T
     ...(options.onFailure ? { onFailure: options.onFailure } : {}),
     ...(options.onFinalFailure ? { onFinalFailure: options.onFinalFailure } : {}),
   };
-  return {
+  const task: Task<ArgsInputOf<TSchema>, Awaited<TResult>> = {
     name: options.name,
     retry,
     timeoutMs: options.timeoutMs,
@@ -225,6 +225,67 @@ export function defineTask<TSchema extends ArgsSchema | undefined = undefined, T
       return await options.run(parsedArgs as ArgsOutputOf<TSchema>, ctx);
     },
   };
+  schemas.set(task, schema ?? null);
+  return task;
+}
+
+/** The schema of each task `defineTask` made (`null`: it takes no arguments). */
+const schemas = new WeakMap<AnyTask, ArgsSchema | null>();
+
+/**
+ * Validates `raw` against the task's schema synchronously, when that is possible: the issues (empty
+ * when valid), or `undefined` when the schema answers with a Promise or the task was not made by
+ * `defineTask`. What `defineSchedule` checks a schedule's arguments with.
+ */
+export function argsIssuesNow(task: AnyTask, raw: unknown): readonly ValidationIssue[] | undefined {
+  if (!schemas.has(task)) return undefined;
+  const schema = schemas.get(task);
+  if (!schema) {
+    return raw === undefined || raw === null ? [] : [{ message: 'this task takes no arguments', path: [] }];
+  }
+  let outcome: StandardSchemaV1.Result<unknown> | Promise<StandardSchemaV1.Result<unknown>>;
+  try {
+    outcome = schema['~standard'].validate(raw);
+  } catch (error) {
+    return [{ message: `the schema threw: ${String(error)}`, path: [] }];
+  }
+  if (outcome instanceof Promise) {
+    outcome.catch(() => {}); // Settled by each run's own validation instead.
+    return undefined;
+  }
+  return outcome.issues ? outcome.issues.map(toValidationIssue) : [];
+}
+
+/**
+ * Throws a {@link ConfigError} saying what was given unless `value` looks like a task: what plain
+ * JavaScript callers get for `enqueue('name', ...)` instead of a `TypeError` from deep inside.
+ */
+export function checkTask(value: unknown): asserts value is AnyTask {
+  const task = value as Partial<AnyTask> | null | undefined;
+  if (
+    typeof task === 'object' &&
+    task !== null &&
+    typeof task.name === 'string' &&
+    typeof task.parseArgs === 'function' &&
+    typeof task.retry === 'object'
+  ) {
+    return;
+  }
+  throw new ConfigError(`Expected a task made by \`defineTask\`, got ${describeValue(value)}`);
+}
+
+function describeValue(value: unknown): string {
+  if (value === null || value === undefined) return String(value);
+  if (typeof value === 'string') return `the string ${JSON.stringify(value.slice(0, 100))}`;
+  if (typeof value === 'function') return `a function${value.name ? ` named "${value.name}"` : ''}`;
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  if (typeof value === 'object') {
+    const keys = Object.keys(value);
+    return keys.length
+      ? `an object with keys ${keys.slice(0, 8).join(', ')}${keys.length > 8 ? ', ...' : ''}`
+      : 'an empty object';
+  }
+  return `the ${typeof value} ${String(value)}`;
 }
 
 function toValidationIssue(issue: StandardSchemaV1.Issue): ValidationIssue {

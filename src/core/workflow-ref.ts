@@ -2,6 +2,7 @@
  * Where a job stands in its workflow: the continuation carried in each job's envelope and on its record.
  * Kept apart from the workflow model so the job model and the envelope can name it without the rest.
  */
+import { jobIdProblem } from './job-id.js';
 
 /** A task the workflow will enqueue later, with the retry budget its producer knew. */
 export interface PendingStep {
@@ -43,7 +44,8 @@ export const maxWorkflowSteps = 1_000;
 export function isWorkflowRef(value: unknown): value is WorkflowRef {
   if (typeof value !== 'object' || value === null) return false;
   const ref = value as Record<string, unknown>;
-  if (typeof ref.id !== 'string' || ref.id.length === 0 || ref.id.length > maxWorkflowIdLength) return false;
+  // Its jobs' ids are made of it: the same rules as a job id's.
+  if (jobIdProblem(ref.id, maxWorkflowIdLength) !== undefined) return false;
   const index = (n: unknown) => Number.isInteger(n) && (n as number) >= 0 && (n as number) < maxWorkflowSteps;
   switch (ref.kind) {
     case 'chain':

@@ -1,6 +1,7 @@
 import { decodeEnvelope, type Envelope, salvageFrom } from '../core/envelope.js';
 import {
   InvalidArgsError,
+  InvalidJobIdError,
   InvalidKeyError,
   type LonghaulError,
   MalformedMessageError,
@@ -63,7 +64,9 @@ export async function admitMessage(
         reason: error.message,
       });
     }
-    return deadLetter(o.transport, message, error, salvage.id);
+    // A reserved id is dead-lettered with its own code, never recorded (it is no job's id).
+    const reason = error.cause instanceof InvalidJobIdError ? error.cause : error;
+    return deadLetter(o.transport, message, reason, salvage.id);
   }
 
   const task = o.registry.get(envelope.task);

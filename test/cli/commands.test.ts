@@ -134,6 +134,23 @@ describe.each<BackendFactory>([memory, aws('cli commands')])('the CLI on the $na
 
       expect((await longhaul.list()).jobs).toHaveLength(0);
     });
+
+    it("exits 2 on a --job-id reserved for internal items, or one that is another task's job", async () => {
+      const reserved = await run('enqueue', 'math.add', '{"a":1,"b":2}', '--job-id', '#limit#math.add');
+      expect(reserved.code).toBe(2);
+      expect(reserved.stderr).toContain('must not begin with "#"');
+
+      expect((await run('enqueue', 'math.add', '{"a":1,"b":2}', '--job-id', 'mine')).code).toBe(0);
+      const other = await run(
+        'enqueue',
+        'users.signup',
+        '{"user":{"email":"ada@example.com","age":30}}',
+        '--job-id',
+        'mine',
+      );
+      expect(other.code).toBe(1);
+      expect(other.stderr).toContain('a job of task "math.add"');
+    });
   });
 
   describe('status', () => {

@@ -1,4 +1,11 @@
-import { encodeEnvelope, PayloadTooLargeError } from 'longhaul';
+import {
+  defineTask,
+  encodeEnvelope,
+  InvalidJobIdError,
+  JobConflictError,
+  JobNotFoundError,
+  PayloadTooLargeError,
+} from 'longhaul';
 import { describe, expect, it } from 'vitest';
 import { contractBackends } from '../support/backends.js';
 import { useContractBackend } from '../support/contract.js';
@@ -82,6 +89,43 @@ describe.each(contractBackends('contract/bad-input'))('bad input on the $name ba
     expect(job.result).toBeUndefined();
     expect(s.fixtures.runs.huge).toBe(1);
     await eventually(async () => (await s.t.deadLetters()).length === 1);
+  });
+
+  it('dead-letters a message whose job id is reserved for internal items, recording nothing under it', async () => {
+    await sendRaw(envelope({ id: '#limit#math.add', task: 'math.add', args: { a: 1, b: 2 } }));
+    await serveBadThenGood();
+    expect(await s.t.deadLetters()).toEqual([expect.objectContaining({ code: 'invalid_job_id' })]);
+    expect((await s.t.deadLetters())[0]?.jobId).toBeUndefined();
+    expect(s.fixtures.runs.add).toBe(1); // only the good job ran
+  });
+
+  it('refuses a jobId that belongs to a job of another task rather than return a handle that lies', async () => {
+    const first = await s.longhaul.enqueue(s.fixtures.tasks.add, { a: 1, b: 2 }, { jobId: 'shared-id' });
+    expect(first.created).toBe(true);
+    const second = s.longhaul.enqueue(s.fixtures.tasks.slow, { ms: 1 } as never, { jobId: 'shared-id' });
+    await expect(second).rejects.toBeInstanceOf(JobConflictError);
+    await expect(second).rejects.toThrow(/"shared-id".*task "math\.add"/);
+    // The same task and id is still the idempotent retry it always was.
+    const again = await s.longhaul.enqueue(s.fixtures.tasks.add, { a: 1, b: 2 }, { jobId: 'shared-id' });
+    expect(again).toMatchObject({ id: 'shared-id', task: 'math.add', created: false });
+    expect((await s.longhaul.getJob('shared-id')).task).toBe('math.add');
+  });
+
+  it('refuses a jobId in the key space of internal items before anything is stored', async () => {
+    const attempt = s.longhaul.enqueue(s.fixtures.tasks.add, { a: 1, b: 2 }, { jobId: '#limit#math.add' });
+    await expect(attempt).rejects.toBeInstanceOf(InvalidJobIdError);
+    await expect(attempt).rejects.toThrow(/must not begin with "#"/);
+    expect(await s.t.backend.store.get('#limit#math.add')).toBeUndefined();
+  });
+
+  it('never reads, cancels or retries an internal item as if it were a job', async () => {
+    const keyed = defineTask({ name: 'keyed', unique: { key: () => 'k' }, run: () => 1 });
+    await s.longhaul.enqueue(keyed);
+    const holdId = '#key#keyed#k';
+    await expect(s.longhaul.getJob(holdId)).rejects.toBeInstanceOf(JobNotFoundError);
+    await expect(s.longhaul.cancel(holdId)).rejects.toBeInstanceOf(JobNotFoundError);
+    await expect(s.longhaul.retry(holdId)).rejects.toBeInstanceOf(JobNotFoundError);
+    await expect(s.longhaul.waitForResult(holdId)).rejects.toBeInstanceOf(JobNotFoundError);
   });
 
   it('refuses arguments too large for a job at enqueue', async () => {

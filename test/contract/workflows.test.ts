@@ -312,7 +312,7 @@ describe.each(contractBackends('contract/workflows'))('workflows on the $name ba
     const w = workflowTasks();
     await expect(
       s.longhaul.chain(w.double, { n: 1 }).start({ workflowId: 'x'.repeat(101) }),
-    ).rejects.toMatchObject({ code: 'invalid_config' });
+    ).rejects.toMatchObject({ code: 'invalid_job_id', context: { rule: 'length' } });
     await expect(s.longhaul.group([]).start()).rejects.toMatchObject({ code: 'invalid_config' });
     await expect(s.longhaul.getWorkflow('no-such-workflow')).rejects.toMatchObject({
       code: 'workflow_not_found',

@@ -1,4 +1,4 @@
-import { decodeEnvelope, encodeEnvelope, MalformedMessageError } from 'longhaul';
+import { decodeEnvelope, encodeEnvelope, InvalidJobIdError, MalformedMessageError } from 'longhaul';
 import { describe, expect, it } from 'vitest';
 import { priorityOfBody, salvageFrom } from '../../src/core/envelope.js';
 
@@ -118,6 +118,33 @@ describe('salvageFrom', () => {
     const error = decodeError(body({ id: 'x'.repeat(129), task: 'emails.send' }));
 
     expect(salvageFrom(error)).toEqual({ task: 'emails.send' });
+  });
+
+  it('salvages no id that begins with the reserved "#", and names the rule in an InvalidJobIdError cause', () => {
+    const error = decodeError(body({ id: '#limit#emails.send', task: 'emails.send' }));
+
+    expect(error.message).toMatch(/reserved prefix "#"/);
+    expect(error.cause).toBeInstanceOf(InvalidJobIdError);
+    expect(error.cause).toMatchObject({ code: 'invalid_job_id', context: { rule: 'reserved-prefix' } });
+    expect(salvageFrom(error)).toEqual({ task: 'emails.send' });
+  });
+
+  it('salvages no id that is not well-formed UTF-16', () => {
+    const error = decodeError(body({ id: 'half \uD800', task: 'emails.send' }));
+
+    expect(error.cause).toMatchObject({ code: 'invalid_job_id', context: { rule: 'utf16' } });
+    expect(salvageFrom(error)).toEqual({ task: 'emails.send' });
+  });
+
+  it('refuses a workflow reference whose id would give its next jobs reserved ids', () => {
+    const workflow = {
+      kind: 'chain',
+      id: '#limit#emails.send#t',
+      step: 0,
+      next: [{ task: 'a', maxAttempts: 1 }],
+    };
+    expect(decodeError(body({ workflow })).message).toMatch(/"workflow" is not a valid workflow reference/);
+    expect(() => decodeEnvelope(body({ workflow: { ...workflow, id: 'flow-1' } }))).not.toThrow();
   });
 
   it('recovers nothing from a body that is not JSON', () => {
