@@ -98,24 +98,12 @@ export async function recordOutcome(
     return disposition;
   }
   const delaySeconds = backoffDelaySeconds(task.retry, job.attempts);
-  const final = attempt.takeFinal();
-  let retrying: JobRecord;
-  try {
-    retrying = await ends.complete({
-      status: 'retrying',
-      at,
-      error,
-      nextAttemptAt: at + delaySeconds * 1000,
-      ...final,
-    });
-  } catch (completion) {
-    if (!(completion instanceof JobCancelledError)) throw completion;
-    // A cancel was requested while the attempt was failing: it ends cancelled, not retried.
-    attempt.putBack(final);
-    const cancelled = await completeCancelled(parts, ends, task, job, attempt, completion, at);
-    await effects.final(task, cancelled, workflow);
-    return ack;
-  }
+  const retrying = await completeRetrying(parts, ends, task, job, attempt, workflow, {
+    at,
+    error,
+    nextAttemptAt: at + delaySeconds * 1000,
+  });
+  if (!retrying) return ack;
   await o.transport.changeVisibility(message, delaySeconds);
   await effects.retrying(task, retrying);
   return { kind: 'release', delaySeconds };
@@ -158,25 +146,13 @@ async function recordInterruption(
     await effects.final(task, failed, workflow);
     return disposition;
   }
-  const final = attempt.takeFinal();
-  let retrying: JobRecord;
-  try {
-    retrying = await ends.complete({
-      status: 'retrying',
-      at,
-      error: serializeError(failure),
-      nextAttemptAt: at,
-      interrupted: true,
-      ...final,
-    });
-  } catch (completion) {
-    if (!(completion instanceof JobCancelledError)) throw completion;
-    // A cancel was requested while the attempt was being interrupted: it ends cancelled.
-    attempt.putBack(final);
-    const cancelled = await completeCancelled(parts, ends, task, job, attempt, completion, at);
-    await effects.final(task, cancelled, workflow);
-    return ack;
-  }
+  const retrying = await completeRetrying(parts, ends, task, job, attempt, workflow, {
+    at,
+    error: serializeError(failure),
+    nextAttemptAt: at,
+    interrupted: true,
+  });
+  if (!retrying) return ack;
   await effects.retrying(task, retrying);
   // Without records (`tracking: 'off'`) the receive count is the attempt number: hand the message back.
   if (retrying.interruptions !== undefined) {
@@ -198,6 +174,31 @@ async function recordInterruption(
 interface EndAttempt {
   complete(completion: Completion): Promise<JobRecord>;
   offload<T>(write: () => Promise<T>): Promise<T>;
+}
+
+/**
+ * Writes the job `retrying` (after a failed or an interrupted attempt). A cancel requested while the
+ * attempt was ending wins: the job ends `cancelled` instead, its effects run, and this returns undefined.
+ */
+async function completeRetrying(
+  parts: RunnerParts,
+  ends: EndAttempt,
+  task: AnyTask,
+  job: JobRecord,
+  attempt: AttemptState,
+  workflow: WorkflowRef | undefined,
+  retry: Pick<Extract<Completion, { status: 'retrying' }>, 'at' | 'error' | 'nextAttemptAt' | 'interrupted'>,
+): Promise<JobRecord | undefined> {
+  const final = attempt.takeFinal();
+  try {
+    return await ends.complete({ status: 'retrying', ...retry, ...final });
+  } catch (completion) {
+    if (!(completion instanceof JobCancelledError)) throw completion;
+    attempt.putBack(final);
+    const cancelled = await completeCancelled(parts, ends, task, job, attempt, completion, retry.at);
+    await parts.effects.final(task, cancelled, workflow);
+    return undefined;
+  }
 }
 
 async function completeCancelled(
