@@ -8,14 +8,9 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LonghaulExampleStack, repoRoot } from '../../infra/example-stack.js';
+import { cfnLint } from './support.js';
 
 const run = promisify(execFile);
-
-/**
- * cfn-lint rules the example app's template is allowed to break, each with its reason.
- * W3005: NodejsFunction declares DependsOn its role as well as the GetAtt of it; redundant, harmless.
- */
-const ignoredCfnLintRules = ['W3005'];
 
 describe('the example app', () => {
   let outdir: string;
@@ -49,19 +44,7 @@ describe('the example app', () => {
   });
 
   it('passes cfn-lint', async () => {
-    const result = await run('cfn-lint', [
-      '--ignore-checks',
-      ...ignoredCfnLintRules,
-      '--',
-      templatePath,
-    ]).then(
-      () => ({ code: 0, output: '' }),
-      (error: { code?: number | string; stdout?: string; stderr?: string }) => ({
-        code: error.code,
-        output: `${error.stdout ?? ''}${error.stderr ?? ''}`,
-      }),
-    );
-    if (result.code === 'ENOENT') throw new Error('cfn-lint is not installed: pip install cfn-lint');
+    const result = await cfnLint(templatePath);
     expect(result.output).toBe('');
     expect(result.code).toBe(0);
   });

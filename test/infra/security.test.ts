@@ -1,8 +1,6 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { App, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -16,6 +14,7 @@ import { ConfigError } from '../../src/core/errors.js';
 import { defineSchedule } from '../../src/core/schedule.js';
 import {
   arnOf,
+  cfnLint,
   fixtureEntry,
   logicalId,
   newStack,
@@ -26,7 +25,6 @@ import {
   task,
 } from './support.js';
 
-const run = promisify(execFile);
 const image = ecs.ContainerImage.fromRegistry('public.ecr.aws/docker/library/node:22-slim');
 
 /** A Fargate-only stack: nothing to bundle, so it synthesizes quickly. */
@@ -260,14 +258,7 @@ describe('LonghaulQueue with a customer-managed key', () => {
   it('passes cfn-lint', async () => {
     const path = join(outdir, 'template.json');
     await writeFile(path, JSON.stringify(template.toJSON()));
-    const result = await run('cfn-lint', ['--ignore-checks', 'W3005', '--', path]).then(
-      () => ({ code: 0, output: '' }),
-      (error: { code?: number | string; stdout?: string; stderr?: string }) => ({
-        code: error.code,
-        output: `${error.stdout ?? ''}${error.stderr ?? ''}`,
-      }),
-    );
-    if (result.code === 'ENOENT') throw new Error('cfn-lint is not installed: pip install cfn-lint');
+    const result = await cfnLint(path);
     expect(result.output).toBe('');
     expect(result.code).toBe(0);
   });

@@ -1,6 +1,8 @@
 // Helpers of the infra tests: small stacks built from factories, and readers for the parts of a
 // template the assertions look at (a role's policy statements, a rule's rendered input).
+import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { App, Stack } from 'aws-cdk-lib';
 import type { Template } from 'aws-cdk-lib/assertions';
 import { defineTask } from '../../src/core/task.js';
@@ -75,4 +77,22 @@ export function logicalId(template: Template, type: string, prefix: string): str
   if (ids.length !== 1)
     throw new Error(`Expected one ${type} named ${prefix}*, found ${ids.join(', ') || 'none'}`);
   return ids[0] as string;
+}
+
+/**
+ * Lints a synthesized template file with cfn-lint and returns what it printed ('' when clean). Ignored:
+ * W3005, since NodejsFunction declares DependsOn its role as well as the GetAtt of it (redundant, harmless).
+ */
+export async function cfnLint(
+  templatePath: string,
+): Promise<{ code: number | string | undefined; output: string }> {
+  const result = await promisify(execFile)('cfn-lint', ['--ignore-checks', 'W3005', '--', templatePath]).then(
+    () => ({ code: 0, output: '' }),
+    (error: { code?: number | string; stdout?: string; stderr?: string }) => ({
+      code: error.code,
+      output: `${error.stdout ?? ''}${error.stderr ?? ''}`,
+    }),
+  );
+  if (result.code === 'ENOENT') throw new Error('cfn-lint is not installed: pip install cfn-lint');
+  return result;
 }
