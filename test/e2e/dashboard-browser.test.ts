@@ -108,6 +108,10 @@ describe('the dashboard in headless Chromium', () => {
   let page: Page;
   let profile: string;
   const ids: Record<string, string> = {};
+  // Uncaught exceptions in the dashboard's script, on every page the test opens: a broken code path the
+  // assertions do not look at still fails the suite.
+  const scriptErrors: string[] = [];
+  const watchScript = (target: Page) => target.on('pageerror', (error) => scriptErrors.push(String(error)));
 
   beforeAll(async () => {
     if (!existsSync(chromiumPath)) {
@@ -133,6 +137,7 @@ describe('the dashboard in headless Chromium', () => {
       viewport: { width: 1360, height: 900 },
     });
     page = await context.newPage();
+    watchScript(page);
   });
 
   afterAll(async () => {
@@ -280,6 +285,7 @@ describe('the dashboard in headless Chromium', () => {
 
   it('falls back to polling when the event stream fails', async () => {
     const polling = await context.newPage();
+    watchScript(polling);
     try {
       await polling.route('**/api/events**', (route) => route.abort());
       await polling.goto(server.url);
@@ -292,5 +298,9 @@ describe('the dashboard in headless Chromium', () => {
     } finally {
       await polling.close();
     }
+  });
+
+  it('raised no uncaught error in the page script on any page it showed', () => {
+    expect(scriptErrors).toEqual([]);
   });
 });
