@@ -1,7 +1,8 @@
 /**
  * Applies the defaults of `LonghaulQueueProps` and checks every rule at once, so one error lists every
  * problem with the field, its limit and the value given. Kept apart from the construct so the defaults
- * live in one place and the rules read as a table.
+ * live in one place and the rules read as a table; kept whole (past the usual module length) because
+ * rules across fields (timeouts against visibility, priorities against queues) need all props at hand.
  */
 import { Duration, RemovalPolicy, Stack, Token, TokenComparison } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';

@@ -1,3 +1,5 @@
+// The whole error tree in one module, past the usual length on purpose: every code sits beside its class,
+// so a reader sees the full list of what Longhaul can raise or record on a job in one place.
 import { limits } from './limits.js';
 
 /**

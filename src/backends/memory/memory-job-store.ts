@@ -1,3 +1,5 @@
+// The embedded JobStore in one module, at the usual length limit on purpose: every method shares the
+// private job map and request counter, and splitting it would expose that state to other modules.
 import {
   JobCancelledError,
   JobConflictError,
