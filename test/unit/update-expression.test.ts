@@ -109,3 +109,20 @@ describe('UpdateExpression', () => {
     expect(new UpdateExpression().updateExpression).toBe('');
   });
 });
+
+describe('a job transition', () => {
+  it('sets the status after every other attribute, so a reader that sees the status sees the rest', () => {
+    // DynamoDB applies an UpdateItem atomically, but moto applies its actions one by one while other
+    // requests read the item: a poller that saw `failed` could miss `deadLettered`, written after it.
+    const u = new UpdateExpression()
+      .setLast('status', 'failed')
+      .set('error', { code: 'x' })
+      .set('deadLettered', true)
+      .append('history', [{ status: 'failed' }])
+      .remove('leaseToken');
+
+    expect(u.updateExpression).toBe(
+      'SET #error = :v1, #deadLettered = :v2, #history = list_append(if_not_exists(#history, :v3), :v4), #status = :v0 REMOVE #leaseToken',
+    );
+  });
+});

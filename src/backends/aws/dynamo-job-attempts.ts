@@ -58,8 +58,8 @@ export async function completeJob(
   completion: Completion,
 ): Promise<JobRecord> {
   const u = new UpdateExpression()
-    .set('status', completion.status)
-    .set(jobTable.statusIndex.partitionKey, statusShardKey(completion.status, id))
+    .setLast('status', completion.status)
+    .setLast(jobTable.statusIndex.partitionKey, statusShardKey(completion.status, id))
     .append('logs', completion.logs)
     .append('history', [
       statusEvent(

@@ -54,8 +54,8 @@ async function cancelUnstarted(
   expiresAt?: number,
 ): Promise<JobRecord> {
   const u = new UpdateExpression()
-    .set('status', JobStatus.cancelled)
-    .set(jobTable.statusIndex.partitionKey, statusShardKey(JobStatus.cancelled, id))
+    .setLast('status', JobStatus.cancelled)
+    .setLast(jobTable.statusIndex.partitionKey, statusShardKey(JobStatus.cancelled, id))
     .set('finishedAt', at)
     .append('history', [withoutAttempt(statusEvent(JobStatus.cancelled, at, 0))])
     .remove('nextAttemptAt');
@@ -67,8 +67,8 @@ async function cancelUnstarted(
 /** Queues a finished job again as new: no attempts, enqueued `at`. */
 export async function requeueJob(table: JobTable, id: string, at: number): Promise<JobRecord> {
   const u = new UpdateExpression()
-    .set('status', JobStatus.queued)
-    .set(jobTable.statusIndex.partitionKey, statusShardKey(JobStatus.queued, id))
+    .setLast('status', JobStatus.queued)
+    .setLast(jobTable.statusIndex.partitionKey, statusShardKey(JobStatus.queued, id))
     .set('attempts', 0)
     .set('enqueuedAt', at)
     .append('history', [statusEvent(JobStatus.queued, at, 0)])

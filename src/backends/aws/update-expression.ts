@@ -6,6 +6,7 @@ export class UpdateExpression {
   readonly names: Record<string, string> = {};
   readonly values: Record<string, unknown> = {};
   readonly #sets: string[] = [];
+  readonly #lastSets: string[] = [];
   readonly #removes: string[] = [];
   #next = 0;
 
@@ -25,6 +26,16 @@ export class UpdateExpression {
 
   set(attribute: string, value: unknown): this {
     this.#sets.push(`${this.name(attribute)} = ${this.value(value)}`);
+    return this;
+  }
+
+  /**
+   * A SET rendered after every other one. DynamoDB applies an update atomically, so the order means
+   * nothing there; emulators (moto) apply the actions one by one while other requests read the item, and
+   * a job's `status` written last means a reader that sees the new status sees everything written with it.
+   */
+  setLast(attribute: string, value: unknown): this {
+    this.#lastSets.push(`${this.name(attribute)} = ${this.value(value)}`);
     return this;
   }
 
@@ -73,7 +84,8 @@ export class UpdateExpression {
 
   get updateExpression(): string {
     const parts: string[] = [];
-    if (this.#sets.length) parts.push(`SET ${this.#sets.join(', ')}`);
+    const sets = [...this.#sets, ...this.#lastSets];
+    if (sets.length) parts.push(`SET ${sets.join(', ')}`);
     if (this.#removes.length) parts.push(`REMOVE ${this.#removes.join(', ')}`);
     return parts.join(' ');
   }
