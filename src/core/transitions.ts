@@ -2,9 +2,11 @@
  * Pieces of the job state machine that both job stores share: what a lost attempt records, which
  * fields a requeue clears, and the history event of an attempt's end.
  */
+
 import { type SerializedError, serializeError, WorkerLostError } from './errors.js';
 import { type JobEvent, type JobRecord, JobStatus } from './job.js';
 import { truncateUtf8 } from './limits.js';
+import type { Completion, Fence } from './ports.js';
 
 /** Fields a requeued job starts without. */
 export const requeueClears = [
@@ -71,4 +73,16 @@ export function statusEvent(
     ...(error ? { error: { code: error.code, message: truncateUtf8(error.message) } } : {}),
     ...(interrupted ? { interrupted: true as const } : {}),
   };
+}
+
+/** The history event of an attempt's end, the same on every backend. */
+export function completionEvent(completion: Completion, fence: Fence): JobEvent {
+  return statusEvent(
+    completion.status,
+    completion.at,
+    fence.attempt,
+    fence.workerId,
+    completion.status === 'succeeded' ? undefined : completion.error,
+    completion.interrupted,
+  );
 }

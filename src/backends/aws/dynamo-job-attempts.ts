@@ -10,7 +10,7 @@ import type { HandoffDelivery } from '../../core/handoff.js';
 import { type JobRecord, JobStatus } from '../../core/job.js';
 import { jobTable } from '../../core/names.js';
 import type { Completion, Fence, JobTouch } from '../../core/ports.js';
-import { statusEvent } from '../../core/transitions.js';
+import { completionEvent } from '../../core/transitions.js';
 import { fromItem, ttlSeconds } from './dynamo-job-item.js';
 import { type JobTable, jobAsItStood, updateJob } from './dynamo-job-table.js';
 import { statusShardKey } from './job-index.js';
@@ -61,16 +61,7 @@ export async function completeJob(
     .setLast('status', completion.status)
     .setLast(jobTable.statusIndex.partitionKey, statusShardKey(completion.status, id))
     .append('logs', completion.logs)
-    .append('history', [
-      statusEvent(
-        completion.status,
-        completion.at,
-        fence.attempt,
-        fence.workerId,
-        completion.status === 'succeeded' ? undefined : completion.error,
-        completion.interrupted,
-      ),
-    ])
+    .append('history', [completionEvent(completion, fence)])
     .remove('leaseExpiresAt', 'leaseToken', 'handoff');
   if (completion.interrupted) {
     u.increment('interruptions');

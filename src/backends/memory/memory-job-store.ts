@@ -43,7 +43,13 @@ import type {
 } from '../../core/ports.js';
 import type { RequestCounter } from '../../core/request-counter.js';
 import { isExpired } from '../../core/retention.js';
-import { isLostAttempt, lostAttemptRecord, requeueClears, statusEvent } from '../../core/transitions.js';
+import {
+  completionEvent,
+  isLostAttempt,
+  lostAttemptRecord,
+  requeueClears,
+  statusEvent,
+} from '../../core/transitions.js';
 import { MemoryLimits } from './memory-limits.js';
 
 type MutableJob = { -readonly [K in keyof JobRecord]: JobRecord[K] };
@@ -175,7 +181,7 @@ export class MemoryJobStore implements JobStore {
       ...job,
       status: completion.status,
       logs: [...job.logs, ...completion.logs],
-      history: [...job.history, eventOf(completion, fence)],
+      history: [...job.history, completionEvent(completion, fence)],
       ...(completion.progress ? { progress: completion.progress } : {}),
     };
     delete next.leaseExpiresAt;
@@ -439,15 +445,4 @@ export class MemoryJobStore implements JobStore {
   #count(operation: string): void {
     this.#counter?.record('dynamodb', operation);
   }
-}
-
-function eventOf(completion: Completion, fence: Fence): JobEvent {
-  return statusEvent(
-    completion.status,
-    completion.at,
-    fence.attempt,
-    fence.workerId,
-    completion.status === 'succeeded' ? undefined : completion.error,
-    completion.interrupted,
-  );
 }
