@@ -22,6 +22,10 @@ describe.each(contractBackends('contract/limits-lambda'))(
         limits: { rate: { max: 1, perMs: 3_600_000 } },
         run: ({ to }) => `sent to ${to}`,
       });
+      // Rate windows are fixed (whole hours here): a run that straddled a boundary would see two
+      // windows. Close to one, start after it instead.
+      const toBoundaryMs = 3_600_000 - (Date.now() % 3_600_000);
+      if (toBoundaryMs < 20_000) await new Promise((resolve) => setTimeout(resolve, toBoundaryMs + 100));
       const a = await s.longhaul.enqueue(notify, { to: 'a@example.com' });
       const b = await s.longhaul.enqueue(notify, { to: 'b@example.com' });
       const handler = createLambdaHandler({
