@@ -300,6 +300,49 @@ describe('the dashboard in headless Chromium', () => {
     }
   });
 
+  it('shows how often a job was interrupted by a stopping worker', async () => {
+    // Its own queue, so only the worker stopped here can take the job.
+    const interruptible = defineTask({
+      name: 'interruptible.sleep',
+      args: z.object({ ms: z.number() }),
+      retries: 0,
+      async run({ ms }, ctx) {
+        await new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(resolve, ms);
+          ctx.signal.addEventListener('abort', () => {
+            clearTimeout(timer);
+            reject(ctx.signal.reason);
+          });
+        });
+        return 'done';
+      },
+    });
+    const ownBackend = memoryBackend();
+    const own = new Longhaul({ backend: ownBackend });
+    const ownServer = await serveDashboard({ longhaul: own, port: 0 });
+    const workerOptions = {
+      backend: ownBackend,
+      tasks: [interruptible],
+      waitTimeSeconds: 1,
+      logger: silentLogger,
+    };
+    try {
+      const handle = await own.enqueue(interruptible, { ms: 1_000 });
+      const stopping = createWorker({ ...workerOptions, shutdownGraceMs: 50 }).start();
+      await expect.poll(async () => (await own.getJob(handle.id)).status, poll).toBe('running');
+      await stopping.stop();
+      const finishing = createWorker(workerOptions).start();
+      await expect.poll(async () => (await own.getJob(handle.id)).status, poll).toBe('succeeded');
+      await finishing.stop();
+
+      await page.goto(`${ownServer.url}#/jobs/${encodeURIComponent(handle.id)}`);
+      await expect.poll(() => text('#job-interruptions'), poll).toBe('1');
+      expect(await text('#job-attempts')).toBe('1 of 1');
+    } finally {
+      await ownServer.close();
+    }
+  });
+
   it('raised no uncaught error in the page script on any page it showed', () => {
     expect(scriptErrors).toEqual([]);
   });

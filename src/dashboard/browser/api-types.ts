@@ -78,6 +78,8 @@ export interface JobDetail extends JobSummary {
   readonly deadLettered?: boolean;
   readonly expiresAt?: number;
   readonly cancelRequestedAt?: number;
+  /** Attempts cut short by a stopping worker, which do not count against `maxAttempts`. */
+  readonly interruptions?: number;
   readonly history: readonly {
     readonly at: number;
     readonly status: JobStatus;

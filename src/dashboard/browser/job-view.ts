@@ -101,6 +101,10 @@ export function renderJob(job: JobDetail, controls: Controls): void {
     h('dd', { class: 'mono', id: 'job-task', text: job.task }),
     h('dt', { text: 'Attempts' }),
     h('dd', { id: 'job-attempts', text: `${job.attempts} of ${job.maxAttempts}` }),
+    // Interrupted attempts (a worker stopped mid-job) are free retries: show them, or the attempts look short.
+    job.interruptions
+      ? [h('dt', { text: 'Interrupted' }), h('dd', { id: 'job-interruptions', text: `${job.interruptions}` })]
+      : null,
     h('dt', { text: 'Total time' }),
     h('dd', { text: formatDuration((finished !== undefined ? finished : now) - job.enqueuedAt) }),
     job.workerId ? [h('dt', { text: 'Worker' }), h('dd', { class: 'mono', text: job.workerId })] : null,
