@@ -12,7 +12,6 @@ import { MemoryJobStore } from 'longhaul/memory';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toItem } from '../../src/backends/aws/dynamo-job-item.js';
 import { listingBounds } from '../../src/core/job-listing.js';
-import { jobTable } from '../../src/core/names.js';
 import { uniquePrefix } from '../support/backends.js';
 
 const sqsClient = new SQSClient({ useQueueUrlAsEndpoint: false });
