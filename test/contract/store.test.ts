@@ -7,6 +7,7 @@ import {
   PayloadTooLargeError,
 } from 'longhaul';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { listingBounds } from '../../src/core/job-listing.js';
 import { contractBackends, type TestBackend } from '../support/backends.js';
 import { eventually } from '../support/serve.js';
 
@@ -150,6 +151,35 @@ describe.each(contractBackends('contract/store'))('the job store on the $name ba
     });
     expect(await ids('failed')).toEqual(['long']);
     expect(await ids('running')).toEqual(['quick', 'later']);
+  });
+
+  it('returns a short page with a cursor when a listing reaches its read bound, and finds the rest by paging', async () => {
+    const now = Date.now();
+    const record = (id: string, status: 'queued' | 'succeeded', enqueuedAt: number) => ({
+      id,
+      task: 'math.add',
+      status,
+      args: null,
+      attempts: 0,
+      maxAttempts: 3,
+      enqueuedAt,
+      logs: [],
+      history: [],
+    });
+    // The one queued job is older than more succeeded jobs than one call reads.
+    await store.create(record('waiting', 'queued', now - 1_000_000));
+    const newer = listingBounds.items + 10;
+    for (let i = 0; i < newer; i += 10) {
+      await Promise.all(
+        Array.from({ length: 10 }, (_, j) => store.create(record(`done-${i + j}`, 'succeeded', now - i - j))),
+      );
+    }
+    const first = await store.list({ status: 'queued', limit: 5 });
+    expect(first.jobs).toEqual([]);
+    expect(first.nextCursor).toBeDefined();
+    const second = await store.list({ status: 'queued', limit: 5, cursor: first.nextCursor as string });
+    expect(second.jobs.map((job) => job.id)).toEqual(['waiting']);
+    expect(second.nextCursor).toBeUndefined();
   });
 
   it('records the schedule a run belongs to when its claim creates the job', async () => {
