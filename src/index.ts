@@ -127,6 +127,7 @@ export type {
   Transport,
   WorkflowStore,
 } from './core/ports.js';
+export type { TraceCarrier } from './core/trace-context.js';
 export { isPriority, Priority, priorities } from './core/priority.js';
 export {
   PriorityTransport,
