@@ -4,7 +4,16 @@
  * values and parsing only; the OpenTelemetry spans that use them live in the client and the runtime.
  */
 
-/** The origin of a job's trace: the enqueueing span's context, in W3C Trace Context form. */
+/**
+ * The origin of a job's trace: the enqueueing span's context, in W3C Trace Context form. Set on a job's
+ * record (`JobRecord.trace`) and its messages when the app traces with OpenTelemetry (docs/tracing.md).
+ *
+ * @example
+ * ```ts
+ * const job = await longhaul.getJob(handle);
+ * const traceId = job.trace?.traceparent.split('-')[1]; // the trace to open in your tracing backend
+ * ```
+ */
 export interface TraceCarrier {
   /** `00-<32 hex trace id>-<16 hex span id>-<2 hex flags>`. */
   readonly traceparent: string;
