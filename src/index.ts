@@ -127,7 +127,6 @@ export type {
   Transport,
   WorkflowStore,
 } from './core/ports.js';
-export type { TraceCarrier } from './core/trace-context.js';
 export { isPriority, Priority, priorities } from './core/priority.js';
 export {
   PriorityTransport,
@@ -169,6 +168,7 @@ export {
   taskLimitDefaults,
   type UniqueOptions,
 } from './core/task-limits.js';
+export type { TraceCarrier } from './core/trace-context.js';
 export {
   type WorkflowJobState,
   WorkflowKind,
