@@ -10,7 +10,7 @@ import {
   type ReadableSpan,
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
-import { defineTask, silentLogger } from 'longhaul';
+import { defineSchedule, defineTask, silentLogger, startScheduler } from 'longhaul';
 import { env, SqsTransport } from 'longhaul/aws';
 import { createLambdaHandler } from 'longhaul/lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -219,6 +219,45 @@ describe.each(contractBackends('contract/tracing'))('tracing on the $name backen
     );
     const first = spansOf(SpanKind.CONSUMER).find((span) => span.attributes['longhaul.task'] === 'math.add');
     expect(parentOf(send as ReadableSpan)).toBe(first?.spanContext().spanId);
+  });
+
+  it('gives each scheduled run a trace of its own, from its firing to its attempt', async () => {
+    const schedule = defineSchedule(s.fixtures.tasks.add, 'rate(1 minute)', { args: { a: 1, b: 1 } });
+    const fired: string[] = [];
+    // Started inside a request span on purpose: a firing is not the request's doing, so it must not join it.
+    const { result: scheduler, request } = await inRequest(async () =>
+      // 600x: a minute of schedule time passes every 100 ms.
+      startScheduler({
+        schedules: [schedule],
+        transport: s.t.backend.transport,
+        timeScale: 600,
+        onFire: (run) => fired.push(run.jobId),
+      }),
+    );
+    const worker = testWorker(s.t.backend, s.fixtures.all).start();
+    try {
+      await eventually(async () => fired.length >= 2);
+      await scheduler.stop();
+      const ids = fired.slice(0, 2);
+      for (const id of ids) await eventually(succeeded(id));
+    } finally {
+      await worker.stop();
+    }
+    const traceIds = new Set<string>();
+    for (const id of fired.slice(0, 2)) {
+      const [attempt] = await attemptSpans(id);
+      const producer = spansOf(SpanKind.PRODUCER).find((span) => span.attributes['longhaul.job.id'] === id);
+      expect(producer?.attributes).toMatchObject({
+        'longhaul.schedule': schedule.name,
+        'longhaul.task': 'math.add',
+      });
+      expect(parentOf(producer as ReadableSpan)).toBeUndefined();
+      expect(attempt?.spanContext().traceId).toBe(producer?.spanContext().traceId);
+      expect(parentOf(attempt as ReadableSpan)).toBe(producer?.spanContext().spanId);
+      traceIds.add(attempt?.spanContext().traceId ?? '');
+    }
+    expect(traceIds.size).toBe(2);
+    expect(traceIds.has(request.spanContext().traceId)).toBe(false);
   });
 
   it('traces a Lambda batch: each record its own attempt span, parented to its producer, linked to the invocation', async () => {
