@@ -55,7 +55,7 @@ export function envelopeOfJob(job: JobRecord): string {
  * that already exists is left as it is (a worker claimed the job first, or an earlier try wrote it).
  * Resolves with the ids whose record this call wrote.
  */
-export function sendAndRecord(
+export async function sendAndRecord(
   backend: { readonly transport: Transport; readonly store: JobStore },
   jobs: readonly JobRecord[],
 ): Promise<string[]> {

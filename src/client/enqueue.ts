@@ -30,7 +30,7 @@ interface EnqueuePlan {
 }
 
 /** Enqueues one job, in a PRODUCER span of its own; see `Longhaul.enqueue`. */
-export function enqueueJob<T extends AnyTask>(
+export async function enqueueJob<T extends AnyTask>(
   ctx: ClientContext,
   task: T,
   args: unknown,
@@ -88,7 +88,7 @@ async function enqueueTraced<T extends AnyTask>(
  * Enqueues one job per element of `argsList`, in one PRODUCER span for the batch (every job carries its
  * context); see `Longhaul.enqueueMany`.
  */
-export function enqueueJobs<T extends AnyTask>(
+export async function enqueueJobs<T extends AnyTask>(
   ctx: ClientContext,
   task: T,
   argsList: readonly TaskArgs<T>[],

@@ -59,7 +59,7 @@ const untraced: ProducerSpan = { carrier: undefined, setJob: () => {} };
  * Runs `send` in a PRODUCER span (child of the active span), named `send <queue>` as the messaging
  * conventions say. Without the OpenTelemetry API, runs it as it is.
  */
-export function traceSend<T>(
+export async function traceSend<T>(
   transport: Pick<Transport, 'queueName'>,
   what: ProducerSend,
   send: (span: ProducerSpan) => Promise<T>,

@@ -31,7 +31,7 @@ export interface AttemptSpan {
 const untraced: AttemptSpan = { settled: () => {} };
 
 /** Runs the claimed job's attempt in its CONSUMER span; without the OpenTelemetry API, as it is. */
-export function traceAttempt(
+export async function traceAttempt(
   transport: Pick<Transport, 'queueName'>,
   message: QueueMessage,
   job: JobRecord,
