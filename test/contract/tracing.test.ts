@@ -1,7 +1,15 @@
 // One trace from a web request through `enqueue` to the attempt that ran the job, on both backends and
 // both runtimes, with a real OpenTelemetry SDK (in-memory exporter) registered globally for this file.
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { context, propagation, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import {
+  context,
+  createTraceState,
+  propagation,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+} from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import {
@@ -127,6 +135,27 @@ describe.each(contractBackends('contract/tracing'))('tracing on the $name backen
     expect((await s.longhaul.getJob(handle.id)).trace?.traceparent).toBe(
       `00-${traceId}-${producer?.spanContext().spanId}-01`,
     );
+  });
+
+  it("carries the caller's tracestate along with the traceparent", async () => {
+    // The request continues a trace that arrived with vendor state, as an incoming HTTP request's would.
+    const incoming = trace.setSpanContext(context.active(), {
+      traceId: '0af7651916cd43dd8448eb211c80319c',
+      spanId: 'b7ad6b7169203331',
+      traceFlags: 1,
+      isRemote: true,
+      traceState: createTraceState('congo=t61rcWkgMzE,rojo=00f067aa0ba902b7'),
+    });
+    const handle = await context.with(incoming, () =>
+      s.longhaul.enqueue(s.fixtures.tasks.add, { a: 1, b: 2 }),
+    );
+    expect((await s.longhaul.getJob(handle.id)).trace?.tracestate).toBe(
+      'congo=t61rcWkgMzE,rojo=00f067aa0ba902b7',
+    );
+    await serveUntil(testWorker(s.t.backend, s.fixtures.all), succeeded(handle.id));
+    const [attempt] = await attemptSpans(handle.id);
+    expect(attempt?.spanContext().traceId).toBe('0af7651916cd43dd8448eb211c80319c');
+    expect(attempt?.spanContext().traceState?.serialize()).toBe('congo=t61rcWkgMzE,rojo=00f067aa0ba902b7');
   });
 
   it('gives each attempt of a retried job its own span in the same trace, the failure recorded', async () => {
