@@ -114,6 +114,17 @@ export class Longhaul {
   /**
    * One page of jobs, newest first, filtered by status and/or task. Offloaded arguments and results are
    * not read: such a job has `args`/`result` null beside `argsRef`/`resultRef` (read it with `getJob`).
+   * Failed, cancelled, retrying and scheduled jobs come from an index that holds only them; other
+   * filters walk jobs newest first with a bound on what one call reads, so a page may be short (even
+   * empty) with a `nextCursor` (docs/architecture.md, "The job table's indexes").
+   *
+   * @example
+   * let cursor: string | undefined;
+   * do {
+   *   const page = await longhaul.list({ status: 'queued', ...(cursor ? { cursor } : {}) });
+   *   for (const job of page.jobs) console.log(job.id);
+   *   cursor = page.nextCursor;
+   * } while (cursor);
    */
   list(query: JobQuery = {}): Promise<JobPage> {
     return this.#ctx.backend.store.list(query);

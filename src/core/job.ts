@@ -202,7 +202,11 @@ export interface JobQuery {
 /** One page of jobs, newest first. */
 export interface JobPage {
   readonly jobs: readonly JobRecord[];
-  /** Present when more jobs may match; the page it leads to can be empty. */
+  /**
+   * Present when more jobs may match; the page it leads to can be empty. A listing reads a bounded
+   * number of index entries and items per call, so a page may hold fewer than `limit` jobs, or none,
+   * and still have a `nextCursor`: page on until it is absent.
+   */
   readonly nextCursor?: string;
 }
 
