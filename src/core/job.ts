@@ -202,7 +202,11 @@ export interface JobQuery {
 /** One page of jobs, newest first. */
 export interface JobPage {
   readonly jobs: readonly JobRecord[];
-  /** Present when more jobs may match; the page it leads to can be empty. */
+  /**
+   * Present when more jobs may match; the page it leads to can be empty. A listing reads a bounded
+   * number of index entries and items per call, so a page may hold fewer than `limit` jobs, or none,
+   * and still have a `nextCursor`: page on until it is absent.
+   */
   readonly nextCursor?: string;
 }
 
@@ -214,7 +218,7 @@ export interface JobCounts {
   /** When the counts were taken (epoch milliseconds). */
   readonly at: number;
   /**
-   * `exact`: counted now (the embedded backend, or DynamoDB's status index); `counters`: read from the
+   * `exact`: counted now (the embedded backend, or a scan of the DynamoDB table); `counters`: read from the
    * counters a DynamoDB Streams aggregator keeps, a second or so behind the jobs.
    */
   readonly source: 'exact' | 'counters';
