@@ -35,6 +35,14 @@ export function formatEvent(event: string, id: string, data: unknown): string {
   return `id: ${id}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
 }
 
+/**
+ * True when a client at `cursor` has had the final event of `job`: only the final event's id (and
+ * `end`'s) counts the job's whole history once it is final.
+ */
+export function hasSeenEnd(cursor: StreamCursor, job: JobRecord): boolean {
+  return isFinalStatus(job.status) && cursor.history >= job.history.length;
+}
+
 const finalEvents = {
   [JobStatus.succeeded]: 'result',
   [JobStatus.failed]: 'failed',
@@ -101,9 +109,11 @@ export class JobEventCursor {
     // A `status` with the current view carries its progress too: no `progress` event repeats it.
     let sentCurrentView = false;
     for (const [i, entry] of entries.entries()) {
-      this.#history++;
       const last = i === entries.length - 1;
-      if (last && final) break; // reported by the final event
+      // Reported by the final event, whose id is the first to count it: a cursor that counts the whole
+      // history of a final job has had its final event.
+      if (last && final) break;
+      this.#history++;
       out += formatEvent('status', this.#id(), last ? view : { ...view, status: entry.status });
       sentStatus = true;
       sentCurrentView = last;
@@ -159,7 +169,7 @@ const encoder = new TextEncoder();
 /**
  * The response body of one subscriber: a pull stream, so nothing is produced for a client that does not
  * read; a heartbeat comment when nothing happened for `heartbeatIntervalMs`; the subscription released
- * on the end of the job, on cancel (the client went) and on `signal`.
+ * on the end of the job, on cancel (the client went) and when any of `signals` aborts.
  */
 export function jobEventStream(options: {
   readonly subscription: Subscription;
@@ -171,7 +181,11 @@ export function jobEventStream(options: {
   readonly retryMs: number;
   readonly heartbeatIntervalMs: number;
   readonly timers: TimerSet;
-  readonly signal: AbortSignal;
+  /**
+   * The request's signal and the handler's close. Listened to one by one: a signal made by
+   * `AbortSignal.any` can be garbage-collected with its listeners on Node 20, and never fire.
+   */
+  readonly signals: readonly AbortSignal[];
   /** Called once, when the stream is released for whatever reason. */
   readonly onRelease: () => void;
 }): ReadableStream<Uint8Array> {
@@ -188,7 +202,7 @@ export function jobEventStream(options: {
     options.subscription.unsubscribe();
     timers.clear(heartbeat);
     heartbeat = undefined;
-    options.signal.removeEventListener('abort', onAbort);
+    for (const signal of options.signals) signal.removeEventListener('abort', onAbort);
     wake?.();
     options.onRelease();
   };
@@ -204,13 +218,13 @@ export function jobEventStream(options: {
     latest = update;
     wake?.();
   };
-  options.signal.addEventListener('abort', onAbort);
+  for (const signal of options.signals) signal.addEventListener('abort', onAbort);
 
   return new ReadableStream<Uint8Array>(
     {
       start(controller) {
         controllerRef = controller;
-        if (options.signal.aborted) {
+        if (options.signals.some((signal) => signal.aborted)) {
           onAbort();
           return;
         }

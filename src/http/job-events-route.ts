@@ -1,6 +1,6 @@
 /** `GET /jobs/:id/events`: the job's Server-Sent Events stream, on the handler's shared pollers. */
 import type { ResolvedHttpOptions } from './handler-options.js';
-import { JobEventCursor, jobEventStream, parseEventId } from './job-event-stream.js';
+import { hasSeenEnd, JobEventCursor, jobEventStream, parseEventId } from './job-event-stream.js';
 import { authorizedId } from './job-routes.js';
 import type { JobWatchers, TimerSet, WatchUpdate } from './job-watchers.js';
 import { HttpProblem } from './responses.js';
@@ -46,6 +46,12 @@ async function events(
     subscription.unsubscribe();
     throw new HttpProblem(404, 'job_not_found', `No job with id "${id}"`);
   }
+  if (resumeFrom && hasSeenEnd(resumeFrom, first)) {
+    // The client had the end already (an EventSource reconnects when the server closes): 204 tells
+    // it to stop reconnecting.
+    subscription.unsubscribe();
+    return new Response(null, { status: 204, headers: { 'Cache-Control': 'no-store' } });
+  }
   const closer = new AbortController();
   open.all.add(closer);
   const body = jobEventStream({
@@ -57,7 +63,7 @@ async function events(
     retryMs: options.retryMs,
     heartbeatIntervalMs: options.heartbeatIntervalMs,
     timers,
-    signal: AbortSignal.any([route.request.signal, closer.signal]),
+    signals: [route.request.signal, closer.signal],
     onRelease: () => open.all.delete(closer),
   });
   return new Response(body, {
