@@ -11,6 +11,7 @@ export type {
   JobViewError,
   JobViewLogLine,
   JobViewProgress,
+  ScheduleResultView,
 } from './browser/job-view.js';
 export { reconnectDefaults } from './browser/reconnect-delay.js';
 export { JobRequestError } from './browser/request-error.js';
@@ -20,6 +21,7 @@ export {
   type EnqueueJobOptions,
   enqueueJob,
   getJob,
+  getScheduleResult,
   type JobRequestOptions,
   jobUrl,
 } from './browser/requests.js';

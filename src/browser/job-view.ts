@@ -49,6 +49,16 @@ export interface JobSnapshot<TResult = unknown> extends JobView<TResult> {
   readonly logs: readonly JobViewLogLine[];
 }
 
+/** A schedule's last succeeded run, as `GET <prefix>/schedules/<name>/latest` answers. */
+export interface ScheduleResultView<TResult = unknown> {
+  readonly schedule: string;
+  /** The run's job id. */
+  readonly jobId: string;
+  readonly result: TResult;
+  /** When the run finished, ISO 8601. */
+  readonly finishedAt: string;
+}
+
 /** A JSON error answer of `longhaul/http`. */
 export interface HttpErrorBody {
   readonly error: {

@@ -1,7 +1,7 @@
 // The browser's one-shot requests to `longhaul/http`: enqueue a job (getting back its token), read it,
 // cancel it. Each job has a base URL, `<jobs URL>/<id>`, under which the server answers for that job.
 import type { AnyTask, TaskArgs, TaskResult } from '../core/task.js';
-import type { JobView } from './job-view.js';
+import type { JobView, ScheduleResultView } from './job-view.js';
 import { errorFromResponse, JobRequestError } from './request-error.js';
 
 /** What every request accepts. */
@@ -100,6 +100,32 @@ export async function cancelJob<TTask extends AnyTask = AnyTask>(
     token,
   });
   return (await response.json()) as JobView<TaskResult<TTask>>;
+}
+
+/**
+ * The result of a schedule's last succeeded run, from the app's `<prefix>/schedules/<name>/latest` route
+ * (no token: the app lists which schedules it shows), or undefined before any run succeeded. The server
+ * sends an `ETag` and a `Cache-Control` lifetime that ends when the next run is due, so polling this
+ * costs the browser's cache, not the server. Type it by the schedule's task.
+ *
+ * @example
+ * import type { refreshPrices } from '../tasks.js';
+ * const latest = await getScheduleResult<typeof refreshPrices>('/api/schedules/prices/latest');
+ * if (latest) show(latest.result, new Date(latest.finishedAt));
+ */
+export async function getScheduleResult<TTask extends AnyTask = AnyTask>(
+  url: string,
+  options: JobRequestOptions = {},
+): Promise<ScheduleResultView<TaskResult<TTask>> | undefined> {
+  try {
+    const response = await send(url, 'Reading the schedule result', options, { method: 'GET' });
+    return (await response.json()) as ScheduleResultView<TaskResult<TTask>>;
+  } catch (error) {
+    if (error instanceof JobRequestError && error.status === 404 && error.code !== 'schedule_not_allowed') {
+      return undefined;
+    }
+    throw error;
+  }
 }
 
 async function send(

@@ -7,6 +7,7 @@ import {
   cancelJob,
   enqueueJob,
   getJob,
+  getScheduleResult,
   JobRequestError,
   type JobView,
   type JobWatchEvent,
@@ -386,5 +387,31 @@ describe('the request helpers', () => {
       code: 'network_error',
       retryable: true,
     });
+  });
+
+  it("read a schedule's latest result without a token, and give undefined before its first run", async () => {
+    let ran = false;
+    const server = await serve((_request, response) => {
+      if (!ran) {
+        response.writeHead(404, { 'content-type': 'application/json' });
+        response.end(JSON.stringify({ error: { code: 'schedule_result_not_found', message: 'No run yet' } }));
+        return;
+      }
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(
+        JSON.stringify({
+          schedule: 'nightly',
+          jobId: 'nightly@2026-12-06T03:00:00Z',
+          result: { portfolio: 'all', value: 9 },
+          finishedAt: '2026-12-06T03:00:04.000Z',
+        }),
+      );
+    });
+    expect(await getScheduleResult<typeof analyze>(server.url)).toBeUndefined();
+    ran = true;
+    const latest = await getScheduleResult<typeof analyze>(server.url);
+    expectTypeOf(latest?.result).toEqualTypeOf<{ portfolio: string; value: number } | undefined>();
+    expect(latest?.result.value).toBe(9);
+    expect(server.requests.map((request) => request.headers.authorization)).toEqual([undefined, undefined]);
   });
 });
