@@ -161,6 +161,22 @@ export function cronFields(expression: string): string | undefined {
   return /^cron\((.+)\)$/.exec(expression)?.[1]?.trim();
 }
 
+/** The function giving a schedule's next firing time strictly after a time (epoch ms). */
+export function nextFiringOf(schedule: Schedule): (after: number) => number {
+  const interval = rateIntervalMs(schedule.expression);
+  if (interval !== undefined) return (after) => after + interval;
+  let cron: CronExpression;
+  try {
+    cron = parseCron(cronFields(schedule.expression) ?? '');
+  } catch (error) {
+    throw new ConfigError(
+      `Invalid cron expression ${JSON.stringify(schedule.expression)} of schedule "${schedule.name}": ${(error as Error).message}`,
+    );
+  }
+  // A cron with no future time (a past year) never fires again.
+  return (after) => cron.nextAfter(after) ?? Number.POSITIVE_INFINITY;
+}
+
 /** The job id of the run of `schedule` fired at `firedAt` (an ISO 8601 time). */
 export function scheduledJobId(scheduleName: string, firedAt: string): string {
   return `${scheduleName}@${firedAt}`;
