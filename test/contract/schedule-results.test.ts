@@ -1,4 +1,4 @@
-import { defineSchedule, defineTask, scheduledEnvelope, scheduledJobId } from 'longhaul';
+import { type AnyTask, defineSchedule, defineTask, scheduledEnvelope, scheduledJobId } from 'longhaul';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { contractBackends } from '../support/backends.js';
 import { useContractBackend } from '../support/contract.js';
@@ -24,6 +24,16 @@ describe.each(contractBackends('contract/schedule-results'))(
   "a schedule's latest result on the $name backend",
   (factory) => {
     const s = useContractBackend(factory);
+    /** Runs whose after-final effects (pointer, then hooks) are done. */
+    const hooked = new Set<string>();
+    const worker = (task: AnyTask, options: { concurrency?: number } = {}) =>
+      testWorker(s.t.backend, [task], {
+        ...options,
+        hooks: {
+          onSuccess: (_result, info) => void hooked.add(info.jobId),
+          onFinalFailure: (_error, info) => void hooked.add(info.jobId),
+        },
+      });
 
     async function fire(schedule: ReturnType<typeof gatedRefresh>['schedule'], at: string) {
       await s.t.backend.transport.send([{ body: JSON.stringify(scheduledEnvelope(schedule, at)) }]);
@@ -43,12 +53,14 @@ describe.each(contractBackends('contract/schedule-results'))(
         20_000,
         `run ${jobId} to be ${final}`,
       );
+      // The pointer is written after the status and before the hooks: wait for the hook.
+      await eventually(async () => hooked.has(jobId), 20_000, `the hooks of run ${jobId}`);
     }
 
     it('is undefined before any run succeeded, then shows the newest succeeded run', async () => {
       const { task, schedule, gates } = gatedRefresh();
       expect(await s.longhaul.latestScheduleResult(schedule)).toBeUndefined();
-      const worker = testWorker(s.t.backend, [task]).start();
+      const running = worker(task).start();
       try {
         const first = await fire(schedule, '2026-12-06T12:00:00Z');
         await settle(gates, first, 'succeed');
@@ -79,17 +91,17 @@ describe.each(contractBackends('contract/schedule-results'))(
         expect(await s.longhaul.latestScheduleResult('other-schedule')).toBeUndefined();
       } finally {
         for (const open of gates.values()) open('succeed');
-        await worker.stop();
+        await running.stop();
       }
     });
 
     it('reads the latest result in one GetItem', async () => {
       const { task, schedule, gates } = gatedRefresh();
-      const worker = testWorker(s.t.backend, [task]).start();
+      const running = worker(task).start();
       try {
         await settle(gates, await fire(schedule, '2026-12-06T12:00:00Z'), 'succeed');
       } finally {
-        await worker.stop();
+        await running.stop();
       }
       s.t.backend.requests.reset();
       expect(await s.longhaul.latestScheduleResult(schedule)).toBeDefined();
@@ -98,7 +110,7 @@ describe.each(contractBackends('contract/schedule-results'))(
 
     it('keeps a newer run when an older run finishes after it', async () => {
       const { task, schedule, gates } = gatedRefresh();
-      const worker = testWorker(s.t.backend, [task], { concurrency: 2 }).start();
+      const running = worker(task, { concurrency: 2 }).start();
       try {
         const older = await fire(schedule, '2026-12-06T12:00:00Z');
         const newer = await fire(schedule, '2026-12-06T12:01:00Z');
@@ -112,13 +124,13 @@ describe.each(contractBackends('contract/schedule-results'))(
         expect(latest?.result.computedBy).toBe(newer);
       } finally {
         for (const open of gates.values()) open('succeed');
-        await worker.stop();
+        await running.stop();
       }
     });
 
     it('leaves the latest result as it was when a later run fails', async () => {
       const { task, schedule, gates } = gatedRefresh();
-      const worker = testWorker(s.t.backend, [task]).start();
+      const running = worker(task).start();
       try {
         const good = await fire(schedule, '2026-12-06T12:00:00Z');
         await settle(gates, good, 'succeed');
@@ -128,7 +140,7 @@ describe.each(contractBackends('contract/schedule-results'))(
         expect(before?.jobId).toBe(good);
       } finally {
         for (const open of gates.values()) open('succeed');
-        await worker.stop();
+        await running.stop();
       }
     });
 
@@ -187,11 +199,11 @@ describe.each(contractBackends('contract/schedule-results-offloaded'))(
       const schedule = defineSchedule(report, 'cron(0 3 * * ? *)');
       const at = '2026-12-06T03:00:00Z';
       await s.t.backend.transport.send([{ body: JSON.stringify(scheduledEnvelope(schedule, at)) }]);
-      const worker = testWorker(s.t.backend, [report]).start();
+      const running = testWorker(s.t.backend, [report]).start();
       try {
         await eventually(async () => (await s.longhaul.latestScheduleResult(schedule)) !== undefined);
       } finally {
-        await worker.stop();
+        await running.stop();
       }
       const pointer = await s.t.backend.store.latestScheduleResult(schedule.name);
       expect(pointer?.result).toBeNull();
