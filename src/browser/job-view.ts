@@ -34,9 +34,15 @@ export interface JobView<TResult = unknown> {
   readonly progress?: JobViewProgress;
   /** Attempts started so far. */
   readonly attempts: number;
+  /** Attempts the job may start in all. */
+  readonly maxAttempts: number;
   readonly enqueuedAt: string;
+  /** A delayed job's run time. */
+  readonly runAt?: string;
   readonly startedAt?: string;
   readonly finishedAt?: string;
+  /** Someone asked to cancel the running job: it ends `cancelled` at its worker's next heartbeat. */
+  readonly cancelRequestedAt?: string;
   /** Set once the job succeeded. */
   readonly result?: TResult;
   readonly error?: JobViewError;

@@ -62,6 +62,7 @@ const view = (status: JobView['status'], extra: Partial<JobView> = {}): JobView 
   task: 'portfolio.analyze',
   status,
   attempts: status === 'queued' ? 0 : 1,
+  maxAttempts: 4,
   enqueuedAt: '2026-12-06T15:00:00.000Z',
   ...extra,
 });
