@@ -363,6 +363,19 @@ class JobEventStream<TResult> implements JobWatch<TResult> {
         this.#final(this.#update(data as JobView<TResult>));
         return;
       case 'end': {
+        // `{ status }` when the job ended; `{ error }` alone when it was deleted while watched.
+        const ending = data as { status?: unknown; error?: { code?: unknown; message?: unknown } } | null;
+        const gone = ending?.status === undefined ? ending?.error : undefined;
+        if (gone !== undefined) {
+          // The job was deleted while watched (its retention ran out, or an operator purged it).
+          const error = new JobRequestError(
+            `The job is gone: ${typeof gone.message === 'string' ? gone.message : 'deleted while watched'}`,
+            { status: 404, code: typeof gone.code === 'string' ? gone.code : 'job_not_found' },
+          );
+          this.#call(() => handlers.onError?.(error, false));
+          this.#stop(error);
+          return;
+        }
         const job = this.#job ?? (data as JobView<TResult>);
         // A stream that went straight to `end` (the job was final before it opened) still reports how
         // the job ended, so exactly one of onResult/onFailed/onCancelled fires in every case.

@@ -79,7 +79,7 @@ const frames = [
   frame(3, 'progress', view('running', { progress: { fraction: 0.5, message: 'pricing' } })),
   frame(4, 'log', line('AAPL priced')),
   frame(5, 'result', view('succeeded', { result: { portfolio: 'growth', value: 1234.5 } })),
-  frame(6, 'end', view('succeeded', { result: { portfolio: 'growth', value: 1234.5 } })),
+  frame(6, 'end', { status: 'succeeded' }),
 ];
 const fast = { reconnectDelayMs: 5, maxReconnectDelayMs: 20 } as const;
 
@@ -285,7 +285,9 @@ describe('watchJob', () => {
     });
     const server = await serve((_request, response) => {
       openStream(response);
-      response.end(frame(1, 'snapshot', { ...failed, logs: [line('loading')] }) + frame(2, 'end', failed));
+      response.end(
+        frame(1, 'snapshot', { ...failed, logs: [line('loading')] }) + frame(2, 'end', { status: 'failed' }),
+      );
     });
     const seen: string[] = [];
     const watch = watchJob(server.url, 'tok', {
@@ -294,6 +296,22 @@ describe('watchJob', () => {
     });
     await watch.done;
     expect(seen).toEqual(['failed unknown_ticker', 'end']);
+  });
+
+  it('gives up with the server\u2019s error when the stream ends because the job was deleted', async () => {
+    const server = await serve((_request, response) => {
+      openStream(response);
+      response.end(
+        frames[0] + frame(2, 'end', { error: { code: 'job_not_found', message: 'No job job-1' } }),
+      );
+    });
+    const errors: Array<[string, boolean]> = [];
+    const watch = watchJob(server.url, 'tok', {
+      onError: (error, willRetry) => errors.push([error.code, willRetry]),
+    });
+    await expect(watch.done).rejects.toMatchObject({ status: 404, code: 'job_not_found' });
+    expect(errors).toEqual([['job_not_found', false]]);
+    expect(server.requests.length).toBe(1);
   });
 
   it('rejects options out of range, naming them', () => {
