@@ -19,4 +19,6 @@ export {
   verifyJobToken,
 } from './http/job-token.js';
 export type { JobView, JobViewLogLine } from './http/job-view.js';
+export { type LambdaUrlEvent, type LambdaUrlResult, lambdaUrlHandler } from './http/lambda-url.js';
+export { type NodeListener, toNodeListener } from './http/node-listener.js';
 export type { HttpErrorBody } from './http/responses.js';

@@ -139,7 +139,7 @@ describe.each(contractBackends('contract/http-events'))(
         'result',
         'end',
       ]);
-      expect((events.find((e) => e.event === 'status')?.data as { status: string }).status).toBe('running');
+      expect(events.find((e) => e.event === 'status')?.data).toMatchObject({ status: 'running' });
     });
 
     it('resumes from Last-Event-ID without repeating a log line', async () => {
@@ -225,9 +225,9 @@ describe.each(contractBackends('contract/http-events'))(
       const reader = await subscribe(job);
       const events = await reader.readToEnd();
       expect(events.map((e) => e.event).filter((n) => n !== 'retry')).toEqual(['snapshot', 'result', 'end']);
-      expect((events.find((e) => e.event === 'snapshot')?.data as { logs: unknown[] }).logs).toEqual([
-        { at: expect.any(String), level: 'info', message: 'line 1' },
-      ]);
+      expect(events.find((e) => e.event === 'snapshot')?.data).toMatchObject({
+        logs: [{ at: expect.any(String), level: 'info', message: 'line 1' }],
+      });
       await released();
 
       const missing = await handler(
