@@ -7,6 +7,7 @@
 //   backends/aws|memory/  adapters and the function that assembles a backend: core/ only
 //   runtime/              worker loop, JobRunner, Lambda handler: core/ and client/
 //   wiring/               joins a backend to the runtime (from the environment, the test queue)
+//   http/                 routes for web apps on the fetch API: core/ and client/ only
 //   cli/, dashboard/      on top: anything but another backend's internals
 //   src/*.ts              the package entry points, lists of exports
 /** A backend's files other than its index.ts: its own business. */
@@ -82,6 +83,14 @@ module.exports = {
       comment: 'The runtime drives ports; a concrete backend is chosen by wiring/, the CLI or the app.',
       from: { path: '^src/runtime/' },
       to: { path: '^src/(?!core/|client/|runtime/)' },
+    },
+    {
+      name: 'http-on-client-and-core',
+      severity: 'error',
+      comment:
+        'The web-app routes run in web processes beside the client: they must not pull in a backend, the worker or the tools.',
+      from: { path: '^src/http/' },
+      to: { path: '^src/(?!core/|client/|http/)' },
     },
     {
       name: 'wiring-for-entry-points',
