@@ -20,3 +20,4 @@ export {
 } from './http/job-token.js';
 export type { JobView, JobViewLogLine } from './http/job-view.js';
 export type { HttpErrorBody } from './http/responses.js';
+export type { LatestScheduleResultView } from './http/schedule-latest.js';

@@ -6,6 +6,7 @@ import { type HttpHandlerOptions, resolveHttpOptions } from './handler-options.j
 import { jobRoutes } from './job-routes.js';
 import { errorResponse } from './responses.js';
 import { type Route, route, withCors } from './router.js';
+import { scheduleRoutes } from './schedule-latest.js';
 
 /** A fetch-API request handler. */
 export type HttpHandler = (request: Request) => Promise<Response>;
@@ -16,6 +17,8 @@ export type HttpHandler = (request: Request) => Promise<Response>;
  * - `POST /jobs` `{ task, args, jobId? }` → 202 `{ job, token }` (an allowed task; `authorize` decides)
  * - `GET /jobs/:id` → 200 the job's view (token with `read`)
  * - `POST /jobs/:id/cancel` → 202 the job's view (token with `cancel`, task allowing cancel)
+ * - `GET /schedules/:name/latest` → 200 a schedule's last succeeded run, with `ETag` and `Cache-Control`
+ *   (no token: only the schedules in `schedules`)
  *
  * Errors are JSON `{ error: { code, message, issues? } }` with a 4xx status.
  *
@@ -25,7 +28,7 @@ export type HttpHandler = (request: Request) => Promise<Response>;
  */
 export function createHttpHandler(options: HttpHandlerOptions): HttpHandler {
   const resolved = resolveHttpOptions(options);
-  const routes: Route[] = [...jobRoutes(resolved)];
+  const routes: Route[] = [...jobRoutes(resolved), ...scheduleRoutes(resolved)];
   return async (request) => {
     let response: Response;
     try {
