@@ -6,7 +6,7 @@
  * import { createHttpHandler } from 'longhaul/http';
  * const handler = createHttpHandler({ longhaul, tasks: [analyse], secret, prefix: '/api/longhaul' });
  */
-export { createHttpHandler, type HttpHandler } from './http/handler.js';
+export { createHttpHandler, type HttpHandler, type HttpHandlerStats } from './http/handler.js';
 export type { HttpHandlerOptions, HttpPollOptions, HttpTaskAccess } from './http/handler-options.js';
 export type { EnqueueResponse } from './http/job-routes.js';
 export {

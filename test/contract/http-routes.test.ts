@@ -239,7 +239,7 @@ describe.each(contractBackends('contract/http-routes'))('the HTTP routes on the 
 
     const open = handlerFor({ cors: { origins: ['https://app.example.com'] } });
     const preflight = (from: string) =>
-      new Request(`${origin}/api/jobs/abc`, {
+      new Request(`${origin}/api/jobs/abc/events`, {
         method: 'OPTIONS',
         headers: {
           Origin: from,
