@@ -11,7 +11,7 @@ export type {
   JobViewError,
   JobViewLogLine,
   JobViewProgress,
-  ScheduleResultView,
+  LatestScheduleResultView,
 } from './browser/job-view.js';
 export { reconnectDefaults } from './browser/reconnect-delay.js';
 export { JobRequestError } from './browser/request-error.js';
@@ -21,7 +21,7 @@ export {
   type EnqueueJobOptions,
   enqueueJob,
   getJob,
-  getScheduleResult,
+  getLatestScheduleResult,
   type JobRequestOptions,
   jobUrl,
 } from './browser/requests.js';

@@ -56,13 +56,15 @@ export interface JobSnapshot<TResult = unknown> extends JobView<TResult> {
 }
 
 /** A schedule's last succeeded run, as `GET <prefix>/schedules/<name>/latest` answers. */
-export interface ScheduleResultView<TResult = unknown> {
+export interface LatestScheduleResultView<TResult = unknown> {
   readonly schedule: string;
   /** The run's job id. */
   readonly jobId: string;
   readonly result: TResult;
   /** When the run finished, ISO 8601. */
   readonly finishedAt: string;
+  /** The firing time the run was scheduled for, ISO 8601: runs are ordered by it, not by when they finished. */
+  readonly scheduledFor: string;
 }
 
 /** A JSON error answer of `longhaul/http`. */

@@ -1,7 +1,7 @@
 // The browser's one-shot requests to `longhaul/http`: enqueue a job (getting back its token), read it,
 // cancel it. Each job has a base URL, `<jobs URL>/<id>`, under which the server answers for that job.
 import type { AnyTask, TaskArgs, TaskResult } from '../core/task.js';
-import type { JobView, ScheduleResultView } from './job-view.js';
+import type { JobView, LatestScheduleResultView } from './job-view.js';
 import { errorFromResponse, JobRequestError } from './request-error.js';
 
 /** What every request accepts. */
@@ -110,18 +110,19 @@ export async function cancelJob<TTask extends AnyTask = AnyTask>(
  *
  * @example
  * import type { refreshPrices } from '../tasks.js';
- * const latest = await getScheduleResult<typeof refreshPrices>('/api/schedules/prices/latest');
+ * const latest = await getLatestScheduleResult<typeof refreshPrices>('/api/schedules/prices/latest');
  * if (latest) show(latest.result, new Date(latest.finishedAt));
  */
-export async function getScheduleResult<TTask extends AnyTask = AnyTask>(
+export async function getLatestScheduleResult<TTask extends AnyTask = AnyTask>(
   url: string,
   options: JobRequestOptions = {},
-): Promise<ScheduleResultView<TaskResult<TTask>> | undefined> {
+): Promise<LatestScheduleResultView<TaskResult<TTask>> | undefined> {
   try {
     const response = await send(url, 'Reading the schedule result', options, { method: 'GET' });
-    return (await response.json()) as ScheduleResultView<TaskResult<TTask>>;
+    return (await response.json()) as LatestScheduleResultView<TaskResult<TTask>>;
   } catch (error) {
-    if (error instanceof JobRequestError && error.status === 404 && error.code !== 'schedule_not_allowed') {
+    // Only "no run yet" is an answer; a schedule the app does not serve (or a wrong URL) is a mistake.
+    if (error instanceof JobRequestError && error.code === 'schedule_result_not_found') {
       return undefined;
     }
     throw error;

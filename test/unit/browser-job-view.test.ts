@@ -5,11 +5,12 @@ import type * as http from 'longhaul/http';
 import { describe, expectTypeOf, it } from 'vitest';
 
 describe("the browser client's wire types", () => {
-  it("match the server's job view, log line and error body field for field", () => {
+  it("match the server's job view, log line, error body and schedule result field for field", () => {
     expectTypeOf<http.JobView>().toExtend<browser.JobView>();
     expectTypeOf<keyof browser.JobView>().toEqualTypeOf<keyof http.JobView>();
     expectTypeOf<http.JobViewLogLine>().toEqualTypeOf<browser.JobViewLogLine>();
     expectTypeOf<http.HttpErrorBody>().toExtend<browser.HttpErrorBody>();
+    expectTypeOf<http.LatestScheduleResultView>().toEqualTypeOf<browser.LatestScheduleResultView>();
     expectTypeOf<keyof browser.HttpErrorBody['error']>().toEqualTypeOf<keyof http.HttpErrorBody['error']>();
   });
 });

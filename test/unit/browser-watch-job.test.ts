@@ -7,7 +7,7 @@ import {
   cancelJob,
   enqueueJob,
   getJob,
-  getScheduleResult,
+  getLatestScheduleResult,
   JobRequestError,
   type JobView,
   type JobWatchEvent,
@@ -423,12 +423,13 @@ describe('the request helpers', () => {
           jobId: 'nightly@2026-12-06T03:00:00Z',
           result: { portfolio: 'all', value: 9 },
           finishedAt: '2026-12-06T03:00:04.000Z',
+          scheduledFor: '2026-12-06T03:00:00.000Z',
         }),
       );
     });
-    expect(await getScheduleResult<typeof analyze>(server.url)).toBeUndefined();
+    expect(await getLatestScheduleResult<typeof analyze>(server.url)).toBeUndefined();
     ran = true;
-    const latest = await getScheduleResult<typeof analyze>(server.url);
+    const latest = await getLatestScheduleResult<typeof analyze>(server.url);
     expectTypeOf(latest?.result).toEqualTypeOf<{ portfolio: string; value: number } | undefined>();
     expect(latest?.result.value).toBe(9);
     expect(server.requests.map((request) => request.headers.authorization)).toEqual([undefined, undefined]);
