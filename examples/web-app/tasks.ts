@@ -73,13 +73,13 @@ export const analyzePortfolio = defineTask({
         variance += (weights[i] ?? 0) * (weights[j] ?? 0) * a.volatility * b.volatility * (i === j ? 1 : 0.3);
       });
     });
-    const volatility = Math.sqrt(variance);
-    ctx.log(`value $${value.toFixed(2)}, annual volatility ${(volatility * 100).toFixed(1)}%`);
+    const volatility = round(Math.sqrt(variance), 4);
+    ctx.log(`value $${value.toFixed(2)}, annual volatility ${(volatility * 100).toFixed(2)}%`);
     ctx.progress(1, 'done');
     return {
       portfolio,
       value: round(value, 2),
-      volatility: round(volatility, 4),
+      volatility,
       /** One-day 95% value at risk. */
       valueAtRisk95: round((value * volatility * 1.645) / Math.sqrt(252), 2),
       positions: priced.map(

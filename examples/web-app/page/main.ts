@@ -40,6 +40,7 @@ const resultBox = element('result');
 
 const money = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' });
 const percent = new Intl.NumberFormat('en-US', { style: 'percent', maximumFractionDigits: 1 });
+const precisePercent = new Intl.NumberFormat('en-US', { style: 'percent', minimumFractionDigits: 2 });
 
 let watching: JobWatch<Analysis> | undefined;
 
@@ -148,7 +149,7 @@ function addLogLine(message: string): void {
 
 function showResult(result: Analysis): void {
   element('result-value').textContent = money.format(result.value);
-  element('result-volatility').textContent = percent.format(result.volatility);
+  element('result-volatility').textContent = precisePercent.format(result.volatility);
   element('result-var').textContent = money.format(result.valueAtRisk95);
   const rows = result.positions.map((position) => {
     const row = document.createElement('tr');
