@@ -38,6 +38,7 @@ describe('the import boundaries', () => {
         'browser-stands-alone: src/browser/watch.ts -> src/runtime/worker.ts',
         'browser-takes-types-from-core: src/browser/watch.ts -> src/core/model.ts',
         'client-on-core-only: src/client/send.ts -> src/runtime/worker.ts',
+        'http-on-client-and-core: src/http/routes.ts -> src/runtime/worker.ts',
         'core-stays-pure: src/core/model.ts -> src/backends/aws/queue.ts',
         'no-circular: src/core/model.ts -> src/core/status.ts',
       ].sort(),
