@@ -103,3 +103,46 @@ describe('a slow client', () => {
     expect(handler.stats()).toMatchObject({ openStreams: 0, watchedJobs: 0, pendingTimers: 0 });
   });
 });
+
+describe('handler.close()', () => {
+  it('ends every open stream and leaves no poller or timer behind', async () => {
+    const ping = defineTask({ name: 'ping', async run() {} });
+    const handler = createHttpHandler({
+      longhaul: new Longhaul({ backend: memoryBackend() }),
+      tasks: [ping],
+      secret: 'unit-test-secret-of-at-least-32-bytes',
+    });
+    const readers: SseReader[] = [];
+    for (let i = 0; i < 3; i++) {
+      const enqueued = await handler(
+        new Request('http://localhost/jobs', {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({ task: 'ping' }),
+        }),
+      );
+      const { job, token } = (await enqueued.json()) as EnqueueResponse;
+      const reader = new SseReader(
+        await handler(
+          new Request(`http://localhost/jobs/${job.id}/events`, {
+            headers: { Authorization: `Bearer ${token}` },
+          }),
+        ),
+      );
+      await reader.readUntil((events) => events.some((e) => e.event === 'snapshot'));
+      readers.push(reader);
+    }
+    expect(handler.stats()).toMatchObject({ openStreams: 3, watchedJobs: 3 });
+    handler.close();
+    for (const reader of readers) {
+      await reader.readToEnd();
+      expect(reader.done).toBe(true);
+    }
+    expect(handler.stats()).toMatchObject({
+      openStreams: 0,
+      watchedJobs: 0,
+      subscribers: 0,
+      pendingTimers: 0,
+    });
+  });
+});
