@@ -68,11 +68,14 @@ export interface HttpHandlerOptions {
   readonly logger?: Logger;
 }
 
+/** A task's access with its defaults applied. */
+export type ResolvedTaskAccess = Required<HttpTaskAccess>;
+
 /** The options with every default applied. */
 export interface ResolvedHttpOptions {
   readonly longhaul: Longhaul;
   readonly prefix: string;
-  readonly tasks: ReadonlyMap<string, Required<HttpTaskAccess>>;
+  readonly tasks: ReadonlyMap<string, ResolvedTaskAccess>;
   readonly secret: Buffer;
   readonly authorize: (request: Request, task: AnyTask) => boolean | Promise<boolean>;
   readonly tokenTtlSeconds: number;
@@ -225,8 +228,8 @@ function isOrigin(value: unknown): boolean {
 function resolveTasks(
   given: HttpHandlerOptions['tasks'],
   problems: string[],
-): Map<string, Required<HttpTaskAccess>> {
-  const tasks = new Map<string, Required<HttpTaskAccess>>();
+): Map<string, ResolvedTaskAccess> {
+  const tasks = new Map<string, ResolvedTaskAccess>();
   const entries: [string | undefined, unknown][] = Array.isArray(given)
     ? given.map((task) => [undefined, task])
     : typeof given === 'object' && given !== null

@@ -98,21 +98,25 @@ export class JobEventCursor {
     // that no poll saw (queued → running → succeeded within one interval) is still reported.
     const entries = job.history.slice(this.#history);
     let sentStatus = false;
+    // A `status` with the current view carries its progress too: no `progress` event repeats it.
+    let sentCurrentView = false;
     for (const [i, entry] of entries.entries()) {
       this.#history++;
       const last = i === entries.length - 1;
       if (last && final) break; // reported by the final event
       out += formatEvent('status', this.#id(), last ? view : { ...view, status: entry.status });
       sentStatus = true;
+      sentCurrentView = last;
     }
     if (!sentStatus && !final && viewKey(view) !== this.#viewKey) {
       out += formatEvent('status', this.#id(), view);
+      sentCurrentView = true;
     }
     for (const line of job.logs.slice(this.#logs)) {
       this.#logs++;
       out += formatEvent('log', this.#id(), toLogLine(line));
     }
-    if (!final && JSON.stringify(view.progress ?? null) !== this.#progressKey) {
+    if (!final && !sentCurrentView && JSON.stringify(view.progress ?? null) !== this.#progressKey) {
       out += formatEvent('progress', this.#id(), view);
     }
     this.#remember(view);

@@ -4,8 +4,7 @@
  * request without a good token costs nothing.
  */
 import type { JobRecord } from '../core/job.js';
-import type { AnyTask } from '../core/task.js';
-import type { ResolvedHttpOptions } from './handler-options.js';
+import type { ResolvedHttpOptions, ResolvedTaskAccess } from './handler-options.js';
 import { createJobToken, type JobTokenAction, verifyJobToken } from './job-token.js';
 import { type JobView, toJobView } from './job-view.js';
 import { readJsonBody } from './request-body.js';
@@ -62,11 +61,7 @@ async function enqueue(options: ResolvedHttpOptions, { request }: RouteRequest):
     throw new HttpProblem(403, 'forbidden', `This request may not enqueue task "${name}"`);
   }
   // The client validates the arguments with the task's schema and throws InvalidArgsError (400).
-  const handle = await options.longhaul.enqueue(
-    access.task as AnyTask,
-    args,
-    jobId === undefined ? {} : { jobId },
-  );
+  const handle = await options.longhaul.enqueue(access.task, args, jobId === undefined ? {} : { jobId });
   if (!handle.created) {
     // The id (or unique key) is another job's: a token for it would let anyone read any job they can name.
     throw new HttpProblem(
@@ -128,19 +123,19 @@ export function authorizedId(
 }
 
 /** The job of the path and its task's access, once the request's token allows `action` on it. */
-export async function authorizedJob(
+export function authorizedJob(
   options: ResolvedHttpOptions,
   route: RouteRequest,
   action: JobTokenAction,
-): Promise<{
-  job: JobRecord;
-  access: ResolvedHttpOptions['tasks'] extends ReadonlyMap<string, infer A> ? A : never;
-}> {
+): Promise<{ job: JobRecord; access: ResolvedTaskAccess }> {
   return allowedJob(options, authorizedId(options, route, action));
 }
 
 /** The job, when its task is on the allow-list: a token minted elsewhere does not open other tasks' jobs. */
-async function allowedJob(options: ResolvedHttpOptions, id: string) {
+async function allowedJob(
+  options: ResolvedHttpOptions,
+  id: string,
+): Promise<{ job: JobRecord; access: ResolvedTaskAccess }> {
   const job = await options.longhaul.getJob(id);
   const access = options.tasks.get(job.task);
   if (!access) throw new HttpProblem(404, 'job_not_found', `No job with id "${id}"`);

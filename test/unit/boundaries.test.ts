@@ -35,6 +35,7 @@ describe('the import boundaries', () => {
         'backends-apart: src/backends/memory/store.ts -> src/backends/aws/index.ts',
         'backends-on-core-only: src/backends/aws/queue.ts -> src/runtime/worker.ts',
         'client-on-core-only: src/client/send.ts -> src/runtime/worker.ts',
+        'http-on-client-and-core: src/http/routes.ts -> src/runtime/worker.ts',
         'core-stays-pure: src/core/model.ts -> src/backends/aws/queue.ts',
         'no-circular: src/core/model.ts -> src/core/status.ts',
       ].sort(),
