@@ -23,6 +23,7 @@ const order = [
   'memory',
   'lambda',
   'scaling',
+  'sse-fanout',
 ];
 
 export interface ReportOptions {

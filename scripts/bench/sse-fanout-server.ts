@@ -15,7 +15,7 @@ import {
   silentLogger,
 } from 'longhaul';
 import { awsBackend, createClients, type JobResources } from 'longhaul/aws';
-import { createHttpHandler, createJobToken, toNodeListener } from 'longhaul/http';
+import { createHttpHandler, createJobToken, type HttpHandler } from 'longhaul/http';
 import { memoryBackend } from 'longhaul/memory';
 import { z } from 'zod';
 
@@ -92,7 +92,9 @@ function naiveListener(longhaul: Longhaul, pollIntervalMs: number) {
       clearTimeout(timer);
     });
     const event = (name: string, job: JobRecord) =>
-      res.write(`event: ${name}\ndata: ${JSON.stringify({ id: job.id, status: job.status, progress: job.progress })}\n\n`);
+      res.write(
+        `event: ${name}\ndata: ${JSON.stringify({ id: job.id, status: job.status, progress: job.progress })}\n\n`,
+      );
     let last = '';
     const poll = async (first: boolean) => {
       if (closed) return;
@@ -113,6 +115,46 @@ function naiveListener(longhaul: Longhaul, pollIntervalMs: number) {
     };
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store' });
     void poll(true);
+  };
+}
+
+/**
+ * Serves a fetch-API handler on node:http, streaming the body as it comes (the event streams never end
+ * on their own), and cancelling it when the client goes.
+ */
+function nodeListenerOf(handler: HttpHandler) {
+  return (req: IncomingMessage, res: ServerResponse) => {
+    const gone = new AbortController();
+    res.on('close', () => gone.abort());
+    const request = new Request(`http://${req.headers.host ?? 'localhost'}${req.url ?? '/'}`, {
+      method: req.method ?? 'GET',
+      headers: Object.entries(req.headers).flatMap(([name, value]) =>
+        value === undefined
+          ? []
+          : [[name, Array.isArray(value) ? value.join(', ') : value] as [string, string]],
+      ),
+      signal: gone.signal,
+    });
+    void (async () => {
+      const response = await handler(request);
+      res.writeHead(response.status, Object.fromEntries(response.headers));
+      if (!response.body) {
+        res.end();
+        return;
+      }
+      const reader = response.body.getReader();
+      gone.signal.addEventListener('abort', () => void reader.cancel().catch(() => undefined));
+      try {
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) break;
+          res.write(value);
+        }
+      } catch {
+        // The client went away: the stream was cancelled.
+      }
+      res.end();
+    })();
   };
 }
 
@@ -163,7 +205,7 @@ export async function runFanoutChild(): Promise<void> {
   const listener =
     config.design === 'naive'
       ? naiveListener(longhaul, config.pollIntervalMs)
-      : toNodeListener(
+      : nodeListenerOf(
           createHttpHandler({
             longhaul,
             tasks: [report],
@@ -181,12 +223,12 @@ export async function runFanoutChild(): Promise<void> {
     await sleep(50);
   }
   (globalThis as { gc?: () => void }).gc?.();
-  const tokens = await Promise.all(
-    handles.map((h) => createJobToken({ secret, jobId: h.id, actions: ['read'] })),
-  );
   send('ready', {
     port,
-    jobs: handles.map((h, i) => ({ path: `/jobs/${encodeURIComponent(h.id)}/events`, token: tokens[i] })),
+    jobs: handles.map((h) => ({
+      path: `/jobs/${encodeURIComponent(h.id)}/events`,
+      token: createJobToken({ secret, jobId: h.id, actions: ['read'] }),
+    })),
     idleRss: process.memoryUsage().rss,
   } satisfies ChildReady);
 

@@ -13,17 +13,9 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { fileURLToPath } from 'node:url';
-import type { JobResources } from 'longhaul/aws';
 import { type BenchResult, type Figure, figure, machineInfo, percentile, writeResult } from './results.js';
 import { isMain, motoBackend, type RunOptions, round, runAsScript } from './shared.js';
-import {
-  type ChildReport,
-  type ChildReady,
-  type Design,
-  type FanoutConfig,
-  runFanoutChild,
-  type Source,
-} from './sse-fanout-server.js';
+import type { ChildReady, ChildReport, Design, FanoutConfig, Source } from './sse-fanout-server.js';
 
 const MiB = 2 ** 20;
 
@@ -92,7 +84,9 @@ function subscribe(
             if (event === 'snapshot') connected();
             else if (event === 'progress') {
               const at = Date.now();
-              const stamp = Number((JSON.parse(data) as { progress?: { message?: string } }).progress?.message);
+              const stamp = Number(
+                (JSON.parse(data) as { progress?: { message?: string } }).progress?.message,
+              );
               if (Number.isFinite(stamp)) onProgress(at - stamp);
             } else if (event === 'result') ended = true;
           }
@@ -118,7 +112,8 @@ function message<T>(child: ChildProcess, type: string): Promise<T> {
       child.off('exit', onExit);
       resolve(m.body);
     };
-    const onExit = (code: number | null) => reject(new Error(`sse-fanout child exited (${code}) before "${type}"`));
+    const onExit = (code: number | null) =>
+      reject(new Error(`sse-fanout child exited (${code}) before "${type}"`));
     child.on('message', onMessage);
     child.once('exit', onExit);
   });
@@ -168,7 +163,12 @@ async function measure(config: FanoutConfig): Promise<Measured> {
   }
 }
 
-function figuresOf(source: Source, longhaul: Measured, naive: Measured, config: Omit<FanoutConfig, 'design'>): Figure[] {
+function figuresOf(
+  source: Source,
+  longhaul: Measured,
+  naive: Measured,
+  config: Omit<FanoutConfig, 'design'>,
+): Figure[] {
   const baseline = (value: number) => ({ label: 'each subscriber polls getJob itself', value });
   const who = `${longhaul.subscribers.toLocaleString('en')} subscribers on ${longhaul.jobs} jobs`;
   const coalesced = (m: Measured) =>
@@ -214,8 +214,9 @@ export async function run({ quick }: RunOptions): Promise<BenchResult> {
     jobs: quick ? 5 : 100,
     subscribersPerJob: 10,
     progressEveryMs: 1_000,
-    progressWrites: quick ? 3 : 20,
-    pollIntervalMs: 1_000,
+    progressWrites: quick ? 2 : 20,
+    // `longhaul/http`'s default interval for a running job.
+    pollIntervalMs: 500,
   };
   const figures: Figure[] = [];
   const embedded = { ...base, source: 'embedded' as const };
@@ -225,16 +226,17 @@ export async function run({ quick }: RunOptions): Promise<BenchResult> {
   figures.push(...figuresOf('embedded', longhaulEmbedded, naiveEmbedded, embedded));
   console.error('sse-fanout: embedded backend done');
 
-  const onMoto = async (design: Design): Promise<Measured> => {
-    const moto = await motoBackend(`sse-${design}`);
-    try {
-      return await measure({ ...base, source: 'moto', design, resources: moto.resources as JobResources });
-    } finally {
-      await moto.dispose();
-    }
-  };
-  const naiveMoto = await onMoto('naive');
-  const longhaulMoto = await onMoto('longhaul');
+  // One queue and table for both designs: each run's jobs are finished and deleted before the next starts.
+  const moto = await motoBackend('sse');
+  let naiveMoto: Measured;
+  let longhaulMoto: Measured;
+  try {
+    const onMoto = { ...base, source: 'moto' as const, resources: moto.resources };
+    naiveMoto = await measure({ ...onMoto, design: 'naive' });
+    longhaulMoto = await measure({ ...onMoto, design: 'longhaul' });
+  } finally {
+    await moto.dispose();
+  }
   figures.push(...figuresOf('moto', longhaulMoto, naiveMoto, { ...base, source: 'moto' }));
   console.error('sse-fanout: moto done');
 
@@ -249,7 +251,7 @@ export async function run({ quick }: RunOptions): Promise<BenchResult> {
     figures,
     method: [
       `${subscribers.toLocaleString('en')} SSE subscribers (${base.subscribersPerJob} per job) on ${base.jobs} running jobs; each job reports progress ${base.progressWrites} times, on average once every ${base.progressEveryMs} ms (each pause drawn from 0.5x to 1.5x, so writes do not lock into step with the pollers), through a worker with \`progressIntervalMs: 0\` (each report is one UpdateItem).`,
-      'The server (`longhaul/http`, mounted with `toNodeListener` on node:http) and the worker run in one child process; its RSS is sampled every 250 ms while the jobs report, the median and peak reported. The subscribers are node:http clients in the parent process, all connected (first `snapshot` event received) before the jobs start reporting.',
+      "The server (`longhaul/http`'s handler, mounted on node:http with a streaming adapter) and the worker run in one child process; its RSS is sampled every 250 ms while the jobs report, the median and peak reported. The subscribers are node:http clients in the parent process, all connected (first `snapshot` event received) before the jobs start reporting.",
       "Store reads per second: the server process's backend request counter (DynamoDB read operations: GetItem, BatchGetItem, Query) over the reporting window, divided by its length; the worker itself reads nothing while its jobs run.",
       'Latency: the task stamps `Date.now()` into the progress message just before the write; the subscriber subtracts it from `Date.now()` when the `progress` event arrives (one clock, one machine). A poller that reads once per interval delivers each write after half an interval on average; writes between two polls are coalesced into one event.',
       `Baseline: the naive SSE route, in the same child process layout, where each connection runs its own \`getJob\` loop every ${base.pollIntervalMs} ms (the shared poller's interval for running jobs) and sends a \`progress\` event when the progress changed. It checks no token.`,
