@@ -24,6 +24,7 @@ export type JobWatchEvent<TResult = unknown> =
 export interface JobWatchHandlers<TResult = unknown> {
   onSnapshot?(job: JobSnapshot<TResult>): void;
   onStatus?(job: JobView<TResult>): void;
+  /** The progress changed (carried by a `progress` event or by a `status` event's view). */
   onProgress?(job: JobView<TResult>): void;
   onLog?(line: JobViewLogLine): void;
   /** The job succeeded. Exactly one of `onResult`, `onFailed`, `onCancelled` is called, before `onEnd`. */
@@ -346,9 +347,14 @@ class JobEventStream<TResult> implements JobWatch<TResult> {
       }
       case 'status':
       case 'progress': {
+        const before = progressKey(this.#job);
         const job = this.#update(data as JobView<TResult>);
         if (event.type === 'status') this.#emit({ type: 'status', job }, () => handlers.onStatus?.(job));
-        else this.#emit({ type: 'progress', job }, () => handlers.onProgress?.(job));
+        // The server lets a `status` carrying new progress stand for the `progress` event too; the
+        // watch still reports the change as progress, so a page listening for progress alone sees it.
+        if (event.type === 'progress' || progressKey(job) !== before) {
+          this.#emit({ type: 'progress', job }, () => handlers.onProgress?.(job));
+        }
         return;
       }
       case 'log': {
@@ -453,6 +459,10 @@ class JobEventStream<TResult> implements JobWatch<TResult> {
       this.#closing.signal.addEventListener('abort', done, { once: true });
     });
   }
+}
+
+function progressKey(job: JobView<unknown> | undefined): string {
+  return JSON.stringify(job?.progress ?? null);
 }
 
 function checkOptions(options: WatchJobOptions<unknown>): void {

@@ -121,6 +121,25 @@ describe('watchJob', () => {
     expect(request?.headers['last-event-id']).toBeUndefined();
   });
 
+  it('reports progress that arrives inside a status event as progress too', async () => {
+    const server = await serve((_request, response) => {
+      openStream(response);
+      response.end(
+        frames[0] +
+          frame(2, 'status', view('running', { progress: { fraction: 0.25, message: 'a' } })) +
+          frame(3, 'status', view('running', { progress: { fraction: 0.25, message: 'a' }, attempts: 2 })) +
+          frames.slice(4).join(''),
+      );
+    });
+    const seen: string[] = [];
+    const watch = watchJob(server.url, 'tok', {
+      onStatus: (job) => seen.push(`status ${job.attempts}`),
+      onProgress: (job) => seen.push(`progress ${job.progress?.fraction}`),
+    });
+    await watch.done;
+    expect(seen).toEqual(['status 1', 'progress 0.25', 'status 2']);
+  });
+
   it('is an async iterator of the same events, typed by the task', async () => {
     const server = await serve((_request, response) => {
       openStream(response);
