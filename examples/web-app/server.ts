@@ -43,7 +43,7 @@ async function openOnEmulator(): Promise<OpenBackend> {
   if (!endpoint) {
     // Creating queues and tables is for the local emulator only: never by accident in a real account.
     throw new Error(
-      '--aws runs against the local emulator: set AWS_ENDPOINT_URL (start one with `npm run emulator`)',
+      '--aws runs against the local emulator: set AWS_ENDPOINT_URL (node scripts/emulator.mjs start, then eval "$(node scripts/emulator.mjs env)")',
     );
   }
   process.env.AWS_REGION ||= 'us-east-1';

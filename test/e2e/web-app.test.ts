@@ -8,6 +8,7 @@ import { createClients } from 'longhaul/aws';
 import { enqueueJob, watchJob } from 'longhaul/browser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { analyzePortfolio } from '../../examples/web-app/tasks.js';
+import { runTs } from '../support/processes.js';
 import {
   type HeadlessChromium,
   launchChromium,
@@ -176,5 +177,12 @@ describe('the example web app on the emulator (--aws)', () => {
       dynamoClient.destroy();
       sqsClient.destroy();
     }
+  });
+
+  it('refuses --aws without AWS_ENDPOINT_URL, so it never creates resources in a real account', async () => {
+    const refused = await runTs('examples/web-app/server.ts', { AWS_ENDPOINT_URL: '', PORT: '0' }, ['--aws'])
+      .done;
+    expect(refused.code).toBe(1);
+    expect(refused.output).toContain('--aws runs against the local emulator: set AWS_ENDPOINT_URL');
   });
 });
