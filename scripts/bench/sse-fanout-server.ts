@@ -15,7 +15,7 @@ import {
   silentLogger,
 } from 'longhaul';
 import { awsBackend, createClients, type JobResources } from 'longhaul/aws';
-import { createHttpHandler, createJobToken, type HttpHandler } from 'longhaul/http';
+import { createHttpHandler, createJobToken, toNodeListener } from 'longhaul/http';
 import { memoryBackend } from 'longhaul/memory';
 import { z } from 'zod';
 
@@ -118,46 +118,6 @@ function naiveListener(longhaul: Longhaul, pollIntervalMs: number) {
   };
 }
 
-/**
- * Serves a fetch-API handler on node:http, streaming the body as it comes (the event streams never end
- * on their own), and cancelling it when the client goes.
- */
-function nodeListenerOf(handler: HttpHandler) {
-  return (req: IncomingMessage, res: ServerResponse) => {
-    const gone = new AbortController();
-    res.on('close', () => gone.abort());
-    const request = new Request(`http://${req.headers.host ?? 'localhost'}${req.url ?? '/'}`, {
-      method: req.method ?? 'GET',
-      headers: Object.entries(req.headers).flatMap(([name, value]) =>
-        value === undefined
-          ? []
-          : [[name, Array.isArray(value) ? value.join(', ') : value] as [string, string]],
-      ),
-      signal: gone.signal,
-    });
-    void (async () => {
-      const response = await handler(request);
-      res.writeHead(response.status, Object.fromEntries(response.headers));
-      if (!response.body) {
-        res.end();
-        return;
-      }
-      const reader = response.body.getReader();
-      gone.signal.addEventListener('abort', () => void reader.cancel().catch(() => undefined));
-      try {
-        for (;;) {
-          const { done, value } = await reader.read();
-          if (done) break;
-          res.write(value);
-        }
-      } catch {
-        // The client went away: the stream was cancelled.
-      }
-      res.end();
-    })();
-  };
-}
-
 export async function runFanoutChild(): Promise<void> {
   const config = (await nextMessage('config')).body as FanoutConfig;
   const backend = backendFor(config);
@@ -205,7 +165,7 @@ export async function runFanoutChild(): Promise<void> {
   const listener =
     config.design === 'naive'
       ? naiveListener(longhaul, config.pollIntervalMs)
-      : nodeListenerOf(
+      : toNodeListener(
           createHttpHandler({
             longhaul,
             tasks: [report],
