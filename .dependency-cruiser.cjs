@@ -9,6 +9,7 @@
 //   wiring/               joins a backend to the runtime (from the environment, the test queue)
 //   http/                 routes for web apps on the fetch API: core/ and client/ only
 //   cli/, dashboard/      on top: anything but another backend's internals
+//   browser/              runs in web pages: itself only, plus types from core/
 //   src/*.ts              the package entry points, lists of exports
 /** A backend's files other than its index.ts: its own business. */
 const backendInternals = (name) => `^src/backends/${name}/(?!index\\.ts$)`;
@@ -98,6 +99,21 @@ module.exports = {
       comment: 'wiring/ is reached through the package entry points, the CLI or the dashboard.',
       from: { path: '^src/(core|client|backends|runtime)/' },
       to: { path: '^src/wiring/' },
+    },
+    {
+      name: 'browser-stands-alone',
+      severity: 'error',
+      comment:
+        'longhaul/browser is bundled into web pages: no Node built-in, no npm package, no server module.',
+      from: { path: '^src/browser(/|\\.ts$)' },
+      to: { pathNot: ['^src/browser/', '^src/core/'] },
+    },
+    {
+      name: 'browser-takes-types-from-core',
+      severity: 'error',
+      comment: "From core/ the browser client shares the model's types, never its code (which needs Node).",
+      from: { path: '^src/browser(/|\\.ts$)' },
+      to: { path: '^src/core/', dependencyTypesNot: ['type-only'] },
     },
     {
       name: 'src-stands-alone',

@@ -22,3 +22,4 @@ export type { JobView, JobViewLogLine } from './http/job-view.js';
 export { type LambdaUrlEvent, type LambdaUrlResult, lambdaUrlHandler } from './http/lambda-url.js';
 export { type NodeListener, toNodeListener } from './http/node-listener.js';
 export type { HttpErrorBody } from './http/responses.js';
+export type { LatestScheduleResultView } from './http/schedule-latest.js';

@@ -25,6 +25,7 @@ export const benchmarks = [
   'latency',
   'memory',
   'lambda',
+  'sse-fanout',
 ] as const;
 
 const here = fileURLToPath(new URL('.', import.meta.url));

@@ -24,6 +24,7 @@ const order = [
   'memory',
   'lambda',
   'scaling',
+  'sse-fanout',
 ];
 
 export interface ReportOptions {

@@ -48,6 +48,17 @@ export interface WaitOptions {
   readonly signal?: AbortSignal;
 }
 
+/** A schedule's last succeeded run, as `latestScheduleResult` reads it. */
+export interface LatestScheduleResult<TResult = unknown> {
+  readonly schedule: string;
+  /** The run's job (`<schedule>@<firing time>`). */
+  readonly jobId: string;
+  readonly result: TResult;
+  readonly finishedAt: Date;
+  /** The firing time the run was scheduled for: runs are ordered by it, not by when they finished. */
+  readonly scheduledFor: Date;
+}
+
 /** What `stats` reports. */
 export interface QueueStats {
   readonly counts: JobCounts;

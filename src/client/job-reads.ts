@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { JobFailedError, WaitTimeoutError } from '../core/errors.js';
 import { isFinalStatus, type JobLogLine, type JobRecord, JobStatus } from '../core/job.js';
 import { type ClientContext, storedJob } from './client-context.js';
-import type { JobHandle, QueueStats, WaitOptions } from './client-types.js';
+import type { JobHandle, LatestScheduleResult, QueueStats, WaitOptions } from './client-types.js';
 
 /** The job with its offloaded arguments and result read back; see `Longhaul.getJob`. */
 export async function readJob<TResult>(
@@ -64,6 +64,23 @@ export async function* followJobLogs(
     }
     job = await storedJob(ctx, id);
   }
+}
+
+/** The schedule's last succeeded run, from its pointer item; see `Longhaul.latestScheduleResult`. */
+export async function readLatestScheduleResult<TResult>(
+  ctx: ClientContext,
+  schedule: string,
+): Promise<LatestScheduleResult<TResult> | undefined> {
+  const pointer = await ctx.backend.store.latestScheduleResult(schedule);
+  if (!pointer) return undefined;
+  const result = pointer.resultRef ? await ctx.payloads.read(pointer.resultRef) : pointer.result;
+  return {
+    schedule: pointer.schedule,
+    jobId: pointer.jobId,
+    result: result as TResult,
+    finishedAt: new Date(pointer.finishedAt),
+    scheduledFor: new Date(pointer.scheduledFor),
+  };
 }
 
 /** Counts, queue depth and the oldest waiting job; see `Longhaul.stats`. */

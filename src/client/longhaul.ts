@@ -5,6 +5,7 @@
 import { ConfigError } from '../core/errors.js';
 import type { JobCounts, JobLogLine, JobPage, JobQuery, JobRecord } from '../core/job.js';
 import { resolveRetention } from '../core/retention.js';
+import type { Schedule } from '../core/schedule.js';
 import type { AnyTask, TaskArgs, TaskResult } from '../core/task.js';
 import type { WorkflowState } from '../core/workflow.js';
 import { type ClientContext, publishJobs } from './client-context.js';
@@ -13,6 +14,7 @@ import type {
   EnqueueOptions,
   EnqueueParams,
   JobHandle,
+  LatestScheduleResult,
   LonghaulOptions,
   PurgeOptions,
   QueueStats,
@@ -23,7 +25,13 @@ import type {
 import { peekDeadLetters, redriveDeadLetters } from './dead-letters.js';
 import { enqueueJob, enqueueJobs } from './enqueue.js';
 import { cancelJob, purgeJobs, retryJob } from './job-control.js';
-import { followJobLogs, queueStats, readJob, waitForJobResult } from './job-reads.js';
+import {
+  followJobLogs,
+  queueStats,
+  readJob,
+  readLatestScheduleResult,
+  waitForJobResult,
+} from './job-reads.js';
 import { PayloadOffload } from './payload-offload.js';
 import {
   ChainBuilder,
@@ -109,6 +117,30 @@ export class Longhaul {
     options: WaitOptions = {},
   ): Promise<TResult> {
     return waitForJobResult(this.#ctx, job, options);
+  }
+
+  /**
+   * The schedule's last succeeded run: its result (typed by the schedule's task), its job id and when it
+   * finished, or undefined before any run succeeded. One read of the pointer item the worker keeps per
+   * schedule (plus the payload object when the result was offloaded), whatever the number of runs. The
+   * latest is the run with the latest firing time: an older run that finishes late never replaces a
+   * newer one; failed and cancelled runs leave it as it was. Needs workers with `tracking` on (default).
+   *
+   * @example
+   * export const nightly = defineSchedule(refreshFigures, 'cron(0 3 * * ? *)');
+   * const latest = await longhaul.latestScheduleResult(nightly);
+   * if (latest) render(latest.result, { asOf: latest.finishedAt });
+   */
+  latestScheduleResult<TResult = unknown>(
+    schedule: Schedule<TResult> | string,
+  ): Promise<LatestScheduleResult<TResult> | undefined> {
+    const name = typeof schedule === 'string' ? schedule : schedule?.name;
+    if (typeof name !== 'string' || name === '') {
+      return Promise.reject(
+        new ConfigError('Expected `schedule` to be a schedule from `defineSchedule` or its name'),
+      );
+    }
+    return readLatestScheduleResult<TResult>(this.#ctx, name);
   }
 
   /**

@@ -82,6 +82,8 @@ export const jobTable = {
   reservedKeyPrefix: '#',
   /** Key prefix of the items recording which run holds a schedule with overlap policy `skip`. */
   scheduleHoldPrefix: '#schedule#',
+  /** Key prefix of the items pointing at a schedule's last succeeded run (`#schedule-latest#<name>`). */
+  scheduleLatestPrefix: '#schedule-latest#',
   /** Key prefix of workflow records (chains and groups): no status or task, so in no index. */
   workflowPrefix: '#workflow#',
   /** Key prefix of the items recording which job holds a unique key (`#key#<task>#<key>`). */

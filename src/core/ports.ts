@@ -200,6 +200,22 @@ export type Completion =
 /** What `holdSchedule` answers: the run now holds the schedule, or which run does. */
 export type ScheduleHold = { readonly held: true } | { readonly held: false; readonly holder: string };
 
+/**
+ * A schedule's last succeeded run, as the small item beside the jobs points at it (see
+ * `JobStore.noteScheduleResult`). It outlives the run's job record: it is replaced, never expired.
+ */
+export interface ScheduleResultPointer {
+  readonly schedule: string;
+  readonly jobId: string;
+  /** Epoch milliseconds: the firing time the run was scheduled for (its job's `enqueuedAt`). */
+  readonly scheduledFor: number;
+  /** Epoch milliseconds: when the run succeeded. */
+  readonly finishedAt: number;
+  /** The run's result; null when it was offloaded (then `resultRef` names the object). */
+  readonly result: unknown;
+  readonly resultRef?: PayloadRef;
+}
+
 /** Which jobs `reject` may fail: ones no attempt owns. */
 export type RejectGuard =
   /** Missing (the record is created), queued or retrying. */
@@ -330,6 +346,15 @@ export interface JobStore {
    * run the caller found finished). Otherwise resolves with the current holder.
    */
   holdSchedule(schedule: string, jobId: string, replacing?: string): Promise<ScheduleHold>;
+  /**
+   * Records `pointer` as its schedule's last succeeded run, in one conditional write that succeeds unless
+   * the pointer already names a run scheduled later, or the same firing time finished later. So a run
+   * that finishes late cannot hide a newer one, and a redelivery writes the same pointer again. Resolves
+   * whether it wrote.
+   */
+  noteScheduleResult(pointer: ScheduleResultPointer): Promise<boolean>;
+  /** The schedule's last succeeded run, if one was recorded: one eventually consistent read. */
+  latestScheduleResult(schedule: string): Promise<ScheduleResultPointer | undefined>;
   /**
    * Leaves `delivery` on a running job that has a move to a fresh message under way, for its owner to
    * adopt at its next heartbeat. Resolves false when the job is not running with a move under way.

@@ -10,10 +10,13 @@ import { envelopeVersion } from './envelope.js';
 import { ConfigError, type ValidationIssue } from './errors.js';
 import { jsonArgsIssues } from './json-args.js';
 import { OverlapPolicy, type ScheduleRef } from './schedule-ref.js';
-import { type AnyTask, argsIssuesNow, checkTask, type TaskArgs } from './task.js';
+import { type AnyTask, argsIssuesNow, checkTask, type TaskArgs, type TaskResult } from './task.js';
 
-/** A periodic job, as `defineSchedule` returns it. Plain data, so the CDK construct can deploy it. */
-export interface Schedule {
+/**
+ * A periodic job, as `defineSchedule` returns it. Plain data, so the CDK construct can deploy it.
+ * `TResult` is its task's result type, for `Longhaul.latestScheduleResult`.
+ */
+export interface Schedule<TResult = unknown> {
   /** Unique among schedules; 1–64 letters, digits, `.`, `_` or `-` (an EventBridge rule name). */
   readonly name: string;
   readonly task: string;
@@ -22,6 +25,8 @@ export interface Schedule {
   readonly args: unknown;
   readonly overlap: OverlapPolicy;
   readonly description?: string;
+  /** Type-only: carries the task's result type. Never set at run time. */
+  readonly __result?: () => TResult;
 }
 
 /** What `defineSchedule` takes besides the task and the expression. */
@@ -53,7 +58,7 @@ export function defineSchedule<T extends AnyTask>(
   task: T,
   expression: string,
   options: ScheduleOptions<TaskArgs<T>> = {},
-): Schedule {
+): Schedule<TaskResult<T>> {
   checkTask(task);
   const name = options.name ?? task.name.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 64);
   const problems: string[] = [];
@@ -154,6 +159,22 @@ export function rateIntervalMs(expression: string): number | undefined {
 /** The six fields of a `cron(...)` expression, or undefined for a rate expression. */
 export function cronFields(expression: string): string | undefined {
   return /^cron\((.+)\)$/.exec(expression)?.[1]?.trim();
+}
+
+/** The function giving a schedule's next firing time strictly after a time (epoch ms). */
+export function nextFiringOf(schedule: Schedule): (after: number) => number {
+  const interval = rateIntervalMs(schedule.expression);
+  if (interval !== undefined) return (after) => after + interval;
+  let cron: CronExpression;
+  try {
+    cron = parseCron(cronFields(schedule.expression) ?? '');
+  } catch (error) {
+    throw new ConfigError(
+      `Invalid cron expression ${JSON.stringify(schedule.expression)} of schedule "${schedule.name}": ${(error as Error).message}`,
+    );
+  }
+  // A cron with no future time (a past year) never fires again.
+  return (after) => cron.nextAfter(after) ?? Number.POSITIVE_INFINITY;
 }
 
 /** The job id of the run of `schedule` fired at `firedAt` (an ISO 8601 time). */

@@ -5,7 +5,9 @@
 import type { Longhaul } from '../client/longhaul.js';
 import { ConfigError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
+import type { Schedule } from '../core/schedule.js';
 import { type AnyTask, checkTask } from '../core/task.js';
+import { type AllowedSchedules, allowedSchedules } from './allowed-schedules.js';
 import { type JobTokenSecret, secretKey } from './job-token.js';
 
 /** One allowed task, with what the routes may do with its jobs. */
@@ -49,8 +51,12 @@ export interface HttpHandlerOptions {
   readonly tokenTtlSeconds?: number;
   /** Cross-origin access, off by default: the origins (`https://app.example.com`) pages may call from. */
   readonly cors?: { readonly origins: readonly string[]; readonly maxAgeSeconds?: number };
-  /** The schedules whose latest result may be read without a token (the `schedules/:name/latest` route). */
-  readonly schedules?: readonly string[];
+  /**
+   * The schedules whose latest result may be read without a token (the `schedules/:name/latest` route):
+   * their definitions (`defineSchedule`), which also let the answer be cached until the next firing,
+   * or their names (cached for 10 s).
+   */
+  readonly schedules?: readonly (Schedule | string)[];
   readonly poll?: HttpPollOptions;
   /** A comment line on idle event streams keeps proxies from closing them. Default 15 000. */
   readonly heartbeatIntervalMs?: number;
@@ -74,7 +80,7 @@ export interface ResolvedHttpOptions {
   readonly authorize: (request: Request, task: AnyTask) => boolean | Promise<boolean>;
   readonly tokenTtlSeconds: number;
   readonly cors: { readonly origins: ReadonlySet<string>; readonly maxAgeSeconds: number } | undefined;
-  readonly schedules: ReadonlySet<string>;
+  readonly schedules: AllowedSchedules;
   readonly poll: Required<HttpPollOptions>;
   readonly heartbeatIntervalMs: number;
   readonly retryMs: number;
@@ -152,8 +158,12 @@ export function resolveHttpOptions(options: HttpHandlerOptions): ResolvedHttpOpt
       ),
     };
   }
-  if (options.schedules !== undefined && !Array.isArray(options.schedules)) {
-    problems.push('Expected `schedules` to be an array of schedule names');
+  if (
+    options.schedules !== undefined &&
+    (!Array.isArray(options.schedules) ||
+      !options.schedules.every((s) => typeof s === 'string' || typeof s?.name === 'string'))
+  ) {
+    problems.push('Expected `schedules` to be an array of schedules (`defineSchedule`) or schedule names');
   }
   const poll = {
     runningIntervalMs: wholeNumber(
@@ -188,7 +198,7 @@ export function resolveHttpOptions(options: HttpHandlerOptions): ResolvedHttpOpt
     authorize: options.authorize ?? (() => true),
     tokenTtlSeconds,
     cors,
-    schedules: new Set(options.schedules ?? []),
+    schedules: Array.isArray(options.schedules) ? allowedSchedules(options.schedules) : new Map(),
     poll,
     heartbeatIntervalMs: wholeNumber(
       'heartbeatIntervalMs',

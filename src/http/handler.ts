@@ -8,6 +8,7 @@ import { jobRoutes } from './job-routes.js';
 import { JobWatchers, TimerSet } from './job-watchers.js';
 import { errorResponse } from './responses.js';
 import { type Route, route, withCors } from './router.js';
+import { scheduleRoutes } from './schedule-latest.js';
 
 /** What a handler's event streams hold at this moment. */
 export interface HttpHandlerStats {
@@ -41,6 +42,8 @@ export interface HttpHandler {
  * - `GET /jobs/:id` → 200 the job's view (token with `read`)
  * - `GET /jobs/:id/events` → the job's Server-Sent Events until it is final (token with `read`)
  * - `POST /jobs/:id/cancel` → 202 the job's view (token with `cancel`, task allowing cancel)
+ * - `GET /schedules/:name/latest` → 200 a schedule's last succeeded run, with `ETag` and `Cache-Control`
+ *   (no token: only the schedules in `schedules`)
  *
  * Errors are JSON `{ error: { code, message, issues? } }` with a 4xx status.
  *
@@ -53,7 +56,11 @@ export function createHttpHandler(options: HttpHandlerOptions): HttpHandler {
   const timers = new TimerSet();
   const watchers = new JobWatchers(resolved.longhaul, resolved.poll, resolved.logger, timers);
   const open: OpenStreams = { all: new Set() };
-  const routes: Route[] = [...jobRoutes(resolved), jobEventsRoute(resolved, watchers, timers, open)];
+  const routes: Route[] = [
+    ...jobRoutes(resolved),
+    jobEventsRoute(resolved, watchers, timers, open),
+    ...scheduleRoutes(resolved),
+  ];
   const handler = async (request: Request) => {
     let response: Response;
     try {

@@ -20,6 +20,7 @@ import type {
   Transport,
   WorkflowStore,
 } from '../core/ports.js';
+import { scheduleResultPointerOf } from '../core/schedule-result.js';
 import type { AnyTask } from '../core/task.js';
 import { workflowJobId } from '../core/workflow.js';
 import type { WorkflowRef } from '../core/workflow-ref.js';
@@ -66,8 +67,9 @@ export class JobEffects {
 
   /**
    * After the job reached a final status (or a redelivery found it there, with `replayed`): the workflow's
-   * next jobs, the event, and the hooks. Rejects only when the backend fails to enqueue the next jobs; the
-   * message is then delivered again and this runs again.
+   * next jobs, a schedule's latest-result pointer, the event, and the hooks. Rejects only when the backend
+   * fails to enqueue the next jobs or to write the pointer; the message is then delivered again and this
+   * runs again.
    */
   async final(
     task: AnyTask | undefined,
@@ -76,6 +78,9 @@ export class JobEffects {
     replayed = false,
   ): Promise<void> {
     if (job.status === JobStatus.succeeded && workflow) await this.#continue(workflow, job);
+    // A schedule's run that succeeded becomes its latest result, unless a later-fired run already is.
+    const pointer = scheduleResultPointerOf(job);
+    if (pointer) await this.#o.store.noteScheduleResult(pointer);
     // The workflow's record lives as long as the last of its jobs that ended (their retention).
     if (workflow && job.expiresAt !== undefined && this.#o.workflows) {
       await this.#o.workflows.expireWorkflow(workflow.id, job.expiresAt);

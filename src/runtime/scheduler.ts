@@ -1,16 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { traceSend } from '../client/trace-spans.js';
-import { type CronExpression, parseCron } from '../core/cron.js';
 import { ConfigError } from '../core/errors.js';
 import { jsonLogger, type Logger } from '../core/logger.js';
 import type { Transport } from '../core/ports.js';
-import {
-  cronFields,
-  rateIntervalMs,
-  type Schedule,
-  scheduledEnvelope,
-  scheduledJobId,
-} from '../core/schedule.js';
+import { nextFiringOf, type Schedule, scheduledEnvelope, scheduledJobId } from '../core/schedule.js';
 
 const maxTimerMs = 2 ** 31 - 1;
 
@@ -119,22 +112,6 @@ export class Scheduler {
 /** Starts firing `schedules`. Stop it with `stop()`. */
 export function startScheduler(options: SchedulerOptions): Scheduler {
   return new Scheduler(options);
-}
-
-/** The function giving a schedule's next firing time strictly after a time (epoch ms). */
-function nextFiringOf(schedule: Schedule): (after: number) => number {
-  const interval = rateIntervalMs(schedule.expression);
-  if (interval !== undefined) return (after) => after + interval;
-  let cron: CronExpression;
-  try {
-    cron = parseCron(cronFields(schedule.expression) ?? '');
-  } catch (error) {
-    throw new ConfigError(
-      `Invalid cron expression ${JSON.stringify(schedule.expression)} of schedule "${schedule.name}": ${(error as Error).message}`,
-    );
-  }
-  // A cron with no future time (a past year) never fires again.
-  return (after) => cron.nextAfter(after) ?? Number.POSITIVE_INFINITY;
 }
 
 /** Throws a `ConfigError` if a schedule's cron expression does not parse. */

@@ -18,6 +18,7 @@ import type {
   KeyHold,
   LimitedNote,
   ScheduleHold,
+  ScheduleResultPointer,
   SlotGrant,
 } from '../core/ports.js';
 
@@ -92,6 +93,15 @@ export class UntrackedJobStore implements JobStore {
 
   async reject(): Promise<boolean> {
     return true;
+  }
+
+  /** Without records a run leaves no pointer: reading a schedule's latest result needs tracking. */
+  async noteScheduleResult(): Promise<boolean> {
+    return false;
+  }
+
+  async latestScheduleResult(): Promise<ScheduleResultPointer | undefined> {
+    return undefined;
   }
 
   async holdSchedule(): Promise<ScheduleHold> {

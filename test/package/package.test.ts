@@ -232,6 +232,22 @@ try {
     for (const [, length] of replies) expect(length).toBeGreaterThan(100);
   });
 
+  it("bundles longhaul/browser into a web page's script with nothing from Node", async () => {
+    await writeFile(
+      join(project, 'page.mjs'),
+      "import { enqueueJob, watchJob } from 'longhaul/browser';\nglobalThis.longhaul = { enqueueJob, watchJob };\n",
+    );
+    const script = `import { build } from 'esbuild';
+const result = await build({ entryPoints: ['page.mjs'], bundle: true, write: false, platform: 'browser', format: 'esm', minify: true, metafile: true });
+console.log(JSON.stringify({ size: result.outputFiles[0].text.length, inputs: Object.keys(result.metafile.inputs) }));`;
+    const bundled = run(process.execPath, ['--input-type=module', '--eval', script], project);
+    const { size, inputs } = JSON.parse(bundled.stdout) as { size: number; inputs: string[] };
+    expect(
+      inputs.filter((input) => !/^(page\.mjs|node_modules\/longhaul\/dist\/src\/browser)/.test(input)),
+    ).toEqual([]);
+    expect(size).toBeLessThan(12 * 1024);
+  });
+
   it('has types that resolve for ESM consumers (@arethetypeswrong/cli)', () => {
     run(process.execPath, [attw, tarball, '--profile', 'esm-only', '--format', 'ascii'], work);
   });

@@ -14,8 +14,12 @@ export interface TsProcess {
   waitFor(pattern: RegExp): Promise<string>;
 }
 
-export function runTs(file: string, env: Record<string, string> = {}): TsProcess {
-  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', file], {
+export function runTs(
+  file: string,
+  env: Record<string, string> = {},
+  args: readonly string[] = [],
+): TsProcess {
+  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', file, ...args], {
     cwd: repositoryRoot,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

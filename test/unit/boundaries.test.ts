@@ -23,7 +23,7 @@ describe('the import boundaries', () => {
     expect(await violations(['src', 'infra', 'functions'], root)).toEqual([]);
   });
 
-  it('catch a circle, an impure core, an adapter reaching up, and a backend opened past its index', {
+  it('catch a circle, an impure core, an adapter reaching up, a backend opened past its index, and a browser client leaning on Node', {
     timeout: 60_000,
   }, async () => {
     // A small tree that breaks each rule once (see the comment at the top of each file).
@@ -34,6 +34,9 @@ describe('the import boundaries', () => {
         'aws-backend-internals: src/dashboard/page.ts -> src/backends/aws/queue.ts',
         'backends-apart: src/backends/memory/store.ts -> src/backends/aws/index.ts',
         'backends-on-core-only: src/backends/aws/queue.ts -> src/runtime/worker.ts',
+        'browser-stands-alone: src/browser/watch.ts -> fs',
+        'browser-stands-alone: src/browser/watch.ts -> src/runtime/worker.ts',
+        'browser-takes-types-from-core: src/browser/watch.ts -> src/core/model.ts',
         'client-on-core-only: src/client/send.ts -> src/runtime/worker.ts',
         'http-on-client-and-core: src/http/routes.ts -> src/runtime/worker.ts',
         'core-stays-pure: src/core/model.ts -> src/backends/aws/queue.ts',

@@ -15,6 +15,7 @@ import type {
   RateRequest,
   RejectRequest,
   ScheduleHold,
+  ScheduleResultPointer,
   SlotGrant,
   SlotRequest,
 } from '../../core/ports.js';
@@ -25,6 +26,7 @@ import { cancelJob, removeJobs, requeueJob } from './dynamo-job-operator-actions
 import { countJobsFromIndex, oldestJob, readJobCounts, rebuildJobCounts } from './dynamo-job-stats.js';
 import { getJob, type JobTable } from './dynamo-job-table.js';
 import { DynamoLimits } from './dynamo-limits.js';
+import { getScheduleResult, putScheduleResult } from './dynamo-schedule-results.js';
 import {
   type JobIndexMigrationOptions,
   type JobIndexMigrationResult,
@@ -64,6 +66,16 @@ export class DynamoJobStore implements JobStore {
   async holdSchedule(schedule: string, jobId: string, replacing?: string): Promise<ScheduleHold> {
     const hold = await this.#limits.hold(scheduleHoldKey(schedule), jobId, replacing);
     return hold.held ? hold : { held: false, holder: String(hold.item.holder ?? '') };
+  }
+
+  /** One conditional PutItem of the schedule's pointer item (see `dynamo-schedule-results.ts`). */
+  noteScheduleResult(pointer: ScheduleResultPointer): Promise<boolean> {
+    return putScheduleResult(this.#table, pointer);
+  }
+
+  /** One eventually consistent GetItem of the schedule's pointer item. */
+  latestScheduleResult(schedule: string): Promise<ScheduleResultPointer | undefined> {
+    return getScheduleResult(this.#table, schedule);
   }
 
   get(id: string): Promise<JobRecord | undefined> {

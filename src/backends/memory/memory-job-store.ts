@@ -38,11 +38,13 @@ import type {
   RateRequest,
   RejectRequest,
   ScheduleHold,
+  ScheduleResultPointer,
   SlotGrant,
   SlotRequest,
 } from '../../core/ports.js';
 import type { RequestCounter } from '../../core/request-counter.js';
 import { isExpired } from '../../core/retention.js';
+import { replacesLatest } from '../../core/schedule-result.js';
 import {
   completionEvent,
   isLostAttempt,
@@ -71,6 +73,8 @@ export class MemoryJobStore implements JobStore {
   readonly #longRunning = new Set<string>();
   /** Schedule and key holds, limit slots and rate windows. */
   readonly #limits = new MemoryLimits();
+  /** Schedule name → its last succeeded run (the DynamoDB store's `#schedule-latest#` items). */
+  readonly #latest = new Map<string, ScheduleResultPointer>();
   readonly #counter: RequestCounter | undefined;
 
   constructor(options: MemoryJobStoreOptions = {}) {
@@ -87,6 +91,19 @@ export class MemoryJobStore implements JobStore {
     this.#count('PutItem');
     const hold = this.#limits.hold(`schedule:${schedule}`, jobId, replacing);
     return hold.held ? hold : { held: false, holder: hold.hold.holder };
+  }
+
+  async noteScheduleResult(pointer: ScheduleResultPointer): Promise<boolean> {
+    this.#count('PutItem');
+    if (!replacesLatest(pointer, this.#latest.get(pointer.schedule))) return false;
+    this.#latest.set(pointer.schedule, structuredClone(pointer));
+    return true;
+  }
+
+  async latestScheduleResult(schedule: string): Promise<ScheduleResultPointer | undefined> {
+    this.#count('GetItem');
+    const pointer = this.#latest.get(schedule);
+    return pointer && structuredClone(pointer);
   }
 
   async get(id: string): Promise<JobRecord | undefined> {
