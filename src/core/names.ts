@@ -46,6 +46,10 @@ export const env = {
   endpointUrl: 'AWS_ENDPOINT_URL',
   /** The worker's `visibilityCeilingSeconds`: when a long job moves to a fresh message. */
   visibilityCeilingSeconds: 'LONGHAUL_VISIBILITY_CEILING_SECONDS',
+  /** Workers: `on` (default) or `off`, the job metrics in CloudWatch Embedded Metric Format. */
+  metrics: 'LONGHAUL_METRICS',
+  /** Workers: the CloudWatch namespace of the job metrics. Default `Longhaul`. */
+  metricsNamespace: 'LONGHAUL_METRICS_NAMESPACE',
 } as const;
 
 /**

@@ -23,6 +23,7 @@ import type {
 import type { AnyTask } from '../core/task.js';
 import { workflowJobId } from '../core/workflow.js';
 import type { WorkflowRef } from '../core/workflow-ref.js';
+import type { JobTelemetry } from './job-telemetry.js';
 
 /** What the effects need: the runner's backend parts, the worker's hooks and its logger. */
 export interface JobEffectsOptions {
@@ -35,6 +36,8 @@ export interface JobEffectsOptions {
   readonly hooks?: JobHooks;
   /** Where offloaded results are read back from, and a workflow's large next arguments go. */
   readonly payloads?: PayloadStore;
+  /** Logs each status written and counts it in the job metrics. */
+  readonly telemetry?: JobTelemetry;
 }
 
 /** The effects of the runner's status writes. */
@@ -58,8 +61,15 @@ export class JobEffects {
     await publishChanges(this.#o.events, changes, this.#o.logger);
   }
 
+  /** The claim started an attempt: its event, log line and metrics. */
+  async claimed(job: JobRecord): Promise<void> {
+    this.#o.telemetry?.claimed(job);
+    await this.changed([stateChangeOf(job)]);
+  }
+
   /** After a failed attempt that will be retried: the event and the `onFailure` hooks. */
   async retrying(task: AnyTask, job: JobRecord): Promise<void> {
+    this.#o.telemetry?.ended(job);
     await this.changed([stateChangeOf(job, JobStatus.running)]);
     if (job.error) await this.#call(task, 'onFailure', job.error, job);
   }
@@ -75,6 +85,8 @@ export class JobEffects {
     workflow: WorkflowRef | undefined,
     replayed = false,
   ): Promise<void> {
+    // A replay repeats the effects of a status counted when it was written.
+    if (!replayed) this.#o.telemetry?.ended(job);
     if (job.status === JobStatus.succeeded && workflow) await this.#continue(workflow, job);
     // The workflow's record lives as long as the last of its jobs that ended (their retention).
     if (workflow && job.expiresAt !== undefined && this.#o.workflows) {

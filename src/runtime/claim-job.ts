@@ -173,7 +173,7 @@ export async function claimJob(
       return { kind: 'ack' };
     }
   }
-  await effects.changed([stateChangeOf(claimed)]);
+  await effects.claimed(claimed);
   return { job: claimed };
 }
 
