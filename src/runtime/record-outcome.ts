@@ -98,7 +98,7 @@ export async function recordOutcome(
     return disposition;
   }
   const delaySeconds = backoffDelaySeconds(task.retry, job.attempts);
-  const retrying = await completeRetrying(parts, ends, task, job, attempt, workflow, {
+  const retrying = await completeRetrying(parts, ends, task, attempt, workflow, {
     at,
     error,
     nextAttemptAt: at + delaySeconds * 1000,
@@ -146,7 +146,7 @@ async function recordInterruption(
     await effects.final(task, failed, workflow);
     return disposition;
   }
-  const retrying = await completeRetrying(parts, ends, task, job, attempt, workflow, {
+  const retrying = await completeRetrying(parts, ends, task, attempt, workflow, {
     at,
     error: serializeError(failure),
     nextAttemptAt: at,
@@ -184,7 +184,6 @@ async function completeRetrying(
   parts: RunnerParts,
   ends: EndAttempt,
   task: AnyTask,
-  job: JobRecord,
   attempt: AttemptState,
   workflow: WorkflowRef | undefined,
   retry: Pick<Extract<Completion, { status: 'retrying' }>, 'at' | 'error' | 'nextAttemptAt' | 'interrupted'>,
