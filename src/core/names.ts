@@ -91,3 +91,28 @@ export const payloadObjects = { prefix: 'payloads/' } as const;
 
 /** The job table's indexes, in one list for the code that creates them. */
 export const jobIndexes = [jobTable.statusIndex, jobTable.taskIndex, jobTable.timeIndex] as const;
+
+/**
+ * The job metrics workers write in CloudWatch Embedded Metric Format and the construct's dashboard and
+ * alarms read: every metric has the dimensions `Queue` (the queue's name) and `Task`.
+ */
+export const jobMetricNames = {
+  defaultNamespace: 'Longhaul',
+  dimensions: ['Queue', 'Task'],
+  /** Counters, in `Count`. */
+  counters: {
+    started: 'JobsStarted',
+    succeeded: 'JobsSucceeded',
+    failed: 'JobsFailed',
+    retried: 'JobsRetried',
+    deadLettered: 'JobsDeadLettered',
+    cancelled: 'JobsCancelled',
+    timedOut: 'JobsTimedOut',
+  },
+  /** Distributions, in `Milliseconds`. */
+  timings: {
+    attemptDuration: 'AttemptDuration',
+    timeInQueue: 'TimeInQueue',
+    endToEnd: 'EndToEndTime',
+  },
+} as const;

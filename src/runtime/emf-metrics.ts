@@ -9,28 +9,18 @@
  * long-running worker flushes on a timer for many tasks at once; this file is the whole format.
  */
 
+import { jobMetricNames } from '../core/names.js';
+
 /** The counters, one per job event, each in `Count`. */
-export const JobCounter = {
-  started: 'JobsStarted',
-  succeeded: 'JobsSucceeded',
-  failed: 'JobsFailed',
-  retried: 'JobsRetried',
-  deadLettered: 'JobsDeadLettered',
-  cancelled: 'JobsCancelled',
-  timedOut: 'JobsTimedOut',
-} as const;
+export const JobCounter = jobMetricNames.counters;
 export type JobCounter = (typeof JobCounter)[keyof typeof JobCounter];
 
 /** The distributions, each in `Milliseconds`. */
-export const JobTiming = {
-  attemptDuration: 'AttemptDuration',
-  timeInQueue: 'TimeInQueue',
-  endToEnd: 'EndToEndTime',
-} as const;
+export const JobTiming = jobMetricNames.timings;
 export type JobTiming = (typeof JobTiming)[keyof typeof JobTiming];
 
 /** The dimensions of every metric: CloudWatch bills each (queue, task) pair as its own metrics. */
-export const metricDimensions = ['Queue', 'Task'] as const;
+export const metricDimensions = jobMetricNames.dimensions;
 
 /** EMF accepts at most 100 values per metric in one line. */
 export const maxValuesPerLine = 100;
@@ -53,7 +43,7 @@ export interface JobMetricsOptions {
 }
 
 /** The default namespace. */
-export const defaultMetricsNamespace = 'Longhaul';
+export const defaultMetricsNamespace = jobMetricNames.defaultNamespace;
 
 interface Series {
   readonly queue: string;
