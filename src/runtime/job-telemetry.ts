@@ -93,7 +93,10 @@ export class JobTelemetry {
       attempt: job.attempts,
       status: job.status,
       ...fields,
-      ...(job.error && job.status !== JobStatus.succeeded ? { errorCode: job.error.code } : {}),
+      // A running job still carries the error of the attempt before: only an ended attempt's counts.
+      ...(job.error && job.status !== JobStatus.succeeded && job.status !== JobStatus.running
+        ? { errorCode: job.error.code }
+        : {}),
       ...(traceId ? { traceId } : {}),
     });
   }
