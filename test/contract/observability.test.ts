@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { contractBackends } from '../support/backends.js';
 import { useContractBackend } from '../support/contract.js';
 import { parseEmf, totalsOf } from '../support/emf.js';
-import { invokeOnce } from '../support/lambda.js';
+import { invokeOnce, lambdaContext, toRecord } from '../support/lambda.js';
 import { eventually, serveUntil, testWorker } from '../support/serve.js';
 
 // Strings that must never reach a log line or a metric line: the job's argument, its result and the
@@ -53,6 +53,18 @@ function capturingLogger() {
 
 const args = (mode: Mode) => ({ mode, password: secretArg });
 
+/** A second task, stopped by its timeout on its only attempt. */
+const stuck = defineTask({
+  name: 'observed.stuck',
+  retries: 0,
+  timeoutMs: 200,
+  async run(_args, ctx) {
+    await new Promise((_, reject) => {
+      ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason), { once: true });
+    });
+  },
+});
+
 describe.each(contractBackends('contract/observability'))(
   'job metrics and logs on the $name backend',
   (factory) => {
@@ -64,9 +76,10 @@ describe.each(contractBackends('contract/observability'))(
       const flaky = await s.longhaul.enqueue(task, args('flaky'));
       const failing = await s.longhaul.enqueue(task, args('fail'));
       const waiting = await s.longhaul.enqueue(task, args('wait'));
+      const timedOut = await s.longhaul.enqueue(stuck);
       const emf: string[] = [];
       const log = capturingLogger();
-      const worker = testWorker(s.t.backend, [task], {
+      const worker = testWorker(s.t.backend, [task, stuck], {
         logger: log.logger,
         metrics: { sink: (line) => emf.push(line), queueName: 'orders' },
       });
@@ -74,13 +87,30 @@ describe.each(contractBackends('contract/observability'))(
         const job = await s.longhaul.getJob(waiting.id);
         if (job.status === 'running' && job.cancelRequestedAt === undefined)
           await s.longhaul.cancel(waiting.id);
-        const jobs = await Promise.all([...ok, flaky, failing, waiting].map((h) => s.longhaul.getJob(h.id)));
+        const jobs = await Promise.all(
+          [...ok, flaky, failing, waiting, timedOut].map((h) => s.longhaul.getJob(h.id)),
+        );
         return jobs.every((j) => ['succeeded', 'failed', 'cancelled'].includes(j.status));
       });
 
-      // The run spans less than the 60 s flush interval: everything comes out in the flush at stop().
-      expect(emf).toHaveLength(1);
-      const totals = totalsOf(parseEmf(emf), 'observed', 'orders');
+      // The run spans less than the 60 s flush interval: everything comes out in the flush at stop(),
+      // one line per task.
+      expect(emf).toHaveLength(2);
+      const docs = parseEmf(emf);
+      expect(totalsOf(docs, 'observed.stuck', 'orders').counts).toEqual({
+        JobsStarted: 1,
+        JobsSucceeded: 0,
+        JobsFailed: 1,
+        JobsRetried: 0,
+        JobsDeadLettered: 1,
+        JobsCancelled: 0,
+        JobsTimedOut: 1,
+      });
+      expect(log.events().find((e) => e.jobId === timedOut.id && e.level === 'error')).toMatchObject({
+        message: 'job dead-lettered',
+        errorCode: 'timeout',
+      });
+      const totals = totalsOf(docs, 'observed', 'orders');
       expect(totals.counts).toEqual({
         JobsStarted: 7,
         JobsSucceeded: 4,
@@ -114,7 +144,7 @@ describe.each(contractBackends('contract/observability'))(
           ['job claimed', 1],
           ['job succeeded', 1],
         ]);
-      for (const event of events.filter((e) => e.message !== 'job claimed')) {
+      for (const event of events.filter((e) => e.message !== 'job claimed' && e.task === 'observed')) {
         expect(event).toMatchObject({ task: 'observed', queue: 'orders', durationMs: expect.any(Number) });
       }
       expect(events.find((e) => e.jobId === failing.id && e.level === 'error')).toMatchObject({
@@ -168,6 +198,33 @@ describe.each(contractBackends('contract/observability'))(
       for (const line of [...log.lines, ...emf]) {
         for (const secret of [secretArg, secretResult, secretError]) expect(line).not.toContain(secret);
       }
+    });
+
+    it('names the Queue dimension after the event source queue', async () => {
+      const task = observedTask();
+      const handle = await s.longhaul.enqueue(task, args('ok'));
+      const emf: string[] = [];
+      const handler = createLambdaHandler({
+        tasks: [task],
+        backend: s.t.backend,
+        logger: capturingLogger().logger,
+        metrics: { sink: (line) => emf.push(line) },
+      });
+      const messages = await eventually(async () => {
+        const received = await s.t.backend.transport.receive({
+          maxMessages: 1,
+          waitTimeSeconds: 1,
+          visibilityTimeoutSeconds: 30,
+        });
+        return received.length ? received : undefined;
+      });
+      const records = messages.map((m) => ({
+        ...toRecord(m),
+        eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:acme-jobs',
+      }));
+      await handler({ Records: records }, lambdaContext());
+      expect((await s.longhaul.getJob(handle.id)).status).toBe('succeeded');
+      expect(parseEmf(emf)).toEqual([expect.objectContaining({ Queue: 'acme-jobs', Task: 'observed' })]);
     });
 
     it('writes no metric line when metrics are off', async () => {
