@@ -13,6 +13,10 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { context, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { ExportResultCode } from '@opentelemetry/core';
+import { BasicTracerProvider, BatchSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { createWorker, defineTask, Longhaul, type Tracking } from 'longhaul';
 import { awsBackend, type JobResources } from 'longhaul/aws';
 import { memoryBackend } from 'longhaul/memory';
@@ -36,10 +40,12 @@ const silent = { debug() {}, info() {}, warn() {}, error: (m: string, f?: object
 
 /** Which worker a child runs. */
 /** `longhaul-untracked`: Longhaul's worker with `tracking: 'off'` (no DynamoDB at all). */
+/** `longhaul-traced`: Longhaul's worker with an OpenTelemetry tracer provider registered (tracing-overhead.ts). */
 /** `longhaul-nometrics`: Longhaul's worker with `metrics: false` (no job metrics, issue #14). */
 export type Side =
   | 'longhaul'
   | 'longhaul-untracked'
+  | 'longhaul-traced'
   | 'longhaul-nometrics'
   | 'baseline'
   | 'baseline-none'
@@ -121,8 +127,10 @@ async function childMain(config: ChildConfig): Promise<SideMeasurement> {
   if (
     config.side === 'longhaul' ||
     config.side === 'longhaul-untracked' ||
+    config.side === 'longhaul-traced' ||
     config.side === 'longhaul-nometrics'
   ) {
+    if (config.side === 'longhaul-traced') registerDiscardingTracer();
     const backend = awsBackend({ ...config.resources, ...clients });
     const task = defineTask({
       name: noop.name,
@@ -218,6 +226,22 @@ async function childMain(config: ChildConfig): Promise<SideMeasurement> {
     requests,
     total: config.total,
   };
+}
+
+/**
+ * Registers what an app's OpenTelemetry setup registers (a tracer provider with a batch span processor,
+ * the AsyncLocalStorage context manager), exporting to nowhere: every span is recorded, batched and
+ * handed to an exporter, so the figure is Longhaul's tracing cost without any network.
+ */
+export function registerDiscardingTracer(): void {
+  const discard: SpanExporter = {
+    export: (_spans, done) => done({ code: ExportResultCode.SUCCESS }),
+    shutdown: async () => {},
+  };
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  trace.setGlobalTracerProvider(
+    new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(discard)] }),
+  );
 }
 
 /** Runs one side in a fresh child process (this Node, tsx, the `source` condition). */

@@ -2,6 +2,7 @@ import type { SerializedError } from './errors.js';
 import type { JobHandoff } from './handoff.js';
 import type { PayloadRef } from './payload.js';
 import type { Priority } from './priority.js';
+import type { TraceCarrier } from './trace-context.js';
 import type { WorkflowRef } from './workflow-ref.js';
 
 /**
@@ -168,6 +169,11 @@ export interface JobRecord<TArgs = unknown, TResult = unknown> {
   readonly runAt?: number;
   /** The job's priority, when not `normal` (its message went to that priority's queue). */
   readonly priority?: Priority;
+  /**
+   * The trace context of the span that enqueued the job, when tracing was on: a message sent again
+   * without it (a redrive, a delivery by the delay scheduler) still joins the job to its origin.
+   */
+  readonly trace?: TraceCarrier;
 }
 
 /** Why and until when a job waited for a limit (its message was sent again with a delay). */

@@ -1,29 +1,11 @@
-import { createRequire } from 'node:module';
-
-/** The part of `@opentelemetry/api` read here, so the library needs no types from it. */
-interface TraceApi {
-  readonly trace: {
-    getActiveSpan(): { spanContext(): { traceId: string; traceFlags: number } } | undefined;
-  };
-  isSpanContextValid(context: { traceId: string }): boolean;
-}
-
-let api: TraceApi | null | undefined;
+import { otelApi } from '../client/otel-api.js';
 
 /**
- * The trace id of the span active now (during an attempt, its CONSUMER span), or undefined when
- * `@opentelemetry/api` is not installed or no tracer provider is registered. The API is an optional peer:
- * it is loaded on first use, and only once; its global registry is shared by every copy of it, so the
- * app's own import and this one see the same spans.
+ * The trace id of the span active now (during an attempt, its CONSUMER span), for job log lines; undefined
+ * when `@opentelemetry/api` is not installed, no tracer provider is registered, or no span is active. The
+ * API is the optional peer `client/otel-api` loads once.
  */
 export function activeTraceId(): string | undefined {
-  if (api === undefined) {
-    try {
-      api = createRequire(import.meta.url)('@opentelemetry/api') as TraceApi;
-    } catch {
-      api = null;
-    }
-  }
-  const context = api?.trace.getActiveSpan()?.spanContext();
-  return context && api?.isSpanContextValid(context) ? context.traceId : undefined;
+  const context = otelApi?.trace.getActiveSpan()?.spanContext();
+  return context && otelApi?.isSpanContextValid(context) ? context.traceId : undefined;
 }

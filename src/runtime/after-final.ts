@@ -61,12 +61,6 @@ export class JobEffects {
     await publishChanges(this.#o.events, changes, this.#o.logger);
   }
 
-  /** The claim started an attempt: its event, log line and metrics. */
-  async claimed(job: JobRecord): Promise<void> {
-    this.#o.telemetry?.claimed(job);
-    await this.changed([stateChangeOf(job)]);
-  }
-
   /** After a failed attempt that will be retried: the event and the `onFailure` hooks. */
   async retrying(task: AnyTask, job: JobRecord): Promise<void> {
     this.#o.telemetry?.ended(job);

@@ -173,7 +173,7 @@ export async function claimJob(
       return { kind: 'ack' };
     }
   }
-  await effects.claimed(claimed);
+  await effects.changed([stateChangeOf(claimed)]);
   return { job: claimed };
 }
 

@@ -16,10 +16,10 @@ export const JobLogEvent = {
 } as const;
 
 /**
- * Turns the runner's status writes into one structured log line each and into job metrics: the one place
- * the runtime reports what happens to jobs. Called by `JobEffects` after every status the runner writes
- * (never for a redelivery's replay of effects, which would count a job twice) and by the attempt when it
- * loses its lock.
+ * Turns what happens to jobs into one structured log line each and into job metrics: the one place the
+ * runtime reports it. Called by the attempt when it starts (inside its CONSUMER span, so the line has the
+ * trace id) and when it loses its lock, and by `JobEffects` after every status the runner writes (never
+ * for a redelivery's replay of effects, which would count a job twice).
  */
 export class JobTelemetry {
   readonly #logger: Logger;

@@ -1,6 +1,10 @@
+import { context, propagation, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 import { defineTask, type Logger, UnrecoverableError } from 'longhaul';
 import { createLambdaHandler } from 'longhaul/lambda';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { contractBackends } from '../support/backends.js';
 import { useContractBackend } from '../support/contract.js';
@@ -225,6 +229,41 @@ describe.each(contractBackends('contract/observability'))(
       await handler({ Records: records }, lambdaContext());
       expect((await s.longhaul.getJob(handle.id)).status).toBe('succeeded');
       expect(parseEmf(emf)).toEqual([expect.objectContaining({ Queue: 'acme-jobs', Task: 'observed' })]);
+    });
+
+    describe('with a tracer provider registered', () => {
+      const provider = new BasicTracerProvider();
+      beforeAll(() => {
+        context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+        propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+        trace.setGlobalTracerProvider(provider);
+      });
+      afterAll(async () => {
+        await provider.shutdown();
+        trace.disable();
+        propagation.disable();
+        context.disable();
+      });
+
+      it('puts the trace of the request that enqueued the job on its event lines', async () => {
+        const task = observedTask();
+        const [handle, requestTraceId] = await trace
+          .getTracer('test')
+          .startActiveSpan('POST /orders', async (request) => {
+            const enqueued = await s.longhaul.enqueue(task, args('ok'));
+            request.end();
+            return [enqueued, request.spanContext().traceId] as const;
+          });
+        const log = capturingLogger();
+        await serveUntil(
+          testWorker(s.t.backend, [task], { logger: log.logger }),
+          async () => (await s.longhaul.getJob(handle.id)).status === 'succeeded',
+        );
+        expect(log.events().map((e) => [e.message, e.traceId])).toEqual([
+          ['job claimed', requestTraceId],
+          ['job succeeded', requestTraceId],
+        ]);
+      });
     });
 
     it('writes no metric line when metrics are off', async () => {
