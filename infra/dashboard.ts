@@ -1,6 +1,7 @@
 /**
  * The construct's CloudWatch dashboard: queue depth, the oldest waiting job, the dead-letter queue, the
- * workers (Lambda and/or Fargate) and the table's writes, three graphs a row.
+ * workers (Lambda and/or Fargate), the table's writes and, with job metrics, each task's failure rate,
+ * attempt duration and time in queue; three graphs a row.
  */
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -8,6 +9,7 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
+import { type JobMetricsSource, jobMetricWidgets } from './job-metrics.js';
 import type { JobQueues } from './queues.js';
 
 /** The dashboard, named `<prefix>-jobs` with a prefix. */
@@ -19,6 +21,8 @@ export function createDashboard(
     readonly table: dynamodb.Table;
     readonly workerFunction: lambda.IFunction | undefined;
     readonly fargateService: ecs.FargateService | undefined;
+    /** The job metrics the workers write; undefined with `metrics: false`. */
+    readonly jobMetrics: JobMetricsSource | undefined;
   },
 ): cloudwatch.Dashboard {
   const { prefix, queues } = options;
@@ -86,6 +90,7 @@ export function createDashboard(
       left: [options.table.metricConsumedWriteCapacityUnits({ ...sum, label: 'write units' })],
     }),
   );
+  if (options.jobMetrics) widgets.push(...jobMetricWidgets(options.jobMetrics));
   for (let i = 0; i < widgets.length; i += 3) dashboard.addWidgets(...widgets.slice(i, i + 3));
   return dashboard;
 }

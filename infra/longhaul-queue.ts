@@ -21,6 +21,7 @@ import { allowServicesToUseKey } from './encryption-key.js';
 import { resolveEventBus } from './event-bus.js';
 import { createFargateWorker } from './fargate-worker.js';
 import { QueueGrants } from './grants.js';
+import { taskFailureRateAlarms } from './job-metrics.js';
 import { createJobTable, jobIndexArns } from './job-table.js';
 import { createLambdaWorker } from './lambda-worker.js';
 import { createPayloadBucket } from './payload-bucket.js';
@@ -76,6 +77,11 @@ export class LonghaulQueue extends Construct {
    * or `alarms: false`.
    */
   readonly countsFailureAlarm: cloudwatch.Alarm | undefined;
+  /**
+   * One per task, with `metrics.failureRateAlarmPercent`: too many of its jobs failed. Empty without it
+   * or with `alarms: false`.
+   */
+  readonly failureRateAlarms: readonly cloudwatch.Alarm[];
   /** Every alarm above that exists. */
   readonly alarms: readonly cloudwatch.Alarm[];
   /** The dashboard, unless `dashboard: false`. */
@@ -160,6 +166,7 @@ export class LonghaulQueue extends Construct {
       payloadBucket: this.payloadBucket,
       retention: config.retention,
       delayScheduling: this.delayScheduling,
+      metricsNamespace: config.metrics?.namespace,
     });
 
     const workers = { settings: config, workerEnvironment: this.workerEnvironment, grants: this.#grants };
@@ -209,6 +216,21 @@ export class LonghaulQueue extends Construct {
           countsFailureQueue: this.countsFailureQueue,
         })
       : undefined;
+    const metricsSource = config.metrics
+      ? {
+          namespace: config.metrics.namespace,
+          queueName: this.queue.queueName,
+          taskNames: config.tasks.map((task) => task.name),
+        }
+      : undefined;
+    const failureRatePercent = config.metrics?.failureRateAlarmPercent;
+    this.failureRateAlarms =
+      alarms && metricsSource && failureRatePercent !== undefined
+        ? taskFailureRateAlarms(this, metricsSource, failureRatePercent)
+        : [];
+    for (const alarm of this.failureRateAlarms) {
+      alarm.addAlarmAction(...(props.alarms ? (props.alarms.actions ?? []) : []));
+    }
     this.deadLetterAlarm = alarms?.deadLetter;
     this.oldestMessageAlarm = alarms?.oldestMessage;
     this.workerErrorsAlarm = alarms?.workerErrors;
@@ -219,6 +241,7 @@ export class LonghaulQueue extends Construct {
       alarms?.workerErrors,
       alarms?.countsFailures,
       ...(alarms?.priorities ?? []),
+      ...this.failureRateAlarms,
     ].filter((alarm): alarm is cloudwatch.Alarm => alarm !== undefined);
     this.dashboard = config.dashboard
       ? createDashboard(this, {
@@ -227,6 +250,7 @@ export class LonghaulQueue extends Construct {
           table: this.table,
           workerFunction: this.workerFunction,
           fargateService: this.fargateService,
+          jobMetrics: metricsSource,
         })
       : undefined;
   }

@@ -96,6 +96,17 @@ export type JobTableIndexName =
   | (typeof jobIndexes)[number]['name']
   | (typeof legacyJobIndexes)[number]['name'];
 
+/** The job metrics the workers write to CloudWatch (Embedded Metric Format; see docs/observability.md). */
+export interface LonghaulQueueMetricsProps {
+  /** The CloudWatch namespace, set on the workers as `LONGHAUL_METRICS_NAMESPACE`. Default `Longhaul`. */
+  readonly namespace?: string;
+  /**
+   * Adds an alarm per task that fires when more than this share (percent, 1–100) of its jobs that
+   * finished in 5 minutes failed; it has the `alarms.actions`. Default: no such alarm.
+   */
+  readonly failureRateAlarmPercent?: number;
+}
+
 /** Props of {@link LonghaulQueue}. */
 export interface LonghaulQueueProps {
   /**
@@ -145,7 +156,17 @@ export interface LonghaulQueueProps {
   readonly logRetention?: logs.RetentionDays;
   /** Alarms on the DLQ, the oldest job's age and Lambda errors, or `false` for none. Default: all of them. */
   readonly alarms?: LonghaulQueueAlarmProps | false;
-  /** A CloudWatch dashboard of the queue, the workers and the table. Default true. */
+  /**
+   * Job metrics per task (started, succeeded, failed, retried, dead-lettered, cancelled, timed out; attempt
+   * duration, time in queue, end-to-end time), written by the workers as log lines: no API call, no IAM.
+   * `false` turns them off on the construct's workers (`LONGHAUL_METRICS=off`) and leaves them out of the
+   * dashboard. Default: on, namespace `Longhaul`.
+   */
+  readonly metrics?: LonghaulQueueMetricsProps | false;
+  /**
+   * A CloudWatch dashboard of the queue, the workers, the table and, with `metrics`, each task's failure
+   * rate, attempt duration and time in queue. Default true.
+   */
   readonly dashboard?: boolean;
   /**
    * Keep job counts by status and task with a small Lambda function on the table's stream, so

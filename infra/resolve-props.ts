@@ -8,7 +8,7 @@ import { Duration, RemovalPolicy, Stack, Token, TokenComparison } from 'aws-cdk-
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { ConfigError } from '../src/core/errors.js';
-import { env } from '../src/core/names.js';
+import { env, jobMetricNames } from '../src/core/names.js';
 import { type Retention, retentionDefaults, retentionProblems } from '../src/core/retention.js';
 import { maxVisibilitySeconds } from '../src/core/retry.js';
 import { checkSchedules, type Schedule } from '../src/core/schedule.js';
@@ -108,6 +108,8 @@ export interface ResolvedProps {
   readonly fargate: ResolvedFargate | undefined;
   readonly alarms: Required<Pick<LonghaulQueueAlarmProps, 'oldestMessageAge'>> | undefined;
   readonly dashboard: boolean;
+  /** The job metrics' namespace and failure-rate alarm threshold, or undefined with `metrics: false`. */
+  readonly metrics: { readonly namespace: string; readonly failureRateAlarmPercent?: number } | undefined;
   /** The payload bucket's lifecycle expiration, or undefined with `payloads: false`. */
   readonly payloads: { readonly expiration: Duration } | undefined;
   /** The workers' retention (ms) where `retention` sets it; unset fields keep the runtime defaults. */
@@ -129,6 +131,8 @@ const constructVariables: readonly string[] = [
   env.retentionSucceededMs,
   env.retentionFailedMs,
   env.retentionCancelledMs,
+  env.metrics,
+  env.metricsNamespace,
 ];
 
 /** Throws a `ConfigError` naming every problem of `props`; returns the props with their defaults. */
@@ -366,6 +370,26 @@ export function resolveProps(props: LonghaulQueueProps): ResolvedProps {
     alarms = { oldestMessageAge };
   }
 
+  // Metrics.
+  let metrics: ResolvedProps['metrics'];
+  if (props.metrics !== false) {
+    const namespace = props.metrics?.namespace ?? jobMetricNames.defaultNamespace;
+    expect(
+      typeof namespace === 'string' &&
+        /^[0-9A-Za-z.\-_/#:]{1,255}$/.test(namespace) &&
+        !namespace.startsWith('AWS/'),
+      `\`metrics.namespace\` to be 1–255 letters, digits or . - _ / # : and not start with "AWS/", got ${JSON.stringify(namespace)}`,
+    );
+    const percent = props.metrics?.failureRateAlarmPercent;
+    if (percent !== undefined) {
+      expect(
+        typeof percent === 'number' && percent >= 1 && percent <= 100,
+        `\`metrics.failureRateAlarmPercent\` to be a number from 1 to 100, got ${JSON.stringify(percent)}`,
+      );
+    }
+    metrics = { namespace, ...(percent !== undefined ? { failureRateAlarmPercent: percent } : {}) };
+  }
+
   const { retention, payloads } = resolveRetentionAndPayloads(props, problems);
   if (props.fargate?.allowAllOutbound !== undefined) {
     expect(
@@ -392,6 +416,7 @@ export function resolveProps(props: LonghaulQueueProps): ResolvedProps {
     fargate,
     alarms,
     dashboard: props.dashboard ?? true,
+    metrics,
     payloads,
     retention,
     encryptionKey: props.encryptionKey,

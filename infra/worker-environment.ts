@@ -23,6 +23,8 @@ export function workerEnvironment(options: {
   readonly payloadBucket: s3.Bucket | undefined;
   readonly retention: Partial<Retention> | undefined;
   readonly delayScheduling: DelayScheduling | undefined;
+  /** The job metrics' namespace, or undefined when they are off. */
+  readonly metricsNamespace: string | undefined;
 }): Record<string, string> {
   const { queue, deadLetterQueue, priorityQueues } = options.queues;
   return {
@@ -34,5 +36,8 @@ export function workerEnvironment(options: {
     ...(options.eventBus ? { [env.eventBusName]: options.eventBus.eventBusName } : {}),
     ...payloadAndRetentionEnvironment(options.payloadBucket, options.retention),
     ...delayAndPriorityEnvironment(options.delayScheduling, queue, priorityQueues),
+    ...(options.metricsNamespace === undefined
+      ? { [env.metrics]: 'off' }
+      : { [env.metrics]: 'on', [env.metricsNamespace]: options.metricsNamespace }),
   };
 }

@@ -81,6 +81,8 @@ async function main(argv: readonly string[]): Promise<number> {
         waitTimeSeconds: 1,
         progressIntervalMs: 200,
         logger: silentLogger,
+        // The demo draws its own screen on stdout.
+        metrics: false,
       });
       workers.push(worker.start());
     }

@@ -180,6 +180,7 @@ export {
   workflowJobId,
 } from './core/workflow.js';
 export type { PendingStep, WorkflowRef } from './core/workflow-ref.js';
+export { JobCounter, JobTiming, type MetricsSink } from './runtime/emf-metrics.js';
 export {
   type IsolateOptions,
   type Isolation,
@@ -188,6 +189,7 @@ export {
   serveIsolated,
 } from './runtime/isolate.js';
 export { type Disposition, JobRunner, type JobRunnerOptions } from './runtime/job-runner.js';
+export { type MetricsOptions, metricsDefaults, metricsFromEnv } from './runtime/metrics-options.js';
 export {
   checkCronExpressions,
   type ScheduledRun,

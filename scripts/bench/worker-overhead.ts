@@ -41,13 +41,21 @@ const silent = { debug() {}, info() {}, warn() {}, error: (m: string, f?: object
 /** Which worker a child runs. */
 /** `longhaul-untracked`: Longhaul's worker with `tracking: 'off'` (no DynamoDB at all). */
 /** `longhaul-traced`: Longhaul's worker with an OpenTelemetry tracer provider registered (tracing-overhead.ts). */
+/** `longhaul-nometrics`: Longhaul's worker with `metrics: false` (no job metrics, issue #14). */
 export type Side =
   | 'longhaul'
   | 'longhaul-untracked'
   | 'longhaul-traced'
+  | 'longhaul-nometrics'
   | 'baseline'
   | 'baseline-none'
   | 'sqs-consumer';
+
+/**
+ * The job metrics every Longhaul side keeps (the default), with their lines dropped rather than written
+ * to stdout, which carries the child's result.
+ */
+const benchMetrics = { sink: () => {} };
 
 export interface ChildConfig {
   readonly side: Side;
@@ -119,7 +127,8 @@ async function childMain(config: ChildConfig): Promise<SideMeasurement> {
   if (
     config.side === 'longhaul' ||
     config.side === 'longhaul-untracked' ||
-    config.side === 'longhaul-traced'
+    config.side === 'longhaul-traced' ||
+    config.side === 'longhaul-nometrics'
   ) {
     if (config.side === 'longhaul-traced') registerDiscardingTracer();
     const backend = awsBackend({ ...config.resources, ...clients });
@@ -137,6 +146,7 @@ async function childMain(config: ChildConfig): Promise<SideMeasurement> {
       concurrency: config.concurrency,
       logger: silent,
       tracking: config.side === 'longhaul-untracked' ? 'off' : 'full',
+      metrics: config.side === 'longhaul-nometrics' ? false : benchMetrics,
     });
     worker.start();
     await until(() => worker.stats.deleted >= config.total);
@@ -350,7 +360,13 @@ export async function embedded(
       const at = performance.now();
       let counts: { completed: () => number; stop: () => Promise<void> };
       if (side === 'longhaul') {
-        const worker = createWorker({ backend, tasks: [noop], concurrency, logger: silent }).start();
+        const worker = createWorker({
+          backend,
+          tasks: [noop],
+          concurrency,
+          logger: silent,
+          metrics: benchMetrics,
+        }).start();
         counts = { completed: () => worker.stats.deleted, stop: () => worker.stop() };
       } else {
         const loop = runPortLoop({ backend, concurrency });
@@ -380,6 +396,44 @@ export async function embedded(
   return results;
 }
 
+/**
+ * Embedded backend: Longhaul's worker with job metrics and event logs on (the default) and off, in this
+ * process, alternating, so the difference is the telemetry's own CPU without the emulators' noise.
+ */
+export async function embeddedMetrics(
+  total: number,
+  concurrency: number,
+  rounds: number,
+  log: (line: string) => void,
+): Promise<{ on: number[]; off: number[] }> {
+  const results = { on: [] as number[], off: [] as number[] };
+  for (let round = 0; round < rounds; round++) {
+    const order: Array<'on' | 'off'> = round % 2 === 0 ? ['on', 'off'] : ['off', 'on'];
+    for (const side of order) {
+      const backend = memoryBackend();
+      await new Longhaul({ backend }).enqueueMany(
+        noop,
+        Array.from({ length: total }, () => undefined),
+      );
+      const cpu = process.cpuUsage();
+      const worker = createWorker({
+        backend,
+        tasks: [noop],
+        concurrency,
+        logger: silent,
+        metrics: side === 'on' ? benchMetrics : false,
+      }).start();
+      while (worker.stats.deleted < total) await new Promise((resolve) => setTimeout(resolve, 2));
+      const used = process.cpuUsage(cpu);
+      void worker.stop();
+      const cpuMsPerJob = (used.user + used.system) / 1000 / total;
+      results[side].push(cpuMsPerJob);
+      log(`  embedded round ${round + 1} metrics ${side.padEnd(3)} ${cpuMsPerJob.toFixed(4)} ms CPU/job`);
+    }
+  }
+  return results;
+}
+
 export async function run(options: { quick: boolean }): Promise<BenchResult> {
   const log = (line: string) => console.log(line);
   const concurrency = 16;
@@ -392,7 +446,7 @@ export async function run(options: { quick: boolean }): Promise<BenchResult> {
     log(
       `worker overhead on dynalite+fauxqs: ${total} no-op jobs (${warmup} warm-up), concurrency ${concurrency}, ${rounds} round(s)`,
     );
-    const sides: Side[] = ['longhaul', 'baseline', 'baseline-none'];
+    const sides: Side[] = ['longhaul', 'longhaul-nometrics', 'baseline', 'baseline-none'];
     const bySide = await alternate(emulator, sides, rounds, { concurrency, total, warmup }, log);
     const med = (side: Side, key: 'cpuMsPerJob' | 'jobsPerSecond') =>
       median((bySide.get(side) ?? []).map((m) => m[key]));
@@ -418,6 +472,19 @@ export async function run(options: { quick: boolean }): Promise<BenchResult> {
         better: 'higher',
         source,
         note: `target ≥ 0.9x; median of ${rounds}`,
+      }),
+      figure({
+        id: 'worker.metrics.cpuMsPerJob.c16',
+        label: 'Worker client CPU per no-op job with job metrics and event logs on (the default)',
+        value: med('longhaul', 'cpuMsPerJob'),
+        unit: 'ms CPU/job',
+        baseline: {
+          label: 'the same worker with `metrics: false`',
+          value: med('longhaul-nometrics', 'cpuMsPerJob'),
+        },
+        better: 'lower',
+        source,
+        note: `metrics on minus off: ${(med('longhaul', 'cpuMsPerJob') - med('longhaul-nometrics', 'cpuMsPerJob')).toFixed(3)} ms/job; median of ${rounds}`,
       }),
       figure({
         id: 'worker.cpuMsPerJob.completeReturnsNone',
@@ -462,6 +529,24 @@ export async function run(options: { quick: boolean }): Promise<BenchResult> {
   } finally {
     await emulator.stop();
   }
+
+  const metricsTotal = options.quick ? 2_000 : 20_000;
+  log(
+    `job metrics on and off on the embedded backend: ${metricsTotal} no-op jobs, concurrency ${concurrency}`,
+  );
+  const m = await embeddedMetrics(metricsTotal, concurrency, 3, log);
+  figures.push(
+    figure({
+      id: 'worker.embedded.metrics.cpuMsPerJob.c16',
+      label: 'Worker CPU per no-op job on the embedded backend with job metrics and event logs on',
+      value: median(m.on),
+      unit: 'ms CPU/job',
+      baseline: { label: 'the same worker with `metrics: false`', value: median(m.off) },
+      better: 'lower',
+      source: 'embedded',
+      note: `on minus off: ${(median(m.on) - median(m.off)).toFixed(4)} ms/job; median of 3, alternating`,
+    }),
+  );
 
   const embeddedTotal = options.quick ? 500 : 20_000;
   log(`worker overhead on the embedded backend: ${embeddedTotal} no-op jobs, concurrency ${concurrency}`);

@@ -5,9 +5,14 @@ export interface Logger {
   error(message: string, fields?: Record<string, unknown>): void;
 }
 
-/** Writes one JSON line per warning or error to stderr (CloudWatch parses them); info is dropped. */
+/**
+ * Writes one JSON line per message: info (job events) on stdout, warnings and errors on stderr. Lambda and
+ * ECS send both to CloudWatch Logs, which parses the fields.
+ */
 export const jsonLogger: Logger = {
-  info() {},
+  info(message, fields) {
+    console.log(JSON.stringify({ level: 'info', message, ...fields }));
+  },
   warn(message, fields) {
     console.error(JSON.stringify({ level: 'warn', message, ...fields }));
   },

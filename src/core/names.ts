@@ -46,6 +46,10 @@ export const env = {
   endpointUrl: 'AWS_ENDPOINT_URL',
   /** The worker's `visibilityCeilingSeconds`: when a long job moves to a fresh message. */
   visibilityCeilingSeconds: 'LONGHAUL_VISIBILITY_CEILING_SECONDS',
+  /** Workers: `on` (default) or `off`, the job metrics in CloudWatch Embedded Metric Format. */
+  metrics: 'LONGHAUL_METRICS',
+  /** Workers: the CloudWatch namespace of the job metrics. Default `Longhaul`. */
+  metricsNamespace: 'LONGHAUL_METRICS_NAMESPACE',
 } as const;
 
 /**
@@ -120,3 +124,28 @@ export const legacyJobIndexes = [
  */
 export const attentionStates = ['failed', 'cancelled', 'retrying', 'scheduled', 'running'] as const;
 export type AttentionState = (typeof attentionStates)[number];
+
+/**
+ * The job metrics workers write in CloudWatch Embedded Metric Format and the construct's dashboard and
+ * alarms read: every metric has the dimensions `Queue` (the queue's name) and `Task`.
+ */
+export const jobMetricNames = {
+  defaultNamespace: 'Longhaul',
+  dimensions: ['Queue', 'Task'],
+  /** Counters, in `Count`. */
+  counters: {
+    started: 'JobsStarted',
+    succeeded: 'JobsSucceeded',
+    failed: 'JobsFailed',
+    retried: 'JobsRetried',
+    deadLettered: 'JobsDeadLettered',
+    cancelled: 'JobsCancelled',
+    timedOut: 'JobsTimedOut',
+  },
+  /** Distributions, in `Milliseconds`. */
+  timings: {
+    attemptDuration: 'AttemptDuration',
+    timeInQueue: 'TimeInQueue',
+    endToEnd: 'EndToEndTime',
+  },
+} as const;

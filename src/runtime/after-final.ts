@@ -24,6 +24,7 @@ import { scheduleResultPointerOf } from '../core/schedule-result.js';
 import type { AnyTask } from '../core/task.js';
 import { workflowJobId } from '../core/workflow.js';
 import type { WorkflowRef } from '../core/workflow-ref.js';
+import type { JobTelemetry } from './job-telemetry.js';
 
 /** What the effects need: the runner's backend parts, the worker's hooks and its logger. */
 export interface JobEffectsOptions {
@@ -36,6 +37,8 @@ export interface JobEffectsOptions {
   readonly hooks?: JobHooks;
   /** Where offloaded results are read back from, and a workflow's large next arguments go. */
   readonly payloads?: PayloadStore;
+  /** Logs each status written and counts it in the job metrics. */
+  readonly telemetry?: JobTelemetry;
 }
 
 /** The effects of the runner's status writes. */
@@ -61,6 +64,7 @@ export class JobEffects {
 
   /** After a failed attempt that will be retried: the event and the `onFailure` hooks. */
   async retrying(task: AnyTask, job: JobRecord): Promise<void> {
+    this.#o.telemetry?.ended(job);
     await this.changed([stateChangeOf(job, JobStatus.running)]);
     if (job.error) await this.#call(task, 'onFailure', job.error, job);
   }
@@ -77,6 +81,8 @@ export class JobEffects {
     workflow: WorkflowRef | undefined,
     replayed = false,
   ): Promise<void> {
+    // A replay repeats the effects of a status counted when it was written.
+    if (!replayed) this.#o.telemetry?.ended(job);
     if (job.status === JobStatus.succeeded && workflow) await this.#continue(workflow, job);
     // A schedule's run that succeeded becomes its latest result, unless a later-fired run already is.
     const pointer = scheduleResultPointerOf(job);

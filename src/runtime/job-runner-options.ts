@@ -3,6 +3,7 @@ import type { Logger } from '../core/logger.js';
 import type { EventPublisher, JobStore, PayloadStore, Transport, WorkflowStore } from '../core/ports.js';
 import type { Retention } from '../core/retention.js';
 import type { TaskRegistry } from '../core/task.js';
+import type { JobMetrics } from './emf-metrics.js';
 
 /** What a `JobRunner` needs; the worker and the Lambda handler build it from their own options. */
 export interface JobRunnerOptions {
@@ -36,4 +37,8 @@ export interface JobRunnerOptions {
   readonly payloads?: PayloadStore;
   /** How long finished jobs are kept; a task's own `retention` overrides it. Default `retentionDefaults`. */
   readonly retention?: Retention;
+  /** Where job metrics are added up; undefined: none are kept. */
+  readonly metrics?: JobMetrics;
+  /** The queue's name, the `Queue` dimension of the metrics and a field of job log lines. Default `default`. */
+  readonly queueName?: string;
 }

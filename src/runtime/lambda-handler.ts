@@ -9,6 +9,7 @@ import type { AnyTask } from '../core/task.js';
 import { TaskRegistry } from '../core/task.js';
 import { traceCarrierOf, traceMessageAttributes } from '../core/trace-context.js';
 import { type Disposition, JobRunner } from './job-runner.js';
+import { type MetricsOptions, queueNameFromArn, resolveMetrics } from './metrics-options.js';
 import { checkLimitsTracked } from './task-limiter.js';
 import { UntrackedJobStore } from './untracked-job-store.js';
 import type { WorkerTracking } from './worker-options.js';
@@ -73,8 +74,17 @@ export interface LambdaHandlerOptions {
   readonly deadlineMarginMs?: number;
   /** Minimum interval between progress/log writes of one job. Default 1 000. */
   readonly progressIntervalMs?: number;
-  /** Default: JSON lines on stderr for warnings and errors (CloudWatch Logs). */
+  /**
+   * Where job events and warnings go, one structured line each (as the worker's `logger`). Default: JSON
+   * lines, info on stdout, warnings and errors on stderr (CloudWatch Logs).
+   */
   readonly logger?: Logger;
+  /**
+   * Job metrics per queue and task in CloudWatch Embedded Metric Format, written to stdout at the end of
+   * each invocation (`flushIntervalMs` does not apply). `false` turns them off. Default: on, namespace
+   * `Longhaul`, the queue named after the event source. See docs/observability.md.
+   */
+  readonly metrics?: MetricsOptions | false;
   /** `full` (default) or `off`: no job records, no DynamoDB requests (see the worker's `tracking`). */
   readonly tracking?: WorkerTracking;
   /** Hooks called for every task after the task's own, as the worker's `hooks`. Default: none. */
@@ -115,6 +125,7 @@ export function createLambdaHandler(options: LambdaHandlerOptions): LonghaulLamb
   checkOptions(visibilityTimeoutSeconds, concurrency, marginMs, options);
   checkLimitsTracked(options.tasks, options.tracking);
   const retention = resolveRetention(options.retention);
+  const metrics = resolveMetrics(options.metrics);
   let backend: Backend | undefined;
   const untracked = new UntrackedJobStore();
   let deliveryLimit: Promise<number | undefined> | undefined;
@@ -153,6 +164,8 @@ export function createLambdaHandler(options: LambdaHandlerOptions): LonghaulLamb
       maxAbortGraceMs: Math.floor(margin / 2),
       ...(backend.payloads ? { payloads: backend.payloads } : {}),
       retention,
+      ...(metrics ? { metrics: metrics.metrics } : {}),
+      queueName: metrics?.queueName ?? queueNameFromArn(event.Records[0]?.eventSourceARN) ?? 'default',
     });
     const deadline = new AbortController();
     const untilDeadline = Math.max(0, context.getRemainingTimeInMillis() - margin);
@@ -201,6 +214,8 @@ export function createLambdaHandler(options: LambdaHandlerOptions): LonghaulLamb
     } finally {
       deadline.abort();
       await timer;
+      // One set of lines per invocation: Lambda may freeze the container right after it returns.
+      metrics?.metrics.flush();
     }
     return { batchItemFailures: failures };
   };

@@ -68,7 +68,7 @@ export async function recordOutcome(
   }
   const failure = stored.failure;
   if (failure instanceof JobCancelledError) {
-    const cancelled = await completeCancelled(parts, ends, task, job, attempt, failure, at);
+    const cancelled = await completeCancelled(parts, ends, task, attempt, failure, at);
     await effects.final(task, cancelled, workflow);
     return ack;
   }
@@ -98,7 +98,7 @@ export async function recordOutcome(
     return disposition;
   }
   const delaySeconds = backoffDelaySeconds(task.retry, job.attempts);
-  const retrying = await completeRetrying(parts, ends, task, job, attempt, workflow, {
+  const retrying = await completeRetrying(parts, ends, task, attempt, workflow, {
     at,
     error,
     nextAttemptAt: at + delaySeconds * 1000,
@@ -146,7 +146,7 @@ async function recordInterruption(
     await effects.final(task, failed, workflow);
     return disposition;
   }
-  const retrying = await completeRetrying(parts, ends, task, job, attempt, workflow, {
+  const retrying = await completeRetrying(parts, ends, task, attempt, workflow, {
     at,
     error: serializeError(failure),
     nextAttemptAt: at,
@@ -184,7 +184,6 @@ async function completeRetrying(
   parts: RunnerParts,
   ends: EndAttempt,
   task: AnyTask,
-  job: JobRecord,
   attempt: AttemptState,
   workflow: WorkflowRef | undefined,
   retry: Pick<Extract<Completion, { status: 'retrying' }>, 'at' | 'error' | 'nextAttemptAt' | 'interrupted'>,
@@ -195,7 +194,7 @@ async function completeRetrying(
   } catch (completion) {
     if (!(completion instanceof JobCancelledError)) throw completion;
     attempt.putBack(final);
-    const cancelled = await completeCancelled(parts, ends, task, job, attempt, completion, retry.at);
+    const cancelled = await completeCancelled(parts, ends, task, attempt, completion, retry.at);
     await parts.effects.final(task, cancelled, workflow);
     return undefined;
   }
@@ -205,13 +204,11 @@ async function completeCancelled(
   parts: RunnerParts,
   ends: EndAttempt,
   task: AnyTask,
-  job: JobRecord,
   attempt: AttemptState,
   error: JobCancelledError,
   at: number,
 ): Promise<JobRecord> {
-  const { options: o } = parts;
-  o.logger.info('cancelled a running job', { jobId: job.id });
+  // Its log line is the job event the effects write once it is recorded.
   return await ends.complete({
     status: 'cancelled',
     at,

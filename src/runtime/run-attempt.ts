@@ -37,6 +37,8 @@ export async function runAttempt(
   span?: AttemptSpan,
 ): Promise<Disposition> {
   const { options: o } = parts;
+  // Logged and counted here rather than at the claim, so the line carries the attempt's trace id.
+  parts.telemetry.claimed(job);
   const fence: Fence = { attempt: job.attempts, workerId: o.workerId, token: job.leaseToken ?? '' };
   const attempt = new AttemptState(job.logs.length);
   const lease = new AttemptLease(
@@ -148,14 +150,15 @@ export async function runAttempt(
   await writes;
   writesOver = true;
   if (outcome.ok === false && outcome.error instanceof LockLostError) {
-    o.logger.warn('lost the lock on a running job; its result is discarded', { jobId: job.id });
+    parts.telemetry.lockLost(job);
     return { kind: 'abandon' };
   }
   controller.abort(new Error('attempt finished'));
   try {
     return await recordOutcome(parts, lease, task, job, fence, attempt, outcome, workflow, stopSignal);
   } catch (error) {
-    if (error instanceof LockLostError) return { kind: 'abandon' };
-    throw error;
+    if (!(error instanceof LockLostError)) throw error;
+    parts.telemetry.lockLost(job);
+    return { kind: 'abandon' };
   }
 }

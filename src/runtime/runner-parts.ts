@@ -3,6 +3,7 @@ import { expiryOf, type FinalStatus, retentionDefaults } from '../core/retention
 import type { AnyTask } from '../core/task.js';
 import { JobEffects } from './after-final.js';
 import type { JobRunnerOptions } from './job-runner-options.js';
+import { JobTelemetry } from './job-telemetry.js';
 import { TaskLimiter } from './task-limiter.js';
 
 /**
@@ -13,6 +14,8 @@ export class RunnerParts {
   readonly options: JobRunnerOptions;
   /** Publishes status changes, calls hooks, continues workflows. */
   readonly effects: JobEffects;
+  /** Logs job events and counts them in the job metrics. */
+  readonly telemetry: JobTelemetry;
   /** The tasks' concurrency and rate limits. */
   readonly limiter: TaskLimiter;
   /** Reads offloaded arguments back and offloads large results. */
@@ -20,7 +23,8 @@ export class RunnerParts {
 
   constructor(options: JobRunnerOptions) {
     this.options = options;
-    this.effects = new JobEffects(options);
+    this.telemetry = new JobTelemetry(options.logger, options.metrics, options.queueName ?? 'default');
+    this.effects = new JobEffects({ ...options, telemetry: this.telemetry });
     this.limiter = new TaskLimiter(options.store, options.transport, options.logger);
     this.payloads = new PayloadOffload(options.payloads);
   }

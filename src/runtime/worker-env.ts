@@ -1,6 +1,7 @@
 import { ConfigError } from '../core/errors.js';
 import { env } from '../core/names.js';
 import type { RetentionOptions } from '../core/retention.js';
+import { metricsFromEnv } from './metrics-options.js';
 import type { WorkerOptions } from './worker-options.js';
 
 /** The worker options an environment variable can set, and the variable that sets each. */
@@ -13,7 +14,9 @@ const integerOptions = {
   visibilityCeilingSeconds: env.visibilityCeilingSeconds,
 } as const;
 
-type EnvWorkerOptions = Partial<Pick<WorkerOptions, keyof typeof integerOptions | 'workerId' | 'retention'>>;
+type EnvWorkerOptions = Partial<
+  Pick<WorkerOptions, keyof typeof integerOptions | 'workerId' | 'retention' | 'metrics'>
+>;
 
 /** The retention fields an environment variable can set, and the variable that sets each. */
 const retentionVariables = {
@@ -41,7 +44,8 @@ export function retentionFromEnv(environment: NodeJS.ProcessEnv = process.env): 
 }
 
 /**
- * Reads worker options from `LONGHAUL_*` variables, for containers configured by their task definition.
+ * Reads worker options from `LONGHAUL_*` variables (the metrics from `LONGHAUL_METRICS` and
+ * `LONGHAUL_METRICS_NAMESPACE`), for containers configured by their task definition.
  * Unset variables are left out, so the defaults apply; ranges are checked by `createWorker`.
  *
  * @example
@@ -61,5 +65,10 @@ export function workerOptionsFromEnv(environment: NodeJS.ProcessEnv = process.en
   const workerId = environment[env.workerId];
   if (workerId) options.workerId = workerId;
   const retention = retentionFromEnv(environment);
-  return { ...(options as EnvWorkerOptions), ...(retention ? { retention } : {}) };
+  const metrics = metricsFromEnv(environment);
+  return {
+    ...(options as EnvWorkerOptions),
+    ...(retention ? { retention } : {}),
+    ...(metrics !== undefined ? { metrics } : {}),
+  };
 }

@@ -7,6 +7,7 @@ import type { Backend } from '../core/ports.js';
 import { type RetentionOptions, retentionProblems } from '../core/retention.js';
 import { maxVisibilitySeconds } from '../core/retry.js';
 import type { AnyTask } from '../core/task.js';
+import type { MetricsOptions } from './metrics-options.js';
 
 /** What `createWorker` takes. Every field but `backend` and `tasks` has a default. */
 export interface WorkerOptions {
@@ -32,8 +33,19 @@ export interface WorkerOptions {
   readonly deleteBatchWindowMs?: number;
   /** Recorded on the jobs this worker runs. Default: host name, process id and a random suffix. */
   readonly workerId?: string;
-  /** Default: JSON lines on stderr for warnings and errors. */
+  /**
+   * Where job events (claimed, succeeded, failed, retried, dead-lettered, cancelled, lock lost) and the
+   * worker's warnings go, one structured line each; any logger with `info`, `warn` and `error` taking a
+   * message and fields (Powertools Logger as is, pino through a three-line adapter: docs/observability.md).
+   * Default: JSON lines, info on stdout, warnings and errors on stderr.
+   */
   readonly logger?: Logger;
+  /**
+   * Job metrics per queue and task in CloudWatch Embedded Metric Format, written to stdout every
+   * `flushIntervalMs` (default 60 s) and when the worker stops: no API call, no IAM permission.
+   * `false` turns them off. Default: on, namespace `Longhaul`. See docs/observability.md.
+   */
+  readonly metrics?: MetricsOptions | false;
   /**
    * `full` (default): every job has its record (status, attempts, progress, logs, result, error).
    * `off`: no record and no DynamoDB request at all, like a bare SQS poller; retries, timeouts and the
@@ -65,7 +77,7 @@ export interface WorkerOptions {
 export type WorkerTracking = 'full' | 'off';
 
 /** Worker options with every default applied. */
-export type ResolvedWorkerOptions = Required<WorkerOptions>;
+export type ResolvedWorkerOptions = Required<Omit<WorkerOptions, 'metrics'>> & Pick<WorkerOptions, 'metrics'>;
 
 /** Every numeric default of the worker's options, in one place. */
 export const workerDefaults = {

@@ -1,10 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConfigError } from '../core/errors.js';
+import { env } from '../core/names.js';
 import type { QueueMessage } from '../core/ports.js';
 import { resolveRetention } from '../core/retention.js';
 import { TaskRegistry } from '../core/task.js';
 import { DeleteBatcher } from './delete-batcher.js';
 import { type Disposition, JobRunner } from './job-runner.js';
+import { queueNameFromUrl, type ResolvedMetrics, resolveMetrics } from './metrics-options.js';
 import { ReceiveOutage } from './receive-outage.js';
 import { checkLimitsTracked } from './task-limiter.js';
 import { UntrackedJobStore } from './untracked-job-store.js';
@@ -55,9 +57,12 @@ export class Worker {
   #pollLeftBehind: Promise<void> = Promise.resolve();
   #slotFreed: (() => void) | undefined;
   #stats = { received: 0, deleted: 0, retried: 0, deadLettered: 0, released: 0, abandoned: 0, crashed: 0 };
+  /** Job metrics added up between flushes; undefined when they are off. */
+  readonly #metrics: ResolvedMetrics | undefined;
 
   constructor(options: WorkerOptions) {
     this.options = resolveWorkerOptions(options);
+    this.#metrics = resolveMetrics(this.options.metrics);
     const { backend, logger } = this.options;
     this.#registry = new TaskRegistry(this.options.tasks);
     checkLimitsTracked(this.options.tasks, this.options.tracking);
@@ -170,12 +175,28 @@ export class Worker {
       hooks: this.options.hooks,
       ...(backend.payloads ? { payloads: backend.payloads } : {}),
       retention: resolveRetention(this.options.retention),
+      ...(this.#metrics ? { metrics: this.#metrics.metrics } : {}),
+      queueName: this.#metrics?.queueName ?? queueNameFromUrl(process.env[env.queueUrl]) ?? 'default',
     });
   }
 
   async #loop(runner: JobRunner): Promise<void> {
-    const { transport } = this.options.backend;
     const outage = new ReceiveOutage(this.options.logger);
+    // A busy worker writes a few metric lines per interval, whatever its job rate; the timer never keeps
+    // the process alive.
+    const flushTimer = this.#metrics
+      ? setInterval(() => this.#metrics?.metrics.flush(), this.#metrics.flushIntervalMs).unref()
+      : undefined;
+    try {
+      await this.#serve(runner, outage);
+    } finally {
+      clearInterval(flushTimer);
+      this.#metrics?.metrics.flush();
+    }
+  }
+
+  async #serve(runner: JobRunner, outage: ReceiveOutage): Promise<void> {
+    const { transport } = this.options.backend;
     while (!this.#stopReceiving.signal.aborted) {
       const free = this.options.concurrency - this.#active.size;
       if (free <= 0) {

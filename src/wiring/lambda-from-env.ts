@@ -9,13 +9,15 @@ import {
   type LambdaHandlerOptions,
   type LonghaulLambdaHandler,
 } from '../runtime/lambda-handler.js';
+import { metricsFromEnv } from '../runtime/metrics-options.js';
 import { retentionFromEnv } from '../runtime/worker-env.js';
 
 /**
  * A Lambda handler configured from the environment the construct sets: the backend from
  * `LONGHAUL_QUEUE_URL`, `LONGHAUL_DLQ_URL` and `LONGHAUL_TABLE_NAME` (its SDK clients are created on the
  * first invocation, so importing the bundle does no work), the lease from
- * `LONGHAUL_VISIBILITY_TIMEOUT_SECONDS` and the delivery limit from `LONGHAUL_DELIVERY_LIMIT`.
+ * `LONGHAUL_VISIBILITY_TIMEOUT_SECONDS` and the delivery limit from `LONGHAUL_DELIVERY_LIMIT`, the job metrics from `LONGHAUL_METRICS`
+ * and `LONGHAUL_METRICS_NAMESPACE`.
  */
 export function createLambdaHandlerFromEnv(
   options: Omit<LambdaHandlerOptions, 'backend'> & Partial<Pick<LambdaHandlerOptions, 'backend'>>,
@@ -31,11 +33,13 @@ export function createLambdaHandlerFromEnv(
   const visibilityTimeoutSeconds = options.visibilityTimeoutSeconds ?? integer(env.visibilityTimeoutSeconds);
   const deliveryLimit = options.deliveryLimit ?? integer(env.deliveryLimit);
   const retention = options.retention ?? retentionFromEnv(environment);
+  const metrics = options.metrics ?? metricsFromEnv(environment);
   return createLambdaHandler({
     ...options,
     backend: options.backend ?? (() => awsBackendFromEnv(environment)),
     ...(visibilityTimeoutSeconds !== undefined ? { visibilityTimeoutSeconds } : {}),
     ...(deliveryLimit !== undefined ? { deliveryLimit } : {}),
     ...(retention !== undefined ? { retention } : {}),
+    ...(metrics !== undefined ? { metrics } : {}),
   });
 }

@@ -39,6 +39,20 @@ describe('the examples', () => {
     expect(output).toContain('accounts.export: cancelled (cancelled)');
   });
 
+  it('logs job events through Powertools Logger and pino and writes job metrics as EMF', async () => {
+    for (const logger of ['powertools', 'pino']) {
+      const { code, output } = await runExample('observability.ts', { LOGGER: logger }).done;
+      expect(code, output).toBe(0);
+      // Powertools writes the message as `message`, pino as `msg`.
+      expect(output).toMatch(/"(message|msg)":"job will be retried"/);
+      expect(output).toMatch(/"(message|msg)":"job succeeded"/);
+      expect(output).toContain(
+        'metrics for billing.charge on billing-jobs: started 4, succeeded 3, retried 1',
+      );
+      expect(output).not.toContain('tok_visa_4242');
+    }
+  });
+
   it('offloads large payloads and applies a task retention on the embedded backend', async () => {
     const { code, output } = await runExample('large-payloads.ts').done;
     expect(code, output).toBe(0);

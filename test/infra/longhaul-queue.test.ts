@@ -584,6 +584,8 @@ describe('LonghaulQueue alarms and dashboard', () => {
         env.visibilityTimeoutSeconds,
         env.deliveryLimit,
         env.payloadBucket,
+        env.metrics,
+        env.metricsNamespace,
       ].sort(),
     );
     expect(jobs.workerFunction).toBeDefined();

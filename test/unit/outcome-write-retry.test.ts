@@ -126,8 +126,10 @@ describe('JobRunner when the job store is unreachable as an attempt ends', () =>
       attempts: 1,
     });
     expect(logger.lines.map((line) => [line.level, line.message])).toEqual([
+      ['info', 'job claimed'],
       ['warn', expect.stringMatching(/could not record .* retrying while the lock holds/)],
       ['warn', expect.stringMatching(/recorded .* after 3 failed tries/)],
+      ['info', 'job succeeded'],
     ]);
   });
 

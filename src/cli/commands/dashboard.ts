@@ -44,6 +44,8 @@ export const registerDashboard: Register = (program, act) => {
               backend,
               tasks: module.tasks,
               logger: jsonLinesLogger(ctx.io.stderr),
+              // A local worker beside the dashboard, which shows the same numbers: no metric lines.
+              metrics: false,
             }).start();
           } else if (embedded) {
             out.note(

@@ -44,6 +44,8 @@ export const registerRun: Register = (program, act) => {
             shutdownGraceMs: 1_000,
             workerId: 'longhaul-run',
             logger: jsonLinesLogger(ctx.io.stderr, new Set(['warn', 'error'])),
+            // One job run locally: its result is this command's output, with no metric lines around it.
+            metrics: false,
           });
           worker.start();
           let job: JobRecord;

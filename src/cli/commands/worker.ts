@@ -20,12 +20,18 @@ export const registerWorker: Register = (program, act) => {
           const module = await ctx.tasks('to know the tasks it runs');
           const { backend, embedded } = await ctx.backend('process');
           const logger = jsonLinesLogger(ctx.io.stderr);
+          const fromEnv = workerOptionsFromEnv(ctx.io.env as NodeJS.ProcessEnv);
           const worker = createWorker({
             backend,
             tasks: module.tasks,
-            ...workerOptionsFromEnv(ctx.io.env as NodeJS.ProcessEnv),
+            ...fromEnv,
             ...(flags.concurrency !== undefined ? { concurrency: flags.concurrency } : {}),
             logger,
+            // Job metrics (EMF) on the CLI's stdout, the logs on its stderr; LONGHAUL_METRICS=off turns them off.
+            metrics:
+              fromEnv.metrics === false
+                ? false
+                : { ...fromEnv.metrics, sink: (line) => void ctx.io.stdout.write(`${line}\n`) },
           });
           if (embedded) {
             logger.warn('the embedded backend lives in this process: this worker sees no job from elsewhere');

@@ -12,7 +12,14 @@ const add = defineTask({
 const backend = memoryBackend();
 const longhaul = new Longhaul({ backend });
 const handle = await longhaul.enqueue(add, { a: 2, b: 3 });
-const worker = createWorker({ backend, tasks: [add], logger: silentLogger, waitTimeSeconds: 1 }).start();
+// No metric lines: stdout carries this script's answer.
+const worker = createWorker({
+  backend,
+  tasks: [add],
+  logger: silentLogger,
+  waitTimeSeconds: 1,
+  metrics: false,
+}).start();
 const result = await longhaul.waitForResult(handle, { timeoutMs: 20_000 });
 await worker.stop();
 const job = await longhaul.getJob(handle);

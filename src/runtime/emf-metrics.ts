@@ -1,0 +1,161 @@
+/**
+ * Job metrics in CloudWatch Embedded Metric Format: counts and distributions are added up in memory per
+ * (queue, task) and written as a few JSON lines per flush, which CloudWatch Logs turns into metrics with
+ * no API call and no IAM permission. Distributions go out in EMF's histogram form (`Values` with
+ * `Counts`), so CloudWatch still computes percentiles (p50, p99) from them.
+ *
+ * Written here rather than with `@aws-lambda-powertools/metrics`: Powertools Metrics is built around one
+ * Lambda invocation (one dimension set per flush, raw values repeated rather than counted), while the
+ * long-running worker flushes on a timer for many tasks at once; this file is the whole format.
+ */
+
+import { jobMetricNames } from '../core/names.js';
+
+/** The counters, one per job event, each in `Count`. */
+export const JobCounter = jobMetricNames.counters;
+export type JobCounter = (typeof JobCounter)[keyof typeof JobCounter];
+
+/** The distributions, each in `Milliseconds`. */
+export const JobTiming = jobMetricNames.timings;
+export type JobTiming = (typeof JobTiming)[keyof typeof JobTiming];
+
+/** The dimensions of every metric: CloudWatch bills each (queue, task) pair as its own metrics. */
+export const metricDimensions = jobMetricNames.dimensions;
+
+/** EMF accepts at most 100 values per metric in one line. */
+export const maxValuesPerLine = 100;
+
+/** Where EMF lines go: stdout by default (Lambda and ECS both ship it to CloudWatch Logs). */
+export type MetricsSink = (line: string) => void;
+
+const stdoutSink: MetricsSink = (line) => {
+  process.stdout.write(`${line}\n`);
+};
+
+/** What `JobMetrics` takes; every field has a default. */
+export interface JobMetricsOptions {
+  /** The CloudWatch namespace. Default `Longhaul`. */
+  readonly namespace?: string;
+  /** Where each EMF line is written. Default: a line on stdout. */
+  readonly sink?: MetricsSink;
+  /** The clock of `_aws.Timestamp`. Default `Date.now`. */
+  readonly now?: () => number;
+}
+
+/** The default namespace. */
+export const defaultMetricsNamespace = jobMetricNames.defaultNamespace;
+
+interface Series {
+  readonly queue: string;
+  readonly task: string;
+  readonly counts: Map<JobCounter, number>;
+  /** Per distribution: rounded value → how many times it was seen. */
+  readonly timings: Map<JobTiming, Map<number, number>>;
+}
+
+/**
+ * Adds up job metrics until `flush()` writes them. Values are rounded to two significant digits (at most
+ * 5% off), so thousands of jobs share a few dozen distinct values and a flush stays a few lines long.
+ */
+export class JobMetrics {
+  readonly namespace: string;
+  readonly #sink: MetricsSink;
+  readonly #now: () => number;
+  #series = new Map<string, Series>();
+
+  constructor(options: JobMetricsOptions = {}) {
+    this.namespace = options.namespace ?? defaultMetricsNamespace;
+    this.#sink = options.sink ?? stdoutSink;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** Adds one to `counter` of the task on the queue. */
+  count(queue: string, task: string, counter: JobCounter): void {
+    const counts = this.#of(queue, task).counts;
+    counts.set(counter, (counts.get(counter) ?? 0) + 1);
+  }
+
+  /** Adds a duration (ms; negative ones, from clocks apart, count as 0) to a distribution. */
+  time(queue: string, task: string, timing: JobTiming, ms: number): void {
+    if (!Number.isFinite(ms)) return;
+    const timings = this.#of(queue, task).timings;
+    const values = timings.get(timing) ?? new Map<number, number>();
+    timings.set(timing, values);
+    const value = roundToTwoDigits(Math.max(0, ms));
+    values.set(value, (values.get(value) ?? 0) + 1);
+  }
+
+  /** Writes what was added since the last flush (nothing when nothing was), then starts again from zero. */
+  flush(): void {
+    const series = this.#series;
+    if (series.size === 0) return;
+    this.#series = new Map();
+    const timestamp = this.#now();
+    for (const one of series.values()) {
+      for (const line of this.#lines(one, timestamp)) this.#sink(JSON.stringify(line));
+    }
+  }
+
+  #of(queue: string, task: string): Series {
+    const key = `${queue}\u0000${task}`;
+    let series = this.#series.get(key);
+    if (!series) {
+      series = { queue, task, counts: new Map(), timings: new Map() };
+      this.#series.set(key, series);
+    }
+    return series;
+  }
+
+  /**
+   * The lines of one (queue, task): every counter (zeros included, so failure rates divide cleanly) in
+   * the first, and each distribution's values spread over as many lines as it needs, 100 per line.
+   */
+  #lines(series: Series, timestamp: number): Record<string, unknown>[] {
+    const chunks = new Map<JobTiming, [number[], number[]][]>();
+    for (const [timing, values] of series.timings) {
+      const entries = [...values].sort((a, b) => a[0] - b[0]);
+      const parts: [number[], number[]][] = [];
+      for (let i = 0; i < entries.length; i += maxValuesPerLine) {
+        const slice = entries.slice(i, i + maxValuesPerLine);
+        parts.push([slice.map(([v]) => v), slice.map(([, c]) => c)]);
+      }
+      chunks.set(timing, parts);
+    }
+    const lineCount = Math.max(1, ...[...chunks.values()].map((parts) => parts.length));
+    const lines: Record<string, unknown>[] = [];
+    for (let index = 0; index < lineCount; index++) {
+      const metrics: { Name: string; Unit: string }[] = [];
+      const values: Record<string, unknown> = {};
+      if (index === 0) {
+        for (const counter of Object.values(JobCounter)) {
+          metrics.push({ Name: counter, Unit: 'Count' });
+          values[counter] = series.counts.get(counter) ?? 0;
+        }
+      }
+      for (const [timing, parts] of chunks) {
+        const part = parts[index];
+        if (!part) continue;
+        metrics.push({ Name: timing, Unit: 'Milliseconds' });
+        values[timing] = { Values: part[0], Counts: part[1] };
+      }
+      lines.push({
+        _aws: {
+          Timestamp: timestamp,
+          CloudWatchMetrics: [
+            { Namespace: this.namespace, Dimensions: [[...metricDimensions]], Metrics: metrics },
+          ],
+        },
+        Queue: series.queue,
+        Task: series.task,
+        ...values,
+      });
+    }
+    return lines;
+  }
+}
+
+function roundToTwoDigits(value: number): number {
+  if (value < 100) return Math.round(value);
+  const scale = 10 ** (Math.floor(Math.log10(value)) - 1);
+  return Math.round(value / scale) * scale;
+}
