@@ -1,8 +1,10 @@
 /**
  * Job metrics in CloudWatch Embedded Metric Format: counts and distributions are added up in memory per
  * (queue, task) and written as a few JSON lines per flush, which CloudWatch Logs turns into metrics with
- * no API call and no IAM permission. Distributions go out in EMF's histogram form (`Values` with
- * `Counts`), so CloudWatch still computes percentiles (p50, p99) from them.
+ * no API call and no IAM permission. Distributions go out as EMF's arrays of values (100 per metric per
+ * line), the one form the EMF specification defines for many values, so CloudWatch computes percentiles
+ * (p50, p99) from them. The `{Values, Counts}` histogram object of PutMetricData is not in that
+ * specification, so it is not relied on here, at the price of more lines on a busy worker.
  *
  * Written here rather than with `@aws-lambda-powertools/metrics`: Powertools Metrics is built around one
  * Lambda invocation (one dimension set per flush, raw values repeated rather than counted), while the
@@ -111,14 +113,15 @@ export class JobMetrics {
    * the first, and each distribution's values spread over as many lines as it needs, 100 per line.
    */
   #lines(series: Series, timestamp: number): Record<string, unknown>[] {
-    const chunks = new Map<JobTiming, [number[], number[]][]>();
+    const chunks = new Map<JobTiming, number[][]>();
     for (const [timing, values] of series.timings) {
-      const entries = [...values].sort((a, b) => a[0] - b[0]);
-      const parts: [number[], number[]][] = [];
-      for (let i = 0; i < entries.length; i += maxValuesPerLine) {
-        const slice = entries.slice(i, i + maxValuesPerLine);
-        parts.push([slice.map(([v]) => v), slice.map(([, c]) => c)]);
-      }
+      // Each rounded value repeated as often as it was seen: the array is the distribution.
+      const samples = [...values]
+        .sort((a, b) => a[0] - b[0])
+        .flatMap(([value, count]) => Array.from({ length: count }, () => value));
+      const parts: number[][] = [];
+      for (let i = 0; i < samples.length; i += maxValuesPerLine)
+        parts.push(samples.slice(i, i + maxValuesPerLine));
       chunks.set(timing, parts);
     }
     const lineCount = Math.max(1, ...[...chunks.values()].map((parts) => parts.length));
@@ -136,7 +139,7 @@ export class JobMetrics {
         const part = parts[index];
         if (!part) continue;
         metrics.push({ Name: timing, Unit: 'Milliseconds' });
-        values[timing] = { Values: part[0], Counts: part[1] };
+        values[timing] = part;
       }
       lines.push({
         _aws: {

@@ -2,12 +2,10 @@
 // format requires, and adds their values up per (queue, task) so a test can compare them with a known run.
 import { expect } from 'vitest';
 
-type Histogram = { Values: number[]; Counts: number[] };
-
 export interface MetricTotals {
   /** Counters summed over every line. */
   readonly counts: Record<string, number>;
-  /** For each distribution, how many values it holds (the sum of its `Counts`) and every value seen. */
+  /** For each distribution, how many values it holds and every value seen. */
   readonly samples: Record<string, number>;
   readonly values: Record<string, number[]>;
 }
@@ -15,8 +13,7 @@ export interface MetricTotals {
 /**
  * Parses `lines` and checks each against the EMF specification: `_aws.Timestamp` a number of milliseconds,
  * `_aws.CloudWatchMetrics` directives with a namespace, dimension sets whose names are top-level strings,
- * and metrics with a name and a unit whose values are top-level numbers (or a histogram of at most 100
- * values with one count each).
+ * and metrics with a name and a unit whose values are top-level numbers or arrays of at most 100 numbers.
  */
 export function parseEmf(lines: readonly string[], namespace = 'Longhaul'): Record<string, unknown>[] {
   return lines.map((line) => {
@@ -43,11 +40,11 @@ export function parseEmf(lines: readonly string[], namespace = 'Longhaul'): Reco
           expect(typeof value).toBe('number');
           continue;
         }
-        const histogram = value as Histogram;
-        expect(histogram.Values.length).toBe(histogram.Counts.length);
-        expect(histogram.Values.length).toBeGreaterThan(0);
-        expect(histogram.Values.length).toBeLessThanOrEqual(100);
-        for (const n of [...histogram.Values, ...histogram.Counts]) expect(Number.isFinite(n)).toBe(true);
+        expect(Array.isArray(value)).toBe(true);
+        const samples = value as number[];
+        expect(samples.length).toBeGreaterThan(0);
+        expect(samples.length).toBeLessThanOrEqual(100);
+        for (const n of samples) expect(Number.isFinite(n)).toBe(true);
       }
     }
     return doc;
@@ -71,9 +68,9 @@ export function totalsOf(
       if (Unit === 'Count') {
         counts[Name] = (counts[Name] ?? 0) + (doc[Name] as number);
       } else {
-        const h = doc[Name] as Histogram;
-        samples[Name] = (samples[Name] ?? 0) + h.Counts.reduce((a, b) => a + b, 0);
-        values[Name] = [...(values[Name] ?? []), ...h.Values];
+        const seen = doc[Name] as number[];
+        samples[Name] = (samples[Name] ?? 0) + seen.length;
+        values[Name] = [...(values[Name] ?? []), ...seen];
       }
     }
   }

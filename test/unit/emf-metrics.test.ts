@@ -19,7 +19,7 @@ describe('JobMetrics', () => {
     expect(lines).toEqual([]);
   });
 
-  it('writes one line per queue and task with every counter and the timings as a histogram', () => {
+  it('writes every counter on the first line of a queue and task, and the timings as arrays of 100', () => {
     const { lines, metrics } = collecting('Shop/Jobs');
     for (let i = 0; i < 1_000; i++) {
       metrics.count('orders', 'email.send', 'JobsStarted');
@@ -28,7 +28,8 @@ describe('JobMetrics', () => {
     }
     metrics.count('orders', 'report', 'JobsFailed');
     metrics.flush();
-    expect(lines).toHaveLength(2);
+    // 1,000 timings of email.send take 10 lines of 100; report's counters take one.
+    expect(lines).toHaveLength(11);
     const docs = parseEmf(lines, 'Shop/Jobs');
     expect(docs[0]).toMatchObject({
       _aws: { Timestamp: 1_765_000_000_000 },
@@ -37,14 +38,18 @@ describe('JobMetrics', () => {
       JobsStarted: 1_000,
       JobsFailed: 0,
       JobsTimedOut: 0,
-      AttemptDuration: { Values: [40, 41, 42], Counts: [334, 333, 333] },
     });
+    const sent = totalsOf(docs, 'email.send');
+    expect(sent.samples.AttemptDuration).toBe(1_000);
+    expect(sent.values.AttemptDuration?.filter((ms) => ms === 40)).toHaveLength(334);
+    expect(sent.values.AttemptDuration?.filter((ms) => ms === 42)).toHaveLength(333);
+    expect(docs[1]).not.toHaveProperty('JobsStarted');
     expect(totalsOf(docs, 'report').counts).toMatchObject({ JobsFailed: 1, JobsStarted: 0 });
     metrics.flush();
-    expect(lines).toHaveLength(2);
+    expect(lines).toHaveLength(11);
   });
 
-  it('rounds to two significant digits and spreads more than 100 distinct values over lines', () => {
+  it('rounds to two significant digits and spreads more than 100 values over lines', () => {
     const { lines, metrics } = collecting();
     // 1..99 ms are kept exact; 100 ms and up keep two digits: 1234 → 1200, 98_765 → 99_000.
     for (let ms = 0; ms < 250; ms++) metrics.time('q', 't', 'TimeInQueue', ms);
@@ -53,7 +58,7 @@ describe('JobMetrics', () => {
     metrics.time('q', 't', 'TimeInQueue', -5);
     metrics.flush();
     const docs = parseEmf(lines);
-    expect(docs.length).toBe(2);
+    expect(docs.length).toBe(3);
     const totals = totalsOf(docs, 't', 'q');
     expect(totals.samples.TimeInQueue).toBe(253);
     expect(totals.values.TimeInQueue).toContain(1_200);
