@@ -113,6 +113,7 @@ export type {
   KeyHold,
   KeyHoldRequest,
   LimitedNote,
+  NewJobsPut,
   OutgoingMessage,
   PayloadStore,
   QueueDepth,
