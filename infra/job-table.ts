@@ -6,9 +6,25 @@ import type { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
-import { jobIndexes, jobTable } from '../src/core/names.js';
+import { ConfigError } from '../src/core/errors.js';
+import { jobIndexes, jobTable, legacyJobIndexes } from '../src/core/names.js';
+import type { JobTableIndexName } from './props.js';
 
-/** Creates the on-demand table with point-in-time recovery, TTL, and the `by-status`, `by-task` and `by-time` indexes. */
+const knownIndexes = [...jobIndexes, ...legacyJobIndexes];
+
+/** The indexes a table gets: `names` (for a table moving from an earlier layout), else the current ones. */
+export function tableIndexSpecs(names: readonly JobTableIndexName[] | undefined): typeof knownIndexes {
+  if (names === undefined) return [...jobIndexes];
+  const unknown = names.filter((name) => !knownIndexes.some((index) => index.name === name));
+  if (unknown.length > 0) {
+    throw new ConfigError(
+      `Invalid LonghaulQueue props: expected \`tableIndexes\` to name only ${knownIndexes.map((i) => `\`${i.name}\``).join(', ')}, got ${unknown.map((n) => `\`${n}\``).join(', ')}`,
+    );
+  }
+  return knownIndexes.filter((index) => names.includes(index.name));
+}
+
+/** Creates the on-demand table with point-in-time recovery, TTL, and the `by-time-v2` and `by-attention` indexes. */
 export function createJobTable(
   scope: Construct,
   options: {
@@ -19,6 +35,8 @@ export function createJobTable(
     readonly removalPolicy: RemovalPolicy;
     /** A customer-managed key; without one, the AWS-managed key. */
     readonly encryptionKey: kms.IKey | undefined;
+    /** See `LonghaulQueueProps.tableIndexes`. */
+    readonly indexes?: readonly JobTableIndexName[] | undefined;
   },
 ): dynamodb.Table {
   const table = new dynamodb.Table(scope, 'Table', {
@@ -37,9 +55,10 @@ export function createJobTable(
     deletionProtection: options.deletionProtection,
     removalPolicy: options.removalPolicy,
   });
-  // Sharded partition keys (see jobTable in src/core/names.ts) and keys-only projections: heartbeats and
-  // progress never write to an index, and no index partition takes every write of one status.
-  for (const index of jobIndexes) {
+  // Sharded partition keys (see jobTable in src/core/names.ts), keyed and projected on attributes that
+  // never change (plus the sparse attention key): heartbeats, progress and a quick job's status changes
+  // never write to an index, and no index partition takes every write.
+  for (const index of tableIndexSpecs(options.indexes)) {
     table.addGlobalSecondaryIndex({
       indexName: index.name,
       partitionKey: { name: index.partitionKey, type: dynamodb.AttributeType.STRING },
@@ -52,7 +71,7 @@ export function createJobTable(
   return table;
 }
 
-/** The indexes' ARNs, named one by one rather than `<table>/index/*`. */
+/** The ARNs of the indexes the library reads, named one by one rather than `<table>/index/*`. */
 export function jobIndexArns(table: dynamodb.Table): string[] {
   return jobIndexes.map((index) => `${table.tableArn}/index/${index.name}`);
 }

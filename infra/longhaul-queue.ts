@@ -136,6 +136,7 @@ export class LonghaulQueue extends Construct {
       deletionProtection: config.deletionProtection,
       removalPolicy: config.removalPolicy,
       encryptionKey,
+      indexes: props.tableIndexes,
     });
     this.eventBus = resolveEventBus(this, props.events, prefix);
     this.payloadBucket = config.payloads

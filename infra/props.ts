@@ -11,6 +11,7 @@ import type * as events from 'aws-cdk-lib/aws-events';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import type * as logs from 'aws-cdk-lib/aws-logs';
+import type { jobIndexes, legacyJobIndexes } from '../src/core/names.js';
 import type { Schedule } from '../src/core/schedule.js';
 import type { AnyTask } from '../src/core/task.js';
 import type { LonghaulQueuePayloadProps, LonghaulQueueRetentionProps } from './payload-bucket.js';
@@ -90,6 +91,11 @@ export interface LonghaulQueueAlarmProps {
   readonly actions?: readonly cloudwatch.IAlarmAction[];
 }
 
+/** The name of a current or legacy job-table index (see `tableIndexes`). */
+export type JobTableIndexName =
+  | (typeof jobIndexes)[number]['name']
+  | (typeof legacyJobIndexes)[number]['name'];
+
 /** Props of {@link LonghaulQueue}. */
 export interface LonghaulQueueProps {
   /**
@@ -128,6 +134,13 @@ export interface LonghaulQueueProps {
   readonly removalPolicy?: RemovalPolicy;
   /** The table's deletion protection. Default: true, unless `removalPolicy` is `DESTROY`. */
   readonly deletionProtection?: boolean;
+  /**
+   * The job table's global secondary indexes, by name: only for moving a table made by an earlier 0.x
+   * release to the current indexes, one index per deployment (CloudFormation adds or deletes one index
+   * per stack update; see docs/upgrading.md). Names: `by-time-v2` and `by-attention` (current),
+   * `by-status`, `by-task` and `by-time` (legacy, read by nothing). Default: the current two.
+   */
+  readonly tableIndexes?: readonly JobTableIndexName[];
   /** Retention of the workers' log groups. Default one month. */
   readonly logRetention?: logs.RetentionDays;
   /** Alarms on the DLQ, the oldest job's age and Lambda errors, or `false` for none. Default: all of them. */

@@ -49,20 +49,32 @@ export const env = {
 } as const;
 
 /**
- * The job table: one item per job, keyed by its id. Its three indexes list jobs newest first by status,
- * by task, and all together. Each index's partition key is spread over `indexShards` shards (the value
- * plus `#` and a two-digit shard from a hash of the job id), so a million queued jobs fill sixteen
- * partitions rather than one hot one; a listing queries every shard and merges.
+ * The job table: one item per job, keyed by its id. Two indexes list jobs newest first, and neither is
+ * keyed on the status, so a status change writes no index entry unless the job enters or leaves a state
+ * an operator hunts for (see docs/architecture.md, "The job table's indexes"):
+ * - `by-time-v2`: every job, keyed on attributes that never change after creation (the time shard and
+ *   `enqueuedAt`, with `task` projected), so a job writes it once in its life.
+ * - `by-attention`: sparse; only the jobs that are failed, cancelled, retrying, scheduled, or running
+ *   past their first lease extension, keyed `<state>#<shard>`.
+ * Each partition key is spread over `indexShards` shards (a two-digit shard from a hash of the job id),
+ * so a million jobs fill sixteen partitions rather than one hot one; a listing queries every shard and
+ * merges.
  */
 export const jobTable = {
   partitionKey: 'id',
   indexShards: 16,
-  /** Jobs of one status; carries `task` so a listing by status and task filters in the index. */
-  statusIndex: { name: 'by-status', partitionKey: 'statusShard', sortKey: 'enqueuedAt', include: ['task'] },
-  /** Jobs of one task. */
-  taskIndex: { name: 'by-task', partitionKey: 'taskShard', sortKey: 'enqueuedAt', include: [] },
-  /** Every job. */
-  timeIndex: { name: 'by-time', partitionKey: 'timeShard', sortKey: 'enqueuedAt', include: [] },
+  /**
+   * Every job, newest first. A new name for a new projection (a GSI's projection cannot change in
+   * place): `task` is projected so a listing by task filters in the index.
+   */
+  timeIndex: { name: 'by-time-v2', partitionKey: 'timeShard', sortKey: 'enqueuedAt', include: ['task'] },
+  /** The jobs in an attention state ({@link attentionStates}), by state; sparse. */
+  attentionIndex: {
+    name: 'by-attention',
+    partitionKey: 'attentionShard',
+    sortKey: 'enqueuedAt',
+    include: ['task'],
+  },
   /**
    * Every key of an item that is not a job begins with this (the prefixes below, and the counts'
    * markers); a job id never does, so a job can never share an item with a limit, a hold or a workflow.
@@ -86,4 +98,23 @@ export const jobTable = {
 export const payloadObjects = { prefix: 'payloads/' } as const;
 
 /** The job table's indexes, in one list for the code that creates them. */
-export const jobIndexes = [jobTable.statusIndex, jobTable.taskIndex, jobTable.timeIndex] as const;
+export const jobIndexes = [jobTable.timeIndex, jobTable.attentionIndex] as const;
+
+/**
+ * The indexes of the 0.x layout before the attention index, kept only so an existing table can move to
+ * the new ones one index per deployment (CloudFormation adds or deletes one GSI per stack update); see
+ * docs/upgrading.md. Nothing reads them; `scripts/migrate-indexes.ts` removes their attributes.
+ */
+export const legacyJobIndexes = [
+  { name: 'by-status', partitionKey: 'statusShard', sortKey: 'enqueuedAt', include: ['task'] },
+  { name: 'by-task', partitionKey: 'taskShard', sortKey: 'enqueuedAt', include: [] },
+  { name: 'by-time', partitionKey: 'timeShard', sortKey: 'enqueuedAt', include: [] },
+] as const;
+
+/**
+ * The states with an entry in the attention index: final states an operator looks into (`failed`,
+ * `cancelled`), jobs waiting for a later attempt or start (`retrying`, `scheduled`), and `running` for
+ * long-running attempts only (written by the first lease extension, so a quick job never writes it).
+ */
+export const attentionStates = ['failed', 'cancelled', 'retrying', 'scheduled', 'running'] as const;
+export type AttentionState = (typeof attentionStates)[number];

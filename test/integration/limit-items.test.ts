@@ -65,7 +65,8 @@ describe('unique-key and limit items in the job table', () => {
     const scan = await clients.dynamoClient.send(new ScanCommand({ TableName: scope.resources.tableName }));
     const items = (scan.Items ?? []).map((raw) => unmarshall(raw));
     for (const other of items.filter((i) => String(i.id).startsWith('#'))) {
-      expect(other[jobTable.statusIndex.partitionKey]).toBeUndefined();
+      expect(other[jobTable.timeIndex.partitionKey]).toBeUndefined();
+      expect(other[jobTable.attentionIndex.partitionKey]).toBeUndefined();
       expect(other.status).toBeUndefined();
     }
     expect((await longhaul.list({})).jobs.map((j) => j.id)).toEqual([job.id]);

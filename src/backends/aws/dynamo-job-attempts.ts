@@ -13,7 +13,7 @@ import type { Completion, Fence, JobTouch } from '../../core/ports.js';
 import { completionEvent } from '../../core/transitions.js';
 import { fromItem, ttlSeconds } from './dynamo-job-item.js';
 import { type JobTable, jobAsItStood, updateJob } from './dynamo-job-table.js';
-import { statusShardKey } from './job-index.js';
+import { enterStatus, markLongRunning } from './job-index.js';
 import { UpdateExpression } from './update-expression.js';
 
 /** A heartbeat of the attempt under `fence`; resolves with the job as it now stands. */
@@ -24,7 +24,11 @@ export async function touchJob(
   touch: JobTouch,
 ): Promise<JobRecord> {
   const u = new UpdateExpression().set('heartbeatAt', touch.at);
-  if (touch.leaseExpiresAt !== undefined) u.set('leaseExpiresAt', touch.leaseExpiresAt);
+  if (touch.leaseExpiresAt !== undefined) {
+    u.set('leaseExpiresAt', touch.leaseExpiresAt);
+    // The attempt outlived its first lease: list it as long-running, in the write it makes anyway.
+    markLongRunning(u, id);
+  }
   if (touch.progress !== undefined) u.set('progress', touch.progress);
   if (touch.handoff) u.set('handoff', touch.handoff);
   else if (touch.handoff === null) u.remove('handoff');
@@ -59,10 +63,10 @@ export async function completeJob(
 ): Promise<JobRecord> {
   const u = new UpdateExpression()
     .setLast('status', completion.status)
-    .setLast(jobTable.statusIndex.partitionKey, statusShardKey(completion.status, id))
     .append('logs', completion.logs)
     .append('history', [completionEvent(completion, fence)])
     .remove('leaseExpiresAt', 'leaseToken', 'handoff');
+  enterStatus(u, completion.status, id);
   if (completion.interrupted) {
     u.increment('interruptions');
     // The attempt is given back: the next claim's increment starts the same attempt number again.

@@ -13,7 +13,7 @@ import type { ClaimRequest, ClaimResult, LimitedNote, RejectRequest } from '../.
 import { lostAttemptRecord, statusEvent } from '../../core/transitions.js';
 import { fromItem, toItem, translateSizeError, ttlSeconds, withoutAttempt } from './dynamo-job-item.js';
 import { type JobTable, jobAsItStood, updateJob } from './dynamo-job-table.js';
-import { statusShardKey, taskShardKey, timeShardKey } from './job-index.js';
+import { enterStatus, timeShardKey } from './job-index.js';
 import { UpdateExpression } from './update-expression.js';
 
 /** Puts a new job's record; throws `JobConflictError` when a live job has its id. */
@@ -41,7 +41,6 @@ export async function claimJob(table: JobTable, request: ClaimRequest): Promise<
   const u = new UpdateExpression();
   const { envelope } = request;
   u.setIfMissing('task', envelope.task)
-    .setIfMissing(jobTable.taskIndex.partitionKey, taskShardKey(envelope.task, envelope.id))
     .setIfMissing(jobTable.timeIndex.partitionKey, timeShardKey(envelope.id))
     .setIfMissing('args', envelope.args ?? null)
     .setIfMissing('maxAttempts', request.maxAttempts)
@@ -50,13 +49,14 @@ export async function claimJob(table: JobTable, request: ClaimRequest): Promise<
     .setIfMissing('startedAt', request.now)
     .increment('attempts')
     .setLast('status', JobStatus.running)
-    .setLast(jobTable.statusIndex.partitionKey, statusShardKey(JobStatus.running, envelope.id))
     .set('workerId', request.workerId)
     .set('heartbeatAt', request.now)
     .set('leaseExpiresAt', request.leaseExpiresAt)
     .set('leaseToken', request.token)
     .append('history', [withoutAttempt(statusEvent(JobStatus.running, request.now, 0, request.workerId))])
     .remove('nextAttemptAt');
+  // Leaves the retrying or scheduled entry of the attention index (free for a queued job: none).
+  enterStatus(u, JobStatus.running, envelope.id);
   if (envelope.schedule) u.setIfMissing('schedule', envelope.schedule.name);
   if (envelope.argsRef) u.setIfMissing('argsRef', envelope.argsRef);
   if (envelope.priority) u.setIfMissing('priority', envelope.priority);
@@ -96,7 +96,6 @@ export async function rejectJob(table: JobTable, request: RejectRequest): Promis
   const status = request.status ?? JobStatus.failed;
   const u = new UpdateExpression()
     .setIfMissing('task', request.task)
-    .setIfMissing(jobTable.taskIndex.partitionKey, taskShardKey(request.task, request.id))
     .setIfMissing(jobTable.timeIndex.partitionKey, timeShardKey(request.id))
     .setIfMissing('args', request.args ?? null)
     .setIfMissing('maxAttempts', request.maxAttempts)
@@ -104,12 +103,12 @@ export async function rejectJob(table: JobTable, request: RejectRequest): Promis
     .setIfMissing('logs', [])
     .setIfMissing('attempts', 0)
     .setLast('status', status)
-    .setLast(jobTable.statusIndex.partitionKey, statusShardKey(status, request.id))
     .set('error', request.error)
     .set('deadLettered', request.deadLettered)
     .set('finishedAt', request.at)
     .append('history', [withoutAttempt(statusEvent(status, request.at, 0, undefined, request.error))])
     .remove('leaseExpiresAt', 'leaseToken', 'handoff');
+  enterStatus(u, status, request.id);
   if (request.expiresAt !== undefined) u.set(jobTable.ttlAttribute, ttlSeconds(request.expiresAt));
   const guard = request.guard;
   const condition =

@@ -1,105 +1,143 @@
 /**
- * Pages of jobs, newest first, from the sharded indexes (by status, by task, or every job by time),
- * the index keys merged across shards and the page's items read in batches.
+ * The AWS reads of a listing (see src/core/job-listing.ts for the walk itself): index entries from every
+ * shard of the listing's sources, merged newest first as the walk pulls them, and job items read with
+ * BatchGetItem.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BatchGetCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { shardKeys } from '../../core/index-shards.js';
 import type { JobPage, JobQuery, JobRecord } from '../../core/job.js';
-import { type jobIndexes, jobTable } from '../../core/names.js';
-import { decodeCursor, encodeCursor, resolvePageSize } from '../../core/paging.js';
-import { isExpired } from '../../core/retention.js';
+import {
+  byListingOrder,
+  type EntryRange,
+  type IndexEntry,
+  isAfter,
+  type ListingReads,
+  type ListingSource,
+  listJobPage,
+} from '../../core/job-listing.js';
+import { jobTable } from '../../core/names.js';
 import { fromItem } from './dynamo-job-item.js';
 import type { JobTable } from './dynamo-job-table.js';
-import { type IndexKey, shardKeys } from './job-index.js';
 
 /** One page of the jobs `query` asks for, newest first (see `DynamoJobStore.list` for how). */
-export async function listJobs(table: JobTable, query: JobQuery): Promise<JobPage> {
-  const limit = resolvePageSize(query.limit);
-  const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
-  const index =
-    query.status !== undefined
-      ? { spec: jobTable.statusIndex, value: query.status }
-      : query.task !== undefined
-        ? { spec: jobTable.taskIndex, value: query.task }
-        : { spec: jobTable.timeIndex, value: 'all' };
-  const before = Math.min(
-    after ? after.enqueuedAt : Number.POSITIVE_INFINITY,
-    query.enqueuedBefore !== undefined ? query.enqueuedBefore - 1 : Number.POSITIVE_INFINITY,
-  );
-  const isAfterCursor = (key: IndexKey) =>
-    !after || key.enqueuedAt < after.enqueuedAt || (key.enqueuedAt === after.enqueuedAt && key.id < after.id);
-  const taskFilter = query.status !== undefined && query.task !== undefined ? query.task : undefined;
+export function listJobs(table: JobTable, query: JobQuery): Promise<JobPage> {
+  return listJobPage(query, dynamoListingReads(table));
+}
 
-  const perShard = await Promise.all(
-    shardKeys(index.value).map((partition) =>
-      queryShard(table, index.spec, partition, before, limit, isAfterCursor, taskFilter),
-    ),
-  );
-  const candidates = perShard
-    .flatMap((shard) => shard.keys)
-    .sort((a, b) => b.enqueuedAt - a.enqueuedAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
-  const page = candidates.slice(0, limit);
-  const more = candidates.length > limit || perShard.some((shard) => shard.more);
-  const items = await batchGet(
-    table,
-    page.map((key) => key.id),
-  );
-  const jobs = page
-    .map((key) => items.get(key.id))
-    .filter((job): job is JobRecord => job !== undefined && !isExpired(job))
-    .filter(
-      (job) =>
-        (query.status === undefined || job.status === query.status) &&
-        (query.task === undefined || job.task === query.task),
-    );
-  const last = page.at(-1);
+/** The listing's reads on `table`. */
+export function dynamoListingReads(table: JobTable): ListingReads {
   return {
-    jobs,
-    ...(more && last ? { nextCursor: encodeCursor({ enqueuedAt: last.enqueuedAt, id: last.id }) } : {}),
+    entries: (sources, range) => mergedEntries(table, sources, range),
+    items: (ids) => batchGet(table, ids),
   };
 }
 
-/** Up to `limit` keys of one index shard, newest first, after the cursor. */
-async function queryShard(
-  table: JobTable,
-  spec: (typeof jobIndexes)[number],
-  partition: string,
-  before: number,
-  limit: number,
-  isAfterCursor: (key: IndexKey) => boolean,
-  task: string | undefined,
-): Promise<{ keys: IndexKey[]; more: boolean }> {
-  const keys: IndexKey[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const output = await table.client.send(
+/** The largest Query page one shard reads at a time. */
+const maxShardRead = 500;
+
+/**
+ * One partition of an index, read newest first in growing pages. Entries are handed out only once no
+ * later read can hold one that sorts before them: DynamoDB orders entries with equal `enqueuedAt` by
+ * nothing the listing can use, so those at the edge of a read wait for the next one.
+ */
+class ShardReader {
+  #buffer: IndexEntry[] = [];
+  #startKey: Record<string, unknown> | undefined;
+  #done = false;
+  #readSize: number;
+
+  constructor(
+    private readonly table: JobTable,
+    private readonly spec: { readonly name: string; readonly partitionKey: string; readonly sortKey: string },
+    private readonly partition: string,
+    private readonly range: EntryRange,
+    firstRead: number,
+  ) {
+    this.#readSize = firstRead;
+  }
+
+  /** The next entry, read when needed; undefined once the partition has no more. */
+  async peek(): Promise<IndexEntry | undefined> {
+    while (this.#sealed() === 0 && !this.#done) await this.#read();
+    return this.#buffer[0];
+  }
+
+  take(): void {
+    this.#buffer.shift();
+  }
+
+  /** How many buffered entries can be handed out. */
+  #sealed(): number {
+    if (this.#done) return this.#buffer.length;
+    const edge = this.#buffer.at(-1)?.enqueuedAt;
+    const sealed = this.#buffer.findIndex((entry) => entry.enqueuedAt === edge);
+    return sealed < 0 ? 0 : sealed;
+  }
+
+  async #read(): Promise<void> {
+    const { spec, range } = this;
+    const bounded = Number.isFinite(range.atMost);
+    const output = await this.table.client.send(
       new QueryCommand({
-        TableName: table.tableName,
+        TableName: this.table.tableName,
         IndexName: spec.name,
-        KeyConditionExpression: Number.isFinite(before) ? '#pk = :pk AND #sk <= :before' : '#pk = :pk',
-        ...(task !== undefined ? { FilterExpression: '#task = :task' } : {}),
-        ExpressionAttributeNames: {
-          '#pk': spec.partitionKey,
-          ...(Number.isFinite(before) ? { '#sk': spec.sortKey } : {}),
-          ...(task !== undefined ? { '#task': 'task' } : {}),
-        },
-        ExpressionAttributeValues: {
-          ':pk': partition,
-          ...(Number.isFinite(before) ? { ':before': before } : {}),
-          ...(task !== undefined ? { ':task': task } : {}),
-        },
+        KeyConditionExpression: bounded ? '#pk = :pk AND #sk <= :atMost' : '#pk = :pk',
+        ExpressionAttributeNames: { '#pk': spec.partitionKey, ...(bounded ? { '#sk': spec.sortKey } : {}) },
+        ExpressionAttributeValues: { ':pk': this.partition, ...(bounded ? { ':atMost': range.atMost } : {}) },
         ScanIndexForward: false,
-        Limit: limit - keys.length + 1,
-        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        Limit: this.#readSize,
+        ...(this.#startKey ? { ExclusiveStartKey: this.#startKey } : {}),
       } satisfies QueryCommandInput),
     );
     for (const item of output.Items ?? []) {
-      const key = { id: String(item[jobTable.partitionKey]), enqueuedAt: Number(item[spec.sortKey]) };
-      if (isAfterCursor(key)) keys.push(key);
+      const entry = {
+        id: String(item[jobTable.partitionKey]),
+        enqueuedAt: Number(item[spec.sortKey]),
+        task: String(item.task),
+      };
+      if (isAfter(entry, range.after)) this.#buffer.push(entry);
     }
-    startKey = output.LastEvaluatedKey;
-  } while (startKey && keys.length < limit);
-  return { keys: keys.slice(0, limit), more: keys.length > limit || startKey !== undefined };
+    this.#buffer.sort(byListingOrder);
+    this.#startKey = output.LastEvaluatedKey;
+    this.#done = this.#startKey === undefined;
+    this.#readSize = Math.min(this.#readSize * 2, maxShardRead);
+  }
+}
+
+/** A k-way merge of every shard of every source, each id once. */
+async function* mergedEntries(
+  table: JobTable,
+  sources: readonly ListingSource[],
+  range: EntryRange,
+): AsyncGenerator<IndexEntry> {
+  type IndexSpec = typeof jobTable.timeIndex | typeof jobTable.attentionIndex;
+  const partitions = sources.flatMap((source): { spec: IndexSpec; key: string }[] =>
+    source.index === 'time'
+      ? shardKeys('all').map((key) => ({ spec: jobTable.timeIndex, key }))
+      : shardKeys(source.state).map((key) => ({ spec: jobTable.attentionIndex, key })),
+  );
+  // A shard's share of the expected walk, plus two: the last entry of a read waits for the next one
+  // (see ShardReader), and an uneven spread should not cost a second round of queries.
+  const firstRead = Math.min(maxShardRead, Math.ceil(range.expected / jobTable.indexShards) + 2);
+  const readers = partitions.map(
+    (partition) => new ShardReader(table, partition.spec, partition.key, range, firstRead),
+  );
+  const seen = new Set<string>();
+  for (;;) {
+    // Every shard that needs a read reads in parallel; the rest answer from their buffers.
+    const heads = await Promise.all(readers.map((reader) => reader.peek()));
+    let best = -1;
+    for (const [i, head] of heads.entries()) {
+      if (head && (best < 0 || byListingOrder(head, heads[best] as IndexEntry) < 0)) best = i;
+    }
+    if (best < 0) return;
+    const entry = heads[best] as IndexEntry;
+    readers[best]?.take();
+    if (seen.has(entry.id)) continue;
+    seen.add(entry.id);
+    yield entry;
+  }
 }
 
 /** Reads items by id, 100 per request, retrying what DynamoDB leaves unprocessed. */

@@ -12,7 +12,7 @@ import { isExpired } from '../../core/retention.js';
 import { requeueClears, statusEvent } from '../../core/transitions.js';
 import { fromItem, ttlSeconds, withoutAttempt } from './dynamo-job-item.js';
 import { type JobTable, jobAsItStood, updateJob } from './dynamo-job-table.js';
-import { statusShardKey } from './job-index.js';
+import { enterStatus } from './job-index.js';
 import { UpdateExpression } from './update-expression.js';
 
 /** Cancels an unstarted job, or asks a running one's worker to cancel it (see `DynamoJobStore.cancel`). */
@@ -55,10 +55,10 @@ async function cancelUnstarted(
 ): Promise<JobRecord> {
   const u = new UpdateExpression()
     .setLast('status', JobStatus.cancelled)
-    .setLast(jobTable.statusIndex.partitionKey, statusShardKey(JobStatus.cancelled, id))
     .set('finishedAt', at)
     .append('history', [withoutAttempt(statusEvent(JobStatus.cancelled, at, 0))])
     .remove('nextAttemptAt');
+  enterStatus(u, JobStatus.cancelled, id);
   if (expiresAt !== undefined) u.set(jobTable.ttlAttribute, ttlSeconds(expiresAt));
   const condition = `attribute_exists(${u.name(jobTable.partitionKey)}) AND ${u.in('status', cancellableStatuses)}`;
   return operatorUpdate(table, id, 'cancel', u, condition);
@@ -68,11 +68,11 @@ async function cancelUnstarted(
 export async function requeueJob(table: JobTable, id: string, at: number): Promise<JobRecord> {
   const u = new UpdateExpression()
     .setLast('status', JobStatus.queued)
-    .setLast(jobTable.statusIndex.partitionKey, statusShardKey(JobStatus.queued, id))
     .set('attempts', 0)
     .set('enqueuedAt', at)
     .append('history', [statusEvent(JobStatus.queued, at, 0)])
     .remove(...requeueClears);
+  enterStatus(u, JobStatus.queued, id);
   const condition = `attribute_exists(${u.name(jobTable.partitionKey)}) AND ${u.in('status', retryableStatuses)}`;
   return operatorUpdate(table, id, 'retry', u, condition);
 }

@@ -112,27 +112,31 @@ export class DynamoJobStore implements JobStore {
   }
 
   /**
-   * Lists from the index for the filter (by status, by task, or every job by time): each of the value's
-   * shards is queried newest first from the cursor on, the shards are merged, and the page's items are
-   * read with BatchGetItem (the indexes carry keys only, so updates that do not change a key never write
-   * to them). A job whose status changed between the index read and the item read is left out.
+   * Lists newest first (see src/core/job-listing.ts): a listing by failed, cancelled, retrying or
+   * scheduled walks the sparse attention index, which holds exactly those jobs; every other listing walks
+   * the time index (every job, `task` projected), filtering the task in the entries and the status in
+   * the items read with BatchGetItem. One call walks at most `listingBounds.entries` entries and reads at
+   * most `listingBounds.items` items (or `limit`), so a listing of a rare status on a large table returns
+   * short pages with a `nextCursor` rather than scanning. A job whose status changed between the index
+   * read and the item read is left out.
    */
   list(query: JobQuery): Promise<JobPage> {
     return listJobs(this.#table, query);
   }
 
   /**
-   * The counters the stream aggregator keeps (one GetItem), when it runs; otherwise counted from the
-   * status index.
+   * The counters the stream aggregator keeps (one GetItem), when it runs; otherwise counted by
+   * {@link countFromIndex}.
    */
   counts(): Promise<JobCounts> {
     return readJobCounts(this.#table);
   }
 
   /**
-   * Counts by reading the status index's keys and task (every shard of every status, in parallel). One
-   * read unit covers about 60 index entries, so a million jobs cost about 8 000 read units: fine for a
-   * `longhaul stats` now and then, too much to refresh a dashboard every second; deploy the counts
+   * Counts by scanning the table (four segments in parallel, projecting status and task): no index is
+   * keyed on the status, so only the items know it. A scan reads whole items, one read unit per 8 KB
+   * (eventually consistent), so a million jobs of about 2 KB cost about 250 000 read units: fine for a
+   * `longhaul stats --rebuild` now and then, far too much to refresh a dashboard; deploy the counts
    * aggregator (the CDK construct does) for that.
    */
   countFromIndex(): Promise<JobCounts> {
@@ -140,8 +144,7 @@ export class DynamoJobStore implements JobStore {
   }
 
   /**
-   * Recounts the jobs from the status index (as {@link countFromIndex}, about 8 000 read units per
-   * million jobs) and overwrites the stream aggregator's counts item with the result (one PutItem,
+   * Recounts the jobs from a scan of the table (as {@link countFromIndex}) and overwrites the stream aggregator's counts item with the result (one PutItem,
    * conditional on no batch having been applied meanwhile). For counts that drifted: the aggregator
    * gave up on a batch (its failure queue holds a message).
    */
@@ -149,7 +152,12 @@ export class DynamoJobStore implements JobStore {
     return rebuildJobCounts(this.#table);
   }
 
-  /** The first key of each of the status's shards, oldest first: sixteen one-item queries. */
+  /**
+   * The oldest job of a status. Failed, cancelled, retrying and scheduled: exact, the first entry of
+   * each shard of the attention index (sixteen one-item queries). Queued, running and succeeded: the
+   * oldest among the newest 200 jobs (and, for running, the long-running ones), since no index holds
+   * those statuses; a backlog deeper than that reports the oldest job within it.
+   */
   oldest(status: JobStatus): Promise<{ id: string; enqueuedAt: number } | undefined> {
     return oldestJob(this.#table, status);
   }

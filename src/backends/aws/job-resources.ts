@@ -116,7 +116,7 @@ export async function createJobResources(options: CreateJobResourcesOptions): Pr
         AttributeDefinitions: [
           { AttributeName: jobTable.partitionKey, AttributeType: 'S' },
           ...jobIndexes.map((index) => ({ AttributeName: index.partitionKey, AttributeType: 'S' as const })),
-          { AttributeName: jobTable.statusIndex.sortKey, AttributeType: 'N' },
+          { AttributeName: jobTable.timeIndex.sortKey, AttributeType: 'N' },
         ],
         KeySchema: [{ AttributeName: jobTable.partitionKey, KeyType: 'HASH' }],
         GlobalSecondaryIndexes: jobIndexes.map((index) => ({
@@ -125,8 +125,8 @@ export async function createJobResources(options: CreateJobResourcesOptions): Pr
             { AttributeName: index.partitionKey, KeyType: 'HASH' as const },
             { AttributeName: index.sortKey, KeyType: 'RANGE' as const },
           ],
-          // Keys only (and the task, to filter a listing by status and task): updates that change no
-          // key, such as heartbeats and progress, never write to an index.
+          // Keys and the task only (which never change after creation): updates that change no key,
+          // such as heartbeats, progress and most status changes, never write to an index.
           Projection:
             index.include.length > 0
               ? { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: [...index.include] }

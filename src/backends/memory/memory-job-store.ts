@@ -23,8 +23,8 @@ import {
   JobStatus,
   retryableStatuses,
 } from '../../core/job.js';
+import { listJobPage } from '../../core/job-listing.js';
 import { jsonBytes, limits } from '../../core/limits.js';
-import { decodeCursor, encodeCursor, resolvePageSize } from '../../core/paging.js';
 import type {
   ClaimRequest,
   ClaimResult,
@@ -51,6 +51,7 @@ import {
   requeueClears,
   statusEvent,
 } from '../../core/transitions.js';
+import { memoryListingReads } from './memory-job-listing.js';
 import { MemoryLimits } from './memory-limits.js';
 
 type MutableJob = { -readonly [K in keyof JobRecord]: JobRecord[K] };
@@ -67,6 +68,8 @@ export interface MemoryJobStoreOptions {
  */
 export class MemoryJobStore implements JobStore {
   readonly #jobs = new Map<string, JobRecord>();
+  /** Running jobs whose attempt reached a lease extension: listed as long-running, as on DynamoDB. */
+  readonly #longRunning = new Set<string>();
   /** Schedule and key holds, limit slots and rate windows. */
   readonly #limits = new MemoryLimits();
   readonly #counter: RequestCounter | undefined;
@@ -179,6 +182,7 @@ export class MemoryJobStore implements JobStore {
     };
     if (touch.handoff === null) delete next.handoff;
     this.#save(next);
+    if (touch.leaseExpiresAt !== undefined) this.#longRunning.add(id);
     return structuredClone(next);
   }
 
@@ -357,30 +361,16 @@ export class MemoryJobStore implements JobStore {
     return removed;
   }
 
+  /** The same pages as the DynamoDB store's, from the same walk over the entries its indexes would hold. */
   async list(query: JobQuery): Promise<JobPage> {
     this.#count('Query');
-    const limit = resolvePageSize(query.limit);
-    const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
-    const matching = this.#liveJobs()
-      .filter(
-        (j) =>
-          (query.status === undefined || j.status === query.status) &&
-          (query.task === undefined || j.task === query.task) &&
-          (query.enqueuedBefore === undefined || j.enqueuedAt < query.enqueuedBefore),
-      )
-      .sort((a, b) => b.enqueuedAt - a.enqueuedAt || (a.id < b.id ? 1 : -1))
-      .filter(
-        (j) =>
-          !after || j.enqueuedAt < after.enqueuedAt || (j.enqueuedAt === after.enqueuedAt && j.id < after.id),
-      );
-    const page = matching.slice(0, limit);
-    const last = page.at(-1);
-    return {
-      jobs: structuredClone(page),
-      ...(matching.length > limit && last
-        ? { nextCursor: encodeCursor({ enqueuedAt: last.enqueuedAt, id: last.id }) }
-        : {}),
-    };
+    return listJobPage(
+      query,
+      memoryListingReads(
+        () => this.#liveJobs(),
+        (id) => this.#longRunning.has(id),
+      ),
+    );
   }
 
   async holdKey(request: KeyHoldRequest): Promise<KeyHold> {
@@ -449,6 +439,7 @@ export class MemoryJobStore implements JobStore {
     if (bytes > limits.maxRecordBytes)
       throw new PayloadTooLargeError('Job record', bytes, limits.maxRecordBytes);
     this.#jobs.set(job.id, structuredClone(job));
+    if (job.status !== JobStatus.running) this.#longRunning.delete(job.id);
   }
 
   #owned(id: string, fence: Fence): JobRecord {
