@@ -37,7 +37,6 @@ export {
   planDelay,
 } from './core/delay.js';
 export { decodeEnvelope, type Envelope, encodeEnvelope, envelopeVersion } from './core/envelope.js';
-export { pendingRecordWaitMs, pendingRecordWriteMs } from './core/pending-record.js';
 export {
   ConfigError,
   CountsChangedError,
@@ -99,6 +98,7 @@ export {
   type PayloadRef,
   payloadDefaults,
 } from './core/payload.js';
+export { pendingRecordWaitMs, pendingRecordWriteMs } from './core/pending-record.js';
 export type {
   Backend,
   ClaimRequest,

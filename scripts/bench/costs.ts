@@ -382,7 +382,8 @@ async function runScenario(scenario: Scenario, source: CostRow['source'], jobs: 
     const writeUnits =
       (writeOps.reduce(
         (sum, [op, n]) =>
-          sum + (op === 'BatchWriteItem' ? counted.batchWrittenItems() : n * (op === 'TransactWriteItems' ? 2 : 1)),
+          sum +
+          (op === 'BatchWriteItem' ? counted.batchWrittenItems() : n * (op === 'TransactWriteItems' ? 2 : 1)),
         0,
       ) *
         wruPerWrite) /

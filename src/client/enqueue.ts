@@ -10,9 +10,9 @@ import { type JobRecord, JobStatus } from '../core/job.js';
 import { checkJobId } from '../core/job-id.js';
 import { checkJsonArgs } from '../core/json-args.js';
 import { jsonBytes } from '../core/limits.js';
+import { pendingRecordWriteMs } from '../core/pending-record.js';
 import { checkPriority, Priority } from '../core/priority.js';
 import { type AnyTask, checkTask, type TaskArgs, type TaskResult } from '../core/task.js';
-import { pendingRecordWriteMs } from '../core/pending-record.js';
 import { statusEvent } from '../core/transitions.js';
 import { type ClientContext, publishJobs, sendJob } from './client-context.js';
 import type { EnqueueOptions, JobHandle } from './client-types.js';
@@ -102,7 +102,7 @@ export async function enqueueJobs<T extends AnyTask>(
  */
 const jobsPerRecordWindow = 20;
 /** Record writes in flight while later messages are sent. */
-const recordWindowsInFlight = 8;
+const recordWindowsInFlight = 16;
 
 /**
  * Full tracking's `enqueueMany`: the messages first, then the records with unconditional batch writes
@@ -111,9 +111,14 @@ const recordWindowsInFlight = 8;
  * {@link pendingRecordWriteMs} after its first send started, the bound workers rely on. A record not
  * written by then is created by the worker that claims the job.
  */
-async function sendAndPutRecords(ctx: ClientContext, jobs: readonly JobRecord[], delay: DelayPlan): Promise<void> {
+async function sendAndPutRecords(
+  ctx: ClientContext,
+  jobs: readonly JobRecord[],
+  delay: DelayPlan,
+): Promise<void> {
   const puts: Promise<void>[] = [];
   const inFlight = new Set<Promise<void>>();
+  let sendError: unknown;
   try {
     for (let i = 0; i < jobs.length; i += jobsPerRecordWindow) {
       const window = jobs.slice(i, i + jobsPerRecordWindow);
@@ -130,12 +135,14 @@ async function sendAndPutRecords(ctx: ClientContext, jobs: readonly JobRecord[],
       void settled.then(() => inFlight.delete(settled));
       puts.push(put);
     }
-  } finally {
-    // Even when a send failed: the jobs sent before it exist and their records are owed.
-    const outcomes = await Promise.allSettled(puts);
-    const failed = outcomes.find((outcome) => outcome.status === 'rejected');
-    if (failed) throw failed.reason;
+  } catch (error) {
+    sendError = error;
   }
+  // Even when a send failed: the jobs sent before it exist and their records are owed.
+  const outcomes = await Promise.allSettled(puts);
+  if (sendError !== undefined) throw sendError;
+  const failed = outcomes.find((outcome) => outcome.status === 'rejected');
+  if (failed) throw failed.reason;
 }
 
 /** Writes one window's records within the bound; throws {@link EnqueueError} (`sent: true`) for any not written. */

@@ -107,7 +107,8 @@ export function decodeEnvelope(body: string): Envelope {
   const priority = record.priority;
   if (priority !== undefined && !isPriority(priority)) fail('"priority" must be "high", "normal" or "low"');
   const pendingRecord = record.pendingRecord;
-  if (pendingRecord !== undefined && pendingRecord !== true) fail('"pendingRecord" must be true when present');
+  if (pendingRecord !== undefined && pendingRecord !== true)
+    fail('"pendingRecord" must be true when present');
   return {
     v: envelopeVersion,
     id: record.id as string,

@@ -27,7 +27,11 @@ export const pendingRecordWaitMs = 60_000;
 export const pendingRecordSettleMs = 500;
 
 /** How long a worker waits before claiming a `pendingRecord` message, to let its record land (0 for others). */
-export function pendingRecordSettleWait(envelope: { readonly pendingRecord?: true }, sentAt: number, now: number): number {
+export function pendingRecordSettleWait(
+  envelope: { readonly pendingRecord?: true },
+  sentAt: number,
+  now: number,
+): number {
   if (envelope.pendingRecord !== true) return 0;
   return Math.min(pendingRecordSettleMs, Math.max(0, sentAt + pendingRecordSettleMs - now));
 }
@@ -36,7 +40,11 @@ export function pendingRecordSettleWait(envelope: { readonly pendingRecord?: tru
 export const pendingRecordFirstRetrySeconds = 2;
 
 /** Whether a worker may create the record of the job in this message if it is missing. */
-export function mayCreateRecord(envelope: { readonly pendingRecord?: true }, sentAt: number, now: number): boolean {
+export function mayCreateRecord(
+  envelope: { readonly pendingRecord?: true },
+  sentAt: number,
+  now: number,
+): boolean {
   return envelope.pendingRecord !== true || now - sentAt >= pendingRecordWaitMs;
 }
 

@@ -14,10 +14,10 @@ import type {
   Completion,
   Fence,
   JobStore,
-  NewJobsPut,
   JobTouch,
   KeyHold,
   LimitedNote,
+  NewJobsPut,
   ScheduleHold,
   SlotGrant,
 } from '../core/ports.js';

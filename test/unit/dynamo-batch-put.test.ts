@@ -32,7 +32,9 @@ function fakeClient(unprocessed: (call: number, ids: string[]) => string[]): {
 } {
   const sent: SentBatch[] = [];
   const client = {
-    async send(command: { input: { RequestItems: Record<string, { PutRequest: { Item: { id: string } } }[]> } }) {
+    async send(command: {
+      input: { RequestItems: Record<string, { PutRequest: { Item: { id: string } } }[]> };
+    }) {
       const [table, requests] = Object.entries(command.input.RequestItems)[0] ?? ['', []];
       const ids = requests.map((r) => r.PutRequest.Item.id);
       sent.push({ ids });
@@ -57,7 +59,9 @@ describe('DynamoJobStore.putNew', () => {
 
   it('sends unprocessed items again until every record is written', async () => {
     // The first answer leaves two items unprocessed, the second one of those two.
-    const { client, sent } = fakeClient((call, ids) => ids.slice(call === 1 ? -2 : call === 2 ? -1 : ids.length));
+    const { client, sent } = fakeClient((call, ids) =>
+      ids.slice(call === 1 ? -2 : call === 2 ? -1 : ids.length),
+    );
     const store = new DynamoJobStore({ client, tableName: 'jobs' });
     const jobs = Array.from({ length: 5 }, (_, i) => job(`job-${i}`));
     const put = await store.putNew(jobs, new AbortController().signal);

@@ -15,7 +15,7 @@ import type { JobTable } from './dynamo-job-table.js';
 /** DynamoDB's limit of items per `BatchWriteItem`. */
 const itemsPerRequest = 25;
 /** Requests in flight at once: enough to hide the round trip, few enough not to burst a fresh table. */
-const requestsInFlight = 8;
+const requestsInFlight = 16;
 /** First back-off before unprocessed items go again; doubles each time, with full jitter. */
 const firstBackoffMs = 25;
 const maxBackoffMs = 2_000;

@@ -146,7 +146,9 @@ export async function noteJobLimited(table: JobTable, id: string, limited: JobLi
 function unstartedCondition(u: UpdateExpression, createMissing: boolean): string {
   const claimable = u.in('status', claimableStatuses);
   const id = u.name(jobTable.partitionKey);
-  return createMissing ? `attribute_not_exists(${id}) OR ${claimable}` : `attribute_exists(${id}) AND ${claimable}`;
+  return createMissing
+    ? `attribute_not_exists(${id}) OR ${claimable}`
+    : `attribute_exists(${id}) AND ${claimable}`;
 }
 
 async function claimUpdate(

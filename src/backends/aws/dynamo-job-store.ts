@@ -19,8 +19,8 @@ import type {
   SlotGrant,
   SlotRequest,
 } from '../../core/ports.js';
-import { putNewJobs } from './dynamo-job-batch-put.js';
 import { completeJob, registerJobHandoff, touchJob } from './dynamo-job-attempts.js';
+import { putNewJobs } from './dynamo-job-batch-put.js';
 import { claimJob, createJob, noteJobLimited, rejectJob, takeOverJob } from './dynamo-job-claims.js';
 import { listJobs } from './dynamo-job-listing.js';
 import { cancelJob, removeJobs, requeueJob } from './dynamo-job-operator-actions.js';
@@ -59,7 +59,7 @@ export class DynamoJobStore implements JobStore {
   }
 
   /**
-   * Unconditional `BatchWriteItem` puts, 25 per request and up to 8 requests in flight; unprocessed items
+   * Unconditional `BatchWriteItem` puts, 25 per request and up to 16 requests in flight; unprocessed items
    * go again after a jittered exponential back-off, until `signal` aborts.
    */
   putNew(jobs: readonly JobRecord[], signal: AbortSignal): Promise<NewJobsPut> {
