@@ -10,7 +10,7 @@ import { type JobRecord, JobStatus } from '../core/job.js';
 import { checkJobId } from '../core/job-id.js';
 import { checkJsonArgs } from '../core/json-args.js';
 import { jsonBytes } from '../core/limits.js';
-import { pendingRecordWriteMs } from '../core/pending-record.js';
+import { pendingRecordSettleMs, pendingRecordWriteMs } from '../core/pending-record.js';
 import { checkPriority, Priority } from '../core/priority.js';
 import { type AnyTask, checkTask, type TaskArgs, type TaskResult } from '../core/task.js';
 import { statusEvent } from '../core/transitions.js';
@@ -97,10 +97,11 @@ export async function enqueueJobs<T extends AnyTask>(
 }
 
 /**
- * Jobs whose records go in one `BatchWriteItem`, written as soon as their two `SendMessageBatch` requests
- * are done, so a record lands about one round trip after its message (workers wait that long for it).
+ * Jobs whose records go in two full `BatchWriteItem`s, written as soon as their five `SendMessageBatch`
+ * requests are done, so a record lands a few round trips after its message (workers let a young message
+ * settle for {@link pendingRecordSettleMs} before claiming it).
  */
-const jobsPerRecordWindow = 20;
+const jobsPerRecordWindow = 50;
 /** Record writes in flight while later messages are sent. */
 const recordWindowsInFlight = 16;
 
