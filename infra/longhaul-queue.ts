@@ -50,7 +50,7 @@ export class LonghaulQueue extends Construct {
   readonly queue: sqs.Queue;
   /** Where failed jobs' messages go: by the worker with a reason, or by SQS after `maxReceiveCount` receives. */
   readonly deadLetterQueue: sqs.Queue;
-  /** The job table: one item per job, with the `by-status`, `by-task` and `by-time` indexes. */
+  /** The job table: one item per job, with the `by-time-v2` and sparse `by-attention` indexes. */
   readonly table: dynamodb.Table;
   /** The Lambda worker, unless `lambda: false`. */
   readonly workerFunction: nodejs.NodejsFunction | undefined;

@@ -170,6 +170,7 @@ export {
   taskLimitDefaults,
   type UniqueOptions,
 } from './core/task-limits.js';
+export type { TraceCarrier } from './core/trace-context.js';
 export {
   type WorkflowJobState,
   WorkflowKind,

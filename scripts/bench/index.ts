@@ -17,6 +17,7 @@ import { type RunOptions, releaseMoto } from './shared.js';
 /** Every benchmark, in the order they run; each is scripts/bench/<name>.ts exporting `run`. */
 export const benchmarks = [
   'worker-overhead',
+  'tracing-overhead',
   'vs-sqs-consumer',
   'enqueue',
   'scaling',

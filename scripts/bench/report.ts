@@ -16,6 +16,7 @@ const emulatorsNote = join(root, 'scripts/bench/emulators.md');
 /** The order sections appear in; results not listed follow in name order. */
 const order = [
   'worker-overhead',
+  'tracing-overhead',
   'vs-sqs-consumer',
   'enqueue',
   'costs',

@@ -13,6 +13,10 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { context, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { ExportResultCode } from '@opentelemetry/core';
+import { BasicTracerProvider, BatchSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { createWorker, defineTask, Longhaul, type Tracking } from 'longhaul';
 import { awsBackend, type JobResources } from 'longhaul/aws';
 import { memoryBackend } from 'longhaul/memory';
@@ -36,7 +40,14 @@ const silent = { debug() {}, info() {}, warn() {}, error: (m: string, f?: object
 
 /** Which worker a child runs. */
 /** `longhaul-untracked`: Longhaul's worker with `tracking: 'off'` (no DynamoDB at all). */
-export type Side = 'longhaul' | 'longhaul-untracked' | 'baseline' | 'baseline-none' | 'sqs-consumer';
+/** `longhaul-traced`: Longhaul's worker with an OpenTelemetry tracer provider registered (tracing-overhead.ts). */
+export type Side =
+  | 'longhaul'
+  | 'longhaul-untracked'
+  | 'longhaul-traced'
+  | 'baseline'
+  | 'baseline-none'
+  | 'sqs-consumer';
 
 export interface ChildConfig {
   readonly side: Side;
@@ -105,7 +116,12 @@ async function childMain(config: ChildConfig): Promise<SideMeasurement> {
   const finished = () => {
     end = { cpu: process.cpuUsage(), at: performance.now() };
   };
-  if (config.side === 'longhaul' || config.side === 'longhaul-untracked') {
+  if (
+    config.side === 'longhaul' ||
+    config.side === 'longhaul-untracked' ||
+    config.side === 'longhaul-traced'
+  ) {
+    if (config.side === 'longhaul-traced') registerDiscardingTracer();
     const backend = awsBackend({ ...config.resources, ...clients });
     const task = defineTask({
       name: noop.name,
@@ -200,6 +216,22 @@ async function childMain(config: ChildConfig): Promise<SideMeasurement> {
     requests,
     total: config.total,
   };
+}
+
+/**
+ * Registers what an app's OpenTelemetry setup registers (a tracer provider with a batch span processor,
+ * the AsyncLocalStorage context manager), exporting to nowhere: every span is recorded, batched and
+ * handed to an exporter, so the figure is Longhaul's tracing cost without any network.
+ */
+export function registerDiscardingTracer(): void {
+  const discard: SpanExporter = {
+    export: (_spans, done) => done({ code: ExportResultCode.SUCCESS }),
+    shutdown: async () => {},
+  };
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  trace.setGlobalTracerProvider(
+    new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(discard)] }),
+  );
 }
 
 /** Runs one side in a fresh child process (this Node, tsx, the `source` condition). */

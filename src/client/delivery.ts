@@ -57,7 +57,12 @@ export async function deliver(
   }
   const delaySeconds = plan.kind === 'queue' ? plan.delaySeconds : 0;
   await backend.transport.send(
-    jobs.map((job) => ({ body: envelopeOf(job, pendingRecord), ...(delaySeconds ? { delaySeconds } : {}) })),
+    jobs.map((job) => ({
+      body: envelopeOf(job, pendingRecord),
+      ...(delaySeconds ? { delaySeconds } : {}),
+      // The record's trace context: a job's origin even when an operator's `retry` sends it again.
+      ...(job.trace ? { trace: job.trace } : {}),
+    })),
   );
 }
 

@@ -9,6 +9,7 @@ import { type JobRecord, JobStatus } from '../core/job.js';
 import type { JobStore, Transport } from '../core/ports.js';
 import { statusEvent } from '../core/transitions.js';
 import type { WorkflowRef } from '../core/workflow-ref.js';
+import { traceSend } from './trace-spans.js';
 
 /** What a new job is made of. Its arguments must have been validated and size-checked. */
 export interface NewJob {
@@ -53,16 +54,32 @@ export function envelopeOfJob(job: JobRecord, pendingRecord = false): string {
 }
 
 /**
- * Sends the jobs' messages in batches of ten, then writes their records up to 16 at a time. A record that
- * already exists is left as it is (a worker claimed the job first, or an earlier try wrote it). Resolves
- * with the ids whose record this call wrote.
+ * Sends the jobs' messages in batches of ten, then writes their records up to 16 at a time, in one
+ * PRODUCER span: a workflow's next jobs, enqueued while the job before them runs, join its trace. A record
+ * that already exists is left as it is (a worker claimed the job first, or an earlier try wrote it).
+ * Resolves with the ids whose record this call wrote.
  */
 export async function sendAndRecord(
   backend: { readonly transport: Transport; readonly store: JobStore },
   jobs: readonly JobRecord[],
 ): Promise<string[]> {
+  const task = jobs.every((job) => job.task === jobs[0]?.task) ? jobs[0]?.task : undefined;
+  return traceSend(backend.transport, { ...(task ? { task } : {}), count: jobs.length }, (span) => {
+    const trace = span.carrier;
+    return sendAndRecordTraced(backend, trace ? jobs.map((job) => ({ ...job, trace })) : jobs);
+  });
+}
+
+async function sendAndRecordTraced(
+  backend: { readonly transport: Transport; readonly store: JobStore },
+  jobs: readonly JobRecord[],
+): Promise<string[]> {
   for (let i = 0; i < jobs.length; i += 10) {
-    await backend.transport.send(jobs.slice(i, i + 10).map((job) => ({ body: envelopeOfJob(job) })));
+    await backend.transport.send(
+      jobs
+        .slice(i, i + 10)
+        .map((job) => ({ body: envelopeOfJob(job), ...(job.trace ? { trace: job.trace } : {}) })),
+    );
   }
   const written: string[] = [];
   let next = 0;

@@ -13,10 +13,12 @@ import { jsonBytes } from '../core/limits.js';
 import { pendingRecordSettleMs, pendingRecordWriteMs } from '../core/pending-record.js';
 import { checkPriority, Priority } from '../core/priority.js';
 import { type AnyTask, checkTask, type TaskArgs, type TaskResult } from '../core/task.js';
+import type { TraceCarrier } from '../core/trace-context.js';
 import { statusEvent } from '../core/transitions.js';
 import { type ClientContext, publishJobs, sendJob } from './client-context.js';
 import type { EnqueueOptions, JobHandle } from './client-types.js';
 import { checkDelivery, deliver } from './delivery.js';
+import { type ProducerSpan, traceSend } from './trace-spans.js';
 import { keyOf, releaseKey, takeKey } from './unique-keys.js';
 
 /** What `enqueue` decided before building a job: when it was asked, how it waits, its priority. */
@@ -24,9 +26,11 @@ interface EnqueuePlan {
   readonly now: number;
   readonly delay: DelayPlan;
   readonly priority: Priority;
+  /** The trace context the jobs carry: their PRODUCER span's. */
+  readonly trace?: TraceCarrier | undefined;
 }
 
-/** Enqueues one job; see `Longhaul.enqueue`. */
+/** Enqueues one job, in a PRODUCER span of its own; see `Longhaul.enqueue`. */
 export async function enqueueJob<T extends AnyTask>(
   ctx: ClientContext,
   task: T,
@@ -34,8 +38,21 @@ export async function enqueueJob<T extends AnyTask>(
   options: EnqueueOptions,
 ): Promise<JobHandle<TaskResult<T>>> {
   checkTask(task);
-  const plan = planOf(ctx, task, options);
+  return traceSend(ctx.backend.transport, { task: task.name, count: 1 }, (span) =>
+    enqueueTraced(ctx, task, args, options, span),
+  );
+}
+
+async function enqueueTraced<T extends AnyTask>(
+  ctx: ClientContext,
+  task: T,
+  args: unknown,
+  options: EnqueueOptions,
+  span: ProducerSpan,
+): Promise<JobHandle<TaskResult<T>>> {
+  const plan: EnqueuePlan = { ...planOf(ctx, task, options), trace: span.carrier };
   const { job: validated, windowMs } = await newKeyedJob(ctx, task, args, options, plan);
+  span.setJob(validated.id);
   if (options.jobId !== undefined) {
     const existing = await ctx.backend.store.get(validated.id);
     if (existing) {
@@ -68,7 +85,10 @@ export async function enqueueJob<T extends AnyTask>(
   return handle;
 }
 
-/** Enqueues one job per element of `argsList`; see `Longhaul.enqueueMany`. */
+/**
+ * Enqueues one job per element of `argsList`, in one PRODUCER span for the batch (every job carries its
+ * context); see `Longhaul.enqueueMany`.
+ */
 export async function enqueueJobs<T extends AnyTask>(
   ctx: ClientContext,
   task: T,
@@ -76,7 +96,19 @@ export async function enqueueJobs<T extends AnyTask>(
   options: Pick<EnqueueOptions, 'delaySeconds' | 'runAt' | 'priority'>,
 ): Promise<JobHandle<TaskResult<T>>[]> {
   checkTask(task);
-  const plan = planOf(ctx, task, options);
+  return traceSend(ctx.backend.transport, { task: task.name, count: argsList.length }, (span) =>
+    enqueueBatchTraced(ctx, task, argsList, options, span),
+  );
+}
+
+async function enqueueBatchTraced<T extends AnyTask>(
+  ctx: ClientContext,
+  task: T,
+  argsList: readonly TaskArgs<T>[],
+  options: Pick<EnqueueOptions, 'delaySeconds' | 'runAt' | 'priority'>,
+  span: ProducerSpan,
+): Promise<JobHandle<TaskResult<T>>[]> {
+  const plan: EnqueuePlan = { ...planOf(ctx, task, options), trace: span.carrier };
   const validated: JobRecord[] = [];
   for (const args of argsList) validated.push((await newJob(ctx, task, args, undefined, plan)).job);
   if (task.unique) {
@@ -246,6 +278,7 @@ async function newJob(
     history: [statusEvent(status, now, 0)],
     ...(plan.delay.kind === 'none' ? {} : { runAt: plan.delay.runAt }),
     ...(plan.priority !== Priority.normal ? { priority: plan.priority } : {}),
+    ...(plan.trace ? { trace: plan.trace } : {}),
   };
   return { job, parsedArgs };
 }

@@ -114,6 +114,17 @@ export class Longhaul {
   /**
    * One page of jobs, newest first, filtered by status and/or task. Offloaded arguments and results are
    * not read: such a job has `args`/`result` null beside `argsRef`/`resultRef` (read it with `getJob`).
+   * Failed, cancelled, retrying and scheduled jobs come from an index that holds only them; other
+   * filters walk jobs newest first with a bound on what one call reads, so a page may be short (even
+   * empty) with a `nextCursor` (docs/architecture.md, "The job table's indexes").
+   *
+   * @example
+   * let cursor: string | undefined;
+   * do {
+   *   const page = await longhaul.list({ status: 'queued', ...(cursor ? { cursor } : {}) });
+   *   for (const job of page.jobs) console.log(job.id);
+   *   cursor = page.nextCursor;
+   * } while (cursor);
    */
   list(query: JobQuery = {}): Promise<JobPage> {
     return this.#ctx.backend.store.list(query);
@@ -195,8 +206,8 @@ export class Longhaul {
   /**
    * Recounts the jobs by status and task from their records and makes {@link counts} return that from
    * now on; resolves with the new counts. On DynamoDB this repairs the counts the stream aggregator keeps
-   * when they drifted (its failure queue has messages): it reads the whole status index, about 8 000
-   * read units per million jobs, then writes the counts item once. It throws `CountsChangedError` if the
+   * when they drifted (its failure queue has messages): it scans the whole table (no index knows the
+   * status; about 250 000 read units per million 2 KB jobs), then writes the counts item once. It throws `CountsChangedError` if the
    * aggregator applied changes during each of three recounts. In memory the counts are always exact and
    * this returns them.
    *

@@ -2,6 +2,7 @@ import type { SerializedError } from './errors.js';
 import type { JobHandoff } from './handoff.js';
 import type { PayloadRef } from './payload.js';
 import type { Priority } from './priority.js';
+import type { TraceCarrier } from './trace-context.js';
 import type { WorkflowRef } from './workflow-ref.js';
 
 /**
@@ -168,6 +169,11 @@ export interface JobRecord<TArgs = unknown, TResult = unknown> {
   readonly runAt?: number;
   /** The job's priority, when not `normal` (its message went to that priority's queue). */
   readonly priority?: Priority;
+  /**
+   * The trace context of the span that enqueued the job, when tracing was on: a message sent again
+   * without it (a redrive, a delivery by the delay scheduler) still joins the job to its origin.
+   */
+  readonly trace?: TraceCarrier;
 }
 
 /** Why and until when a job waited for a limit (its message was sent again with a delay). */
@@ -196,7 +202,11 @@ export interface JobQuery {
 /** One page of jobs, newest first. */
 export interface JobPage {
   readonly jobs: readonly JobRecord[];
-  /** Present when more jobs may match; the page it leads to can be empty. */
+  /**
+   * Present when more jobs may match; the page it leads to can be empty. A listing reads a bounded
+   * number of index entries and items per call, so a page may hold fewer than `limit` jobs, or none,
+   * and still have a `nextCursor`: page on until it is absent.
+   */
   readonly nextCursor?: string;
 }
 
@@ -208,7 +218,7 @@ export interface JobCounts {
   /** When the counts were taken (epoch milliseconds). */
   readonly at: number;
   /**
-   * `exact`: counted now (the embedded backend, or DynamoDB's status index); `counters`: read from the
+   * `exact`: counted now (the embedded backend, or a scan of the DynamoDB table); `counters`: read from the
    * counters a DynamoDB Streams aggregator keeps, a second or so behind the jobs.
    */
   readonly source: 'exact' | 'counters';

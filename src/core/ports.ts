@@ -16,6 +16,7 @@ import type {
   JobStatus,
 } from './job.js';
 import type { PayloadLimits, PayloadRef } from './payload.js';
+import type { TraceCarrier } from './trace-context.js';
 import type { WorkflowRecord } from './workflow.js';
 
 // ---------------------------------------------------------------------------------------------------
@@ -25,6 +26,8 @@ export interface OutgoingMessage {
   readonly body: string;
   /** Hide the message for this long after sending, 0–900 s. */
   readonly delaySeconds?: number;
+  /** The job's trace context, sent as the `traceparent`/`tracestate` message attributes. */
+  readonly trace?: TraceCarrier;
 }
 
 /** One delivery of a message. A later delivery of the same message has a new `receipt`. */
@@ -37,6 +40,10 @@ export interface QueueMessage {
   readonly sentAt: number;
   /** Opaque handle of this delivery (an SQS receipt handle). */
   readonly receipt: string;
+  /** The trace context the message was sent with, when it carried a valid one. */
+  readonly trace?: TraceCarrier;
+  /** SQS's `AWSTraceHeader` system attribute (an X-Ray trace header), when the message has one. */
+  readonly awsTraceHeader?: string;
 }
 
 /** What one receive asks the queue for. */
@@ -78,6 +85,8 @@ export interface DeadLetterMessage {
 
 /** The queue, as the core needs it. Implemented by `SqsTransport` and `MemoryTransport`. */
 export interface Transport {
+  /** The queue's name, for telemetry (`messaging.destination.name`); absent when it has none. */
+  readonly queueName?: string;
   /** Sends messages, in batches of up to 10. */
   send(messages: readonly OutgoingMessage[]): Promise<void>;
   /**

@@ -66,6 +66,7 @@ export interface PriorityTransportOptions {
  * const transport = new PriorityTransport({ queues: { high, normal, low } });
  */
 export class PriorityTransport implements Transport {
+  readonly queueName?: string;
   readonly #queues: Readonly<Record<Priority, Transport>>;
   readonly #weights: PriorityWeights;
   readonly #idleWaitSeconds: number;
@@ -91,6 +92,9 @@ export class PriorityTransport implements Transport {
     if (problems.length)
       throw new ConfigError(`Invalid priority transport options: expected ${problems.join('; ')}`);
     this.#queues = options.queues;
+    // Telemetry names the normal queue: the one every job without a priority goes to.
+    const queueName = options.queues.normal.queueName;
+    if (queueName !== undefined) this.queueName = queueName;
     this.#weights = weights;
     this.#idleWaitSeconds = idleWaitSeconds;
     this.#names = options.queueNames ?? {};

@@ -106,7 +106,8 @@ export class AttemptLease {
     // Mark first, then send: a worker receiving the copy must find the move under way.
     await store.touch(jobId, fence, { at: now, handoff: { requestedAt: now, requestedBy: fence.token } });
     try {
-      await transport.send([{ body: this.#message.body }]);
+      const { body, trace } = this.#message;
+      await transport.send([{ body, ...(trace ? { trace } : {}) }]);
     } catch (error) {
       // Nothing was sent: end the move, so the next heartbeat starts it again.
       await store.touch(jobId, fence, { at: Date.now(), handoff: null });

@@ -1,5 +1,6 @@
 import type { QueueMessage } from '../core/ports.js';
 import { admitMessage, type RunAdmitted } from './admit-message.js';
+import { traceAttempt } from './attempt-span.js';
 import { claimJob } from './claim-job.js';
 import type { Disposition } from './disposition.js';
 import type { JobRunnerOptions } from './job-runner-options.js';
@@ -45,16 +46,19 @@ export class JobRunner {
   ) => {
     const claim = await claimJob(this.#parts, message, receivedAt, envelope, task);
     if (!('job' in claim)) return claim;
-    return runAttempt(
-      this.#parts,
-      message,
-      receivedAt,
-      task,
-      args,
-      claim.job,
-      stopSignal,
-      envelope.workflow,
-      permit,
+    return traceAttempt(this.#parts.options.transport, message, claim.job, (span) =>
+      runAttempt(
+        this.#parts,
+        message,
+        receivedAt,
+        task,
+        args,
+        claim.job,
+        stopSignal,
+        envelope.workflow,
+        permit,
+        span,
+      ),
     );
   };
 }

@@ -7,6 +7,7 @@ import { PriorityTransport } from '../core/priority-transport.js';
 import { type RetentionOptions, resolveRetention } from '../core/retention.js';
 import type { AnyTask } from '../core/task.js';
 import { TaskRegistry } from '../core/task.js';
+import { traceCarrierOf, traceMessageAttributes } from '../core/trace-context.js';
 import { type Disposition, JobRunner } from './job-runner.js';
 import { checkLimitsTracked } from './task-limiter.js';
 import { UntrackedJobStore } from './untracked-job-store.js';
@@ -17,7 +18,14 @@ export interface SqsEventRecord {
   readonly messageId: string;
   readonly receiptHandle: string;
   readonly body: string;
-  readonly attributes: { readonly ApproximateReceiveCount: string; readonly SentTimestamp: string };
+  readonly attributes: {
+    readonly ApproximateReceiveCount: string;
+    readonly SentTimestamp: string;
+    /** The X-Ray trace header SQS keeps for a message sent from a traced request, when there is one. */
+    readonly AWSTraceHeader?: string;
+  };
+  /** The message attributes; Longhaul reads `traceparent` and `tracestate` (the job's trace context). */
+  readonly messageAttributes?: Readonly<Record<string, { readonly stringValue?: string | undefined }>>;
   /** The queue the record came from; with priority queues, its acknowledgement goes back there. */
   readonly eventSourceARN?: string;
 }
@@ -199,12 +207,19 @@ export function createLambdaHandler(options: LambdaHandlerOptions): LonghaulLamb
 }
 
 function toQueueMessage(record: SqsEventRecord): QueueMessage {
+  const trace = traceCarrierOf(
+    record.messageAttributes?.[traceMessageAttributes.traceparent]?.stringValue,
+    record.messageAttributes?.[traceMessageAttributes.tracestate]?.stringValue,
+  );
+  const awsTraceHeader = record.attributes.AWSTraceHeader;
   return {
     messageId: record.messageId,
     body: record.body,
     receiveCount: Number(record.attributes.ApproximateReceiveCount) || 1,
     sentAt: Number(record.attributes.SentTimestamp) || Date.now(),
     receipt: record.receiptHandle,
+    ...(trace ? { trace } : {}),
+    ...(awsTraceHeader ? { awsTraceHeader } : {}),
   };
 }
 

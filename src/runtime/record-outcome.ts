@@ -157,7 +157,7 @@ async function recordInterruption(
   // Without records (`tracking: 'off'`) the receive count is the attempt number: hand the message back.
   if (retrying.interruptions !== undefined) {
     try {
-      await o.transport.send([{ body: message.body }]);
+      await o.transport.send([{ body: message.body, ...(message.trace ? { trace: message.trace } : {}) }]);
       return { ...ack, requeued: true };
     } catch (error) {
       o.logger.warn('could not send an interrupted job a fresh message; handing back the one held', {

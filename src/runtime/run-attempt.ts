@@ -11,6 +11,7 @@ import type { Fence, QueueMessage } from '../core/ports.js';
 import type { AnyTask, TaskContext } from '../core/task.js';
 import type { WorkflowRef } from '../core/workflow-ref.js';
 import { AttemptLease } from './attempt-lease.js';
+import type { AttemptSpan } from './attempt-span.js';
 import { AttemptState } from './attempt-state.js';
 import type { Disposition } from './disposition.js';
 import { recordOutcome } from './record-outcome.js';
@@ -33,6 +34,7 @@ export async function runAttempt(
   stopSignal: AbortSignal | undefined,
   workflow: WorkflowRef | undefined,
   permit?: Permit,
+  span?: AttemptSpan,
 ): Promise<Disposition> {
   const { options: o } = parts;
   const fence: Fence = { attempt: job.attempts, workerId: o.workerId, token: job.leaseToken ?? '' };
@@ -138,6 +140,7 @@ export async function runAttempt(
       });
     }
     outcome = settled.outcome;
+    span?.settled(outcome);
   } finally {
     for (const timer of timers) clearTimeout(timer);
     stopSignal?.removeEventListener('abort', onStop);

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { traceSend } from '../client/trace-spans.js';
 import { type CronExpression, parseCron } from '../core/cron.js';
 import { ConfigError } from '../core/errors.js';
 import { jsonLogger, type Logger } from '../core/logger.js';
@@ -92,7 +93,16 @@ export class Scheduler {
       previous = due;
       const firedAt = new Date(due).toISOString().replace(/\.\d{3}Z$/, 'Z');
       try {
-        await this.#o.transport.send([{ body: JSON.stringify(scheduledEnvelope(schedule, firedAt)) }]);
+        // A run nothing asked for starts a trace of its own.
+        await traceSend(
+          this.#o.transport,
+          { task: schedule.task, count: 1, root: true, schedule: schedule.name },
+          (span) => {
+            span.setJob(scheduledJobId(schedule.name, firedAt));
+            const body = JSON.stringify(scheduledEnvelope(schedule, firedAt));
+            return this.#o.transport.send([{ body, ...(span.carrier ? { trace: span.carrier } : {}) }]);
+          },
+        );
         this.#o.onFire?.({ schedule, jobId: scheduledJobId(schedule.name, firedAt), firedAt });
       } catch (error) {
         // Like a missed EventBridge delivery: this run is lost, the schedule goes on.

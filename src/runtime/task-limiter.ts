@@ -145,7 +145,9 @@ export class TaskLimiter {
       taskLimitDefaults.maxWaitSeconds,
       Math.max(1, Math.ceil((limited.until - Date.now()) / 1000)),
     );
-    await this.#transport.send([{ body: message.body, delaySeconds }]);
+    await this.#transport.send([
+      { body: message.body, delaySeconds, ...(message.trace ? { trace: message.trace } : {}) },
+    ]);
     this.#logger.info('a job waits for its limit', {
       jobId,
       by: limited.by,

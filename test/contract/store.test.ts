@@ -182,6 +182,34 @@ describe.each(contractBackends('contract/store'))('the job store on the $name ba
     expect(second.nextCursor).toBeUndefined();
   });
 
+  it('pages through jobs enqueued in the same millisecond by id, without gaps or repeats', async () => {
+    const at = Date.now();
+    const ids = Array.from({ length: 30 }, (_, i) => `same-${String(i).padStart(2, '0')}`);
+    await Promise.all(
+      ids.map((id) =>
+        store.create({
+          id,
+          task: 'math.add',
+          status: 'queued',
+          args: null,
+          attempts: 0,
+          maxAttempts: 3,
+          enqueuedAt: at,
+          logs: [],
+          history: [],
+        }),
+      ),
+    );
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await store.list({ limit: 7, ...(cursor ? { cursor } : {}) });
+      seen.push(...page.jobs.map((job) => job.id));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(seen).toEqual([...ids].reverse());
+  });
+
   it('records the schedule a run belongs to when its claim creates the job', async () => {
     const now = Date.now();
     const envelope = decodeEnvelope(

@@ -221,9 +221,8 @@ describe('the example app deployed to the emulator with the cdk CLI', () => {
     const { Table } = await dynamo.send(new DescribeTableCommand({ TableName: outputs.TableName }));
     expect(Table?.BillingModeSummary?.BillingMode).toBe('PAY_PER_REQUEST');
     expect(Table?.GlobalSecondaryIndexes?.map((index) => index.IndexName).sort()).toEqual([
-      'by-status',
-      'by-task',
-      'by-time',
+      'by-attention',
+      'by-time-v2',
     ]);
 
     expect(fn.environment).toMatchObject({

@@ -15,6 +15,12 @@ describe('the examples', () => {
     expect(output).toContain('status succeeded after 1 attempt(s), progress month 6 of 6');
   });
 
+  it('runs the tracing example: one trace from the web request to the attempt', async () => {
+    const { code, output } = await runExample('tracing.ts').done;
+    expect(code, output).toBe(0);
+    expect(output).toContain('traces: 1\nPOST /orders\n  send longhaul\n    process longhaul (attempt 1)');
+  });
+
   it('runs the workflows example: a chain, a group with its callback, a hook and events', async () => {
     const { code, output } = await runExample('workflows.ts').done;
     expect(code, output).toBe(0);

@@ -122,3 +122,58 @@ describe('migrating job items to the current indexes', () => {
     expect(JSON.parse(stdout)).toEqual({ scanned: statuses.length, updated: 0, changedMeanwhile: 0 });
   });
 });
+
+describe('the index attributes each write leaves', () => {
+  it('gives a quick successful job its time shard only, and a retrying one its attention shard until claimed', async () => {
+    const store = new DynamoJobStore({ client, tableName: resources.tableName });
+    const now = Date.now();
+    const claim = (id: string, workerId: string) =>
+      store.claim({
+        envelope: { v: 1, id, task: 'emails.send', args: null, enqueuedAt: now },
+        maxAttempts: 3,
+        workerId,
+        token: `token-${workerId}`,
+        now,
+        leaseExpiresAt: now + 60_000,
+      });
+    const fence = (attempt: number, workerId: string) => ({ attempt, workerId, token: `token-${workerId}` });
+    const indexOf = async (id: string) => {
+      const { timeShard, attentionShard } = await item(id);
+      return { timeShard, attentionShard };
+    };
+
+    // Lean tracking: the claim creates the item, with its one by-time entry.
+    const quick = await claim('quick-job', 'w1');
+    expect(await indexOf('quick-job')).toEqual({
+      timeShard: `all#${shardOf('quick-job')}`,
+      attentionShard: undefined,
+    });
+    await store.complete('quick-job', fence(quick.job.attempts, 'w1'), {
+      status: 'succeeded',
+      at: now,
+      result: null,
+      logs: [],
+    });
+    expect(await indexOf('quick-job')).toEqual({
+      timeShard: `all#${shardOf('quick-job')}`,
+      attentionShard: undefined,
+    });
+
+    const flaky = await claim('flaky-job', 'w2');
+    await store.complete('flaky-job', fence(flaky.job.attempts, 'w2'), {
+      status: 'retrying',
+      at: now,
+      error: { name: 'Error', message: 'flaky', code: 'TASK_FAILED' },
+      nextAttemptAt: now + 1_000,
+      logs: [],
+    });
+    expect((await indexOf('flaky-job')).attentionShard).toBe(`retrying#${shardOf('flaky-job')}`);
+    const again = await claim('flaky-job', 'w3');
+    expect((await indexOf('flaky-job')).attentionShard).toBeUndefined();
+    await store.touch('flaky-job', fence(again.job.attempts, 'w3'), {
+      at: now,
+      leaseExpiresAt: now + 120_000,
+    });
+    expect((await indexOf('flaky-job')).attentionShard).toBe(`running#${shardOf('flaky-job')}`);
+  });
+});

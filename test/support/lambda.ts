@@ -11,6 +11,8 @@ export interface Invocation {
 }
 
 export function toRecord(message: QueueMessage): SqsEventRecord {
+  // Lambda passes message attributes as { stringValue, dataType }, and AWSTraceHeader among `attributes`.
+  const attribute = (value: string) => ({ stringValue: value, dataType: 'String' });
   return {
     messageId: message.messageId,
     receiptHandle: message.receipt,
@@ -18,7 +20,16 @@ export function toRecord(message: QueueMessage): SqsEventRecord {
     attributes: {
       ApproximateReceiveCount: String(message.receiveCount),
       SentTimestamp: String(message.sentAt),
+      ...(message.awsTraceHeader ? { AWSTraceHeader: message.awsTraceHeader } : {}),
     },
+    ...(message.trace
+      ? {
+          messageAttributes: {
+            traceparent: attribute(message.trace.traceparent),
+            ...(message.trace.tracestate ? { tracestate: attribute(message.trace.tracestate) } : {}),
+          },
+        }
+      : {}),
   };
 }
 

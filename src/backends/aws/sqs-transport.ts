@@ -18,6 +18,7 @@ import type {
   ReceiveRequest,
   Transport,
 } from '../../core/ports.js';
+import { type TraceCarrier, traceCarrierOf, traceMessageAttributes } from '../../core/trace-context.js';
 
 /** The SQS client and the queue pair an `SqsTransport` serves. */
 export interface SqsTransportOptions {
@@ -44,6 +45,7 @@ const staleReceiptErrors = new Set([
 
 /** The job queue on Amazon SQS: visibility timeout as the lock, a redrive policy feeding the DLQ. */
 export class SqsTransport implements Transport {
+  readonly queueName: string;
   readonly #client: SQSClient;
   readonly #queueUrl: string;
   readonly #deadLetterQueueUrl: string;
@@ -52,6 +54,8 @@ export class SqsTransport implements Transport {
   constructor(options: SqsTransportOptions) {
     this.#client = options.client;
     this.#queueUrl = options.queueUrl;
+    // A queue URL ends in the queue's name: https://sqs.<region>.amazonaws.com/<account>/<name>.
+    this.queueName = options.queueUrl.slice(options.queueUrl.lastIndexOf('/') + 1);
     this.#deadLetterQueueUrl = options.deadLetterQueueUrl;
   }
 
@@ -63,6 +67,7 @@ export class SqsTransport implements Transport {
           QueueUrl: this.#queueUrl,
           MessageBody: message.body,
           ...(message.delaySeconds ? { DelaySeconds: message.delaySeconds } : {}),
+          ...traceAttributesOf(message.trace),
         }),
       );
       return;
@@ -76,6 +81,7 @@ export class SqsTransport implements Transport {
             Id: String(index),
             MessageBody: message.body,
             ...(message.delaySeconds ? { DelaySeconds: message.delaySeconds } : {}),
+            ...traceAttributesOf(message.trace),
           })),
         }),
       );
@@ -105,16 +111,26 @@ export class SqsTransport implements Transport {
         MaxNumberOfMessages: request.maxMessages,
         WaitTimeSeconds: request.waitTimeSeconds,
         VisibilityTimeout: request.visibilityTimeoutSeconds,
-        MessageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp'],
+        MessageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp', 'AWSTraceHeader'],
+        MessageAttributeNames: [traceMessageAttributes.traceparent, traceMessageAttributes.tracestate],
       }),
     );
-    return (output.Messages ?? []).map((m) => ({
-      messageId: m.MessageId ?? '',
-      body: m.Body ?? '',
-      receiveCount: Number(m.Attributes?.ApproximateReceiveCount ?? 1),
-      sentAt: Number(m.Attributes?.SentTimestamp ?? Date.now()),
-      receipt: m.ReceiptHandle ?? '',
-    }));
+    return (output.Messages ?? []).map((m) => {
+      const trace = traceCarrierOf(
+        m.MessageAttributes?.[traceMessageAttributes.traceparent]?.StringValue,
+        m.MessageAttributes?.[traceMessageAttributes.tracestate]?.StringValue,
+      );
+      const awsTraceHeader = m.Attributes?.AWSTraceHeader;
+      return {
+        messageId: m.MessageId ?? '',
+        body: m.Body ?? '',
+        receiveCount: Number(m.Attributes?.ApproximateReceiveCount ?? 1),
+        sentAt: Number(m.Attributes?.SentTimestamp ?? Date.now()),
+        receipt: m.ReceiptHandle ?? '',
+        ...(trace ? { trace } : {}),
+        ...(awsTraceHeader ? { awsTraceHeader } : {}),
+      };
+    });
   }
 
   async changeVisibility(message: QueueMessage, seconds: number): Promise<boolean> {
@@ -274,6 +290,18 @@ export class SqsTransport implements Transport {
       deadLettered: count(dead?.Attributes, 'ApproximateNumberOfMessages'),
     };
   }
+}
+
+/** A job's trace context as the message attributes it travels in (none when tracing was off). */
+function traceAttributesOf(trace: TraceCarrier | undefined) {
+  if (!trace) return {};
+  const attribute = (value: string) => ({ DataType: 'String', StringValue: value });
+  return {
+    MessageAttributes: {
+      [traceMessageAttributes.traceparent]: attribute(trace.traceparent),
+      ...(trace.tracestate ? { [traceMessageAttributes.tracestate]: attribute(trace.tracestate) } : {}),
+    },
+  };
 }
 
 function isStaleReceipt(error: unknown): boolean {

@@ -10,6 +10,7 @@ import type {
   Transport,
 } from '../../core/ports.js';
 import type { RequestCounter } from '../../core/request-counter.js';
+import type { TraceCarrier } from '../../core/trace-context.js';
 
 /** Options of the in-process queue. */
 export interface MemoryTransportOptions {
@@ -25,11 +26,14 @@ export interface MemoryTransportOptions {
    * one backend share a dead-letter queue, as on SQS.
    */
   readonly deadLetterTo?: MemoryTransport;
+  /** The queue's name, as telemetry reports it (`messaging.destination.name`). Default `longhaul`. */
+  readonly queueName?: string;
 }
 
 interface StoredMessage {
   readonly messageId: string;
   readonly body: string;
+  readonly trace?: TraceCarrier;
   readonly sentAt: number;
   visibleAt: number;
   receiveCount: number;
@@ -58,6 +62,7 @@ interface StoredDeadLetter extends MemoryDeadLetter {
  */
 export class MemoryTransport implements Transport {
   readonly maxReceiveCount: number;
+  readonly queueName: string;
   readonly #counter: RequestCounter | undefined;
   /** By message id, in send order (a Map keeps insertion order), so a delete is not a scan. */
   readonly #messages = new Map<string, StoredMessage>();
@@ -74,6 +79,7 @@ export class MemoryTransport implements Transport {
       );
     }
     this.maxReceiveCount = maxReceiveCount;
+    this.queueName = options.queueName ?? 'longhaul';
     this.#counter = options.counter;
     this.#deadLetterQueue = options.deadLetterTo ?? this;
   }
@@ -87,6 +93,7 @@ export class MemoryTransport implements Transport {
         this.#messages.set(messageId, {
           messageId,
           body: message.body,
+          ...(message.trace ? { trace: message.trace } : {}),
           sentAt: now,
           visibleAt: now + (message.delaySeconds ?? 0) * 1000,
           receiveCount: 0,
@@ -233,6 +240,7 @@ export class MemoryTransport implements Transport {
         receiveCount: stored.receiveCount,
         sentAt: stored.sentAt,
         receipt: stored.receipt,
+        ...(stored.trace ? { trace: stored.trace } : {}),
       });
     }
     return out;

@@ -1,0 +1,97 @@
+/**
+ * The CONSUMER span of one attempt, on every runtime (the long-running worker and the Lambda handler
+ * both go through `JobRunner`). It is parented to the span that enqueued the job, found in this order:
+ * the message's `traceparent` attribute, the job record's `trace` (a message sent without one: a redrive,
+ * a delivery by the delay scheduler), then SQS's `AWSTraceHeader` (X-Ray). When some other span is active
+ * as well (a Lambda invocation's, from the app's instrumentation: one span for a batch of records), the
+ * attempt's span links to it. The span is the active one while the task runs and while the outcome is
+ * recorded, so logs and child spans made meanwhile belong to the attempt.
+ */
+import { otelApi, tracer } from '../client/otel-api.js';
+import {
+  destinationOf,
+  inSpan,
+  messagingSystem,
+  recordError,
+  spanAttributes,
+  spanContextOf,
+} from '../client/trace-spans.js';
+import type { JobRecord } from '../core/job.js';
+import type { QueueMessage, Transport } from '../core/ports.js';
+import { storedTraceCarrier, type TraceCarrier, traceCarrierFromXRay } from '../core/trace-context.js';
+import type { Disposition } from './disposition.js';
+import type { AttemptOutcome } from './settle-within-grace.js';
+
+/** What the attempt tells its span. */
+export interface AttemptSpan {
+  /** The task settled: a failure is recorded on the span (the error, never the arguments or result). */
+  settled(outcome: AttemptOutcome): void;
+}
+
+const untraced: AttemptSpan = { settled: () => {} };
+
+/** Runs the claimed job's attempt in its CONSUMER span; without the OpenTelemetry API, as it is. */
+export async function traceAttempt(
+  transport: Pick<Transport, 'queueName'>,
+  message: QueueMessage,
+  job: JobRecord,
+  run: (span: AttemptSpan) => Promise<Disposition>,
+): Promise<Disposition> {
+  const api = otelApi;
+  if (!api || !tracer) return run(untraced);
+  const destination = destinationOf(transport);
+  const active = api.context.active();
+  const origin = originOf(message, job);
+  const producer = origin ? spanContextOf(api, origin) : undefined;
+  const ambient = api.trace.getSpanContext(active);
+  const parent = producer ? api.trace.setSpanContext(active, producer) : active;
+  const span = tracer.startSpan(
+    `process ${destination}`,
+    {
+      kind: api.SpanKind.CONSUMER,
+      attributes: {
+        [spanAttributes.system]: messagingSystem,
+        [spanAttributes.destination]: destination,
+        [spanAttributes.operationType]: 'process',
+        [spanAttributes.operationName]: 'process',
+        [spanAttributes.messageId]: message.messageId,
+        [spanAttributes.jobId]: job.id,
+        [spanAttributes.task]: job.task,
+        [spanAttributes.attempt]: job.attempts,
+      },
+      ...(producer && ambient && api.isSpanContextValid(ambient) ? { links: [{ context: ambient }] } : {}),
+    },
+    parent,
+  );
+  let failure: { error: unknown } | undefined;
+  const handle: AttemptSpan = {
+    settled: (outcome) => {
+      if (!outcome.ok) failure = { error: outcome.error };
+    },
+  };
+  return inSpan(api, span, parent, async () => {
+    const disposition = await run(handle);
+    span.setAttribute(spanAttributes.outcome, outcomeOf(disposition, failure !== undefined));
+    if (failure) recordError(api, span, failure.error);
+    return disposition;
+  });
+}
+
+/** Where the job's trace began, or undefined when nothing carried it. */
+function originOf(message: QueueMessage, job: JobRecord): TraceCarrier | undefined {
+  return message.trace ?? storedTraceCarrier(job.trace) ?? traceCarrierFromXRay(message.awsTraceHeader);
+}
+
+/** How the attempt ended, in a word: `succeeded`, `failed`, `retrying`, `dead_lettered` or `abandoned`. */
+function outcomeOf(disposition: Disposition, failed: boolean): string {
+  switch (disposition.kind) {
+    case 'ack':
+      return failed ? 'failed' : 'succeeded';
+    case 'release':
+      return 'retrying';
+    case 'deadLettered':
+      return 'dead_lettered';
+    case 'abandon':
+      return 'abandoned';
+  }
+}
