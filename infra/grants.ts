@@ -63,7 +63,11 @@ export class QueueGrants {
     if (delayScheduling) acknowledgeScheduleWildcard(grantee, delayScheduling);
     return this.all(grantee, [
       { actions: ['sqs:SendMessage'], resourceArns: this.#workQueueArns },
-      { actions: ['dynamodb:PutItem', 'dynamodb:GetItem'], resourceArns: [table.tableArn] },
+      // BatchWriteItem: `enqueueMany` with full tracking writes its records in batches.
+      {
+        actions: ['dynamodb:PutItem', 'dynamodb:BatchWriteItem', 'dynamodb:GetItem'],
+        resourceArns: [table.tableArn],
+      },
       ...this.#publishStatements(),
       ...this.#payloadStatements(['s3:GetObject', 's3:PutObject']),
       ...(delayScheduling ? delayEnqueueStatements(delayScheduling) : []),
@@ -106,7 +110,14 @@ export class QueueGrants {
         resourceArns: [deadLetterQueue.queueArn],
       },
       {
-        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
+        // BatchWriteItem: a task that fans out with `enqueueMany` (full tracking).
+        actions: [
+          'dynamodb:GetItem',
+          'dynamodb:PutItem',
+          'dynamodb:BatchWriteItem',
+          'dynamodb:UpdateItem',
+          'dynamodb:Query',
+        ],
         resourceArns: [table.tableArn],
       },
       { actions: ['dynamodb:Query'], resourceArns: jobIndexArns(table) },

@@ -257,7 +257,7 @@ export class LonghaulQueue extends Construct {
 
   /**
    * Lets `grantee` enqueue jobs and read them back by id: `sqs:SendMessage` on the queue (and the
-   * priority queues), `dynamodb:PutItem` and `dynamodb:GetItem` on the table, `s3:PutObject` and
+   * priority queues), `dynamodb:PutItem`, `dynamodb:BatchWriteItem` and `dynamodb:GetItem` on the table, `s3:PutObject` and
    * `s3:GetObject` on the payload objects; with `delays`, `scheduler:CreateSchedule` on the group's
    * schedules and `iam:PassRole` of the delay role to Scheduler; with `encryptionKey`, `kms:Decrypt`,
    * `kms:DescribeKey`, `kms:Encrypt` and `kms:GenerateDataKey` on the key.

@@ -99,6 +99,7 @@ export {
   type PayloadRef,
   payloadDefaults,
 } from './core/payload.js';
+export { pendingRecordWaitMs, pendingRecordWriteMs } from './core/pending-record.js';
 export type {
   Backend,
   ClaimRequest,
@@ -114,6 +115,7 @@ export type {
   KeyHold,
   KeyHoldRequest,
   LimitedNote,
+  NewJobsPut,
   OutgoingMessage,
   PayloadStore,
   QueueDepth,

@@ -18,6 +18,7 @@ import {
   type JobRecord,
   type JobStore,
   Longhaul,
+  type NewJobsPut,
   type RejectRequest,
   type RequestCounter,
   silentLogger,
@@ -206,8 +207,10 @@ export function minimumOf(scenario: Scenario): CostRow['minimum'] {
 function countingIndexWrites(
   store: JobStore,
   counter: RequestCounter,
-): { store: JobStore; indexWrites: () => number } {
+): { store: JobStore; indexWrites: () => number; batchWrittenItems: () => number } {
   let indexWrites = 0;
+  // A BatchWriteItem request writes (and bills) each of its items: counted per item, not per request.
+  let batchWrittenItems = 0;
   const idOf: Record<string, (args: unknown[]) => string> = {
     create: (a) => (a[0] as JobRecord).id,
     claim: (a) => (a[0] as ClaimRequest).envelope.id,
@@ -227,6 +230,15 @@ function countingIndexWrites(
     get(target, property, _receiver) {
       const value: unknown = Reflect.get(target, property, target);
       if (typeof value !== 'function') return value;
+      if (property === 'putNew') {
+        // Records of new jobs (`enqueueMany`, full tracking): each writes its index entries as a create.
+        return async (...args: unknown[]) => {
+          const put = (await value.apply(target, args)) as NewJobsPut;
+          indexWrites += 3 * put.written.length;
+          batchWrittenItems += put.written.length;
+          return put;
+        };
+      }
       const id = typeof property === 'string' ? idOf[property] : undefined;
       if (!id) return value.bind(target);
       return async (...args: unknown[]) => {
@@ -241,7 +253,7 @@ function countingIndexWrites(
       };
     },
   });
-  return { store: proxy, indexWrites: () => indexWrites };
+  return { store: proxy, indexWrites: () => indexWrites, batchWrittenItems: () => batchWrittenItems };
 }
 
 /** An item's size by DynamoDB's rules (names + values; numbers about 1 byte per 2 digits + 1). */
@@ -368,7 +380,13 @@ async function runScenario(scenario: Scenario, source: CostRow['source'], jobs: 
     const wruPerWrite = Math.ceil(largestItemBytes / 1024);
     const writeOps = Object.entries(counts.dynamodb ?? {}).filter(([op]) => dynamoWriteOperations.has(op));
     const writeUnits =
-      (writeOps.reduce((sum, [op, n]) => sum + n * (op === 'TransactWriteItems' ? 2 : 1), 0) * wruPerWrite) /
+      (writeOps.reduce(
+        (sum, [op, n]) =>
+          sum +
+          (op === 'BatchWriteItem' ? counted.batchWrittenItems() : n * (op === 'TransactWriteItems' ? 2 : 1)),
+        0,
+      ) *
+        wruPerWrite) /
       fired;
     // Every read is a strongly consistent GetItem/BatchGetItem item of under 4 KB: 1 read unit each.
     const readUnits = ((counts.dynamodb?.GetItem ?? 0) + (counts.dynamodb?.BatchGetItem ?? 0)) / fired;

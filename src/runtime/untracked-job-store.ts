@@ -17,6 +17,7 @@ import type {
   JobTouch,
   KeyHold,
   LimitedNote,
+  NewJobsPut,
   ScheduleHold,
   ScheduleResultPointer,
   SlotGrant,
@@ -24,6 +25,10 @@ import type {
 
 export class UntrackedJobStore implements JobStore {
   async create(): Promise<void> {}
+
+  async putNew(jobs: readonly JobRecord[]): Promise<NewJobsPut> {
+    return { written: jobs.map((job) => job.id) };
+  }
 
   async get(): Promise<JobRecord | undefined> {
     return undefined;

@@ -257,7 +257,13 @@ describe('LonghaulQueue Lambda worker', () => {
         { actions: ['sqs:SendMessage'], resources: [arnOf(ids.queue as string)] },
         { actions: ['sqs:GetQueueAttributes', 'sqs:SendMessage'], resources: [arnOf(ids.dlq as string)] },
         {
-          actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+          actions: [
+            'dynamodb:BatchWriteItem',
+            'dynamodb:GetItem',
+            'dynamodb:PutItem',
+            'dynamodb:Query',
+            'dynamodb:UpdateItem',
+          ],
           resources: tableArns(),
         },
         { actions: ['dynamodb:Query'], resources: indexArns() },
@@ -429,7 +435,13 @@ describe('LonghaulQueue Fargate worker', () => {
         { Action: 'sqs:SendMessage', Resource: arnOf(ids.queue as string) },
         { Action: ['sqs:SendMessage', 'sqs:GetQueueAttributes'], Resource: arnOf(ids.dlq as string) },
         {
-          Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
+          Action: [
+            'dynamodb:GetItem',
+            'dynamodb:PutItem',
+            'dynamodb:BatchWriteItem',
+            'dynamodb:UpdateItem',
+            'dynamodb:Query',
+          ],
           Resource: tableArns(),
         },
         { Action: 'dynamodb:Query', Resource: indexArns() },
@@ -448,7 +460,10 @@ describe('LonghaulQueue grants', () => {
     expect(statementsOf('Enqueuer')).toEqual(
       expected([
         { Action: ['sqs:SendMessage'], Resource: arnOf(ids.queue as string) },
-        { Action: ['dynamodb:PutItem', 'dynamodb:GetItem'], Resource: tableArns() },
+        {
+          Action: ['dynamodb:PutItem', 'dynamodb:BatchWriteItem', 'dynamodb:GetItem'],
+          Resource: tableArns(),
+        },
         { Action: ['s3:GetObject', 's3:PutObject'], Resource: payloadArn() },
       ]),
     );

@@ -12,6 +12,7 @@ import type {
   KeyHold,
   KeyHoldRequest,
   LimitedNote,
+  NewJobsPut,
   RateRequest,
   RejectRequest,
   ScheduleHold,
@@ -20,6 +21,7 @@ import type {
   SlotRequest,
 } from '../../core/ports.js';
 import { completeJob, registerJobHandoff, touchJob } from './dynamo-job-attempts.js';
+import { putNewJobs } from './dynamo-job-batch-put.js';
 import { claimJob, createJob, noteJobLimited, rejectJob, takeOverJob } from './dynamo-job-claims.js';
 import { listJobs } from './dynamo-job-listing.js';
 import { cancelJob, removeJobs, requeueJob } from './dynamo-job-operator-actions.js';
@@ -61,6 +63,14 @@ export class DynamoJobStore implements JobStore {
 
   create(job: JobRecord): Promise<void> {
     return createJob(this.#table, job);
+  }
+
+  /**
+   * Unconditional `BatchWriteItem` puts, 25 per request and up to 16 requests in flight; unprocessed items
+   * go again after a jittered exponential back-off, until `signal` aborts.
+   */
+  putNew(jobs: readonly JobRecord[], signal: AbortSignal): Promise<NewJobsPut> {
+    return putNewJobs(this.#table, jobs, signal);
   }
 
   async holdSchedule(schedule: string, jobId: string, replacing?: string): Promise<ScheduleHold> {
