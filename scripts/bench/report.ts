@@ -132,7 +132,8 @@ function costSection(result: CostResult): string {
   ].join('\n');
 }
 
-function section(result: BenchResult, imagesRel: string): string {
+/** One result's section of the report. */
+export function section(result: BenchResult, imagesRel: string): string {
   const parts = [
     `## ${result.title}`,
     '',
