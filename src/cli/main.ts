@@ -15,6 +15,7 @@ import { registerDashboard } from './commands/dashboard.js';
 import { registerDlq } from './commands/dlq.js';
 import { registerEnqueue } from './commands/enqueue.js';
 import { registerCancelRetry, registerList, registerLogs, registerStatus } from './commands/jobs.js';
+import { registerMigrateIndexes } from './commands/migrate-indexes.js';
 import { registerPurge } from './commands/purge.js';
 import { registerRun } from './commands/run.js';
 import { registerStats } from './commands/stats.js';
@@ -74,6 +75,7 @@ function buildProgram(io: CliIo, act: Act): Command {
     registerWorker,
     registerDashboard,
     registerWorkflow,
+    registerMigrateIndexes,
   ]) {
     register(program, act);
   }

@@ -74,19 +74,23 @@ export async function purgeJobs(ctx: ClientContext, options: PurgeOptions): Prom
   }
   const enqueuedBefore = Date.now() - options.olderThanMs;
   let deleted = 0;
-  for (;;) {
-    // Deleting shrinks the listing, so each round starts again from the newest matching page.
+  let cursor: string | undefined;
+  do {
+    // A cursor is a position (enqueue time and id), so deleting the jobs of a page leaves it valid. A
+    // page may be short or empty with a cursor when the listing reached its read bound: page on.
     const page = await ctx.backend.store.list({
       status: options.status,
       ...(options.task ? { task: options.task } : {}),
       enqueuedBefore,
       limit: 100,
+      ...(cursor ? { cursor } : {}),
     });
-    if (page.jobs.length === 0) break;
-    const removed = await ctx.backend.store.remove(page.jobs.map((job) => job.id));
-    deleted += removed.length;
-    options.onProgress?.({ deleted });
-    if (removed.length === 0) break;
-  }
+    if (page.jobs.length > 0) {
+      const removed = await ctx.backend.store.remove(page.jobs.map((job) => job.id));
+      deleted += removed.length;
+      options.onProgress?.({ deleted });
+    }
+    cursor = page.nextCursor;
+  } while (cursor);
   return { deleted };
 }

@@ -75,7 +75,8 @@ export async function listJobPage(query: JobQuery, reads: ListingReads): Promise
   const stream = reads.entries(listingSources(query.status), {
     atMost,
     ...(after ? { after: { enqueuedAt: after.enqueuedAt, id: after.id } } : {}),
-    expected: limit + 1,
+    // A listing by task may walk up to its bound before the page fills; others expect about a page.
+    expected: query.task !== undefined ? listingBounds.entries : limit + 1,
   });
   const next = async () => {
     const result = await stream.next();

@@ -208,7 +208,7 @@ export interface JobCounts {
   /** When the counts were taken (epoch milliseconds). */
   readonly at: number;
   /**
-   * `exact`: counted now (the embedded backend, or DynamoDB's status index); `counters`: read from the
+   * `exact`: counted now (the embedded backend, or a scan of the DynamoDB table); `counters`: read from the
    * counters a DynamoDB Streams aggregator keeps, a second or so behind the jobs.
    */
   readonly source: 'exact' | 'counters';

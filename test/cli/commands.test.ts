@@ -252,6 +252,37 @@ describe.each<BackendFactory>([memory, aws('cli commands')])('the CLI on the $na
       expect(status.stderr).toContain('Expected one of scheduled, queued, running');
       expect((await run('ls', '--limit', '5000')).code).toBe(2);
     });
+
+    it('prints an empty page that reached the read bound with the cursor of the next one', async () => {
+      const now = Date.now();
+      // One queued job older than more finished ones than one listing call reads.
+      const record = (id: string, status: 'queued' | 'succeeded', enqueuedAt: number): JobRecord => ({
+        id,
+        task: 'math.add',
+        status,
+        args: { a: 1, b: 1 },
+        attempts: 0,
+        maxAttempts: 2,
+        enqueuedAt,
+        logs: [],
+        history: [],
+      });
+      await backend.store.create(record('waiting', 'queued', now - 1_000_000));
+      for (let i = 0; i < 210; i += 10) {
+        await Promise.all(
+          Array.from({ length: 10 }, (_, j) =>
+            backend.store.create(record(`done-${i + j}`, 'succeeded', now - i - j)),
+          ),
+        );
+      }
+      const first = await run('ls', '--status', 'queued');
+      expect(first.code).toBe(0);
+      expect(first.stdout).toContain('No jobs on this page.');
+      const cursor = /Next page: --cursor (\S+)/.exec(first.stdout)?.[1] as string;
+      const second = await run('ls', '--status', 'queued', '--cursor', cursor);
+      expect(second.stdout).toMatch(/^waiting\s+math\.add\s+queued/m);
+      expect(second.stdout).not.toContain('Next page');
+    });
   });
 
   describe('logs', () => {
@@ -478,6 +509,32 @@ describe.each<BackendFactory>([memory, aws('cli commands')])('the CLI on the $na
       const rebuilt = await run('stats', '--rebuild', '--json');
       expect(rebuilt.code).toBe(0);
       expect(rebuilt.json()).toMatchObject({ counts: { byStatus: { queued: 2 } } });
+    });
+  });
+
+  describe('migrate-indexes', () => {
+    it('moves job items of the earlier index layout to the current one on DynamoDB, and refuses elsewhere', async () => {
+      const { id } = await longhaul.enqueue(add, { a: 1, b: 1 });
+      if (factory.name !== 'aws') {
+        const out = await run('migrate-indexes');
+        expect(out.code).toBe(2);
+        expect(out.stderr).toContain('Only a DynamoDB job table has indexes to migrate.');
+        return;
+      }
+      // A job as the earlier release stored it: failed, with the legacy status and task shards.
+      const job = await longhaul.getJob(id);
+      await DynamoDBDocumentClient.from(new DynamoDBClient({})).send(
+        new PutCommand({
+          TableName: t.environment[env.tableName] as string,
+          Item: { ...job, status: 'failed', statusShard: 'failed#03', taskShard: 'math.add#03' },
+        }),
+      );
+      const out = await run('migrate-indexes', '--json');
+      expect(out.code).toBe(0);
+      expect(out.json()).toEqual({ scanned: 1, updated: 1, changedMeanwhile: 0 });
+      expect((await longhaul.list({ status: 'failed' })).jobs.map((j) => j.id)).toEqual([id]);
+      const again = await run('migrate-indexes');
+      expect(again.stdout.trim()).toBe('Scanned 1 jobs, updated 0, 0 changed meanwhile.');
     });
   });
 

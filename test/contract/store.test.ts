@@ -7,6 +7,7 @@ import {
   PayloadTooLargeError,
 } from 'longhaul';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { listingBounds } from '../../src/core/job-listing.js';
 import { contractBackends, type TestBackend } from '../support/backends.js';
 import { eventually } from '../support/serve.js';
 
@@ -95,6 +96,90 @@ describe.each(contractBackends('contract/store'))('the job store on the $name ba
     await eventually(async () => (await store.oldest('queued'))?.id === 'job-18' || undefined);
     expect(await store.oldest('queued')).toEqual({ id: 'job-18', enqueuedAt: now - 18_000 });
     expect(await store.oldest('running')).toMatchObject({ id: 'job-19' });
+  });
+
+  it('lists scheduled, retrying and long-running jobs while they are so, and recent running ones too', async () => {
+    const now = Date.now();
+    const created = (id: string, status: 'queued' | 'scheduled', enqueuedAt: number) =>
+      store.create({
+        id,
+        task: 'math.add',
+        status,
+        args: null,
+        attempts: 0,
+        maxAttempts: 3,
+        enqueuedAt,
+        logs: [],
+        history: [],
+      });
+    const ids = async (status: 'scheduled' | 'running' | 'retrying' | 'failed') =>
+      (await store.list({ status })).jobs.map((job) => job.id);
+    await created('later', 'scheduled', now - 3_000);
+    await created('quick', 'queued', now - 2_000);
+    await created('long', 'queued', now - 1_000);
+    expect(await ids('scheduled')).toEqual(['later']);
+
+    const quick = await store.claim(claimRequest('quick', 'w1', now));
+    const long = await store.claim(claimRequest('long', 'w2', now));
+    const longFence = { attempt: long.job.attempts, workerId: 'w2', token: 'token-w2' };
+    // A lease extension lists the attempt as long-running; the quick one is found newest first by time.
+    await store.touch('long', longFence, { at: now + 1, leaseExpiresAt: now + 120_000 });
+    await store.touch('long', longFence, { at: now + 2, leaseExpiresAt: now + 180_000 });
+    expect(await ids('running')).toEqual(['long', 'quick']);
+
+    const error = { name: 'Error', message: 'flaky', code: 'TASK_FAILED' };
+    await store.complete(
+      'quick',
+      { attempt: quick.job.attempts, workerId: 'w1', token: 'token-w1' },
+      { status: 'retrying', at: now + 3, error, nextAttemptAt: now + 60_000, logs: [] },
+    );
+    expect(await ids('retrying')).toEqual(['quick']);
+    expect(await ids('running')).toEqual(['long']);
+
+    // Leaving an attention state leaves its list: the claim of a scheduled or retrying job, the
+    // outcome of a long-running one.
+    await store.claim(claimRequest('later', 'w3', now));
+    await store.claim(claimRequest('quick', 'w1', now));
+    expect(await ids('scheduled')).toEqual([]);
+    expect(await ids('retrying')).toEqual([]);
+    await store.complete('long', longFence, {
+      status: 'failed',
+      at: now + 4,
+      error,
+      deadLettered: false,
+      logs: [],
+    });
+    expect(await ids('failed')).toEqual(['long']);
+    expect(await ids('running')).toEqual(['quick', 'later']);
+  });
+
+  it('returns a short page with a cursor when a listing reaches its read bound, and finds the rest by paging', async () => {
+    const now = Date.now();
+    const record = (id: string, status: 'queued' | 'succeeded', enqueuedAt: number) => ({
+      id,
+      task: 'math.add',
+      status,
+      args: null,
+      attempts: 0,
+      maxAttempts: 3,
+      enqueuedAt,
+      logs: [],
+      history: [],
+    });
+    // The one queued job is older than more succeeded jobs than one call reads.
+    await store.create(record('waiting', 'queued', now - 1_000_000));
+    const newer = listingBounds.items + 10;
+    for (let i = 0; i < newer; i += 10) {
+      await Promise.all(
+        Array.from({ length: 10 }, (_, j) => store.create(record(`done-${i + j}`, 'succeeded', now - i - j))),
+      );
+    }
+    const first = await store.list({ status: 'queued', limit: 5 });
+    expect(first.jobs).toEqual([]);
+    expect(first.nextCursor).toBeDefined();
+    const second = await store.list({ status: 'queued', limit: 5, cursor: first.nextCursor as string });
+    expect(second.jobs.map((job) => job.id)).toEqual(['waiting']);
+    expect(second.nextCursor).toBeUndefined();
   });
 
   it('records the schedule a run belongs to when its claim creates the job', async () => {

@@ -145,35 +145,53 @@ describe('LonghaulQueue table', () => {
     });
   });
 
-  it('has the sharded by-status, by-task and by-time indexes, keys only, newest first by enqueuedAt', () => {
+  it('has the by-time-v2 and sparse by-attention indexes, keyed and projected on what never changes', () => {
     const table = onlyResource(template, 'AWS::DynamoDB::Table');
-    expect(table.AttributeDefinitions).toEqual(
-      expect.arrayContaining([
-        { AttributeName: 'id', AttributeType: 'S' },
-        { AttributeName: 'statusShard', AttributeType: 'S' },
-        { AttributeName: 'taskShard', AttributeType: 'S' },
-        { AttributeName: 'timeShard', AttributeType: 'S' },
-        { AttributeName: 'enqueuedAt', AttributeType: 'N' },
-      ]),
-    );
-    expect(table.GlobalSecondaryIndexes).toEqual([
-      {
-        IndexName: 'by-status',
+    expect(table.AttributeDefinitions).toEqual([
+      { AttributeName: 'id', AttributeType: 'S' },
+      { AttributeName: 'timeShard', AttributeType: 'S' },
+      { AttributeName: 'enqueuedAt', AttributeType: 'N' },
+      { AttributeName: 'attentionShard', AttributeType: 'S' },
+    ]);
+    // No index is keyed on the status, and each projects only the task (set once, at creation): a
+    // heartbeat or a quick job's claim and success never write to an index.
+    expect(table.GlobalSecondaryIndexes).toEqual(
+      ['by-time-v2', 'by-attention'].map((name) => ({
+        IndexName: name,
         KeySchema: [
-          { AttributeName: 'statusShard', KeyType: 'HASH' },
+          { AttributeName: name === 'by-time-v2' ? 'timeShard' : 'attentionShard', KeyType: 'HASH' },
           { AttributeName: 'enqueuedAt', KeyType: 'RANGE' },
         ],
         Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['task'] },
-      },
-      ...['by-task', 'by-time'].map((name) => ({
-        IndexName: name,
-        KeySchema: [
-          { AttributeName: name === 'by-task' ? 'taskShard' : 'timeShard', KeyType: 'HASH' },
-          { AttributeName: 'enqueuedAt', KeyType: 'RANGE' },
-        ],
-        Projection: { ProjectionType: 'KEYS_ONLY' },
       })),
+    );
+  });
+
+  it('keeps the legacy indexes a table moving from the earlier layout names, and refuses unknown ones', () => {
+    const stack = newStack();
+    new LonghaulQueue(stack, 'Moving', {
+      tasks: [refresh],
+      fargate: { image: ecs.ContainerImage.fromRegistry('public.ecr.aws/docker/library/node:22-slim') },
+      tableIndexes: ['by-status', 'by-task', 'by-time', 'by-time-v2'],
+    });
+    const moving = onlyResource(Template.fromStack(stack), 'AWS::DynamoDB::Table');
+    const indexes = moving.GlobalSecondaryIndexes as { IndexName: string }[];
+    expect(indexes.map((index) => index.IndexName)).toEqual([
+      'by-time-v2',
+      'by-status',
+      'by-task',
+      'by-time',
     ]);
+    expect(
+      () =>
+        new LonghaulQueue(newStack(), 'Typo', {
+          tasks: [refresh],
+          fargate: { image: ecs.ContainerImage.fromRegistry('public.ecr.aws/docker/library/node:22-slim') },
+          tableIndexes: ['by-statuz' as 'by-status'],
+        }),
+    ).toThrow(
+      'expected `tableIndexes` to name only `by-time-v2`, `by-attention`, `by-status`, `by-task`, `by-time`, got `by-statuz`',
+    );
   });
 });
 

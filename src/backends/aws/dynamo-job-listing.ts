@@ -117,7 +117,9 @@ async function* mergedEntries(
       ? shardKeys('all').map((key) => ({ spec: jobTable.timeIndex, key }))
       : shardKeys(source.state).map((key) => ({ spec: jobTable.attentionIndex, key })),
   );
-  const firstRead = Math.min(maxShardRead, Math.ceil(range.expected / jobTable.indexShards) + 1);
+  // A shard's share of the expected walk, plus two: the last entry of a read waits for the next one
+  // (see ShardReader), and an uneven spread should not cost a second round of queries.
+  const firstRead = Math.min(maxShardRead, Math.ceil(range.expected / jobTable.indexShards) + 2);
   const readers = partitions.map(
     (partition) => new ShardReader(table, partition.spec, partition.key, range, firstRead),
   );

@@ -25,6 +25,11 @@ import { cancelJob, removeJobs, requeueJob } from './dynamo-job-operator-actions
 import { countJobsFromIndex, oldestJob, readJobCounts, rebuildJobCounts } from './dynamo-job-stats.js';
 import { getJob, type JobTable } from './dynamo-job-table.js';
 import { DynamoLimits } from './dynamo-limits.js';
+import {
+  type JobIndexMigrationOptions,
+  type JobIndexMigrationResult,
+  migrateJobIndexes,
+} from './job-index-migration.js';
 
 /** Where the DynamoDB job store keeps its records. */
 export interface DynamoJobStoreOptions {
@@ -150,6 +155,16 @@ export class DynamoJobStore implements JobStore {
    */
   oldest(status: JobStatus): Promise<{ id: string; enqueuedAt: number } | undefined> {
     return oldestJob(this.#table, status);
+  }
+
+  /**
+   * Moves this table's job items from an earlier 0.x index layout to the current one (see
+   * `migrateJobIndexes` and docs/upgrading.md); idempotent.
+   */
+  migrateIndexes(
+    options: Pick<JobIndexMigrationOptions, 'segments' | 'onProgress'> = {},
+  ): Promise<JobIndexMigrationResult> {
+    return migrateJobIndexes({ ...options, client: this.#table.client, tableName: this.#table.tableName });
   }
 
   /** Deletes finished jobs, ten conditional deletes at a time; resolves with the ids it deleted. */

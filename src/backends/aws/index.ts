@@ -45,6 +45,11 @@ export {
   jobStateEvent,
 } from './eventbridge-publisher.js';
 export {
+  type JobIndexMigrationOptions,
+  type JobIndexMigrationResult,
+  migrateJobIndexes,
+} from './job-index-migration.js';
+export {
   type CreateJobResourcesOptions,
   createJobResources,
   deleteJobResources,

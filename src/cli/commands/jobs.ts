@@ -76,7 +76,8 @@ export const registerList: Register = (program, act) => {
           out.value({ jobs: page.jobs, ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) });
           return ExitCode.ok;
         }
-        if (page.jobs.length === 0) out.line('No jobs.');
+        // A listing stops at its read bound, so a page can be empty and still have a next one.
+        if (page.jobs.length === 0) out.line(page.nextCursor ? 'No jobs on this page.' : 'No jobs.');
         else {
           const now = Date.now();
           out.line(

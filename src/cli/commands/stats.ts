@@ -23,8 +23,8 @@ export const registerStats: Register = (program, act) => {
       `
 --rebuild repairs counts that drifted: run it when the counts aggregator's failure queue
 (<prefix>-counts-failures, alarm CountsFailureAlarm) has messages, then purge that queue.
-On DynamoDB it reads the whole status index, about 8,000 read units per million jobs
-(one per ~120 jobs), and writes the counts item once. Jobs that change status in the
+On DynamoDB it scans the whole table (no index knows the status), one read unit per
+8 KB of items (about 250,000 per million 2 KB jobs), and writes the counts item once. Jobs that change status in the
 second before the write may be miscounted: run it when the queue is quiet. It fails
 (exit 1, counts_changed) if the aggregator applied changes during each of three recounts.
 On the embedded backend the counts are always exact and --rebuild changes nothing.`,

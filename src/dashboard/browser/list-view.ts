@@ -180,7 +180,11 @@ export function renderJobs(page: JobListPage): void {
   fill(
     findById('job-table'),
     rows.length === 0
-      ? h('p', { class: 'empty', text: 'No jobs match.' })
+      ? h('p', {
+          class: 'empty',
+          // A listing stops at its read bound: an empty page can still have older matches after it.
+          text: page.nextCursor ? 'No jobs match on this page; older ones may (Next →).' : 'No jobs match.',
+        })
       : h(
           'table',
           { id: 'jobs' },
