@@ -37,6 +37,7 @@ export {
   planDelay,
 } from './core/delay.js';
 export { decodeEnvelope, type Envelope, encodeEnvelope, envelopeVersion } from './core/envelope.js';
+export { pendingRecordWaitMs, pendingRecordWriteMs } from './core/pending-record.js';
 export {
   ConfigError,
   CountsChangedError,
@@ -113,6 +114,7 @@ export type {
   KeyHold,
   KeyHoldRequest,
   LimitedNote,
+  NewJobsPut,
   OutgoingMessage,
   PayloadStore,
   QueueDepth,

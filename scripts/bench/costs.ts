@@ -15,7 +15,9 @@ import {
   defineSchedule,
   defineTask,
   dynamoWriteOperations,
+  type JobStore,
   Longhaul,
+  type NewJobsPut,
   silentLogger,
   startScheduler,
   totalRequests,
@@ -205,6 +207,27 @@ export function usd(
   };
 }
 
+/**
+ * Counts the items `putNew` writes (`enqueueMany` with full tracking): a BatchWriteItem request bills
+ * each of its items, so they are counted per item, not per request.
+ */
+function countingBatchItems(store: JobStore): { store: JobStore; items: () => number } {
+  let items = 0;
+  const putNew: JobStore['putNew'] = async (jobs, signal) => {
+    const put: NewJobsPut = await store.putNew(jobs, signal);
+    items += put.written.length;
+    return put;
+  };
+  const proxy = new Proxy(store, {
+    get(target, property) {
+      if (property === 'putNew') return putNew;
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  return { store: proxy, items: () => items };
+}
+
 /** An item's size by DynamoDB's rules (names + values; numbers about 1 byte per 2 digits + 1). */
 export function dynamoItemBytes(value: unknown): number {
   const size = (v: unknown): number => {
@@ -252,11 +275,8 @@ async function runScenario(scenario: Scenario, source: CostRow['source'], jobs: 
     source === 'embedded'
       ? recordingStore(made.backend.store, (reads) => counter.record('dynamodb', 'GetItem', -reads))
       : undefined;
-  const backend: Backend = {
-    transport: made.backend.transport,
-    store: recorded?.store ?? made.backend.store,
-    requests: counter,
-  };
+  const batchItems = countingBatchItems(recorded?.store ?? made.backend.store);
+  const backend: Backend = { transport: made.backend.transport, store: batchItems.store, requests: counter };
   try {
     const tasks = makeTasks();
     const longhaul = new Longhaul({ backend, tracking: scenario.tracking });
@@ -336,9 +356,9 @@ async function runScenario(scenario: Scenario, source: CostRow['source'], jobs: 
     const sqsRequests = totalRequests({ sqs: sqsOps }, 'sqs') / fired;
     const wruPerWrite = Math.ceil(largestItemBytes / 1024);
     const writeOps = Object.entries(counts.dynamodb ?? {}).filter(([op]) => dynamoWriteOperations.has(op));
-    const writeUnits =
-      (writeOps.reduce((sum, [op, n]) => sum + n * (op === 'TransactWriteItems' ? 2 : 1), 0) * wruPerWrite) /
-      fired;
+    const itemWrites = (op: string, n: number) =>
+      op === 'BatchWriteItem' ? batchItems.items() : n * (op === 'TransactWriteItems' ? 2 : 1);
+    const writeUnits = (writeOps.reduce((sum, [op, n]) => sum + itemWrites(op, n), 0) * wruPerWrite) / fired;
     // Every read is a strongly consistent GetItem/BatchGetItem item of under 4 KB: 1 read unit each.
     const readUnits = ((counts.dynamodb?.GetItem ?? 0) + (counts.dynamodb?.BatchGetItem ?? 0)) / fired;
     const indexWriteUnits = writes.indexWrites / fired;

@@ -89,7 +89,7 @@ export interface WriteRecording {
 /** The job ids a store call writes, for the calls that write job items. */
 const writtenIds: Record<string, (args: unknown[]) => readonly string[]> = {
   create: (a) => [(a[0] as JobRecord).id],
-  createMany: (a) => (a[0] as readonly JobRecord[]).map((job) => job.id),
+  putNew: (a) => (a[0] as readonly JobRecord[]).map((job) => job.id),
   claim: (a) => [(a[0] as { envelope: { id: string } }).envelope.id],
   takeOver: (a) => [(a[0] as { envelope: { id: string } }).envelope.id],
   touch: (a) => [a[0] as string],

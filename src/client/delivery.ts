@@ -31,25 +31,33 @@ export function checkDelivery(backend: Backend, plan: DelayPlan, priority: Prior
   }
 }
 
-/** The message body of a job: its envelope (with its priority, workflow and offloaded arguments). */
-export function envelopeOf(job: JobRecord): string {
-  return envelopeOfJob(job);
+/**
+ * The message body of a job: its envelope (with its priority, workflow and offloaded arguments, and
+ * whether its record is written after the send by an unconditional batch write).
+ */
+export function envelopeOf(job: JobRecord, pendingRecord = false): string {
+  return envelopeOfJob(job, pendingRecord);
 }
 
 /**
  * Sends the messages of `jobs` (at most 10: one SendMessageBatch) as `plan` says. A scheduled delivery is
- * one schedule per job.
+ * one schedule per job. `pendingRecord` marks the envelopes of jobs whose records `putNew` writes next.
  */
-export async function deliver(backend: Backend, jobs: readonly JobRecord[], plan: DelayPlan): Promise<void> {
+export async function deliver(
+  backend: Backend,
+  jobs: readonly JobRecord[],
+  plan: DelayPlan,
+  pendingRecord = false,
+): Promise<void> {
   if (plan.kind === 'scheduler') {
     const delays = backend.delays;
     if (!delays) throw new ConfigError('This backend has no delay scheduler');
-    await Promise.all(jobs.map((job) => delays.schedule(job.id, plan.runAt, envelopeOf(job))));
+    await Promise.all(jobs.map((job) => delays.schedule(job.id, plan.runAt, envelopeOf(job, pendingRecord))));
     return;
   }
   const delaySeconds = plan.kind === 'queue' ? plan.delaySeconds : 0;
   await backend.transport.send(
-    jobs.map((job) => ({ body: envelopeOf(job), ...(delaySeconds ? { delaySeconds } : {}) })),
+    jobs.map((job) => ({ body: envelopeOf(job, pendingRecord), ...(delaySeconds ? { delaySeconds } : {}) })),
   );
 }
 

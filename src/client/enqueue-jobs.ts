@@ -36,8 +36,11 @@ export function newJobRecord(job: NewJob): JobRecord {
   };
 }
 
-/** A job's message body, carrying its workflow continuation and its offloaded arguments' reference. */
-export function envelopeOfJob(job: JobRecord): string {
+/**
+ * A job's message body, carrying its workflow continuation and its offloaded arguments' reference, and
+ * `pendingRecord` when its record will be written by an unconditional batch write after the send.
+ */
+export function envelopeOfJob(job: JobRecord, pendingRecord = false): string {
   return encodeEnvelope({
     id: job.id,
     task: job.task,
@@ -45,6 +48,7 @@ export function envelopeOfJob(job: JobRecord): string {
     enqueuedAt: job.enqueuedAt,
     ...(job.workflow ? { workflow: job.workflow } : {}),
     ...(job.priority && job.priority !== 'normal' ? { priority: job.priority } : {}),
+    ...(pendingRecord ? { pendingRecord: true } : {}),
   });
 }
 

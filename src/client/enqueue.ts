@@ -12,6 +12,7 @@ import { checkJsonArgs } from '../core/json-args.js';
 import { jsonBytes } from '../core/limits.js';
 import { checkPriority, Priority } from '../core/priority.js';
 import { type AnyTask, checkTask, type TaskArgs, type TaskResult } from '../core/task.js';
+import { pendingRecordWriteMs } from '../core/pending-record.js';
 import { statusEvent } from '../core/transitions.js';
 import { type ClientContext, publishJobs, sendJob } from './client-context.js';
 import type { EnqueueOptions, JobHandle } from './client-types.js';
@@ -86,30 +87,78 @@ export async function enqueueJobs<T extends AnyTask>(
   }
   const jobs: JobRecord[] = [];
   for (const job of validated) jobs.push(await offloadArgs(ctx, job));
-  const sent: string[] = [];
+  if (ctx.tracking === 'lean') {
+    await sendInBatches(ctx, jobs, plan.delay, false, () => undefined);
+  } else {
+    await sendAndPutRecords(ctx, jobs, plan.delay);
+    await publishJobs(ctx, jobs);
+  }
+  return jobs.map((job) => ({ id: job.id, task: job.task, created: true }));
+}
+
+/** Jobs whose messages are sent before their records are written, as one batch write phase. */
+const jobsPerRecordWindow = 250;
+
+/**
+ * Full tracking's `enqueueMany`: the messages first, then the records with unconditional batch writes
+ * (`JobStore.putNew`), which the envelopes' `pendingRecord` makes safe (see `src/core/pending-record.ts`).
+ * Jobs go in windows of 250: a window's records are written while the next window's messages go, and
+ * each window's writes are aborted {@link pendingRecordWriteMs} after its first send started, the bound
+ * workers rely on. A record not written by then is created by the worker that claims the job.
+ */
+async function sendAndPutRecords(ctx: ClientContext, jobs: readonly JobRecord[], delay: DelayPlan): Promise<void> {
+  const puts: Promise<void>[] = [];
+  try {
+    for (let i = 0; i < jobs.length; i += jobsPerRecordWindow) {
+      const window = jobs.slice(i, i + jobsPerRecordWindow);
+      const started = Date.now();
+      await sendInBatches(ctx, window, delay, true, () => jobs.slice(0, i));
+      const put = putRecords(ctx, window, started);
+      // Settled below; a rejection must not go unhandled while later windows are sent.
+      put.catch(() => {});
+      puts.push(put);
+    }
+  } finally {
+    // Even when a send failed: the jobs sent before it exist and their records are owed.
+    const settled = await Promise.allSettled(puts);
+    const failed = settled.find((outcome) => outcome.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+}
+
+/** Writes one window's records within the bound; throws {@link EnqueueError} (`sent: true`) for any not written. */
+async function putRecords(ctx: ClientContext, window: readonly JobRecord[], started: number): Promise<void> {
+  const leftMs = started + pendingRecordWriteMs - Date.now();
+  const put =
+    leftMs > 0
+      ? await ctx.backend.store.putNew(window, AbortSignal.timeout(leftMs))
+      : { written: [], error: new Error(`the record write bound of ${pendingRecordWriteMs} ms passed`) };
+  if (put.written.length === window.length) return;
+  const written = new Set(put.written);
+  const missing = window.find((job) => !written.has(job.id)) as JobRecord;
+  throw new EnqueueError(missing.id, put.error, { sent: true });
+}
+
+/**
+ * Sends the jobs' messages in batches of ten, in turn. Throws {@link EnqueueError} (`sent: false`) for a
+ * batch that could not be sent, naming the jobs of `enqueuedBefore()` and of this call's earlier batches.
+ */
+async function sendInBatches(
+  ctx: ClientContext,
+  jobs: readonly JobRecord[],
+  delay: DelayPlan,
+  pendingRecord: boolean,
+  enqueuedBefore: () => readonly JobRecord[] | undefined,
+): Promise<void> {
   for (let i = 0; i < jobs.length; i += 10) {
     const batch = jobs.slice(i, i + 10);
     try {
-      await deliver(ctx.backend, batch, plan.delay);
+      await deliver(ctx.backend, batch, delay, pendingRecord);
     } catch (cause) {
-      throw new EnqueueError(batch[0]?.id ?? '', cause, { sent: false, enqueued: sent });
+      const enqueued = [...(enqueuedBefore() ?? []), ...jobs.slice(0, i)].map((job) => job.id);
+      throw new EnqueueError(batch[0]?.id ?? '', cause, { sent: false, enqueued });
     }
-    sent.push(...batch.map((job) => job.id));
   }
-  const handles: JobHandle<TaskResult<T>>[] = new Array(jobs.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(16, jobs.length) }, async () => {
-      for (let i = next++; i < jobs.length; i = next++) {
-        handles[i] = (await recordJob(ctx, jobs[i] as JobRecord)) as JobHandle<TaskResult<T>>;
-      }
-    }),
-  );
-  await publishJobs(
-    ctx,
-    jobs.filter((_, i) => handles[i]?.created),
-  );
-  return handles;
 }
 
 /** Builds the job's record with its unique key, if it has one. */

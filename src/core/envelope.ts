@@ -27,6 +27,12 @@ export interface Envelope {
   readonly argsRef?: PayloadRef;
   /** The job's priority when not `normal` (omitted then, to keep messages small). */
   readonly priority?: Priority;
+  /**
+   * Set by `enqueueMany` with full tracking: the producer writes this job's record after sending, with an
+   * unconditional batch write, so a worker must not create the record while the message is young (see
+   * `src/core/pending-record.ts`).
+   */
+  readonly pendingRecord?: true;
 }
 
 /** Serializes a job's message body, stamping the current envelope version. */
@@ -100,6 +106,8 @@ export function decodeEnvelope(body: string): Envelope {
   }
   const priority = record.priority;
   if (priority !== undefined && !isPriority(priority)) fail('"priority" must be "high", "normal" or "low"');
+  const pendingRecord = record.pendingRecord;
+  if (pendingRecord !== undefined && pendingRecord !== true) fail('"pendingRecord" must be true when present');
   return {
     v: envelopeVersion,
     id: record.id as string,
@@ -110,6 +118,7 @@ export function decodeEnvelope(body: string): Envelope {
     ...(workflow !== undefined ? { workflow: workflow as WorkflowRef } : {}),
     ...(argsRef !== undefined ? { argsRef: argsRef as PayloadRef } : {}),
     ...(priority !== undefined && priority !== Priority.normal ? { priority: priority as Priority } : {}),
+    ...(pendingRecord === true ? { pendingRecord: true } : {}),
   };
 }
 

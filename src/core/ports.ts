@@ -136,6 +136,11 @@ export interface ClaimRequest {
   readonly leaseExpiresAt: number;
   /** The delivery's receive count. A store that keeps no records numbers attempts by it. */
   readonly deliveryCount?: number;
+  /**
+   * False when a missing record must not be created from the envelope (its producer may still write it:
+   * see `src/core/pending-record.ts`); the claim then throws `JobNotFoundError`. Default true.
+   */
+  readonly createMissing?: boolean;
 }
 
 /** Either the job after the write, or the job as it stood when the condition failed. */
@@ -193,8 +198,11 @@ export type ScheduleHold = { readonly held: true } | { readonly held: false; rea
 
 /** Which jobs `reject` may fail: ones no attempt owns. */
 export type RejectGuard =
-  /** Missing (the record is created), queued or retrying. */
-  | { readonly kind: 'unstarted' }
+  /**
+   * Missing (the record is created, unless `createMissing` is false: then a missing record fails the
+   * guard), queued or retrying.
+   */
+  | { readonly kind: 'unstarted'; readonly createMissing?: boolean }
   /** Running attempt `attempt` whose lease expired before `now`: its worker was lost. */
   | { readonly kind: 'lost'; readonly attempt: number; readonly now: number };
 
@@ -266,10 +274,25 @@ export interface RateRequest {
 /** What `noteLimited` answers: noted on the queued job, or the job as it stood (undefined: no record). */
 export type LimitedNote = { readonly noted: true } | { readonly noted: false; readonly job?: JobRecord };
 
+/** What `putNew` wrote, and why it stopped early (an abort, or a request that failed). */
+export interface NewJobsPut {
+  readonly written: readonly string[];
+  readonly error?: unknown;
+}
+
 /** Job records, as the core needs them. Implemented by `DynamoJobStore` and `MemoryJobStore`. */
 export interface JobStore {
   /** Writes a new job. Throws `JobConflictError` when the id exists. */
   create(job: JobRecord): Promise<void>;
+  /**
+   * Writes the records of new jobs WITHOUT a condition (DynamoDB `BatchWriteItem`, 25 per request, several
+   * in flight, unprocessed items retried with back-off): an existing record is replaced. Only for jobs
+   * with fresh random ids whose messages carry `pendingRecord` and were sent, so no worker creates these
+   * records meanwhile (see `src/core/pending-record.ts`). Stops when `signal` aborts or a request fails;
+   * never rejects: resolves with the ids written, and with why it stopped if any were not (or are not
+   * known to be).
+   */
+  putNew(jobs: readonly JobRecord[], signal: AbortSignal): Promise<NewJobsPut>;
   get(id: string): Promise<JobRecord | undefined>;
   /**
    * Starts attempt `attempts + 1` if the job is missing (created from the envelope), queued or retrying.

@@ -11,6 +11,7 @@ import {
 } from '../core/errors.js';
 import { JobStatus } from '../core/job.js';
 import { jsonBytes, limits, truncateUtf8 } from '../core/limits.js';
+import { mayCreateRecord, pendingRecordRetrySeconds } from '../core/pending-record.js';
 import type { QueueMessage } from '../core/ports.js';
 import type { AnyTask } from '../core/task.js';
 import { type Disposition, deadLetter } from './disposition.js';
@@ -72,8 +73,7 @@ export async function admitMessage(
   const task = o.registry.get(envelope.task);
   if (!task) {
     const error = new UnknownTaskError(envelope.task, o.registry.names);
-    await rejectMessage(parts, message, envelope, error);
-    return deadLetter(o.transport, message, error, envelope.id);
+    return await refuse(parts, message, envelope, error);
   }
 
   let rawArgs: unknown = envelope.args;
@@ -82,8 +82,7 @@ export async function admitMessage(
       rawArgs = await payloads.read(envelope.argsRef);
     } catch (error) {
       if (!(error instanceof PayloadUnavailableError)) throw error;
-      await rejectMessage(parts, message, envelope, error, task.retry.maxAttempts, task);
-      return deadLetter(o.transport, message, error, envelope.id);
+      return await refuse(parts, message, envelope, error, task.retry.maxAttempts, task);
     }
   }
   let args: unknown;
@@ -91,8 +90,7 @@ export async function admitMessage(
     args = await task.parseArgs(rawArgs);
   } catch (error) {
     if (!(error instanceof InvalidArgsError)) throw error;
-    await rejectMessage(parts, message, envelope, error, task.retry.maxAttempts, task);
-    return deadLetter(o.transport, message, error, envelope.id);
+    return await refuse(parts, message, envelope, error, task.retry.maxAttempts, task);
   }
 
   if (stopSignal?.aborted) {
@@ -105,8 +103,7 @@ export async function admitMessage(
     admission = await limiter.admit(task, args, parts.leaseExpiry(Date.now()), envelope.enqueuedAt);
   } catch (error) {
     if (!(error instanceof InvalidKeyError)) throw error;
-    await rejectMessage(parts, message, envelope, error, task.retry.maxAttempts);
-    return deadLetter(o.transport, message, error, envelope.id);
+    return await refuse(parts, message, envelope, error, task.retry.maxAttempts);
   }
   // Over a limit: a delayed copy carries the job, so this delivery is done with (deleted, not released).
   if (!admission.admitted && (await limiter.postpone(message, envelope.id, admission.limited))) {
@@ -120,7 +117,35 @@ export async function admitMessage(
   }
 }
 
-/** Records a bad message's error on its job (creating the record if needed); no attempt is started. */
+/**
+ * Records a bad message's error on its job and dead-letters the message. While the job's producer may
+ * still write its record (`pendingRecord`, see `src/core/pending-record.ts`) a missing record is not
+ * created, and the message is handed back to be refused once the record is there or the wait is over:
+ * dead-lettering it now could leave the producer's record queued with no message.
+ */
+async function refuse(
+  parts: RunnerParts,
+  message: QueueMessage,
+  envelope: Envelope,
+  error: LonghaulError,
+  maxAttempts = 1,
+  task?: AnyTask,
+): Promise<Disposition> {
+  const now = Date.now();
+  const createMissing = mayCreateRecord(envelope, message.sentAt, now);
+  const recorded = await rejectMessage(parts, message, envelope, error, maxAttempts, task, createMissing);
+  if (!recorded && !createMissing) {
+    const delaySeconds = pendingRecordRetrySeconds(message.sentAt, now, message.receiveCount);
+    await parts.options.transport.changeVisibility(message, delaySeconds);
+    return { kind: 'release', delaySeconds };
+  }
+  return deadLetter(parts.options.transport, message, error, envelope.id);
+}
+
+/**
+ * Records a bad message's error on its job (creating the record if needed and `createMissing`); no
+ * attempt is started. Resolves with whether the error was recorded.
+ */
 async function rejectMessage(
   parts: RunnerParts,
   message: QueueMessage,
@@ -128,7 +153,8 @@ async function rejectMessage(
   error: LonghaulError,
   maxAttempts = 1,
   task?: AnyTask,
-): Promise<void> {
+  createMissing = true,
+): Promise<boolean> {
   const { options: o } = parts;
   const at = Date.now();
   const recorded = await o.store.reject({
@@ -137,7 +163,7 @@ async function rejectMessage(
     ...(job.args !== undefined && jsonBytes(job.args) <= limits.maxArgsBytes ? { args: job.args } : {}),
     enqueuedAt: job.enqueuedAt,
     maxAttempts,
-    guard: { kind: 'unstarted' },
+    guard: { kind: 'unstarted', createMissing },
     error: serializeError(error),
     deadLettered: true,
     at,
@@ -161,4 +187,5 @@ async function rejectMessage(
       },
     ]);
   }
+  return recorded;
 }

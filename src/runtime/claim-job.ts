@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Envelope } from '../core/envelope.js';
 import {
   JobCancelledError,
+  JobNotFoundError,
   ScheduleOverlapError,
   serializeError,
   UnexpectedRecordError,
@@ -9,7 +10,8 @@ import {
 } from '../core/errors.js';
 import { isFinalStatus, type JobRecord, JobStatus, jobStatuses } from '../core/job.js';
 import { stateChangeOf } from '../core/job-events.js';
-import type { Fence, QueueMessage } from '../core/ports.js';
+import { mayCreateRecord, pendingRecordRetrySeconds } from '../core/pending-record.js';
+import type { ClaimResult, Fence, QueueMessage } from '../core/ports.js';
 import { isExpired } from '../core/retention.js';
 import { maxVisibilitySeconds } from '../core/retry.js';
 import { OverlapPolicy } from '../core/schedule-ref.js';
@@ -54,8 +56,19 @@ export async function claimJob(
     token: randomUUID(),
     now,
     leaseExpiresAt: parts.leaseExpiry(now),
+    createMissing: mayCreateRecord(envelope, message.sentAt, now),
   };
-  let outcome = await o.store.claim(request);
+  let outcome: ClaimResult;
+  try {
+    outcome = await o.store.claim(request);
+  } catch (error) {
+    if (!(error instanceof JobNotFoundError) || request.createMissing) throw error;
+    // Its producer writes the record in a batch after sending (`pendingRecord`) and has not yet: creating
+    // it here would let that unconditional write replace this claim. Look again shortly.
+    const delaySeconds = pendingRecordRetrySeconds(message.sentAt, now, message.receiveCount);
+    await o.transport.changeVisibility(message, delaySeconds);
+    return { kind: 'release', delaySeconds };
+  }
   let job = outcome.job;
   if (
     !outcome.claimed &&

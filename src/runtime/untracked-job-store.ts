@@ -14,6 +14,7 @@ import type {
   Completion,
   Fence,
   JobStore,
+  NewJobsPut,
   JobTouch,
   KeyHold,
   LimitedNote,
@@ -23,6 +24,10 @@ import type {
 
 export class UntrackedJobStore implements JobStore {
   async create(): Promise<void> {}
+
+  async putNew(jobs: readonly JobRecord[]): Promise<NewJobsPut> {
+    return { written: jobs.map((job) => job.id) };
+  }
 
   async get(): Promise<JobRecord | undefined> {
     return undefined;

@@ -60,7 +60,7 @@ export async function claimJob(table: JobTable, request: ClaimRequest): Promise<
   if (envelope.schedule) u.setIfMissing('schedule', envelope.schedule.name);
   if (envelope.argsRef) u.setIfMissing('argsRef', envelope.argsRef);
   if (envelope.priority) u.setIfMissing('priority', envelope.priority);
-  const condition = `attribute_not_exists(${u.name(jobTable.partitionKey)}) OR ${u.in('status', claimableStatuses)}`;
+  const condition = unstartedCondition(u, request.createMissing ?? true);
   return claimUpdate(table, envelope.id, u, condition);
 }
 
@@ -113,7 +113,7 @@ export async function rejectJob(table: JobTable, request: RejectRequest): Promis
   const guard = request.guard;
   const condition =
     guard.kind === 'unstarted'
-      ? `attribute_not_exists(${u.name(jobTable.partitionKey)}) OR ${u.in('status', claimableStatuses)}`
+      ? unstartedCondition(u, guard.createMissing ?? true)
       : [
           u.compare('status', '=', JobStatus.running),
           u.compare('attempts', '=', guard.attempt),
@@ -140,6 +140,13 @@ export async function noteJobLimited(table: JobTable, id: string, limited: JobLi
     const current = await jobAsItStood(table, id, error);
     return current ? { noted: false, job: current } : { noted: false };
   }
+}
+
+/** Queued or retrying; or missing, when the write may create the record. */
+function unstartedCondition(u: UpdateExpression, createMissing: boolean): string {
+  const claimable = u.in('status', claimableStatuses);
+  const id = u.name(jobTable.partitionKey);
+  return createMissing ? `attribute_not_exists(${id}) OR ${claimable}` : `attribute_exists(${id}) AND ${claimable}`;
 }
 
 async function claimUpdate(

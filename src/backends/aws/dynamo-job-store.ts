@@ -12,12 +12,14 @@ import type {
   KeyHold,
   KeyHoldRequest,
   LimitedNote,
+  NewJobsPut,
   RateRequest,
   RejectRequest,
   ScheduleHold,
   SlotGrant,
   SlotRequest,
 } from '../../core/ports.js';
+import { putNewJobs } from './dynamo-job-batch-put.js';
 import { completeJob, registerJobHandoff, touchJob } from './dynamo-job-attempts.js';
 import { claimJob, createJob, noteJobLimited, rejectJob, takeOverJob } from './dynamo-job-claims.js';
 import { listJobs } from './dynamo-job-listing.js';
@@ -59,6 +61,14 @@ export class DynamoJobStore implements JobStore {
 
   create(job: JobRecord): Promise<void> {
     return createJob(this.#table, job);
+  }
+
+  /**
+   * Unconditional `BatchWriteItem` puts, 25 per request and up to 8 requests in flight; unprocessed items
+   * go again after a jittered exponential back-off, until `signal` aborts.
+   */
+  putNew(jobs: readonly JobRecord[], signal: AbortSignal): Promise<NewJobsPut> {
+    return putNewJobs(this.#table, jobs, signal);
   }
 
   async holdSchedule(schedule: string, jobId: string, replacing?: string): Promise<ScheduleHold> {

@@ -35,6 +35,7 @@ import type {
   KeyHold,
   KeyHoldRequest,
   LimitedNote,
+  NewJobsPut,
   RateRequest,
   RejectRequest,
   ScheduleHold,
@@ -83,6 +84,24 @@ export class MemoryJobStore implements JobStore {
     this.#save(job);
   }
 
+  /** As DynamoDB's `BatchWriteItem`: unconditional puts, counted as one request per 25 records. */
+  async putNew(jobs: readonly JobRecord[], signal: AbortSignal): Promise<NewJobsPut> {
+    const written: string[] = [];
+    for (let i = 0; i < jobs.length; i += 25) {
+      if (signal.aborted) return { written, error: signal.reason };
+      this.#count('BatchWriteItem');
+      for (const job of jobs.slice(i, i + 25)) {
+        try {
+          this.#save(job);
+        } catch (error) {
+          return { written, error };
+        }
+        written.push(job.id);
+      }
+    }
+    return { written };
+  }
+
   async holdSchedule(schedule: string, jobId: string, replacing?: string): Promise<ScheduleHold> {
     this.#count('PutItem');
     const hold = this.#limits.hold(`schedule:${schedule}`, jobId, replacing);
@@ -122,6 +141,7 @@ export class MemoryJobStore implements JobStore {
     if (current && !claimableStatuses.includes(current.status)) {
       return { claimed: false, job: structuredClone(current) };
     }
+    if (!current && request.createMissing === false) throw new JobNotFoundError(request.envelope.id);
     const base: JobRecord = current ?? {
       id: request.envelope.id,
       task: request.envelope.task,
@@ -222,7 +242,9 @@ export class MemoryJobStore implements JobStore {
     const guard = request.guard;
     const holds =
       guard.kind === 'unstarted'
-        ? !current || claimableStatuses.includes(current.status)
+        ? current
+          ? claimableStatuses.includes(current.status)
+          : guard.createMissing !== false
         : current !== undefined && isLostAttempt(current, guard.attempt, guard.now);
     if (!holds) return false;
     const base: JobRecord = current ?? {
