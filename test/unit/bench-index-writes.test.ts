@@ -27,7 +27,7 @@ describe('indexWritesOf', () => {
 });
 
 async function recordLifecycle(
-  options: { retries?: number; delaySeconds?: number; tracking?: 'full' | 'lean' } = {},
+  options: { retries?: number; delaySeconds?: number; tracking?: 'full' | 'lean'; many?: boolean } = {},
 ) {
   const made = memoryBackend();
   const recorded = recordingStore(made.store, () => undefined);
@@ -45,11 +45,16 @@ async function recordLifecycle(
     },
   });
   const longhaul = new Longhaul({ backend, tracking: options.tracking ?? 'full' });
-  const handle = await longhaul.enqueue(
-    task,
-    { i: 1 },
-    options.delaySeconds ? { delaySeconds: options.delaySeconds } : {},
-  );
+  const [handle] = options.many
+    ? await longhaul.enqueueMany(task, [{ i: 1 }])
+    : [
+        await longhaul.enqueue(
+          task,
+          { i: 1 },
+          options.delaySeconds ? { delaySeconds: options.delaySeconds } : {},
+        ),
+      ];
+  if (!handle) throw new Error('nothing was enqueued');
   const worker = createWorker({ backend, tasks: [task], waitTimeSeconds: 1, logger: silentLogger });
   worker.start();
   try {
@@ -65,6 +70,10 @@ async function recordLifecycle(
 describe('recordingStore on the embedded backend', () => {
   it('counts one index write and three stream records for a quick successful job', async () => {
     expect(await recordLifecycle()).toEqual({ indexWrites: 1, streamRecords: 3 });
+  });
+
+  it('counts the same for a job whose record enqueueMany wrote in a batch', async () => {
+    expect(await recordLifecycle({ many: true })).toEqual({ indexWrites: 1, streamRecords: 3 });
   });
 
   it('counts one index write and two stream records with lean tracking', async () => {
