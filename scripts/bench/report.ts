@@ -1,6 +1,7 @@
 // `tsx --conditions=source scripts/bench/report.ts [--out DIR]`: writes docs/benchmarks.md and its plots
 // (docs/images/bench-*.svg) from every result in bench-results/, plus scripts/bench/emulators.md when it
 // exists. With --out, writes DIR/benchmarks.md and DIR/images/ instead (the quick smoke run does this).
+// With --costs-only, rewrites just the costs section and the README cost table from bench-results/costs.json.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -65,6 +66,13 @@ function figureTable(figures: readonly Figure[]): string {
 
 const usd = (value: number) => `$${value.toFixed(2)}`;
 
+/** Whether a row meets its target, and by how much (to a hundredth of a cent: targets are met by a hair). */
+function verdictOf(row: CostRow): string {
+  if (row.target === undefined) return '';
+  const margin = Math.abs(row.usdPerMillion.total - row.target).toFixed(4);
+  return row.usdPerMillion.total <= row.target ? `met, $${margin} under` : `**not met**, $${margin} over`;
+}
+
 /** Longhaul's cost against a floor, as "4.1x". */
 const times = (value: number, floor: number) => `${(value / floor).toFixed(1)}x`;
 
@@ -84,7 +92,12 @@ export function costSummary(result: CostResult): string {
     if (!main) return '';
     const total = main.usdPerMillion.total;
     const target =
-      main.target === undefined ? '' : `${usd(main.target)} ${total <= main.target ? 'met' : '**not met**'}`;
+      main.target === undefined
+        ? ''
+        : `${usd(main.target)}: ${[embedded, moto]
+            .filter((r) => r !== undefined)
+            .map((r) => `${verdictOf(r)} (${r.source})`)
+            .join(', ')}`;
     const vs = (floor: typeof sqsOnly) => (floor ? times(total, floor.usdPerMillion) : '');
     return `| ${main.label} | ${main.sqsRequests} | ${main.writeUnits} + ${main.indexWriteUnits} + ${main.aggregatorWriteUnits} | ${embedded ? usd(embedded.usdPerMillion.total) : ''} | ${moto ? usd(moto.usdPerMillion.total) : ''} | ${target} | ${vs(sqsOnly)} | ${vs(withRecord)} |`;
   });
@@ -106,7 +119,7 @@ function costSection(result: CostResult): string {
       .map(([op, n]) => `${op} ${n}`)
       .join(', ');
   const line = (r: CostRow) =>
-    `| ${r.label} | ${r.source} | ${r.sqsRequests} | ${r.writeUnits} | ${r.indexWriteUnits} | ${r.streamRecords} → ${r.aggregatorWriteUnits} | ${r.readUnits} | **${usd(r.usdPerMillion.total)}** | ${r.target === undefined ? '' : `${usd(r.target)}: ${r.usdPerMillion.total <= r.target ? 'met' : '**not met**'}`} |`;
+    `| ${r.label} | ${r.source} | ${r.sqsRequests} | ${r.writeUnits} | ${r.indexWriteUnits} | ${r.streamRecords} → ${r.aggregatorWriteUnits} | ${r.readUnits} | **${usd(r.usdPerMillion.total)}** | ${r.target === undefined ? '' : `${usd(r.target)}: ${verdictOf(r)}`} |`;
   return [
     `### Cost per million jobs (us-east-1 on-demand prices as of ${prices.asOf}; check the AWS pricing pages)`,
     '',
@@ -224,6 +237,29 @@ function updateReadmeCosts(result: CostResult): void {
   writeFileSync(readme, text.slice(0, from) + table + text.slice(to));
 }
 
+/**
+ * Rewrites only the costs section of docs/benchmarks.md (and the README's cost table) from
+ * bench-results/costs.json, leaving the other sections as they are: for a checkout that holds only
+ * the costs result. Returns the markdown file's path.
+ */
+export function writeCostsOnly(): string {
+  const costs = readResults().find((r): r is CostResult => r.name === 'costs' && 'costs' in r && !r.quick);
+  if (!costs)
+    throw new Error('bench-results/costs.json is missing or from a quick run: run npm run bench -- costs');
+  const file = join(root, 'docs/benchmarks.md');
+  const text = readFileSync(file, 'utf8');
+  const heading = `## ${costs.title}\n`;
+  const from = text.indexOf(heading);
+  if (from < 0) throw new Error(`docs/benchmarks.md has no "${heading.trim()}" section`);
+  const next = text.indexOf('\n## ', from + heading.length);
+  const body = section(costs, 'images')
+    .replace(/\n{3,}/g, '\n\n')
+    .trimEnd();
+  writeFileSync(file, `${text.slice(0, from)}${body}\n${next < 0 ? '' : text.slice(next)}`);
+  updateReadmeCosts(costs);
+  return file;
+}
+
 function slug(title: string): string {
   return title
     .toLowerCase()
@@ -232,6 +268,7 @@ function slug(title: string): string {
 }
 
 if (isMain(import.meta.url)) {
-  const { values } = parseArgs({ options: { out: { type: 'string' } } });
-  console.log(`wrote ${writeReport(values.out ? { outDir: values.out } : {})}`);
+  const { values } = parseArgs({ options: { out: { type: 'string' }, 'costs-only': { type: 'boolean' } } });
+  if (values['costs-only']) console.log(`wrote ${writeCostsOnly()} and README.md's cost table`);
+  else console.log(`wrote ${writeReport(values.out ? { outDir: values.out } : {})}`);
 }
