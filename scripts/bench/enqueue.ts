@@ -8,7 +8,7 @@
 //   tsx --conditions=source scripts/bench/enqueue.ts [--quick]
 
 import { randomUUID } from 'node:crypto';
-import { Longhaul, type Tracking } from 'longhaul';
+import { createWorker, Longhaul, silentLogger, type Tracking } from 'longhaul';
 import { Producer } from 'sqs-producer';
 import { benchResources, clientsFor, startDynaliteFauxqs } from './emulators.js';
 import { type BenchResult, type Figure, figure, machineInfo, printFigures, writeResult } from './results.js';
@@ -30,7 +30,8 @@ const label = (c: Case) =>
 
 export async function run(options: { quick: boolean }): Promise<BenchResult> {
   const log = (line: string) => console.log(line);
-  const sizes: Record<Mode, number> = { one: options.quick ? 20 : 300, many: options.quick ? 50 : 2_000 };
+  const sizes = { one: options.quick ? 20 : 300, many: options.quick ? 50 : 2_000, race: options.quick ? 50 : 500 };
+  let race = { extraReceivesPerJob: 0, releasedPerJob: 0 };
   const rounds = options.quick ? 1 : 3;
   const cases: Case[] = [
     { kind: 'longhaul', tracking: 'full', mode: 'one' },
@@ -116,6 +117,10 @@ export async function run(options: { quick: boolean }): Promise<BenchResult> {
         );
       }
     }
+    race = await measureRace(emulator, sizes.race);
+    log(
+      `  race: ${sizes.race} jobs, enqueueMany (full) into an idle worker: ${race.extraReceivesPerJob.toFixed(3)} extra receives/job, ${race.releasedPerJob.toFixed(3)} hand-backs/job`,
+    );
   } finally {
     await emulator.stop();
   }
@@ -165,6 +170,17 @@ export async function run(options: { quick: boolean }): Promise<BenchResult> {
       );
     }
   }
+  figures.push(
+    figure({
+      id: 'enqueue.many.full.raceExtraReceivesPerJob',
+      label: `enqueueMany (full tracking) of ${sizes.race} jobs into an idle worker: receives per job beyond the first`,
+      value: race.extraReceivesPerJob,
+      unit: 'receives/job',
+      better: 'lower',
+      source,
+      note: `a worker that gets a message before the producer's batch write of its record hands it back (pendingRecord); ${race.releasedPerJob.toFixed(3)} hand-backs per job`,
+    }),
+  );
   const result: BenchResult = {
     name: 'enqueue',
     title: 'Enqueue: one by one, in batches, and sqs-producer',
@@ -181,6 +197,42 @@ export async function run(options: { quick: boolean }): Promise<BenchResult> {
   };
   printFigures(figures);
   return result;
+}
+
+/**
+ * What the race between the messages and their batched records costs: an idle worker (concurrency 10,
+ * long polling) is running when `enqueueMany` sends, so it receives messages before their records land.
+ */
+async function measureRace(
+  emulator: Parameters<typeof benchResources>[0],
+  n: number,
+): Promise<{ extraReceivesPerJob: number; releasedPerJob: number }> {
+  const { backend, destroy } = await benchResources(emulator, 'race');
+  const worker = createWorker({
+    backend,
+    tasks: [noop],
+    concurrency: 10,
+    waitTimeSeconds: 1,
+    visibilityTimeoutSeconds: 30,
+    heartbeatIntervalSeconds: 10,
+    deleteBatchWindowMs: 10,
+    logger: silentLogger,
+  });
+  try {
+    worker.start();
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    await new Longhaul({ backend }).enqueueMany(
+      noop,
+      Array.from({ length: n }, () => undefined),
+    );
+    const deadline = Date.now() + 180_000;
+    while (worker.stats.deleted < n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    const { received, released, retried } = worker.stats;
+    return { extraReceivesPerJob: (received - n) / n, releasedPerJob: (released + retried) / n };
+  } finally {
+    await worker.stop();
+    destroy();
+  }
 }
 
 if (isMain(import.meta.url)) await runAsScript(run, writeResult);

@@ -96,32 +96,44 @@ export async function enqueueJobs<T extends AnyTask>(
   return jobs.map((job) => ({ id: job.id, task: job.task, created: true }));
 }
 
-/** Jobs whose messages are sent before their records are written, as one batch write phase. */
-const jobsPerRecordWindow = 250;
+/**
+ * Jobs whose records go in one `BatchWriteItem`, written as soon as their two `SendMessageBatch` requests
+ * are done, so a record lands about one round trip after its message (workers wait that long for it).
+ */
+const jobsPerRecordWindow = 20;
+/** Record writes in flight while later messages are sent. */
+const recordWindowsInFlight = 8;
 
 /**
  * Full tracking's `enqueueMany`: the messages first, then the records with unconditional batch writes
  * (`JobStore.putNew`), which the envelopes' `pendingRecord` makes safe (see `src/core/pending-record.ts`).
- * Jobs go in windows of 250: a window's records are written while the next window's messages go, and
- * each window's writes are aborted {@link pendingRecordWriteMs} after its first send started, the bound
- * workers rely on. A record not written by then is created by the worker that claims the job.
+ * Each window's records are written while the next windows' messages go, and its writes are aborted
+ * {@link pendingRecordWriteMs} after its first send started, the bound workers rely on. A record not
+ * written by then is created by the worker that claims the job.
  */
 async function sendAndPutRecords(ctx: ClientContext, jobs: readonly JobRecord[], delay: DelayPlan): Promise<void> {
   const puts: Promise<void>[] = [];
+  const inFlight = new Set<Promise<void>>();
   try {
     for (let i = 0; i < jobs.length; i += jobsPerRecordWindow) {
       const window = jobs.slice(i, i + jobsPerRecordWindow);
+      if (inFlight.size >= recordWindowsInFlight) await Promise.race(inFlight);
       const started = Date.now();
       await sendInBatches(ctx, window, delay, true, () => jobs.slice(0, i));
       const put = putRecords(ctx, window, started);
       // Settled below; a rejection must not go unhandled while later windows are sent.
-      put.catch(() => {});
+      const settled = put.then(
+        () => {},
+        () => {},
+      );
+      inFlight.add(settled);
+      void settled.then(() => inFlight.delete(settled));
       puts.push(put);
     }
   } finally {
     // Even when a send failed: the jobs sent before it exist and their records are owed.
-    const settled = await Promise.allSettled(puts);
-    const failed = settled.find((outcome) => outcome.status === 'rejected');
+    const outcomes = await Promise.allSettled(puts);
+    const failed = outcomes.find((outcome) => outcome.status === 'rejected');
     if (failed) throw failed.reason;
   }
 }

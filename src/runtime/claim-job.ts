@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Envelope } from '../core/envelope.js';
 import {
   JobCancelledError,
@@ -10,7 +11,7 @@ import {
 } from '../core/errors.js';
 import { isFinalStatus, type JobRecord, JobStatus, jobStatuses } from '../core/job.js';
 import { stateChangeOf } from '../core/job-events.js';
-import { mayCreateRecord, pendingRecordRetrySeconds } from '../core/pending-record.js';
+import { mayCreateRecord, pendingRecordRetrySeconds, pendingRecordSettleWait } from '../core/pending-record.js';
 import type { ClaimResult, Fence, QueueMessage } from '../core/ports.js';
 import { isExpired } from '../core/retention.js';
 import { maxVisibilitySeconds } from '../core/retry.js';
@@ -47,6 +48,8 @@ export async function claimJob(
   task: AnyTask,
 ): Promise<{ readonly job: JobRecord } | Disposition> {
   const { options: o, effects } = parts;
+  const settle = pendingRecordSettleWait(envelope, message.sentAt, Date.now());
+  if (settle > 0) await sleep(settle);
   const now = Date.now();
   const request = {
     envelope,

@@ -90,7 +90,7 @@ describe.each(contractBackends('contract/pending-records'))('pending job records
     });
   });
 
-  it('writes enqueueMany records in batches of 25 and runs each job once', async () => {
+  it('writes enqueueMany records with batch writes and runs each job once', async () => {
     const jobCount = 30;
     s.t.backend.requests.reset();
     const handles = await s.longhaul.enqueueMany(

@@ -37,7 +37,8 @@ export async function putNewJobs(
         try {
           await putChunk(table, chunks[i] as JobRecord[], signal, written);
         } catch (cause) {
-          error ??= cause;
+          // An abort surfaces as the SDK's or the timer's AbortError: report why it was aborted instead.
+          error ??= signal.aborted ? signal.reason : cause;
         }
       }
     }),
