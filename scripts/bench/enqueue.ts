@@ -30,7 +30,11 @@ const label = (c: Case) =>
 
 export async function run(options: { quick: boolean }): Promise<BenchResult> {
   const log = (line: string) => console.log(line);
-  const sizes = { one: options.quick ? 20 : 300, many: options.quick ? 50 : 2_000, race: options.quick ? 50 : 500 };
+  const sizes = {
+    one: options.quick ? 20 : 300,
+    many: options.quick ? 50 : 2_000,
+    race: options.quick ? 50 : 500,
+  };
   let race = { extraReceivesPerJob: 0, releasedPerJob: 0 };
   const rounds = options.quick ? 1 : 3;
   const cases: Case[] = [

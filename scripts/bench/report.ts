@@ -102,7 +102,7 @@ export function costSummary(result: CostResult): string {
     return `| ${main.label} | ${main.sqsRequests} | ${main.writeUnits} + ${main.indexWriteUnits} + ${main.aggregatorWriteUnits} | ${embedded ? usd(embedded.usdPerMillion.total) : ''} | ${moto ? usd(moto.usdPerMillion.total) : ''} | ${target} | ${vs(sqsOnly)} | ${vs(withRecord)} |`;
   });
   return [
-    '| per job | SQS requests | write units: table + index + counts | USD per million, embedded | USD per million, moto | target | vs SQS only | vs SQS + record |',
+    '| per job | SQS requests (embedded) | write units: table + index + counts | USD per million, embedded | USD per million, moto | target | embedded vs SQS only | embedded vs SQS + record |',
     '|---|---:|---:|---:|---:|---|---:|---:|',
     ...lines,
     ...floors.map(
