@@ -12,7 +12,7 @@ import { DynamoEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { env } from '../src/core/names.js';
+import { countsStream, env } from '../src/core/names.js';
 import { queueEncryption } from './encryption-key.js';
 import type { QueueGrants } from './grants.js';
 import { createNodeFunction, type LogSettings } from './node-function.js';
@@ -29,10 +29,12 @@ export interface CountsAggregator {
 }
 
 /**
- * One invocation per batch of up to 100 stream records, applied in one transaction (see
- * src/backends/aws/job-counts.ts). A failing batch is retried, split in halves, and after 10 tries
- * skipped (the counts then drift; the jobs never do) and recorded in the failure queue, which the
- * construct alarms on.
+ * One invocation per batch of up to `countsStream.batchSize` (1,000) stream records gathered for up to
+ * `countsStream.maxBatchingWindowSeconds` (5 s), applied in one transaction (see
+ * src/backends/aws/job-counts.ts), so counting costs 4 write units per batch whatever its size. A failing
+ * batch is retried, split in halves, and after 10 tries skipped (the counts then drift; the jobs never
+ * do) and recorded in the failure queue, which the construct alarms on. Lambda also caps a batch at its
+ * 6 MB payload limit, so batches of large job items are smaller.
  */
 export function createCountsAggregator(
   scope: Construct,
@@ -73,8 +75,8 @@ export function createCountsAggregator(
     // The cast: aws-cdk-lib's own types do not hold under exactOptionalPropertyTypes.
     new DynamoEventSource(table as unknown as dynamodb.ITable, {
       startingPosition: lambda.StartingPosition.TRIM_HORIZON,
-      batchSize: 100,
-      maxBatchingWindow: Duration.seconds(1),
+      batchSize: countsStream.batchSize,
+      maxBatchingWindow: Duration.seconds(countsStream.maxBatchingWindowSeconds),
       bisectBatchOnError: true,
       retryAttempts: 10,
       onFailure: failureDestination(failureQueue, options.grants),

@@ -1,6 +1,7 @@
 // `tsx --conditions=source scripts/bench/report.ts [--out DIR]`: writes docs/benchmarks.md and its plots
 // (docs/images/bench-*.svg) from every result in bench-results/, plus scripts/bench/emulators.md when it
 // exists. With --out, writes DIR/benchmarks.md and DIR/images/ instead (the quick smoke run does this).
+// With --costs-only, rewrites just the costs section and the README cost table from bench-results/costs.json.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -67,43 +68,87 @@ function figureTable(figures: readonly Figure[]): string {
 
 const usd = (value: number) => `$${value.toFixed(2)}`;
 
+/** Whether a row meets its target, and by how much (to a hundredth of a cent: targets are met by a hair). */
+function verdictOf(row: CostRow): string {
+  if (row.target === undefined) return '';
+  const margin = Math.abs(row.usdPerMillion.total - row.target).toFixed(4);
+  return row.usdPerMillion.total <= row.target ? `met, $${margin} under` : `**not met**, $${margin} over`;
+}
+
+/** Longhaul's cost against a floor, as "4.1x". */
+const times = (value: number, floor: number) => `${(value / floor).toFixed(1)}x`;
+
+/**
+ * The README's "Cost per job" table: each scenario's USD per million jobs on both backends, its target,
+ * and how it compares with the two external floors. Generated; `writeReport` puts it between the
+ * README's `costs-table` markers.
+ */
+export function costSummary(result: CostResult): string {
+  const { rows, floors } = result.costs;
+  const [sqsOnly, withRecord] = floors;
+  const scenarios = [...new Set(rows.map((r) => r.scenario))];
+  const lines = scenarios.map((scenario) => {
+    const embedded = rows.find((r) => r.scenario === scenario && r.source === 'embedded');
+    const moto = rows.find((r) => r.scenario === scenario && r.source === 'moto');
+    const main = embedded ?? moto;
+    if (!main) return '';
+    const total = main.usdPerMillion.total;
+    const target =
+      main.target === undefined
+        ? ''
+        : `${usd(main.target)}: ${[embedded, moto]
+            .filter((r) => r !== undefined)
+            .map((r) => `${verdictOf(r)} (${r.source})`)
+            .join(', ')}`;
+    const vs = (floor: typeof sqsOnly) => (floor ? times(total, floor.usdPerMillion) : '');
+    return `| ${main.label} | ${main.sqsRequests} | ${main.writeUnits} + ${main.indexWriteUnits} + ${main.aggregatorWriteUnits} | ${embedded ? usd(embedded.usdPerMillion.total) : ''} | ${moto ? usd(moto.usdPerMillion.total) : ''} | ${target} | ${vs(sqsOnly)} | ${vs(withRecord)} |`;
+  });
+  return [
+    '| per job | SQS requests (embedded) | write units: table + index + counts | USD per million, embedded | USD per million, moto | target | embedded vs SQS only | embedded vs SQS + record |',
+    '|---|---:|---:|---:|---:|---|---:|---:|',
+    ...lines,
+    ...floors.map(
+      (f) =>
+        `| floor: ${f.label} | ${f.sqsRequests} | ${f.writeUnits} + 0 + 0 | | ${usd(f.usdPerMillion)} | | | |`,
+    ),
+  ].join('\n');
+}
+
 function costSection(result: CostResult): string {
-  const { prices, rows, sqsOnlyWorker } = result.costs;
+  const { prices, rows, floors, countsStream } = result.costs;
   const ops = (o: Record<string, number>) =>
     Object.entries(o)
       .map(([op, n]) => `${op} ${n}`)
       .join(', ');
   const line = (r: CostRow) =>
-    `| ${r.label} | ${r.source} | ${r.sqsRequests} (${r.minimum.sqsRequests}) | ${r.writeUnits} (${r.minimum.writeUnits}) | ${r.indexWriteUnits} (${r.minimum.indexWriteUnits}) | ${r.readUnits} | ${usd(r.usdPerMillion.sqs + r.usdPerMillion.writes + r.usdPerMillion.reads)} | **${usd(r.usdPerMillion.total)}** (${usd(r.minimum.usdPerMillion.total)}) |`;
+    `| ${r.label} | ${r.source} | ${r.sqsRequests} | ${r.writeUnits} | ${r.indexWriteUnits} | ${r.streamRecords} → ${r.aggregatorWriteUnits} | ${r.readUnits} | **${usd(r.usdPerMillion.total)}** | ${r.target === undefined ? '' : `${usd(r.target)}: ${verdictOf(r)}`} |`;
   return [
     `### Cost per million jobs (us-east-1 on-demand prices as of ${prices.asOf}; check the AWS pricing pages)`,
     '',
     `Prices: SQS standard $${prices.sqsPerMillionRequests.toFixed(2)} per million requests (each 64 KB of a payload is one request; these messages are far smaller); DynamoDB on-demand $${prices.dynamoPerMillionWriteUnits} per million write request units and $${prices.dynamoPerMillionReadUnits} per million read request units (the prices since the November 2024 cut).`,
     '',
-    'Per job; in brackets, the minimum for this design (one write per status change, receives and deletes in batches of ten).',
+    `Per job, everything counted. "Stream records → counts WRU": the table writes the counts aggregator reads, and its write units per job at full batches of ${countsStream.batchSize} records.`,
     '',
-    '| scenario | source | SQS requests | table WRU | index WRU | RRU | USD/M without index writes | USD/M, all counted |',
-    '|---|---|---:|---:|---:|---:|---:|---:|',
+    '| scenario | source | SQS requests | table WRU | index WRU | stream records → counts WRU | RRU | USD per million | target |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---|',
     ...rows.map(line),
-    ...sqsOnlyWorker.map(
-      (w) =>
-        `| ${w.label} (no job records) | calculated | ${w.sqsRequests} | 0 | 0 | 0 | ${usd(w.usdPerMillion)} | ${usd(w.usdPerMillion)} |`,
+    '',
+    'Against the external floors (measured by their minimal loops on moto):',
+    '',
+    costSummary(result),
+    '',
+    'Requests by operation, per job:',
+    '',
+    ...rows.map(
+      (r) =>
+        `- ${r.label} (${r.source}): SQS ${ops(r.sqsOperations)}; DynamoDB ${ops(r.dynamoOperations)}; largest item ~${r.largestItemBytes} bytes`,
     ),
-    '',
-    'Requests by operation, per job (embedded backend):',
-    '',
-    ...rows
-      .filter((r) => r.source === 'embedded')
-      .map(
-        (r) =>
-          `- ${r.label}: SQS ${ops(r.sqsOperations)}; DynamoDB ${ops(r.dynamoOperations)}; largest item ~${r.largestItemBytes} bytes`,
-      ),
-    '',
-    'Not counted above: the counts aggregator (one two-item `TransactWriteItems`, 4 WRU, per batch of up to 100 stream records; a job makes 3 records with full tracking, 2 with lean, so at least 0.12 WRU per job and up to 4 per record when batches are small); `waitForResult` polling (1 RRU per poll); Lambda or Fargate compute; EventBridge for schedules; CloudWatch logs and metrics; data transfer.',
+    ...floors.map((f) => `- floor, ${f.label}: ${ops(f.operations)}`),
   ].join('\n');
 }
 
-function section(result: BenchResult, imagesRel: string): string {
+/** One result's section of the report. */
+export function section(result: BenchResult, imagesRel: string): string {
   const parts = [
     `## ${result.title}`,
     '',
@@ -164,6 +209,8 @@ export function writeReport(options: ReportOptions = {}): string {
     ...results.map((r) => section(r, 'images')),
   ];
   if (existsSync(emulatorsNote)) lines.push(readFileSync(emulatorsNote, 'utf8').trim(), '');
+  const costs = results.find((r): r is CostResult => 'costs' in r && !r.quick);
+  if (toDocs && costs) updateReadmeCosts(costs);
   const file = join(outDir, 'benchmarks.md');
   writeFileSync(
     file,
@@ -175,6 +222,46 @@ export function writeReport(options: ReportOptions = {}): string {
   return file;
 }
 
+const readme = join(root, 'README.md');
+const costsMarkers = [
+  '<!-- costs-table:start (generated by npm run bench -- costs) -->',
+  '<!-- costs-table:end -->',
+];
+
+/** Replaces the README's cost table (between its markers) with the measured one. */
+function updateReadmeCosts(result: CostResult): void {
+  const text = readFileSync(readme, 'utf8');
+  const [start, end] = costsMarkers as [string, string];
+  const from = text.indexOf(start);
+  const to = text.indexOf(end);
+  if (from < 0 || to < from) throw new Error(`README.md lacks the cost table markers ${start} ... ${end}`);
+  const table = `${start}\n${costSummary(result)}\n\nMeasured ${result.at.slice(0, 10)} by \`${result.command}\`.\n`;
+  writeFileSync(readme, text.slice(0, from) + table + text.slice(to));
+}
+
+/**
+ * Rewrites only the costs section of docs/benchmarks.md (and the README's cost table) from
+ * bench-results/costs.json, leaving the other sections as they are: for a checkout that holds only
+ * the costs result. Returns the markdown file's path.
+ */
+export function writeCostsOnly(): string {
+  const costs = readResults().find((r): r is CostResult => r.name === 'costs' && 'costs' in r && !r.quick);
+  if (!costs)
+    throw new Error('bench-results/costs.json is missing or from a quick run: run npm run bench -- costs');
+  const file = join(root, 'docs/benchmarks.md');
+  const text = readFileSync(file, 'utf8');
+  const heading = `## ${costs.title}\n`;
+  const from = text.indexOf(heading);
+  if (from < 0) throw new Error(`docs/benchmarks.md has no "${heading.trim()}" section`);
+  const next = text.indexOf('\n## ', from + heading.length);
+  const body = section(costs, 'images')
+    .replace(/\n{3,}/g, '\n\n')
+    .trimEnd();
+  writeFileSync(file, `${text.slice(0, from)}${body}\n${next < 0 ? '' : text.slice(next)}`);
+  updateReadmeCosts(costs);
+  return file;
+}
+
 function slug(title: string): string {
   return title
     .toLowerCase()
@@ -183,6 +270,7 @@ function slug(title: string): string {
 }
 
 if (isMain(import.meta.url)) {
-  const { values } = parseArgs({ options: { out: { type: 'string' } } });
-  console.log(`wrote ${writeReport(values.out ? { outDir: values.out } : {})}`);
+  const { values } = parseArgs({ options: { out: { type: 'string' }, 'costs-only': { type: 'boolean' } } });
+  if (values['costs-only']) console.log(`wrote ${writeCostsOnly()} and README.md's cost table`);
+  else console.log(`wrote ${writeReport(values.out ? { outDir: values.out } : {})}`);
 }

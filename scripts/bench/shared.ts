@@ -65,8 +65,13 @@ export async function releaseMoto(): Promise<void> {
 /** A fresh queue, dead-letter queue and table on moto, and a function that deletes them. */
 export async function motoBackend(
   label: string,
-  options: { visibilityTimeoutSeconds?: number; maxReceiveCount?: number } = {},
-): Promise<{ backend: AwsBackend; resources: JobResources; dispose: () => Promise<void> }> {
+  options: { visibilityTimeoutSeconds?: number; maxReceiveCount?: number; stream?: boolean } = {},
+): Promise<{
+  backend: AwsBackend;
+  resources: JobResources;
+  clients: ReturnType<typeof createClients>;
+  dispose: () => Promise<void>;
+}> {
   await useMoto();
   const clients = createClients();
   const resources = await createJobResources({
@@ -74,11 +79,13 @@ export async function motoBackend(
     prefix: `lh-bench-${label}-${Math.random().toString(36).slice(2, 8)}`,
     maxReceiveCount: options.maxReceiveCount ?? 10,
     visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 30,
+    ...(options.stream ? { stream: true } : {}),
   });
   const backend = awsBackend({ ...resources, ...clients });
   return {
     backend,
     resources,
+    clients,
     async dispose() {
       await deleteJobResources(clients, resources);
       clients.sqsClient.destroy();

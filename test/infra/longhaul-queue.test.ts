@@ -7,7 +7,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { LonghaulQueue } from '../../infra/index.js';
-import { env, jobIndexes, jobTable } from '../../src/core/names.js';
+import { countsStream, env, jobIndexes, jobTable } from '../../src/core/names.js';
 import { defineSchedule, scheduledEnvelope } from '../../src/core/schedule.js';
 import { defineTask } from '../../src/core/task.js';
 import { renderInputTransformer } from '../support/eventbridge.js';
@@ -689,7 +689,7 @@ describe('LonghaulQueue without Lambda', () => {
 });
 
 describe('LonghaulQueue counts aggregator', () => {
-  it('reads the table stream in batches of 100 and may only write to the table and its failure queue', () => {
+  it('reads the table stream in large batches and may only write to the table and its failure queue', () => {
     template.hasResourceProperties('AWS::DynamoDB::Table', {
       StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' },
     });
@@ -701,7 +701,8 @@ describe('LonghaulQueue counts aggregator', () => {
     });
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       EventSourceArn: { 'Fn::GetAtt': [ids.table, 'StreamArn'] },
-      BatchSize: 100,
+      BatchSize: countsStream.batchSize,
+      MaximumBatchingWindowInSeconds: countsStream.maxBatchingWindowSeconds,
       StartingPosition: 'TRIM_HORIZON',
       BisectBatchOnFunctionError: true,
       MaximumRetryAttempts: 10,

@@ -4,7 +4,10 @@
  * turns each batch of stream records into count changes (a new job: +1 for its status; a status change:
  * -1 old, +1 new; a deleted job: -1) and applies the whole batch in one transaction with a marker item,
  * so a batch Lambda retries after its write succeeded is not counted twice. The job's own writes are
- * untouched: counting costs one transaction per batch of up to 100 stream records.
+ * untouched: counting costs one transaction (4 write units) per batch of up to `countsStream.batchSize`
+ * stream records. The marker is its own item, not an attribute of the counts item: it must outlive every
+ * retry of its batch, and an UpdateItem pays for the whole item, so markers piling up there would make
+ * every batch dearer; marker items expire by TTL for free.
  */
 import { createHash } from 'node:crypto';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
