@@ -10,7 +10,7 @@ import { type JobRecord, JobStatus } from '../core/job.js';
 import { checkJobId } from '../core/job-id.js';
 import { checkJsonArgs } from '../core/json-args.js';
 import { jsonBytes } from '../core/limits.js';
-import { pendingRecordSettleMs, pendingRecordWriteMs } from '../core/pending-record.js';
+import { pendingRecordWriteMs } from '../core/pending-record.js';
 import { checkPriority, Priority } from '../core/priority.js';
 import { type AnyTask, checkTask, type TaskArgs, type TaskResult } from '../core/task.js';
 import type { TraceCarrier } from '../core/trace-context.js';
@@ -130,8 +130,8 @@ async function enqueueBatchTraced<T extends AnyTask>(
 
 /**
  * Jobs whose records go in two full `BatchWriteItem`s, written as soon as their five `SendMessageBatch`
- * requests are done, so a record lands a few round trips after its message (workers let a young message
- * settle for {@link pendingRecordSettleMs} before claiming it).
+ * requests are done, so a record lands a few round trips after its message (a worker that finds a young
+ * message's record missing claims again after short pauses before handing the message back).
  */
 const jobsPerRecordWindow = 50;
 /** Record writes in flight while later messages are sent. */

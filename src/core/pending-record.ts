@@ -19,23 +19,6 @@ export const pendingRecordWriteMs = 20_000;
 /** How old (since its send) a `pendingRecord` message must be before a worker creates its missing record. */
 export const pendingRecordWaitMs = 60_000;
 
-/**
- * How old a `pendingRecord` message must be before a worker first tries to claim it: a worker that
- * received it at once (an idle long poll) waits this long, as the record lands about one round trip
- * after the message. Saves the hand-back, an extra receive and a failed conditional write.
- */
-export const pendingRecordSettleMs = 500;
-
-/** How long a worker waits before claiming a `pendingRecord` message, to let its record land (0 for others). */
-export function pendingRecordSettleWait(
-  envelope: { readonly pendingRecord?: true },
-  sentAt: number,
-  now: number,
-): number {
-  if (envelope.pendingRecord !== true) return 0;
-  return Math.min(pendingRecordSettleMs, Math.max(0, sentAt + pendingRecordSettleMs - now));
-}
-
 /** The first hand-back of a message whose record is not written yet: the producer is usually done by then. */
 export const pendingRecordFirstRetrySeconds = 2;
 

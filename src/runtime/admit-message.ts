@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeEnvelope, type Envelope, salvageFrom } from '../core/envelope.js';
 import {
   InvalidArgsError,
@@ -12,11 +11,7 @@ import {
 } from '../core/errors.js';
 import { JobStatus } from '../core/job.js';
 import { jsonBytes, limits, truncateUtf8 } from '../core/limits.js';
-import {
-  mayCreateRecord,
-  pendingRecordRetrySeconds,
-  pendingRecordSettleWait,
-} from '../core/pending-record.js';
+import { mayCreateRecord, pendingRecordRetrySeconds } from '../core/pending-record.js';
 import type { QueueMessage } from '../core/ports.js';
 import type { AnyTask } from '../core/task.js';
 import { type Disposition, deadLetter } from './disposition.js';
@@ -74,11 +69,6 @@ export async function admitMessage(
     const reason = error.cause instanceof InvalidJobIdError ? error.cause : error;
     return deadLetter(o.transport, message, reason, salvage.id);
   }
-
-  // Received at once (an idle long poll): give the producer's batch write of its record a moment to land
-  // before anything reads or writes the job, rather than hand the message back.
-  const settle = pendingRecordSettleWait(envelope, message.sentAt, Date.now());
-  if (settle > 0) await sleep(settle);
 
   const task = o.registry.get(envelope.task);
   if (!task) {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Envelope } from '../core/envelope.js';
 import {
   JobCancelledError,
@@ -39,6 +40,13 @@ export const unexpectedRecordMaxDeliveries = 5;
 /** How long such a message is hidden before the next look (the record may be mid-repair). */
 export const unexpectedRecordRetrySeconds = 10;
 
+/**
+ * Pauses between claims of a `pendingRecord` job whose record is not there yet, before the message is
+ * handed back: only a worker that received the message within a few round trips of its send waits, and
+ * only as long as the record takes to land, instead of every such message waiting a fixed settle time.
+ */
+const pendingRecordClaimPausesMs = [25, 50, 100, 200, 400];
+
 export async function claimJob(
   parts: RunnerParts,
   message: QueueMessage,
@@ -47,27 +55,38 @@ export async function claimJob(
   task: AnyTask,
 ): Promise<{ readonly job: JobRecord } | Disposition> {
   const { options: o, effects } = parts;
-  const now = Date.now();
-  const request = {
+  const token = randomUUID();
+  const requestAt = (at: number) => ({
     envelope,
     deliveryCount: message.receiveCount,
     maxAttempts: task.retry.maxAttempts,
     workerId: o.workerId,
-    token: randomUUID(),
-    now,
-    leaseExpiresAt: parts.leaseExpiry(now),
-    createMissing: mayCreateRecord(envelope, message.sentAt, now),
-  };
+    token,
+    now: at,
+    leaseExpiresAt: parts.leaseExpiry(at),
+    createMissing: mayCreateRecord(envelope, message.sentAt, at),
+  });
+  let now = Date.now();
   let outcome: ClaimResult;
-  try {
-    outcome = await o.store.claim(request);
-  } catch (error) {
-    if (!(error instanceof JobNotFoundError) || request.createMissing) throw error;
-    // Its producer writes the record in a batch after sending (`pendingRecord`) and has not yet: creating
-    // it here would let that unconditional write replace this claim. Look again shortly.
-    const delaySeconds = pendingRecordRetrySeconds(message.sentAt, now, message.receiveCount);
-    await o.transport.changeVisibility(message, delaySeconds);
-    return { kind: 'release', delaySeconds };
+  for (let tries = 0; ; tries++) {
+    const request = requestAt(now);
+    try {
+      outcome = await o.store.claim(request);
+      break;
+    } catch (error) {
+      if (!(error instanceof JobNotFoundError) || request.createMissing) throw error;
+      // Its producer writes the record in a batch a few round trips after sending (`pendingRecord`) and
+      // has not yet: creating it here would let that unconditional write replace this claim. Look again
+      // in a moment (the usual case: the write is in flight), then hand the message back for longer.
+      const pause = pendingRecordClaimPausesMs[tries];
+      if (pause === undefined) {
+        const delaySeconds = pendingRecordRetrySeconds(message.sentAt, now, message.receiveCount);
+        await o.transport.changeVisibility(message, delaySeconds);
+        return { kind: 'release', delaySeconds };
+      }
+      await sleep(pause);
+      now = Date.now();
+    }
   }
   let job = outcome.job;
   if (
@@ -122,7 +141,7 @@ export async function claimJob(
         return { kind: 'deadLettered', reason };
       }
     } else {
-      outcome = await o.store.takeOver(request, job);
+      outcome = await o.store.takeOver(requestAt(now), job);
     }
     if (!outcome.claimed) job = (await o.store.get(job.id)) ?? job;
   }
@@ -130,7 +149,7 @@ export async function claimJob(
     // Its retention is over: the record counts as deleted (TTL deletes it within days), so this message
     // (a redrive, a resend) is a new job, as it would be once the item is gone.
     await o.store.remove([job.id]);
-    outcome = await o.store.claim(request);
+    outcome = await o.store.claim(requestAt(now));
     job = outcome.job;
   }
   if (!outcome.claimed) {

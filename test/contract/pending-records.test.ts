@@ -71,6 +71,22 @@ describe.each(contractBackends('contract/pending-records'))(
       expect(statuses(job)).toEqual(['queued:0', 'running:1', 'succeeded:1']);
     });
 
+    it('claims a young message once its record lands a moment later, without handing it back', async () => {
+      const record = await sendPending({ a: 3, b: 4 });
+      const runner = testRunner(s.t.backend, s.fixtures.all);
+      const message = await receiveOne(s.t.backend, 30);
+      // The producer's batch write lands while the worker is looking: the first claim finds no record.
+      const processing = runner.process(message);
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      await putLate(record);
+      expect(await processing).toMatchObject({ kind: 'ack' });
+      await s.t.backend.transport.delete([message]);
+      expect(s.fixtures.runs.add).toBe(1);
+      const job = await s.longhaul.getJob(record.id);
+      expect(job).toMatchObject({ status: 'succeeded', attempts: 1, result: { sum: 7 } });
+      expect(statuses(job)).toEqual(['queued:0', 'running:1', 'succeeded:1']);
+    });
+
     it('creates the record itself once the message is older than the wait (its producer crashed)', async () => {
       const record = await sendPending({ a: 2, b: 2 });
       const runner = testRunner(s.t.backend, s.fixtures.all);
