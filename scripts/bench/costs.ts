@@ -316,6 +316,8 @@ async function runScenario(scenario: Scenario, source: CostRow['source'], jobs: 
       heartbeatIntervalSeconds: 10,
       shutdownGraceMs: 5_000,
       logger: silentLogger,
+      // EMF lines cost no request; off, so the report is not buried in them.
+      metrics: false,
     });
     worker.start();
     try {
