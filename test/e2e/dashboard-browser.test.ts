@@ -12,20 +12,11 @@ import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { chromiumPath as configuredChromiumPath, installCommand } from '../../scripts/ensure-chromium.mjs';
+import { chromiumArgs } from '../support/chromium.js';
 import { repositoryRoot } from '../support/processes.js';
 
 // `npm test` checks for (or installs) this browser first, with scripts/ensure-chromium.mjs.
 const chromiumPath = configuredChromiumPath();
-const chromiumArgs = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const screenshotPath = join(repositoryRoot, 'test-artifacts', 'dashboard.png');
 const docsScreenshotPath = join(repositoryRoot, 'docs', 'images', 'dashboard.png');
 const scriptTag = '<script>window.__xss=1</script>';
@@ -132,7 +123,7 @@ describe('the dashboard in headless Chromium', () => {
     profile = await mkdtemp(join(tmpdir(), 'longhaul-dashboard-chromium-'));
     context = await chromium.launchPersistentContext(profile, {
       executablePath: chromiumPath,
-      args: chromiumArgs,
+      args: [...chromiumArgs],
       headless: true,
       viewport: { width: 1360, height: 900 },
     });

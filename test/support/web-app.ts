@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { chromiumPath as configuredChromiumPath, installCommand } from '../../scripts/ensure-chromium.mjs';
+import { chromiumArgs } from './chromium.js';
 import { runTs, type TsProcess } from './processes.js';
 
 export interface RunningWebApp {
@@ -32,17 +33,6 @@ export async function startWebApp(
   };
 }
 
-const chromiumArgs = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
 export interface HeadlessChromium {
   readonly context: BrowserContext;
   readonly page: Page;
@@ -60,7 +50,7 @@ export async function launchChromium(viewport = { width: 1100, height: 900 }): P
   const profile = await mkdtemp(join(tmpdir(), 'longhaul-web-app-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath,
-    args: chromiumArgs,
+    args: [...chromiumArgs],
     headless: true,
     viewport,
   });
