@@ -33,7 +33,14 @@ async function embeddedChild(traced: boolean, total: number): Promise<EmbeddedRu
     );
   }
   const cpu = process.cpuUsage();
-  const worker = createWorker({ backend, tasks: [noop], concurrency: 16, logger: silentLogger }).start();
+  // Metrics off: their cost is measured in worker-overhead.ts, and their lines would share stdout with the result.
+  const worker = createWorker({
+    backend,
+    tasks: [noop],
+    concurrency: 16,
+    logger: silentLogger,
+    metrics: false,
+  }).start();
   while (worker.stats.deleted < total) await new Promise((resolve) => setTimeout(resolve, 2));
   const used = process.cpuUsage(cpu);
   void worker.stop();
