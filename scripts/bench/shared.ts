@@ -1,5 +1,6 @@
 // Helpers shared by the cost, latency, memory and Lambda benchmarks: command-line flags, running a
 // script on its own, and a moto-backed AWS backend that cleans up after itself.
+import { spawn } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
 import {
   type AwsBackend,
@@ -108,3 +109,33 @@ export async function until(
 }
 
 export const round = (value: number, digits = 2): number => Number(value.toFixed(digits));
+
+/**
+ * Runs `file` again in a fresh child process (this Node, tsx, the `source` condition) with `flag` and
+ * `config` as JSON, and resolves with the JSON object its last stdout line holds: a measurement taken
+ * in a process of its own, so one side's heap and JIT state never colour another's.
+ */
+export function measureInChildProcess<T>(
+  file: string,
+  flag: string,
+  config: unknown,
+  label: string,
+): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      ['--conditions=source', '--import', 'tsx', file, flag, JSON.stringify(config)],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+    });
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      const line = out.trim().split('\n').at(-1) ?? '';
+      if (code === 0 && line.startsWith('{')) resolve(JSON.parse(line) as T);
+      else reject(new Error(`${label} child exited ${code}: ${out}`));
+    });
+  });
+}

@@ -6,13 +6,12 @@
 //
 //   tsx --conditions=source scripts/bench/tracing-overhead.ts [--quick]
 
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createWorker, Longhaul, silentLogger } from 'longhaul';
 import { memoryBackend } from 'longhaul/memory';
 import { startDynaliteFauxqs } from './emulators.js';
 import { type BenchResult, type Figure, figure, machineInfo, printFigures, writeResult } from './results.js';
-import { isMain, runAsScript } from './shared.js';
+import { isMain, measureInChildProcess, runAsScript } from './shared.js';
 import { alternate, median, noop, registerDiscardingTracer, type Side } from './worker-overhead.js';
 
 /** One embedded-backend run in a child process: jobs enqueued and drained there, the drain measured. */
@@ -48,24 +47,12 @@ async function embeddedChild(traced: boolean, total: number): Promise<EmbeddedRu
 }
 
 function runEmbeddedChild(traced: boolean, total: number): Promise<EmbeddedRun> {
-  const file = fileURLToPath(import.meta.url);
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--conditions=source', '--import', 'tsx', file, '--embedded-child', JSON.stringify({ traced, total })],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-    });
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      const line = out.trim().split('\n').at(-1) ?? '';
-      if (code === 0 && line.startsWith('{')) resolve(JSON.parse(line) as EmbeddedRun);
-      else reject(new Error(`embedded child exited ${code}: ${out}`));
-    });
-  });
+  return measureInChildProcess(
+    fileURLToPath(import.meta.url),
+    '--embedded-child',
+    { traced, total },
+    'embedded',
+  );
 }
 
 export async function run(options: { quick: boolean }): Promise<BenchResult> {

@@ -9,7 +9,6 @@
 //
 // The same child harness (`measureInChild`) serves vs-sqs-consumer.ts and scaling.ts.
 
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -31,7 +30,7 @@ import {
   startDynaliteFauxqs,
 } from './emulators.js';
 import { type BenchResult, type Figure, figure, machineInfo, printFigures, writeResult } from './results.js';
-import { runAsScript } from './shared.js';
+import { measureInChildProcess, runAsScript } from './shared.js';
 
 /** The no-op task every side runs. No argument schema, so no validation cost on Longhaul's side. */
 export const noop = defineTask({ name: 'bench.noop', retries: 0, run: () => null });
@@ -246,24 +245,7 @@ export function registerDiscardingTracer(): void {
 
 /** Runs one side in a fresh child process (this Node, tsx, the `source` condition). */
 export function measureInChild(config: ChildConfig): Promise<SideMeasurement> {
-  const file = fileURLToPath(import.meta.url);
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--conditions=source', '--import', 'tsx', file, '--child', JSON.stringify(config)],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-    });
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      const line = out.trim().split('\n').at(-1) ?? '';
-      if (code === 0 && line.startsWith('{')) resolve(JSON.parse(line) as SideMeasurement);
-      else reject(new Error(`${config.side} child exited ${code}: ${out}`));
-    });
-  });
+  return measureInChildProcess(fileURLToPath(import.meta.url), '--child', config, config.side);
 }
 
 /** A fresh queue and table with `total` no-op jobs enqueued by enqueueMany. */
