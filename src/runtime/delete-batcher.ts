@@ -3,19 +3,22 @@ import type { QueueMessage, Transport } from '../core/ports.js';
 
 /**
  * Collects the messages of finished jobs and deletes them ten at a time: one request for up to ten
- * jobs. A batch goes out when it is full or `windowMs` after its first message, whichever comes first.
+ * jobs. A batch goes out when it is full, when the worker has no job left running (`send`), or once no
+ * message has joined it for `windowMs`: jobs that finish a few milliseconds apart share a request, and a
+ * batch waits at most nine windows.
  * A delete that fails is not retried here: the job is already final, so the redelivered message is
  * recognised as a duplicate and deleted then.
  */
 export class DeleteBatcher {
   readonly #transport: Transport;
-  readonly #windowMs: number;
+  readonly #windowMs: () => number;
   readonly #logger: Logger;
   #pending: QueueMessage[] = [];
   #timer: NodeJS.Timeout | undefined;
   #inFlight = new Set<Promise<void>>();
 
-  constructor(transport: Transport, windowMs: number, logger: Logger) {
+  /** `windowMs` is asked at each message: the worker widens it when jobs take longer. */
+  constructor(transport: Transport, windowMs: () => number, logger: Logger) {
     this.#transport = transport;
     this.#windowMs = windowMs;
     this.#logger = logger;
@@ -23,17 +26,23 @@ export class DeleteBatcher {
 
   add(message: QueueMessage): void {
     this.#pending.push(message);
-    if (this.#pending.length >= 10) this.#send();
-    else this.#timer ??= setTimeout(() => this.#send(), this.#windowMs);
+    const windowMs = this.#windowMs();
+    if (this.#pending.length >= 10 || windowMs === 0) {
+      this.send();
+      return;
+    }
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => this.send(), windowMs);
   }
 
   /** Sends what is pending and waits for every delete under way. */
   async flush(): Promise<void> {
-    this.#send();
+    this.send();
     await Promise.allSettled([...this.#inFlight]);
   }
 
-  #send(): void {
+  /** Sends what is pending now, in requests of up to ten. */
+  send(): void {
     clearTimeout(this.#timer);
     this.#timer = undefined;
     if (this.#pending.length === 0) return;
@@ -48,6 +57,6 @@ export class DeleteBatcher {
       })
       .finally(() => this.#inFlight.delete(request));
     this.#inFlight.add(request);
-    if (this.#pending.length > 0) this.#send();
+    if (this.#pending.length > 0) this.send();
   }
 }

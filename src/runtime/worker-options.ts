@@ -29,8 +29,18 @@ export interface WorkerOptions {
   readonly shutdownGraceMs?: number;
   /** Minimum interval between progress/log writes of one job. Default 1 000. */
   readonly progressIntervalMs?: number;
-  /** How long finished messages wait to be deleted in one batch. Default 50. */
+  /**
+   * How long a finished job's message waits for others to share its delete request: a batch goes out
+   * when it holds ten, or once no job has finished for this long. Default 50; 0 deletes at once.
+   */
   readonly deleteBatchWindowMs?: number;
+  /**
+   * With fewer free slots than a full receive (ten, or `concurrency` if smaller) while jobs run, how long
+   * the worker waits for another job to finish before it receives for the slots it has. Jobs that end a
+   * few milliseconds apart then share one receive instead of each paying for its own. Default 50; 0
+   * receives for every free slot at once.
+   */
+  readonly receiveBatchWindowMs?: number;
   /** Recorded on the jobs this worker runs. Default: host name, process id and a random suffix. */
   readonly workerId?: string;
   /**
@@ -89,6 +99,7 @@ export const workerDefaults = {
   shutdownGraceMs: 30_000,
   progressIntervalMs: 1_000,
   deleteBatchWindowMs: 50,
+  receiveBatchWindowMs: 50,
   visibilityCeilingSeconds: 39_600,
 } as const;
 
@@ -119,6 +130,7 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
   integer('shutdownGraceMs', 0, 15 * 60_000);
   integer('progressIntervalMs', 0, 3_600_000);
   integer('deleteBatchWindowMs', 0, 10_000);
+  integer('receiveBatchWindowMs', 0, 10_000);
   // The last renewal before a move extends the delivery by one visibility timeout: both fit in 12 hours.
   integer('visibilityCeilingSeconds', 1, maxVisibilitySeconds - o.visibilityTimeoutSeconds);
   if (o.heartbeatIntervalSeconds * 2 > o.visibilityTimeoutSeconds) {

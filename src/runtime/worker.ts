@@ -12,6 +12,9 @@ import { checkLimitsTracked } from './task-limiter.js';
 import { UntrackedJobStore } from './untracked-job-store.js';
 import { type ResolvedWorkerOptions, resolveWorkerOptions, type WorkerOptions } from './worker-options.js';
 
+/** The longest a receive or a delete waits for more jobs to finish (see `#batchWindowMs`). */
+const maxBatchWindowMs = 1_000;
+
 /** What a worker has done since it started. */
 export interface WorkerStats {
   readonly received: number;
@@ -32,7 +35,8 @@ export interface WorkerStats {
  * A long-running worker (a Fargate task, a container, a process): long-polls the queue, runs up to
  * `concurrency` jobs at once, renews each job's lock while it runs, and deletes messages in batches.
  * It never holds a message it cannot start: each receive asks for as many messages as there are free
- * slots, so a long job never keeps other jobs waiting behind it.
+ * slots, so a long job never keeps other jobs waiting behind it. With only a few slots free it first
+ * waits briefly (`receiveBatchWindowMs`) for the jobs about to finish, so receives carry up to ten.
  *
  * @example
  * const worker = createWorker({ backend: awsBackend({ queueUrl, tableName }), tasks: [resize] });
@@ -56,6 +60,10 @@ export class Worker {
   #finished: Promise<void> | undefined;
   #pollLeftBehind: Promise<void> = Promise.resolve();
   #slotFreed: (() => void) | undefined;
+  /** Moving average of how long a job's processing takes, in ms: sizes the batching windows. */
+  #averageAttemptMs: number | undefined;
+  /** The most messages one receive brings: SQS's ten, or fewer if the worker runs fewer at once. */
+  readonly #fullReceive: number;
   #stats = { received: 0, deleted: 0, retried: 0, deadLettered: 0, released: 0, abandoned: 0, crashed: 0 };
   /** Job metrics added up between flushes; undefined when they are off. */
   readonly #metrics: ResolvedMetrics | undefined;
@@ -66,7 +74,12 @@ export class Worker {
     const { backend, logger } = this.options;
     this.#registry = new TaskRegistry(this.options.tasks);
     checkLimitsTracked(this.options.tasks, this.options.tracking);
-    this.#deletes = new DeleteBatcher(backend.transport, this.options.deleteBatchWindowMs, logger);
+    this.#deletes = new DeleteBatcher(
+      backend.transport,
+      () => this.#batchWindowMs(this.options.deleteBatchWindowMs),
+      logger,
+    );
+    this.#fullReceive = Math.min(10, this.options.concurrency);
   }
 
   get stats(): WorkerStats {
@@ -200,9 +213,13 @@ export class Worker {
     while (!this.#stopReceiving.signal.aborted) {
       const free = this.options.concurrency - this.#active.size;
       if (free <= 0) {
-        await new Promise<void>((resolve) => {
-          this.#slotFreed = resolve;
-        });
+        await this.#slotFreedWithin(undefined);
+        continue;
+      }
+      // A receive costs the same for one message as for ten: while jobs run, let those about to finish
+      // free their slots first, as long as one finishes within the window of the last.
+      const window = this.#batchWindowMs(this.options.receiveBatchWindowMs);
+      if (free < this.#fullReceive && (await this.#slotFreedWithin(window))) {
         continue;
       }
       // SQS cannot end a long poll early without losing what it takes (it answers a poll the client gave
@@ -255,6 +272,27 @@ export class Worker {
     await this.#deletes.flush();
   }
 
+  /**
+   * Waits for a running job to finish (or for `stop()`); true if one did within `windowMs`, false once the
+   * window passed. Undefined waits as long as it takes.
+   */
+  #slotFreedWithin(windowMs: number | undefined): Promise<boolean> {
+    if (windowMs === 0) return Promise.resolve(false);
+    return new Promise<boolean>((resolve) => {
+      const timer =
+        windowMs === undefined
+          ? undefined
+          : setTimeout(() => {
+              this.#slotFreed = undefined;
+              resolve(false);
+            }, windowMs);
+      this.#slotFreed = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+    });
+  }
+
   /** Makes messages this worker will not start visible again at once, for other workers. */
   async #handBack(messages: readonly QueueMessage[], when: string): Promise<void> {
     if (messages.length === 0) return;
@@ -265,7 +303,18 @@ export class Worker {
     });
   }
 
+  /**
+   * How long a receive or a delete waits for the next job to finish: `configured`, or a fifth of the
+   * jobs' average run time when that is longer (a slow backend spreads the ends of jobs started
+   * together), at most a second. 0 stays 0.
+   */
+  #batchWindowMs(configured: number): number {
+    if (configured === 0) return 0;
+    return Math.min(maxBatchWindowMs, Math.max(configured, (this.#averageAttemptMs ?? 0) / 5));
+  }
+
   #startJob(runner: JobRunner, message: QueueMessage): void {
+    const startedAt = performance.now();
     const job = runner
       .process(message, this.#abortJobs.signal)
       .then((disposition) => this.#settle(message, disposition))
@@ -278,7 +327,12 @@ export class Worker {
         });
       })
       .finally(() => {
+        const ms = performance.now() - startedAt;
+        this.#averageAttemptMs =
+          this.#averageAttemptMs === undefined ? ms : this.#averageAttemptMs * 0.9 + ms * 0.1;
         this.#active.delete(job);
+        // Nothing running can join the pending deletes: send them now rather than wait out the window.
+        if (this.#active.size === 0) this.#deletes.send();
         this.#slotFreed?.();
         this.#slotFreed = undefined;
       });

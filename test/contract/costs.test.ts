@@ -50,4 +50,27 @@ describe.each(contractBackends('contract/costs'))('requests per job on the $name
     const jobs = await Promise.all(handles.map((h) => lean.getJob(h.id)));
     expect(jobs.map((j) => j.result)).toEqual(Array.from({ length: jobCount }, (_, i) => ({ sum: i + 1 })));
   });
+
+  it('fills its receives and deletes: about ten jobs per request when jobs finish close together', async () => {
+    const jobCount = 40;
+    await s.longhaul.enqueueMany(
+      s.fixtures.tasks.add,
+      Array.from({ length: jobCount }, (_, i) => ({ a: i, b: 1 })),
+    );
+    s.t.backend.requests.reset();
+    // The worker's own batching windows (not the tests' short delete window), at concurrency 10: with
+    // fewer free slots than a full receive it waits for the jobs still running to finish, so a batch of
+    // jobs that end a few milliseconds apart, as on a slow backend, is received and deleted ten at a time.
+    const worker = testWorker(s.t.backend, s.fixtures.all, {
+      concurrency: 10,
+      progressIntervalMs: 1_000,
+      deleteBatchWindowMs: 50,
+      receiveBatchWindowMs: 50,
+    });
+    await serveUntil(worker, async () => worker.stats.deleted === jobCount);
+    const counts = s.t.backend.requests.snapshot();
+    // Four full receives, plus the long polls that found the queue empty before the test stopped.
+    expect(counts.sqs?.ReceiveMessage).toBeLessThanOrEqual(6);
+    expect(counts.sqs?.DeleteMessageBatch).toBeLessThanOrEqual(5);
+  });
 });
