@@ -83,7 +83,14 @@ export function itemImage(record: JobRecord | undefined, longRunning: boolean): 
 /** What a recording store saw: index write units and stream records its writes would make. */
 export interface WriteRecording {
   readonly indexWrites: number;
+  /** Every stream record, the schedule pointers' included. */
   readonly streamRecords: number;
+  /**
+   * Of those, the records of schedule pointer items (`#schedule-latest#<name>`): a scheduled run's
+   * pointer write changes the item only if no newer run finished first, so their number depends on the
+   * order runs finish in, not on the layout.
+   */
+  readonly pointerRecords: number;
 }
 
 /** The job ids a store call writes, for the calls that write job items. */
@@ -113,6 +120,7 @@ export function recordingStore(
 ): { store: JobStore; recording: () => WriteRecording } {
   let indexWrites = 0;
   let streamRecords = 0;
+  let pointerRecords = 0;
   // Running jobs whose attempt extended its lease: what the DynamoDB store marks as long-running.
   const longRunning = new Set<string>();
   const images = async (ids: readonly string[]) => {
@@ -124,6 +132,14 @@ export function recordingStore(
     get(target, property) {
       const value: unknown = Reflect.get(target, property, target);
       if (typeof value !== 'function') return value;
+      if (property === 'noteScheduleResult') {
+        // The store answers whether it replaced the pointer: only then does the item change.
+        return async (...args: unknown[]) => {
+          const replaced = (await value.apply(target, args)) as boolean;
+          if (replaced) pointerRecords += 1;
+          return replaced;
+        };
+      }
       const idsOf = typeof property === 'string' ? writtenIds[property] : undefined;
       if (!idsOf) return value.bind(target);
       return async (...args: unknown[]) => {
@@ -148,7 +164,10 @@ export function recordingStore(
       };
     },
   });
-  return { store: proxy, recording: () => ({ indexWrites, streamRecords }) };
+  return {
+    store: proxy,
+    recording: () => ({ indexWrites, streamRecords: streamRecords + pointerRecords, pointerRecords }),
+  };
 }
 
 /**
@@ -162,6 +181,7 @@ export async function streamRecording(dynamo: DynamoDBClient, tableName: string)
   const streams = new DynamoDBStreamsClient({});
   let indexWrites = 0;
   let streamRecords = 0;
+  let pointerRecords = 0;
   try {
     const { StreamDescription } = await streams.send(new DescribeStreamCommand({ StreamArn: streamArn }));
     for (const shard of StreamDescription?.Shards ?? []) {
@@ -183,7 +203,11 @@ export async function streamRecording(dynamo: DynamoDBClient, tableName: string)
           // key, then the whole item. DynamoDB makes one; the bare-key step is left out.
           const bareKey = !before && after && Object.keys(after).length === 1;
           indexWrites += indexWritesOf(before, after);
-          if (changed(before, after) && !bareKey) streamRecords += 1;
+          if (changed(before, after) && !bareKey) {
+            streamRecords += 1;
+            const id = String((after ?? before)?.[jobTable.partitionKey] ?? '');
+            if (id.startsWith(jobTable.scheduleLatestPrefix)) pointerRecords += 1;
+          }
         }
         if (!page.Records?.length) break;
         ShardIterator = page.NextShardIterator;
@@ -192,5 +216,5 @@ export async function streamRecording(dynamo: DynamoDBClient, tableName: string)
   } finally {
     streams.destroy();
   }
-  return { indexWrites, streamRecords };
+  return { indexWrites, streamRecords, pointerRecords };
 }

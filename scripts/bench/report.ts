@@ -121,7 +121,7 @@ function costSection(result: CostResult): string {
       .map(([op, n]) => `${op} ${n}`)
       .join(', ');
   const line = (r: CostRow) =>
-    `| ${r.label} | ${r.source} | ${r.sqsRequests} | ${r.writeUnits} | ${r.indexWriteUnits} | ${r.streamRecords} → ${r.aggregatorWriteUnits} | ${r.readUnits} | **${usd(r.usdPerMillion.total)}** | ${r.target === undefined ? '' : `${usd(r.target)}: ${verdictOf(r)}`} |`;
+    `| ${r.label} | ${r.source} | ${r.sqsRequests} | ${r.writeUnits} | ${r.indexWriteUnits} | ${r.streamRecords}${r.pointerRecords ? ` (${r.pointerRecords} pointer)` : ''} → ${r.aggregatorWriteUnits} | ${r.readUnits} | **${usd(r.usdPerMillion.total)}** | ${r.target === undefined ? '' : `${usd(r.target)}: ${verdictOf(r)}`} |`;
   return [
     `### Cost per million jobs (us-east-1 on-demand prices as of ${prices.asOf}; check the AWS pricing pages)`,
     '',

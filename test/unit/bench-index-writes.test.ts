@@ -1,7 +1,7 @@
 // The costs benchmark's index-write instrument (scripts/bench/index-writes.ts): DynamoDB's per-index
 // rules on item images, and the counts the embedded backend's recording store gives for whole job
 // lifecycles, which must be the index design's (one entry for a quick successful job).
-import { createWorker, defineTask, Longhaul, silentLogger } from 'longhaul';
+import { createWorker, defineSchedule, defineTask, Longhaul, silentLogger, startScheduler } from 'longhaul';
 import { memoryBackend } from 'longhaul/memory';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -69,15 +69,23 @@ async function recordLifecycle(
 
 describe('recordingStore on the embedded backend', () => {
   it('counts one index write and three stream records for a quick successful job', async () => {
-    expect(await recordLifecycle()).toEqual({ indexWrites: 1, streamRecords: 3 });
+    expect(await recordLifecycle()).toEqual({ indexWrites: 1, streamRecords: 3, pointerRecords: 0 });
   });
 
   it('counts the same for a job whose record enqueueMany wrote in a batch', async () => {
-    expect(await recordLifecycle({ many: true })).toEqual({ indexWrites: 1, streamRecords: 3 });
+    expect(await recordLifecycle({ many: true })).toEqual({
+      indexWrites: 1,
+      streamRecords: 3,
+      pointerRecords: 0,
+    });
   });
 
   it('counts one index write and two stream records with lean tracking', async () => {
-    expect(await recordLifecycle({ tracking: 'lean' })).toEqual({ indexWrites: 1, streamRecords: 2 });
+    expect(await recordLifecycle({ tracking: 'lean' })).toEqual({
+      indexWrites: 1,
+      streamRecords: 2,
+      pointerRecords: 0,
+    });
   });
 
   it('adds the attention entry a retry puts and the next claim deletes', async () => {
@@ -86,5 +94,53 @@ describe('recordingStore on the embedded backend', () => {
 
   it('adds the scheduled entry a delayed job is created with and its claim deletes', async () => {
     expect((await recordLifecycle({ delaySeconds: 1 })).indexWrites).toBe(3);
+  });
+
+  it("counts a scheduled run's pointer write as a stream record apart, only when it replaced the pointer", async () => {
+    const made = memoryBackend();
+    const recorded = recordingStore(made.store, () => undefined);
+    const backend = { ...made, store: recorded.store };
+    const tick = defineTask({ name: 'unit.tick', run: async () => ({ ticked: true }) });
+    const ids: string[] = [];
+    const scheduler = startScheduler({
+      schedules: [defineSchedule(tick, 'rate(1 minute)')],
+      transport: backend.transport,
+      timeScale: 10_000,
+      logger: silentLogger,
+      onFire: (run) => {
+        ids.push(run.jobId);
+      },
+    });
+    await expect.poll(() => ids.length, { timeout: 15_000 }).toBeGreaterThanOrEqual(2);
+    await scheduler.stop();
+    // One at a time, in firing order: each run's pointer write finds an older pointer and replaces it.
+    const worker = createWorker({
+      backend,
+      tasks: [tick],
+      concurrency: 1,
+      waitTimeSeconds: 1,
+      logger: silentLogger,
+    });
+    worker.start();
+    try {
+      await expect
+        .poll(
+          async () =>
+            (await Promise.all(ids.map((id) => made.store.get(id)))).every((j) => j?.status === 'succeeded'),
+          {
+            timeout: 15_000,
+          },
+        )
+        .toBe(true);
+    } finally {
+      await worker.stop();
+    }
+    // A run the scheduler fires has no record until its claim: two job records each, and its pointer.
+    const runs = ids.length;
+    expect(recorded.recording()).toEqual({
+      indexWrites: runs,
+      streamRecords: 3 * runs,
+      pointerRecords: runs,
+    });
   });
 });
