@@ -29,7 +29,7 @@ export interface CountsAggregator {
 }
 
 /**
- * One invocation per batch of up to `countsStream.batchSize` (1,000) stream records gathered for up to
+ * One invocation per batch of up to `countsStream.batchSize` (2,000) stream records gathered for up to
  * `countsStream.maxBatchingWindowSeconds` (5 s), applied in one transaction (see
  * src/backends/aws/job-counts.ts), so counting costs 4 write units per batch whatever its size. A failing
  * batch is retried, split in halves, and after 10 tries skipped (the counts then drift; the jobs never

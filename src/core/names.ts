@@ -156,4 +156,4 @@ export const jobMetricNames = {
  * `batchSize` records. Larger batches make counting nearly free (4 write units per batch); the window
  * bounds how stale the counts get at low traffic.
  */
-export const countsStream = { batchSize: 1_000, maxBatchingWindowSeconds: 5 } as const;
+export const countsStream = { batchSize: 2_000, maxBatchingWindowSeconds: 5 } as const;
