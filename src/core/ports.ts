@@ -87,6 +87,12 @@ export interface DeadLetterMessage {
 export interface Transport {
   /** The queue's name, for telemetry (`messaging.destination.name`); absent when it has none. */
   readonly queueName?: string;
+  /**
+   * True when each receive picks which of several queues to serve (priority queues): a worker then
+   * receives for its free slots only, so the pick is made when a slot is free, not for messages that
+   * would wait in the worker behind others.
+   */
+  readonly picksPerReceive?: boolean;
   /** Sends messages, in batches of up to 10. */
   send(messages: readonly OutgoingMessage[]): Promise<void>;
   /**

@@ -67,6 +67,8 @@ export interface PriorityTransportOptions {
  */
 export class PriorityTransport implements Transport {
   readonly queueName?: string;
+  /** Receiving ahead would fix the order of ten messages at once: the worker receives for free slots. */
+  readonly picksPerReceive = true;
   readonly #queues: Readonly<Record<Priority, Transport>>;
   readonly #weights: PriorityWeights;
   readonly #idleWaitSeconds: number;

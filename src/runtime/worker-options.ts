@@ -35,12 +35,13 @@ export interface WorkerOptions {
    */
   readonly deleteBatchWindowMs?: number;
   /**
-   * With fewer free slots than a full receive (ten, or `concurrency` if smaller) while jobs run, how long
-   * the worker waits for another job to finish before it receives for the slots it has. Jobs that end a
-   * few milliseconds apart then share one receive instead of each paying for its own. Default 50; 0
-   * receives for every free slot at once.
+   * A receive costs the same for one message as for ten, so while jobs are quick the worker asks for a
+   * few more than its free slots, to start as slots free: as many as wait for a slot no longer than this
+   * on average (judged by the jobs' average run time), at most enough to fill one receive of ten. None
+   * while jobs are slow, and one that waited a quarter of the visibility timeout is handed back. Default
+   * 1 000; 0 receives for free slots only.
    */
-  readonly receiveBatchWindowMs?: number;
+  readonly receiveAheadMs?: number;
   /** Recorded on the jobs this worker runs. Default: host name, process id and a random suffix. */
   readonly workerId?: string;
   /**
@@ -99,7 +100,7 @@ export const workerDefaults = {
   shutdownGraceMs: 30_000,
   progressIntervalMs: 1_000,
   deleteBatchWindowMs: 50,
-  receiveBatchWindowMs: 50,
+  receiveAheadMs: 1_000,
   visibilityCeilingSeconds: 39_600,
 } as const;
 
@@ -130,7 +131,7 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
   integer('shutdownGraceMs', 0, 15 * 60_000);
   integer('progressIntervalMs', 0, 3_600_000);
   integer('deleteBatchWindowMs', 0, 10_000);
-  integer('receiveBatchWindowMs', 0, 10_000);
+  integer('receiveAheadMs', 0, 60_000);
   // The last renewal before a move extends the delivery by one visibility timeout: both fit in 12 hours.
   integer('visibilityCeilingSeconds', 1, maxVisibilitySeconds - o.visibilityTimeoutSeconds);
   if (o.heartbeatIntervalSeconds * 2 > o.visibilityTimeoutSeconds) {

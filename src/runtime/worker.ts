@@ -12,7 +12,7 @@ import { checkLimitsTracked } from './task-limiter.js';
 import { UntrackedJobStore } from './untracked-job-store.js';
 import { type ResolvedWorkerOptions, resolveWorkerOptions, type WorkerOptions } from './worker-options.js';
 
-/** The longest a receive or a delete waits for more jobs to finish (see `#batchWindowMs`). */
+/** The longest a delete batch waits for more jobs to finish (see `#batchWindowMs`). */
 const maxBatchWindowMs = 1_000;
 
 /** What a worker has done since it started. */
@@ -34,9 +34,9 @@ export interface WorkerStats {
 /**
  * A long-running worker (a Fargate task, a container, a process): long-polls the queue, runs up to
  * `concurrency` jobs at once, renews each job's lock while it runs, and deletes messages in batches.
- * It never holds a message it cannot start: each receive asks for as many messages as there are free
- * slots, so a long job never keeps other jobs waiting behind it. With only a few slots free it first
- * waits briefly (`receiveBatchWindowMs`) for the jobs about to finish, so receives carry up to ten.
+ * Each receive asks for as many messages as there are free slots and, while jobs are quick, a few more
+ * to fill it (`receiveAheadMs`): those start as slots free, within about a second. While jobs are slow
+ * it receives for its free slots only, so a long job never keeps other jobs waiting behind it.
  *
  * @example
  * const worker = createWorker({ backend: awsBackend({ queueUrl, tableName }), tasks: [resize] });
@@ -59,11 +59,11 @@ export class Worker {
   /** The loop, then the long poll it left behind when stopped (and that poll's hand-back). */
   #finished: Promise<void> | undefined;
   #pollLeftBehind: Promise<void> = Promise.resolve();
-  #slotFreed: (() => void) | undefined;
+  #onSlotFreed: (() => void) | undefined;
+  /** Messages received ahead of a free slot, oldest first (see `#receiveAhead`). */
+  readonly #waiting: { readonly message: QueueMessage; readonly receivedAt: number }[] = [];
   /** Moving average of how long a job's processing takes, in ms: sizes the batching windows. */
   #averageAttemptMs: number | undefined;
-  /** The most messages one receive brings: SQS's ten, or fewer if the worker runs fewer at once. */
-  readonly #fullReceive: number;
   #stats = { received: 0, deleted: 0, retried: 0, deadLettered: 0, released: 0, abandoned: 0, crashed: 0 };
   /** Job metrics added up between flushes; undefined when they are off. */
   readonly #metrics: ResolvedMetrics | undefined;
@@ -79,7 +79,6 @@ export class Worker {
       () => this.#batchWindowMs(this.options.deleteBatchWindowMs),
       logger,
     );
-    this.#fullReceive = Math.min(10, this.options.concurrency);
   }
 
   get stats(): WorkerStats {
@@ -126,7 +125,7 @@ export class Worker {
    */
   async stop(): Promise<void> {
     this.#stopReceiving.abort();
-    this.#slotFreed?.();
+    this.#onSlotFreed?.();
     const graceOver = new AbortController();
     const grace = sleep(this.options.shutdownGraceMs, true, { ref: false, signal: graceOver.signal }).catch(
       () => false,
@@ -211,24 +210,21 @@ export class Worker {
   async #serve(runner: JobRunner, outage: ReceiveOutage): Promise<void> {
     const { transport } = this.options.backend;
     while (!this.#stopReceiving.signal.aborted) {
+      await this.#startWaiting(runner);
       const free = this.options.concurrency - this.#active.size;
       if (free <= 0) {
-        await this.#slotFreedWithin(undefined);
+        await this.#slotFreed();
         continue;
       }
-      // A receive costs the same for one message as for ten: while jobs run, let those about to finish
-      // free their slots first, as long as one finishes within the window of the last.
-      const window = this.#batchWindowMs(this.options.receiveBatchWindowMs);
-      if (free < this.#fullReceive && (await this.#slotFreedWithin(window))) {
-        continue;
-      }
+      // A job finished while the waiting ones were being started: start the next of them first.
+      if (this.#waiting.length > 0) continue;
       // SQS cannot end a long poll early without losing what it takes (it answers a poll the client gave
       // up on, hiding the messages for the whole visibility timeout), so the SQS transport lets it run.
       // Stopping does not wait for it: the loop leaves the poll behind, and what it brings is handed back.
       const poll = transport
         .receive(
           {
-            maxMessages: Math.min(10, free),
+            maxMessages: Math.min(10, free + this.#receiveAhead()),
             waitTimeSeconds: this.options.waitTimeSeconds,
             visibilityTimeoutSeconds: this.options.visibilityTimeoutSeconds,
           },
@@ -260,7 +256,8 @@ export class Worker {
         break;
       }
       this.#stats.received += messages.length;
-      for (const message of messages) this.#startJob(runner, message);
+      const receivedAt = performance.now();
+      for (const message of messages) this.#waiting.push({ message, receivedAt });
       if (messages.length === 0 && this.options.waitTimeSeconds === 0) {
         // A short poll came back empty: pause rather than spin (and pay for) empty receives.
         await sleep(this.options.emptyReceiveDelayMs, undefined, {
@@ -268,28 +265,55 @@ export class Worker {
         }).catch(() => undefined);
       }
     }
+    // Messages received ahead and not started: visible again at once, for other workers.
+    const notStarted = this.#waiting.splice(0).map((w) => w.message);
+    this.#stats.released += notStarted.length;
+    await this.#handBack(notStarted, 'ahead of a free slot, at stop()');
     await Promise.allSettled([...this.#active]);
     await this.#deletes.flush();
   }
 
   /**
-   * Waits for a running job to finish (or for `stop()`); true if one did within `windowMs`, false once the
-   * window passed. Undefined waits as long as it takes.
+   * Starts waiting messages in the free slots, oldest first. One that waited so long that its lock could
+   * lapse before the first heartbeat renews it (a quarter of the visibility timeout) is handed back
+   * instead: another worker, or this one later, runs it with a whole lock.
    */
-  #slotFreedWithin(windowMs: number | undefined): Promise<boolean> {
-    if (windowMs === 0) return Promise.resolve(false);
-    return new Promise<boolean>((resolve) => {
-      const timer =
-        windowMs === undefined
-          ? undefined
-          : setTimeout(() => {
-              this.#slotFreed = undefined;
-              resolve(false);
-            }, windowMs);
-      this.#slotFreed = () => {
-        clearTimeout(timer);
-        resolve(true);
-      };
+  async #startWaiting(runner: JobRunner): Promise<void> {
+    const staleAfterMs = (this.options.visibilityTimeoutSeconds * 1000) / 4;
+    const stale: QueueMessage[] = [];
+    while (this.#waiting.length > 0 && this.#active.size < this.options.concurrency) {
+      const next = this.#waiting.shift() as { message: QueueMessage; receivedAt: number };
+      if (performance.now() - next.receivedAt > staleAfterMs) stale.push(next.message);
+      else this.#startJob(runner, next.message);
+    }
+    if (stale.length > 0) {
+      this.#stats.released += stale.length;
+      await this.#handBack(stale, 'after waiting too long for a free slot');
+    }
+  }
+
+  /**
+   * How many messages a receive may bring beyond the free slots: a receive costs the same for one message
+   * as for ten, so while jobs are quick the worker fills it, and the extra messages start as slots free.
+   * As many as wait, on average, no longer than `receiveAheadMs` (they wait about their number over
+   * `concurrency` times the average run time), at most nine (a receive brings ten); none until a job
+   * has finished, none while jobs are slow, so a long job never holds other jobs waiting behind it,
+   * and none from priority queues, whose every receive picks a priority anew.
+   */
+  #receiveAhead(): number {
+    const averageMs = this.#averageAttemptMs;
+    if (averageMs === undefined || this.options.receiveAheadMs === 0) return 0;
+    if (this.options.backend.transport.picksPerReceive) return 0;
+    const affordable = Math.floor(
+      (this.options.concurrency * this.options.receiveAheadMs) / Math.max(averageMs, 1),
+    );
+    return Math.min(9, affordable);
+  }
+
+  /** Waits for a running job to finish, or for `stop()`. */
+  #slotFreed(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.#onSlotFreed = resolve;
     });
   }
 
@@ -304,9 +328,9 @@ export class Worker {
   }
 
   /**
-   * How long a receive or a delete waits for the next job to finish: `configured`, or a fifth of the
-   * jobs' average run time when that is longer (a slow backend spreads the ends of jobs started
-   * together), at most a second. 0 stays 0.
+   * How long a delete batch waits for the next job to finish: `configured`, or a fifth of the jobs'
+   * average run time when that is longer (a slow backend spreads the ends of jobs started together), at
+   * most a second. 0 stays 0.
    */
   #batchWindowMs(configured: number): number {
     if (configured === 0) return 0;
@@ -333,8 +357,8 @@ export class Worker {
         this.#active.delete(job);
         // Nothing running can join the pending deletes: send them now rather than wait out the window.
         if (this.#active.size === 0) this.#deletes.send();
-        this.#slotFreed?.();
-        this.#slotFreed = undefined;
+        this.#onSlotFreed?.();
+        this.#onSlotFreed = undefined;
       });
     this.#active.add(job);
   }

@@ -58,14 +58,14 @@ describe.each(contractBackends('contract/costs'))('requests per job on the $name
       Array.from({ length: jobCount }, (_, i) => ({ a: i, b: 1 })),
     );
     s.t.backend.requests.reset();
-    // The worker's own batching windows (not the tests' short delete window), at concurrency 10: with
-    // fewer free slots than a full receive it waits for the jobs still running to finish, so a batch of
-    // jobs that end a few milliseconds apart, as on a slow backend, is received and deleted ten at a time.
+    // The worker's own batching (not the tests' short delete window), at concurrency 10: once it knows
+    // the jobs are quick it receives ahead of its free slots, and its deletes wait for the jobs finishing
+    // a few milliseconds apart, as on a slow backend: ten jobs per receive and per delete.
     const worker = testWorker(s.t.backend, s.fixtures.all, {
       concurrency: 10,
       progressIntervalMs: 1_000,
       deleteBatchWindowMs: 50,
-      receiveBatchWindowMs: 50,
+      receiveAheadMs: 1_000,
     });
     await serveUntil(worker, async () => worker.stats.deleted === jobCount);
     const counts = s.t.backend.requests.snapshot();

@@ -149,6 +149,33 @@ describe.each(contractBackends('contract/crash-and-shutdown'))(
       }
     });
 
+    it('hands back a message received ahead that waited too long for a slot, and runs it once later', async () => {
+      // Quick jobs first, so the worker receives ahead of its one slot (receiveAheadMs is generous here).
+      const warmUp = await s.longhaul.enqueue(s.fixtures.tasks.add, { a: 1, b: 1 });
+      const worker = testWorker(s.t.backend, s.fixtures.all, { concurrency: 1, receiveAheadMs: 60_000 });
+      worker.start();
+      try {
+        await eventually(async () => (await s.longhaul.getJob(warmUp.id)).status === 'succeeded');
+        // Three slow jobs arrive together: one runs, and the two received with it wait longer than a quarter
+        // of the 2 s visibility timeout, so they go back to the queue rather than start on a lapsing lock.
+        const slow = await s.longhaul.enqueueMany(s.fixtures.tasks.slow, [
+          { ms: 1_200 },
+          { ms: 1_200 },
+          { ms: 1_200 },
+        ]);
+        await eventually(async () => {
+          const jobs = await Promise.all(slow.map((j) => s.longhaul.getJob(j.id)));
+          return jobs.every((j) => j.status === 'succeeded');
+        }, 30_000);
+        const jobs = await Promise.all(slow.map((j) => s.longhaul.getJob(j.id)));
+        expect(jobs.map((j) => j.attempts)).toEqual([1, 1, 1]);
+        expect(s.fixtures.runs.slow).toBe(3);
+        expect(worker.stats.released).toBeGreaterThanOrEqual(2);
+      } finally {
+        await worker.stop();
+      }
+    });
+
     it('deletes a duplicate message of a finished job without running it again', async () => {
       const handle = await s.longhaul.enqueue(s.fixtures.tasks.add, { a: 1, b: 2 });
       const first = testWorker(s.t.backend, s.fixtures.all);
