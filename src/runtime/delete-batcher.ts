@@ -3,9 +3,9 @@ import type { QueueMessage, Transport } from '../core/ports.js';
 
 /**
  * Collects the messages of finished jobs and deletes them ten at a time: one request for up to ten
- * jobs. A batch goes out when it is full, when the worker has no job left running (`send`), or once no
- * message has joined it for `windowMs`: jobs that finish a few milliseconds apart share a request, and a
- * batch waits at most nine windows.
+ * jobs. A batch goes out when it is full, or once no message has joined it for `windowMs`, so jobs that
+ * finish a few milliseconds apart share a request; and at the latest `maxWaitMs` after its first
+ * message, well before that message's visibility timeout could hand it to another worker.
  * A delete that fails is not retried here: the job is already final, so the redelivered message is
  * recognised as a duplicate and deleted then.
  */
@@ -13,26 +13,32 @@ export class DeleteBatcher {
   readonly #transport: Transport;
   readonly #windowMs: () => number;
   readonly #logger: Logger;
+  readonly #maxWaitMs: number;
   #pending: QueueMessage[] = [];
+  /** When the oldest pending message was added (`performance.now()`). */
+  #firstAt = 0;
   #timer: NodeJS.Timeout | undefined;
   #inFlight = new Set<Promise<void>>();
 
   /** `windowMs` is asked at each message: the worker widens it when jobs take longer. */
-  constructor(transport: Transport, windowMs: () => number, logger: Logger) {
+  constructor(transport: Transport, windowMs: () => number, maxWaitMs: number, logger: Logger) {
     this.#transport = transport;
     this.#windowMs = windowMs;
+    this.#maxWaitMs = maxWaitMs;
     this.#logger = logger;
   }
 
   add(message: QueueMessage): void {
+    const now = performance.now();
+    if (this.#pending.length === 0) this.#firstAt = now;
     this.#pending.push(message);
-    const windowMs = this.#windowMs();
-    if (this.#pending.length >= 10 || windowMs === 0) {
+    const waitMs = Math.min(this.#windowMs(), this.#firstAt + this.#maxWaitMs - now);
+    if (this.#pending.length >= 10 || waitMs <= 0) {
       this.send();
       return;
     }
     clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => this.send(), windowMs);
+    this.#timer = setTimeout(() => this.send(), waitMs);
   }
 
   /** Sends what is pending and waits for every delete under way. */

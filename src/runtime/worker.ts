@@ -77,6 +77,8 @@ export class Worker {
     this.#deletes = new DeleteBatcher(
       backend.transport,
       () => this.#batchWindowMs(this.options.deleteBatchWindowMs),
+      // A quarter of the visibility timeout: the message is still this worker's when its delete goes.
+      (this.options.visibilityTimeoutSeconds * 1000) / 4,
       logger,
     );
   }
@@ -355,8 +357,6 @@ export class Worker {
         this.#averageAttemptMs =
           this.#averageAttemptMs === undefined ? ms : this.#averageAttemptMs * 0.9 + ms * 0.1;
         this.#active.delete(job);
-        // Nothing running can join the pending deletes: send them now rather than wait out the window.
-        if (this.#active.size === 0) this.#deletes.send();
         this.#onSlotFreed?.();
         this.#onSlotFreed = undefined;
       });
