@@ -120,7 +120,7 @@ async function enqueueBatchTraced<T extends AnyTask>(
   const jobs: JobRecord[] = [];
   for (const job of validated) jobs.push(await offloadArgs(ctx, job));
   if (ctx.tracking === 'lean') {
-    await sendInBatches(ctx, jobs, plan.delay, false, () => undefined);
+    await sendInBatches(ctx, jobs, plan.delay, false);
   } else {
     await sendAndPutRecords(ctx, jobs, plan.delay);
     await publishJobs(ctx, jobs);
@@ -136,13 +136,19 @@ async function enqueueBatchTraced<T extends AnyTask>(
 const jobsPerRecordWindow = 50;
 /** Record writes in flight while later messages are sent. */
 const recordWindowsInFlight = 16;
+/**
+ * `SendMessageBatch` requests in flight at once: the next batches go while one waits for its answer,
+ * instead of one round trip after the other.
+ */
+const sendsInFlight = 4;
 
 /**
  * Full tracking's `enqueueMany`: the messages first, then the records with unconditional batch writes
  * (`JobStore.putNew`), which the envelopes' `pendingRecord` makes safe (see `src/core/pending-record.ts`).
- * Each window's records are written while the next windows' messages go, and its writes are aborted
- * {@link pendingRecordWriteMs} after its first send started, the bound workers rely on. A record not
- * written by then is created by the worker that claims the job.
+ * The records of each {@link jobsPerRecordWindow} jobs sent are written while later messages go, and
+ * their writes are aborted {@link pendingRecordWriteMs} after the first of their sends started, the bound
+ * workers rely on. A record not written by then is created by the worker that claims the job. Only the
+ * jobs whose messages were sent get records.
  */
 async function sendAndPutRecords(
   ctx: ClientContext,
@@ -151,27 +157,36 @@ async function sendAndPutRecords(
 ): Promise<void> {
   const puts: Promise<void>[] = [];
   const inFlight = new Set<Promise<void>>();
+  let window: JobRecord[] = [];
+  let windowStarted = Number.POSITIVE_INFINITY;
+  const putWindow = () => {
+    if (window.length === 0) return;
+    const put = putRecords(ctx, window, windowStarted);
+    window = [];
+    windowStarted = Number.POSITIVE_INFINITY;
+    // Settled below; a rejection must not go unhandled while later windows are sent.
+    const settled = put.then(
+      () => {},
+      () => {},
+    );
+    inFlight.add(settled);
+    void settled.then(() => inFlight.delete(settled));
+    puts.push(put);
+  };
   let sendError: unknown;
   try {
-    for (let i = 0; i < jobs.length; i += jobsPerRecordWindow) {
-      const window = jobs.slice(i, i + jobsPerRecordWindow);
-      if (inFlight.size >= recordWindowsInFlight) await Promise.race(inFlight);
-      const started = Date.now();
-      await sendInBatches(ctx, window, delay, true, () => jobs.slice(0, i));
-      const put = putRecords(ctx, window, started);
-      // Settled below; a rejection must not go unhandled while later windows are sent.
-      const settled = put.then(
-        () => {},
-        () => {},
-      );
-      inFlight.add(settled);
-      void settled.then(() => inFlight.delete(settled));
-      puts.push(put);
-    }
+    await sendInBatches(ctx, jobs, delay, true, async (batch, startedAt) => {
+      window.push(...batch);
+      windowStarted = Math.min(windowStarted, startedAt);
+      if (window.length < jobsPerRecordWindow) return;
+      putWindow();
+      while (inFlight.size >= recordWindowsInFlight) await Promise.race(inFlight);
+    });
   } catch (error) {
     sendError = error;
   }
   // Even when a send failed: the jobs sent before it exist and their records are owed.
+  putWindow();
   const outcomes = await Promise.allSettled(puts);
   if (sendError !== undefined) throw sendError;
   const failed = outcomes.find((outcome) => outcome.status === 'rejected');
@@ -192,25 +207,44 @@ async function putRecords(ctx: ClientContext, window: readonly JobRecord[], star
 }
 
 /**
- * Sends the jobs' messages in batches of ten, in turn. Throws {@link EnqueueError} (`sent: false`) for a
- * batch that could not be sent, naming the jobs of `enqueuedBefore()` and of this call's earlier batches.
+ * Sends the jobs' messages in batches of ten, {@link sendsInFlight} at a time, and hands each batch sent
+ * to `onSent` with the time its send started (the sender waits for it before its next batch). Once a
+ * batch fails no other starts; after the sends under way settle, throws {@link EnqueueError}
+ * (`sent: false`) for the first batch that failed, naming every job that was sent.
  */
 async function sendInBatches(
   ctx: ClientContext,
   jobs: readonly JobRecord[],
   delay: DelayPlan,
   pendingRecord: boolean,
-  enqueuedBefore: () => readonly JobRecord[] | undefined,
+  onSent: (batch: readonly JobRecord[], startedAt: number) => Promise<void> | void = () => {},
 ): Promise<void> {
-  for (let i = 0; i < jobs.length; i += 10) {
-    const batch = jobs.slice(i, i + 10);
-    try {
-      await deliver(ctx.backend, batch, delay, pendingRecord);
-    } catch (cause) {
-      const enqueued = [...(enqueuedBefore() ?? []), ...jobs.slice(0, i)].map((job) => job.id);
-      throw new EnqueueError(batch[0]?.id ?? '', cause, { sent: false, enqueued });
-    }
-  }
+  const sent = new Set<JobRecord>();
+  const failures: { at: number; cause: unknown }[] = [];
+  let next = 0;
+  const batches = Math.ceil(jobs.length / 10);
+  await Promise.all(
+    Array.from({ length: Math.min(sendsInFlight, batches) }, async () => {
+      while (failures.length === 0 && next < jobs.length) {
+        const at = next;
+        next += 10;
+        const batch = jobs.slice(at, at + 10);
+        const startedAt = Date.now();
+        try {
+          await deliver(ctx.backend, batch, delay, pendingRecord);
+        } catch (cause) {
+          failures.push({ at, cause });
+          return;
+        }
+        for (const job of batch) sent.add(job);
+        await onSent(batch, startedAt);
+      }
+    }),
+  );
+  const [first] = failures.sort((a, b) => a.at - b.at);
+  if (first === undefined) return;
+  const enqueued = jobs.filter((job) => sent.has(job)).map((job) => job.id);
+  throw new EnqueueError(jobs[first.at]?.id ?? '', first.cause, { sent: false, enqueued });
 }
 
 /** Builds the job's record with its unique key, if it has one. */
