@@ -9,7 +9,6 @@ import { ConfigError, EnqueueError, JobConflictError, PayloadTooLargeError } fro
 import { type JobRecord, JobStatus } from '../core/job.js';
 import { checkJobId } from '../core/job-id.js';
 import { checkJsonArgs } from '../core/json-args.js';
-import { jsonBytes } from '../core/limits.js';
 import { pendingRecordWriteMs } from '../core/pending-record.js';
 import { checkPriority, Priority } from '../core/priority.js';
 import { type AnyTask, checkTask, type TaskArgs, type TaskResult } from '../core/task.js';
@@ -51,7 +50,7 @@ async function enqueueTraced<T extends AnyTask>(
   span: ProducerSpan,
 ): Promise<JobHandle<TaskResult<T>>> {
   const plan: EnqueuePlan = { ...planOf(ctx, task, options), trace: span.carrier };
-  const { job: validated, windowMs } = await newKeyedJob(ctx, task, args, options, plan);
+  const { job: validated, windowMs, argsJson } = await newKeyedJob(ctx, task, args, options, plan);
   span.setJob(validated.id);
   if (options.jobId !== undefined) {
     const existing = await ctx.backend.store.get(validated.id);
@@ -70,7 +69,7 @@ async function enqueueTraced<T extends AnyTask>(
     });
     if (holder !== undefined) return { id: holder, task: task.name, created: false, matched: 'key' };
   }
-  const job = await offloadArgs(ctx, validated);
+  const job = await offloadArgs(ctx, validated, argsJson);
   // The message goes first: a job record then always has a message, or was created by the worker that
   // claimed it. The other order would strand a queued job with no message if this process died between.
   try {
@@ -109,8 +108,8 @@ async function enqueueBatchTraced<T extends AnyTask>(
   span: ProducerSpan,
 ): Promise<JobHandle<TaskResult<T>>[]> {
   const plan: EnqueuePlan = { ...planOf(ctx, task, options), trace: span.carrier };
-  const validated: JobRecord[] = [];
-  for (const args of argsList) validated.push((await newJob(ctx, task, args, undefined, plan)).job);
+  const validated: { job: JobRecord; argsJson: string }[] = [];
+  for (const args of argsList) validated.push(await newJob(ctx, task, args, undefined, plan));
   if (task.unique) {
     // Each job takes its key before its message goes, so they go one by one (validated all first).
     const handles: JobHandle<TaskResult<T>>[] = [];
@@ -118,7 +117,7 @@ async function enqueueBatchTraced<T extends AnyTask>(
     return handles;
   }
   const jobs: JobRecord[] = [];
-  for (const job of validated) jobs.push(await offloadArgs(ctx, job));
+  for (const { job, argsJson } of validated) jobs.push(await offloadArgs(ctx, job, argsJson));
   if (ctx.tracking === 'lean') {
     await sendInBatches(ctx, jobs, plan.delay, false);
   } else {
@@ -254,19 +253,19 @@ async function newKeyedJob(
   args: unknown,
   options: EnqueueOptions,
   plan: EnqueuePlan,
-): Promise<{ job: JobRecord; windowMs: number }> {
-  const { job, parsedArgs } = await newJob(ctx, task, args, options.jobId, plan);
+): Promise<{ job: JobRecord; windowMs: number; argsJson: string }> {
+  const { job, parsedArgs, argsJson } = await newJob(ctx, task, args, options.jobId, plan);
   if (options.key === undefined && options.keyWindowMs === undefined && !task.unique) {
-    return { job, windowMs: 0 };
+    return { job, windowMs: 0, argsJson };
   }
   const key = keyOf(task, parsedArgs, options);
-  if (key === undefined) return { job, windowMs: 0 };
+  if (key === undefined) return { job, windowMs: 0, argsJson };
   if (ctx.tracking === 'lean') {
     throw new ConfigError(
       'Expected `tracking` to be "full" for jobs with a unique key (a holder\'s record tells whether it finished), got "lean"',
     );
   }
-  return { job: { ...job, key: key.key }, windowMs: key.windowMs };
+  return { job: { ...job, key: key.key }, windowMs: key.windowMs, argsJson };
 }
 
 /** Checks the delay and priority options against each other and the backend. */
@@ -278,21 +277,25 @@ function planOf(ctx: ClientContext, task: AnyTask, options: EnqueueOptions): Enq
   return { now, delay, priority };
 }
 
-/** Validates a job's arguments and builds its record: scheduled when delayed, else queued. */
+/**
+ * Validates a job's arguments and builds its record: scheduled when delayed, else queued. Also returns
+ * the arguments' JSON, which the size check made and the offload decision reuses.
+ */
 async function newJob(
   ctx: ClientContext,
   task: AnyTask,
   args: unknown,
   jobId: string | undefined,
   plan: EnqueuePlan,
-): Promise<{ job: JobRecord; parsedArgs: unknown }> {
+): Promise<{ job: JobRecord; parsedArgs: unknown; argsJson: string }> {
   const id = jobId ?? randomUUID();
   checkJobId(id);
   // First, so the schema never walks a cycle and the size check never meets a BigInt.
   checkJsonArgs(task.name, args);
   // What the schema outputs: a task's unique key is computed from it.
   const parsedArgs = await task.parseArgs(args);
-  const argsBytes = jsonBytes(args);
+  const argsJson = JSON.stringify(args ?? null);
+  const argsBytes = Buffer.byteLength(argsJson, 'utf8');
   const maxBytes = ctx.payloads.maxArgsBytes;
   if (argsBytes > maxBytes) {
     throw new PayloadTooLargeError(`Arguments of task "${task.name}"`, argsBytes, maxBytes);
@@ -314,16 +317,17 @@ async function newJob(
     ...(plan.priority !== Priority.normal ? { priority: plan.priority } : {}),
     ...(plan.trace ? { trace: plan.trace } : {}),
   };
-  return { job, parsedArgs };
+  return { job, parsedArgs, argsJson };
 }
 
 /**
- * The job with its arguments moved to the payload store when they are too large to carry. Throws
- * {@link EnqueueError} (`sent: false`) when the store refuses them: nothing was sent, no job exists.
+ * The job with its arguments moved to the payload store when their JSON (`argsJson`) is too large to
+ * carry. Throws {@link EnqueueError} (`sent: false`) when the store refuses them: nothing was sent, no
+ * job exists.
  */
-async function offloadArgs(ctx: ClientContext, job: JobRecord): Promise<JobRecord> {
+async function offloadArgs(ctx: ClientContext, job: JobRecord, argsJson: string): Promise<JobRecord> {
   try {
-    const carried = await ctx.payloads.offloadArgs(job.id, job.args, JSON.stringify(job.args ?? null));
+    const carried = await ctx.payloads.offloadArgs(job.id, job.args, argsJson);
     return { ...job, ...carried };
   } catch (cause) {
     throw new EnqueueError(job.id, cause, { sent: false });
