@@ -5,7 +5,10 @@
 // (`process.cpuUsage()` of this process; the emulators run in their own) and requests per job. Cases
 // alternate order over rounds; medians.
 //
-//   tsx --conditions=source scripts/bench/enqueue.ts [--quick]
+//   tsx --conditions=source scripts/bench/enqueue.ts [--quick] [--only=one|many]
+//
+// `--only=one` or `--only=many` runs that mode's cases only (the race goes with `many`), prints their
+// figures and writes no result file.
 
 import { randomUUID } from 'node:crypto';
 import { createWorker, Longhaul, silentLogger, type Tracking } from 'longhaul';
@@ -28,7 +31,7 @@ interface Measured {
 const label = (c: Case) =>
   c.kind === 'longhaul' ? `longhaul ${c.tracking} ${c.mode}` : `sqs-producer ${c.mode}`;
 
-export async function run(options: { quick: boolean }): Promise<BenchResult> {
+export async function run(options: { quick: boolean; only?: Mode | undefined }): Promise<BenchResult> {
   const log = (line: string) => console.log(line);
   const sizes = {
     one: options.quick ? 20 : 300,
@@ -37,14 +40,12 @@ export async function run(options: { quick: boolean }): Promise<BenchResult> {
   };
   let race = { extraReceivesPerJob: 0, releasedPerJob: 0 };
   const rounds = options.quick ? 1 : 3;
-  const cases: Case[] = [
-    { kind: 'longhaul', tracking: 'full', mode: 'one' },
-    { kind: 'longhaul', tracking: 'lean', mode: 'one' },
-    { kind: 'sqs-producer', mode: 'one' },
-    { kind: 'longhaul', tracking: 'full', mode: 'many' },
-    { kind: 'longhaul', tracking: 'lean', mode: 'many' },
-    { kind: 'sqs-producer', mode: 'many' },
-  ];
+  const modes: readonly Mode[] = options.only ? [options.only] : ['one', 'many'];
+  const cases: Case[] = modes.flatMap((mode): Case[] => [
+    { kind: 'longhaul', tracking: 'full', mode },
+    { kind: 'longhaul', tracking: 'lean', mode },
+    { kind: 'sqs-producer', mode },
+  ]);
   const measured = new Map<string, Measured[]>(cases.map((c) => [label(c), []]));
   const emulator = await startDynaliteFauxqs();
   const source = 'dynalite+fauxqs';
@@ -121,16 +122,18 @@ export async function run(options: { quick: boolean }): Promise<BenchResult> {
         );
       }
     }
-    race = await measureRace(emulator, sizes.race);
-    log(
-      `  race: ${sizes.race} jobs, enqueueMany (full) into an idle worker: ${race.extraReceivesPerJob.toFixed(3)} extra receives/job, ${race.releasedPerJob.toFixed(3)} hand-backs/job`,
-    );
+    if (modes.includes('many')) {
+      race = await measureRace(emulator, sizes.race);
+      log(
+        `  race: ${sizes.race} jobs, enqueueMany (full) into an idle worker: ${race.extraReceivesPerJob.toFixed(3)} extra receives/job, ${race.releasedPerJob.toFixed(3)} hand-backs/job`,
+      );
+    }
   } finally {
     await emulator.stop();
   }
   const med = (c: Case, key: keyof Measured) => median((measured.get(label(c)) ?? []).map((m) => m[key]));
   const figures: Figure[] = [];
-  for (const mode of ['one', 'many'] as const) {
+  for (const mode of modes) {
     const producer: Case = { kind: 'sqs-producer', mode };
     const how = mode === 'one' ? 'one by one (awaited in turn)' : `all at once (${sizes.many} jobs)`;
     const baselineLabel =
@@ -174,17 +177,19 @@ export async function run(options: { quick: boolean }): Promise<BenchResult> {
       );
     }
   }
-  figures.push(
-    figure({
-      id: 'enqueue.many.full.raceExtraReceivesPerJob',
-      label: `enqueueMany (full tracking) of ${sizes.race} jobs into an idle worker: receives per job beyond the first`,
-      value: race.extraReceivesPerJob,
-      unit: 'receives/job',
-      better: 'lower',
-      source,
-      note: `a worker that gets a message before the producer's batch write of its record hands it back (pendingRecord); ${race.releasedPerJob.toFixed(3)} hand-backs per job`,
-    }),
-  );
+  if (modes.includes('many')) {
+    figures.push(
+      figure({
+        id: 'enqueue.many.full.raceExtraReceivesPerJob',
+        label: `enqueueMany (full tracking) of ${sizes.race} jobs into an idle worker: receives per job beyond the first`,
+        value: race.extraReceivesPerJob,
+        unit: 'receives/job',
+        better: 'lower',
+        source,
+        note: `a worker that gets a message before the producer's batch write of its record hands it back (pendingRecord); ${race.releasedPerJob.toFixed(3)} hand-backs per job`,
+      }),
+    );
+  }
   const result: BenchResult = {
     name: 'enqueue',
     title: 'Enqueue: one by one, in batches, and sqs-producer',
@@ -239,4 +244,13 @@ async function measureRace(
   }
 }
 
-if (isMain(import.meta.url)) await runAsScript(run, writeResult);
+if (isMain(import.meta.url)) {
+  const only = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length);
+  if (only !== undefined && only !== 'one' && only !== 'many') {
+    throw new Error(`Expected \`--only\` to be "one" or "many", got "${only}"`);
+  }
+  await runAsScript(
+    (options) => run({ ...options, only }),
+    only ? () => 'nothing (--only runs part of the benchmark)' : writeResult,
+  );
+}

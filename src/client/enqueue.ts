@@ -9,7 +9,6 @@ import { ConfigError, EnqueueError, JobConflictError, PayloadTooLargeError } fro
 import { type JobRecord, JobStatus } from '../core/job.js';
 import { checkJobId } from '../core/job-id.js';
 import { checkJsonArgs } from '../core/json-args.js';
-import { jsonBytes } from '../core/limits.js';
 import { pendingRecordWriteMs } from '../core/pending-record.js';
 import { checkPriority, Priority } from '../core/priority.js';
 import { type AnyTask, checkTask, type TaskArgs, type TaskResult } from '../core/task.js';
@@ -51,7 +50,7 @@ async function enqueueTraced<T extends AnyTask>(
   span: ProducerSpan,
 ): Promise<JobHandle<TaskResult<T>>> {
   const plan: EnqueuePlan = { ...planOf(ctx, task, options), trace: span.carrier };
-  const { job: validated, windowMs } = await newKeyedJob(ctx, task, args, options, plan);
+  const { job: validated, windowMs, argsJson } = await newKeyedJob(ctx, task, args, options, plan);
   span.setJob(validated.id);
   if (options.jobId !== undefined) {
     const existing = await ctx.backend.store.get(validated.id);
@@ -70,7 +69,7 @@ async function enqueueTraced<T extends AnyTask>(
     });
     if (holder !== undefined) return { id: holder, task: task.name, created: false, matched: 'key' };
   }
-  const job = await offloadArgs(ctx, validated);
+  const job = await offloadArgs(ctx, validated, argsJson);
   // The message goes first: a job record then always has a message, or was created by the worker that
   // claimed it. The other order would strand a queued job with no message if this process died between.
   try {
@@ -109,8 +108,8 @@ async function enqueueBatchTraced<T extends AnyTask>(
   span: ProducerSpan,
 ): Promise<JobHandle<TaskResult<T>>[]> {
   const plan: EnqueuePlan = { ...planOf(ctx, task, options), trace: span.carrier };
-  const validated: JobRecord[] = [];
-  for (const args of argsList) validated.push((await newJob(ctx, task, args, undefined, plan)).job);
+  const validated: { job: JobRecord; argsJson: string }[] = [];
+  for (const args of argsList) validated.push(await newJob(ctx, task, args, undefined, plan));
   if (task.unique) {
     // Each job takes its key before its message goes, so they go one by one (validated all first).
     const handles: JobHandle<TaskResult<T>>[] = [];
@@ -118,9 +117,9 @@ async function enqueueBatchTraced<T extends AnyTask>(
     return handles;
   }
   const jobs: JobRecord[] = [];
-  for (const job of validated) jobs.push(await offloadArgs(ctx, job));
+  for (const { job, argsJson } of validated) jobs.push(await offloadArgs(ctx, job, argsJson));
   if (ctx.tracking === 'lean') {
-    await sendInBatches(ctx, jobs, plan.delay, false, () => undefined);
+    await sendInBatches(ctx, jobs, plan.delay, false);
   } else {
     await sendAndPutRecords(ctx, jobs, plan.delay);
     await publishJobs(ctx, jobs);
@@ -136,13 +135,19 @@ async function enqueueBatchTraced<T extends AnyTask>(
 const jobsPerRecordWindow = 50;
 /** Record writes in flight while later messages are sent. */
 const recordWindowsInFlight = 16;
+/**
+ * `SendMessageBatch` requests in flight at once: the next batches go while one waits for its answer,
+ * instead of one round trip after the other.
+ */
+const sendsInFlight = 4;
 
 /**
  * Full tracking's `enqueueMany`: the messages first, then the records with unconditional batch writes
  * (`JobStore.putNew`), which the envelopes' `pendingRecord` makes safe (see `src/core/pending-record.ts`).
- * Each window's records are written while the next windows' messages go, and its writes are aborted
- * {@link pendingRecordWriteMs} after its first send started, the bound workers rely on. A record not
- * written by then is created by the worker that claims the job.
+ * The records of each {@link jobsPerRecordWindow} jobs sent are written while later messages go, and
+ * their writes are aborted {@link pendingRecordWriteMs} after the first of their sends started, the bound
+ * workers rely on. A record not written by then is created by the worker that claims the job. Only the
+ * jobs whose messages were sent get records.
  */
 async function sendAndPutRecords(
   ctx: ClientContext,
@@ -151,27 +156,36 @@ async function sendAndPutRecords(
 ): Promise<void> {
   const puts: Promise<void>[] = [];
   const inFlight = new Set<Promise<void>>();
+  let window: JobRecord[] = [];
+  let windowStarted = Number.POSITIVE_INFINITY;
+  const putWindow = () => {
+    if (window.length === 0) return;
+    const put = putRecords(ctx, window, windowStarted);
+    window = [];
+    windowStarted = Number.POSITIVE_INFINITY;
+    // Settled below; a rejection must not go unhandled while later windows are sent.
+    const settled = put.then(
+      () => {},
+      () => {},
+    );
+    inFlight.add(settled);
+    void settled.then(() => inFlight.delete(settled));
+    puts.push(put);
+  };
   let sendError: unknown;
   try {
-    for (let i = 0; i < jobs.length; i += jobsPerRecordWindow) {
-      const window = jobs.slice(i, i + jobsPerRecordWindow);
-      if (inFlight.size >= recordWindowsInFlight) await Promise.race(inFlight);
-      const started = Date.now();
-      await sendInBatches(ctx, window, delay, true, () => jobs.slice(0, i));
-      const put = putRecords(ctx, window, started);
-      // Settled below; a rejection must not go unhandled while later windows are sent.
-      const settled = put.then(
-        () => {},
-        () => {},
-      );
-      inFlight.add(settled);
-      void settled.then(() => inFlight.delete(settled));
-      puts.push(put);
-    }
+    await sendInBatches(ctx, jobs, delay, true, async (batch, startedAt) => {
+      window.push(...batch);
+      windowStarted = Math.min(windowStarted, startedAt);
+      if (window.length < jobsPerRecordWindow) return;
+      putWindow();
+      while (inFlight.size >= recordWindowsInFlight) await Promise.race(inFlight);
+    });
   } catch (error) {
     sendError = error;
   }
   // Even when a send failed: the jobs sent before it exist and their records are owed.
+  putWindow();
   const outcomes = await Promise.allSettled(puts);
   if (sendError !== undefined) throw sendError;
   const failed = outcomes.find((outcome) => outcome.status === 'rejected');
@@ -192,25 +206,44 @@ async function putRecords(ctx: ClientContext, window: readonly JobRecord[], star
 }
 
 /**
- * Sends the jobs' messages in batches of ten, in turn. Throws {@link EnqueueError} (`sent: false`) for a
- * batch that could not be sent, naming the jobs of `enqueuedBefore()` and of this call's earlier batches.
+ * Sends the jobs' messages in batches of ten, {@link sendsInFlight} at a time, and hands each batch sent
+ * to `onSent` with the time its send started (the sender waits for it before its next batch). Once a
+ * batch fails no other starts; after the sends under way settle, throws {@link EnqueueError}
+ * (`sent: false`) for the first batch that failed, naming every job that was sent.
  */
 async function sendInBatches(
   ctx: ClientContext,
   jobs: readonly JobRecord[],
   delay: DelayPlan,
   pendingRecord: boolean,
-  enqueuedBefore: () => readonly JobRecord[] | undefined,
+  onSent: (batch: readonly JobRecord[], startedAt: number) => Promise<void> | void = () => {},
 ): Promise<void> {
-  for (let i = 0; i < jobs.length; i += 10) {
-    const batch = jobs.slice(i, i + 10);
-    try {
-      await deliver(ctx.backend, batch, delay, pendingRecord);
-    } catch (cause) {
-      const enqueued = [...(enqueuedBefore() ?? []), ...jobs.slice(0, i)].map((job) => job.id);
-      throw new EnqueueError(batch[0]?.id ?? '', cause, { sent: false, enqueued });
-    }
-  }
+  const sent = new Set<JobRecord>();
+  const failures: { at: number; cause: unknown }[] = [];
+  let next = 0;
+  const batches = Math.ceil(jobs.length / 10);
+  await Promise.all(
+    Array.from({ length: Math.min(sendsInFlight, batches) }, async () => {
+      while (failures.length === 0 && next < jobs.length) {
+        const at = next;
+        next += 10;
+        const batch = jobs.slice(at, at + 10);
+        const startedAt = Date.now();
+        try {
+          await deliver(ctx.backend, batch, delay, pendingRecord);
+        } catch (cause) {
+          failures.push({ at, cause });
+          return;
+        }
+        for (const job of batch) sent.add(job);
+        await onSent(batch, startedAt);
+      }
+    }),
+  );
+  const [first] = failures.sort((a, b) => a.at - b.at);
+  if (first === undefined) return;
+  const enqueued = jobs.filter((job) => sent.has(job)).map((job) => job.id);
+  throw new EnqueueError(jobs[first.at]?.id ?? '', first.cause, { sent: false, enqueued });
 }
 
 /** Builds the job's record with its unique key, if it has one. */
@@ -220,19 +253,19 @@ async function newKeyedJob(
   args: unknown,
   options: EnqueueOptions,
   plan: EnqueuePlan,
-): Promise<{ job: JobRecord; windowMs: number }> {
-  const { job, parsedArgs } = await newJob(ctx, task, args, options.jobId, plan);
+): Promise<{ job: JobRecord; windowMs: number; argsJson: string }> {
+  const { job, parsedArgs, argsJson } = await newJob(ctx, task, args, options.jobId, plan);
   if (options.key === undefined && options.keyWindowMs === undefined && !task.unique) {
-    return { job, windowMs: 0 };
+    return { job, windowMs: 0, argsJson };
   }
   const key = keyOf(task, parsedArgs, options);
-  if (key === undefined) return { job, windowMs: 0 };
+  if (key === undefined) return { job, windowMs: 0, argsJson };
   if (ctx.tracking === 'lean') {
     throw new ConfigError(
       'Expected `tracking` to be "full" for jobs with a unique key (a holder\'s record tells whether it finished), got "lean"',
     );
   }
-  return { job: { ...job, key: key.key }, windowMs: key.windowMs };
+  return { job: { ...job, key: key.key }, windowMs: key.windowMs, argsJson };
 }
 
 /** Checks the delay and priority options against each other and the backend. */
@@ -244,21 +277,25 @@ function planOf(ctx: ClientContext, task: AnyTask, options: EnqueueOptions): Enq
   return { now, delay, priority };
 }
 
-/** Validates a job's arguments and builds its record: scheduled when delayed, else queued. */
+/**
+ * Validates a job's arguments and builds its record: scheduled when delayed, else queued. Also returns
+ * the arguments' JSON, which the size check made and the offload decision reuses.
+ */
 async function newJob(
   ctx: ClientContext,
   task: AnyTask,
   args: unknown,
   jobId: string | undefined,
   plan: EnqueuePlan,
-): Promise<{ job: JobRecord; parsedArgs: unknown }> {
+): Promise<{ job: JobRecord; parsedArgs: unknown; argsJson: string }> {
   const id = jobId ?? randomUUID();
   checkJobId(id);
   // First, so the schema never walks a cycle and the size check never meets a BigInt.
   checkJsonArgs(task.name, args);
   // What the schema outputs: a task's unique key is computed from it.
   const parsedArgs = await task.parseArgs(args);
-  const argsBytes = jsonBytes(args);
+  const argsJson = JSON.stringify(args ?? null);
+  const argsBytes = Buffer.byteLength(argsJson, 'utf8');
   const maxBytes = ctx.payloads.maxArgsBytes;
   if (argsBytes > maxBytes) {
     throw new PayloadTooLargeError(`Arguments of task "${task.name}"`, argsBytes, maxBytes);
@@ -280,16 +317,17 @@ async function newJob(
     ...(plan.priority !== Priority.normal ? { priority: plan.priority } : {}),
     ...(plan.trace ? { trace: plan.trace } : {}),
   };
-  return { job, parsedArgs };
+  return { job, parsedArgs, argsJson };
 }
 
 /**
- * The job with its arguments moved to the payload store when they are too large to carry. Throws
- * {@link EnqueueError} (`sent: false`) when the store refuses them: nothing was sent, no job exists.
+ * The job with its arguments moved to the payload store when their JSON (`argsJson`) is too large to
+ * carry. Throws {@link EnqueueError} (`sent: false`) when the store refuses them: nothing was sent, no
+ * job exists.
  */
-async function offloadArgs(ctx: ClientContext, job: JobRecord): Promise<JobRecord> {
+async function offloadArgs(ctx: ClientContext, job: JobRecord, argsJson: string): Promise<JobRecord> {
   try {
-    const carried = await ctx.payloads.offloadArgs(job.id, job.args, JSON.stringify(job.args ?? null));
+    const carried = await ctx.payloads.offloadArgs(job.id, job.args, argsJson);
     return { ...job, ...carried };
   } catch (cause) {
     throw new EnqueueError(job.id, cause, { sent: false });

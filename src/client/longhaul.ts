@@ -86,10 +86,11 @@ export class Longhaul {
 
   /**
    * Enqueues one job per element of `argsList`, validating every one before sending any. Messages go in
-   * batches of ten (SendMessageBatch); with full tracking, the records follow as conditional writes, up
-   * to 16 at a time (BatchWriteItem takes no conditions, and a worker may already have claimed a job).
-   * Resolves with the handles in the order of `argsList`. Throws `EnqueueError` when a send fails (the
-   * jobs of earlier batches are enqueued and named in its context).
+   * batches of ten (SendMessageBatch), four requests in flight; with full tracking, the records follow
+   * in BatchWriteItems of 25 as their messages are sent (see docs/architecture.md, "Records written in
+   * batches"). Resolves with the handles in the order of `argsList`. Throws `EnqueueError` when a send
+   * fails: no later batch starts, and the jobs whose messages were sent are enqueued and named in its
+   * context (`enqueued`).
    */
   enqueueMany<T extends AnyTask>(
     task: T,

@@ -94,6 +94,104 @@ describe('Longhaul.enqueue', () => {
   });
 });
 
+describe('Longhaul.enqueueMany', () => {
+  /** A transport whose sends wait until `release`, counting how many are under way at once. */
+  function heldSends(base: Backend) {
+    let underWay = 0;
+    let most = 0;
+    const waiting: (() => void)[] = [];
+    const transport = delegate<Transport>(base.transport, {
+      send: async (...args) => {
+        underWay++;
+        most = Math.max(most, underWay);
+        await new Promise<void>((resolve) => waiting.push(resolve));
+        underWay--;
+        return base.transport.send(...args);
+      },
+    });
+    return {
+      transport,
+      most: () => most,
+      /** Lets every send waiting so far go on. */
+      release: () => {
+        for (const go of waiting.splice(0)) go();
+      },
+    };
+  }
+
+  it.each(['full', 'lean'] as const)(
+    'has several message batches under way at once (%s tracking), not one round trip after the other',
+    async (tracking) => {
+      const base = memoryBackend();
+      const held = heldSends(base);
+      const longhaul = new Longhaul({ backend: { ...base, transport: held.transport }, tracking });
+      const enqueued = longhaul.enqueueMany(
+        echo,
+        Array.from({ length: 100 }, (_, n) => ({ n })),
+      );
+      let done = false;
+      void enqueued.finally(() => {
+        done = true;
+      });
+      while (!done) {
+        await new Promise((resolve) => setImmediate(resolve));
+        held.release();
+      }
+      const handles = await enqueued;
+      expect(held.most()).toBeGreaterThan(1);
+      expect((await base.transport.depth()).available).toBe(100);
+      if (tracking === 'full') {
+        const records = await Promise.all(handles.map((h) => base.store.get(h.id)));
+        expect(records.every((record) => record?.status === 'queued')).toBe(true);
+      }
+    },
+  );
+
+  it('writes the records of the jobs sent and of no other when a batch cannot be sent, and names the jobs sent', async () => {
+    const base = memoryBackend();
+    const sentIds: string[] = [];
+    let sends = 0;
+    const backend: Backend = {
+      ...base,
+      transport: delegate<Transport>(base.transport, {
+        send: async (messages) => {
+          // The third batch fails; the others (some started after it) go.
+          if (++sends === 3) throw new Error('Service unavailable');
+          await base.transport.send(messages);
+          for (const message of messages) sentIds.push((JSON.parse(message.body) as { id: string }).id);
+        },
+      }),
+    };
+    const jobIds: string[] = [];
+    const store = delegate<JobStore>(base.store, {
+      putNew: async (jobs, signal) => {
+        jobIds.push(...jobs.map((job) => job.id));
+        return base.store.putNew(jobs, signal);
+      },
+    });
+    const longhaul = new Longhaul({ backend: { ...backend, store } });
+    const error = await longhaul
+      .enqueueMany(
+        echo,
+        Array.from({ length: 60 }, (_, n) => ({ n })),
+      )
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    expect(error).toBeInstanceOf(EnqueueError);
+    const { context } = error as EnqueueError;
+    expect(context).toMatchObject({ sent: false });
+    expect([...(context.enqueued as string[])].sort()).toEqual([...sentIds].sort());
+    expect(sentIds.length).toBeGreaterThan(0);
+    expect(sentIds).not.toContain(context.jobId);
+    // A record for each job sent, and none for the batch that failed.
+    expect([...jobIds].sort()).toEqual([...sentIds].sort());
+    expect(await base.store.get(context.jobId as string)).toBeUndefined();
+    expect((await base.transport.depth()).available).toBe(sentIds.length);
+  });
+});
+
 describe('Longhaul.retry', () => {
   it('re-sends the message of a job still queued, in case its message was lost, without changing it', async () => {
     const backend = memoryBackend();
