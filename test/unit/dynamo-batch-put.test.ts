@@ -1,7 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { JobRecord } from 'longhaul';
 import { DynamoJobStore } from 'longhaul/aws';
 import { describe, expect, it } from 'vitest';
+import { queuedJob } from '../support/job-records.js';
 
 // DynamoDB returns UnprocessedItems from BatchWriteItem when it throttles part of a request; moto (the
 // emulator the other tests use) never does. So these cases answer the store's requests with an SDK-level
@@ -11,19 +11,7 @@ interface SentBatch {
   readonly ids: string[];
 }
 
-function job(id: string): JobRecord {
-  return {
-    id,
-    task: 'noop',
-    status: 'queued',
-    args: null,
-    attempts: 0,
-    maxAttempts: 3,
-    enqueuedAt: 1_700_000_000_000,
-    logs: [],
-    history: [{ status: 'queued', at: 1_700_000_000_000, attempt: 0 }],
-  };
-}
+const job = (id: string) => queuedJob({ id });
 
 /** A client answering each BatchWriteItem with `unprocessed(call, ids)` left unprocessed. */
 function fakeClient(unprocessed: (call: number, ids: string[]) => string[]): {

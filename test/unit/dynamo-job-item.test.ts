@@ -1,21 +1,6 @@
-import type { JobRecord } from 'longhaul';
 import { describe, expect, it } from 'vitest';
 import { fromItem, toItem } from '../../src/backends/aws/dynamo-job-item.js';
-
-function newJob(overrides: Partial<JobRecord> = {}): JobRecord {
-  return {
-    id: 'job-1',
-    task: 'noop',
-    status: 'queued',
-    args: null,
-    attempts: 0,
-    maxAttempts: 3,
-    enqueuedAt: 1_700_000_000_000,
-    logs: [],
-    history: [{ status: 'queued', at: 1_700_000_000_000, attempt: 0 }],
-    ...overrides,
-  };
-}
+import { queuedJob as newJob } from '../support/job-records.js';
 
 describe('toItem', () => {
   it("leaves out of a new job's item what a read fills in: no logs, no attempts, no attempt on its first event", () => {
