@@ -58,19 +58,22 @@ describe.each(contractBackends('contract/costs'))('requests per job on the $name
       Array.from({ length: jobCount }, (_, i) => ({ a: i, b: 1 })),
     );
     s.t.backend.requests.reset();
-    // The worker's own batching (not the tests' short delete window), at concurrency 10: once it knows
-    // the jobs are quick it receives ahead of its free slots, and its deletes wait for the jobs finishing
-    // a few milliseconds apart, as on a slow backend: ten jobs per receive and per delete.
+    // The worker's batching at concurrency 10: once it knows the jobs are quick it receives ahead of its
+    // free slots, and its deletes wait for the jobs finishing a few milliseconds apart, as on a slow
+    // backend: ten jobs per receive and per delete. Windows wider than the defaults keep the counts the
+    // same on a loaded machine, where jobs end further apart.
     const worker = testWorker(s.t.backend, s.fixtures.all, {
       concurrency: 10,
       progressIntervalMs: 1_000,
-      deleteBatchWindowMs: 50,
-      receiveAheadMs: 1_000,
+      visibilityTimeoutSeconds: 30,
+      heartbeatIntervalSeconds: 10,
+      deleteBatchWindowMs: 1_000,
+      receiveAheadMs: 60_000,
     });
     await serveUntil(worker, async () => worker.stats.deleted === jobCount);
     const counts = s.t.backend.requests.snapshot();
     // Four full receives, plus the long polls that found the queue empty before the test stopped.
     expect(counts.sqs?.ReceiveMessage).toBeLessThanOrEqual(6);
-    expect(counts.sqs?.DeleteMessageBatch).toBeLessThanOrEqual(5);
+    expect((counts.sqs?.DeleteMessageBatch ?? 0) + (counts.sqs?.DeleteMessage ?? 0)).toBeLessThanOrEqual(5);
   });
 });
