@@ -49,7 +49,8 @@ describe('a job whose record is in an unexpected state', () => {
       'deadLettered',
     ]);
     expect(errors).toHaveLength(unexpectedRecordMaxDeliveries);
-    expect(errors[0]).toMatchObject({ jobId: job.id, receiveCount: 1, status: null, attempts: null });
+    // A missing `attempts` reads as 0: a new job's item leaves it out until the first claim.
+    expect(errors[0]).toMatchObject({ jobId: job.id, receiveCount: 1, status: null, attempts: 0 });
     expect(errors[0]).not.toHaveProperty('args');
     const letters = await backend.transport.receiveDeadLetters(10, 30);
     expect(letters).toEqual([
