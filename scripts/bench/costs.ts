@@ -396,9 +396,10 @@ async function runScenario(scenario: Scenario, source: CostRow['source'], jobs: 
 
 export async function run({ quick }: RunOptions): Promise<CostResult> {
   // Enough jobs that the worker's last empty receive and partial batches weigh what they would in a
-  // steady stream of jobs (under 1% of a request per job), the same on both backends.
+  // steady stream of jobs (under 1% of a request per job): as many on moto for the scenarios with a
+  // target, fewer for the others (moto is slower).
   const jobs = quick ? 20 : 1_000;
-  const motoJobs = jobs;
+  const motoJobs = quick ? 20 : 300;
   const motoScenarios = quick
     ? scenarios.filter((s) => s.id === 'success.full.enqueue' || s.id === 'success.lean.enqueueMany')
     : scenarios;
@@ -408,7 +409,7 @@ export async function run({ quick }: RunOptions): Promise<CostResult> {
     console.error(`costs: ${scenario.id} on the embedded backend done`);
   }
   for (const scenario of motoScenarios) {
-    rows.push(await runScenario(scenario, 'moto', motoJobs));
+    rows.push(await runScenario(scenario, 'moto', targets[scenario.id] === undefined ? motoJobs : jobs));
     console.error(`costs: ${scenario.id} on moto done`);
   }
   const floors = (await measureFloors(motoJobs)).map((floor) => ({
@@ -455,13 +456,13 @@ export async function run({ quick }: RunOptions): Promise<CostResult> {
     figures,
     costs: { prices, rows, floors, countsStream, backendsAgree },
     method: [
-      `Each scenario enqueues ${jobs} no-op jobs (${motoJobs} on moto) and runs them with one worker (concurrency 10, long poll 1 s) until every message is deleted; the backend's request counter gives the requests, divided by the number of jobs, so the worker's final empty receive and partial batches are spread over that many jobs.`,
+      `Each scenario enqueues ${jobs} no-op jobs (on moto ${motoJobs} for the scenarios without a target) and runs them with one worker (concurrency 10, long poll 1 s) until every message is deleted; the backend's request counter gives the requests, divided by the number of jobs, so the worker's final empty receive and partial batches are spread over that many jobs.`,
       'The retry scenario fails the first attempt (backoff 1 s); the scheduled scenario fires `rate(1 minute)` through `startScheduler` (its clock sped up) before the worker starts, so the runs queue like the others; the delayed scenario enqueues with `delaySeconds: 1` (created `scheduled`).',
       "Table write units: 1 per write of an item under 1 KB (the largest job item is estimated with DynamoDB's size rules and shown), 2 per transactional write. Read units: 1 per strongly consistent read under 4 KB; every read the worker and the client make is counted.",
       "Index write units are derived from the table's index definitions (`jobIndexes` in src/core/names.ts) applied to the item before and after every write, by DynamoDB's rules (an entry put or deleted: 1; a key change: 2; a projected attribute change: 1): on moto from the table stream's old and new images, on the embedded backend from the record read before and after each store call with the index attributes the AWS backend gives it.",
       `The counts aggregator: one TransactWriteItems of two small items (${aggregatorWriteUnitsPerBatch} WRU) per batch of stream records; the construct reads the stream in batches of up to ${countsStream.batchSize} records with a ${countsStream.maxBatchingWindowSeconds} s batching window, and the figures assume full batches (a steady ${Math.ceil(countsStream.batchSize / countsStream.maxBatchingWindowSeconds)} table writes a second or more per stream shard; fewer fill smaller batches, and then the whole bill is small). Stream records per job are the writes that changed an item, counted the same way on both backends. A scheduled run also writes its schedule's latest-result pointer, which changes the item only when no newer run finished first: those records depend on the order runs finish in (up to one per run) and are left out when the backends' counts are compared.`,
       `The floors run their minimal loops on moto over ${motoJobs} messages (floors.ts): SQS only (SendMessageBatch, ReceiveMessage of up to 10, DeleteMessageBatch) and SQS plus a conditional PutItem and an UpdateItem per job. The worker's one GetQueueAttributes at start (the redrive policy) is not a per-job cost and is left out. Not counted: \`waitForResult\` polling, Lambda or Fargate compute (the aggregator's invocations included), EventBridge, CloudWatch, data transfer.`,
-      `${backendsAgree ? "Moto's table, index and stream record counts equal the embedded backend's in every scenario run on both" : "Moto's counts differ from the embedded backend's in some scenario (see the table)"}; SQS requests differ a little with timing (the last, partial batches and empty receives): while jobs are quick the worker receives ahead of its free slots to fill each receive (\`receiveAheadMs\`), and a delete batch waits for the jobs finishing a few milliseconds apart, so receives and deletes carry about ten messages on both backends.`,
+      `${backendsAgree ? "Moto's table, index and stream record counts equal the embedded backend's in every scenario run on both" : "Moto's counts differ from the embedded backend's in some scenario (see the table)"}; SQS requests differ a little with timing (the last, partial batches and empty receives): while jobs are quick the worker receives ahead of its free slots to fill each receive (\`receiveAheadMs\`), and a delete batch waits up to a second for ten finished jobs, so receives and deletes carry about ten messages on both backends.`,
     ].join(' '),
   };
 }

@@ -3,42 +3,31 @@ import type { QueueMessage, Transport } from '../core/ports.js';
 
 /**
  * Collects the messages of finished jobs and deletes them ten at a time: one request for up to ten
- * jobs. A batch goes out when it is full, or once no message has joined it for `windowMs`, so jobs that
- * finish a few milliseconds apart share a request; and at the latest `maxWaitMs` after its first
- * message, well before that message's visibility timeout could hand it to another worker.
+ * jobs. A batch goes out when it is full, or `windowMs` after its first message. A finished job's
+ * message waiting for its batch costs nothing (the record already says the job is over), so the window
+ * can be long enough to fill batches even when jobs end far apart; the worker keeps it well inside the
+ * visibility timeout, so the message is never handed to another worker meanwhile.
  * A delete that fails is not retried here: the job is already final, so the redelivered message is
  * recognised as a duplicate and deleted then.
  */
 export class DeleteBatcher {
   readonly #transport: Transport;
-  readonly #windowMs: () => number;
+  readonly #windowMs: number;
   readonly #logger: Logger;
-  readonly #maxWaitMs: number;
   #pending: QueueMessage[] = [];
-  /** When the oldest pending message was added (`performance.now()`). */
-  #firstAt = 0;
   #timer: NodeJS.Timeout | undefined;
   #inFlight = new Set<Promise<void>>();
 
-  /** `windowMs` is asked at each message: the worker widens it when jobs take longer. */
-  constructor(transport: Transport, windowMs: () => number, maxWaitMs: number, logger: Logger) {
+  constructor(transport: Transport, windowMs: number, logger: Logger) {
     this.#transport = transport;
     this.#windowMs = windowMs;
-    this.#maxWaitMs = maxWaitMs;
     this.#logger = logger;
   }
 
   add(message: QueueMessage): void {
-    const now = performance.now();
-    if (this.#pending.length === 0) this.#firstAt = now;
     this.#pending.push(message);
-    const waitMs = Math.min(this.#windowMs(), this.#firstAt + this.#maxWaitMs - now);
-    if (this.#pending.length >= 10 || waitMs <= 0) {
-      this.send();
-      return;
-    }
-    clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => this.send(), waitMs);
+    if (this.#pending.length >= 10 || this.#windowMs === 0) this.send();
+    else this.#timer ??= setTimeout(() => this.send(), this.#windowMs);
   }
 
   /** Sends what is pending and waits for every delete under way. */

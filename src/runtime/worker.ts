@@ -12,9 +12,6 @@ import { checkLimitsTracked } from './task-limiter.js';
 import { UntrackedJobStore } from './untracked-job-store.js';
 import { type ResolvedWorkerOptions, resolveWorkerOptions, type WorkerOptions } from './worker-options.js';
 
-/** The longest a delete batch waits for more jobs to finish (see `#batchWindowMs`). */
-const maxBatchWindowMs = 1_000;
-
 /** What a worker has done since it started. */
 export interface WorkerStats {
   readonly received: number;
@@ -62,7 +59,7 @@ export class Worker {
   #onSlotFreed: (() => void) | undefined;
   /** Messages received ahead of a free slot, oldest first (see `#receiveAhead`). */
   readonly #waiting: { readonly message: QueueMessage; readonly receivedAt: number }[] = [];
-  /** Moving average of how long a job's processing takes, in ms: sizes the batching windows. */
+  /** Moving average of how long a job's processing takes, in ms: sizes the receives ahead. */
   #averageAttemptMs: number | undefined;
   #stats = { received: 0, deleted: 0, retried: 0, deadLettered: 0, released: 0, abandoned: 0, crashed: 0 };
   /** Job metrics added up between flushes; undefined when they are off. */
@@ -74,13 +71,12 @@ export class Worker {
     const { backend, logger } = this.options;
     this.#registry = new TaskRegistry(this.options.tasks);
     checkLimitsTracked(this.options.tasks, this.options.tracking);
-    this.#deletes = new DeleteBatcher(
-      backend.transport,
-      () => this.#batchWindowMs(this.options.deleteBatchWindowMs),
-      // A quarter of the visibility timeout: the message is still this worker's when its delete goes.
+    // At most a quarter of the visibility timeout: the message is still this worker's when its delete goes.
+    const deleteWindowMs = Math.min(
+      this.options.deleteBatchWindowMs,
       (this.options.visibilityTimeoutSeconds * 1000) / 4,
-      logger,
     );
+    this.#deletes = new DeleteBatcher(backend.transport, deleteWindowMs, logger);
   }
 
   get stats(): WorkerStats {
@@ -327,16 +323,6 @@ export class Worker {
     this.options.logger.info(`handed back messages a long poll received ${when}`, {
       count: messages.length,
     });
-  }
-
-  /**
-   * How long a delete batch waits for the next job to finish: `configured`, or a fifth of the jobs'
-   * average run time when that is longer (a slow backend spreads the ends of jobs started together), at
-   * most a second. 0 stays 0.
-   */
-  #batchWindowMs(configured: number): number {
-    if (configured === 0) return 0;
-    return Math.min(maxBatchWindowMs, Math.max(configured, (this.#averageAttemptMs ?? 0) / 5));
   }
 
   #startJob(runner: JobRunner, message: QueueMessage): void {

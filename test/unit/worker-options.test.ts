@@ -37,7 +37,8 @@ describe('resolveWorkerOptions', () => {
       waitTimeSeconds: 20,
       shutdownGraceMs: 30_000,
       progressIntervalMs: 1_000,
-      deleteBatchWindowMs: 50,
+      deleteBatchWindowMs: 1_000,
+      receiveAheadMs: 1_000,
       visibilityCeilingSeconds: 39_600,
     });
     expect(resolved).toMatchObject(workerDefaults);
@@ -95,6 +96,7 @@ describe('resolveWorkerOptions', () => {
     ['progressIntervalMs', 3_600_001, 'from 0 to 3600000'],
     ['deleteBatchWindowMs', 10_001, 'from 0 to 10000'],
     ['deleteBatchWindowMs', Number.NaN, 'from 0 to 10000'],
+    ['receiveAheadMs', -1, 'from 0 to 60000'],
   ])('rejects %s = %s, naming the field, its limits and the value', (field, value, limits) => {
     const error = problem({ [field]: value });
 
