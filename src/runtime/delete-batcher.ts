@@ -26,18 +26,18 @@ export class DeleteBatcher {
 
   add(message: QueueMessage): void {
     this.#pending.push(message);
-    if (this.#pending.length >= 10 || this.#windowMs === 0) this.send();
-    else this.#timer ??= setTimeout(() => this.send(), this.#windowMs);
+    if (this.#pending.length >= 10 || this.#windowMs === 0) this.#send();
+    else this.#timer ??= setTimeout(() => this.#send(), this.#windowMs);
   }
 
   /** Sends what is pending and waits for every delete under way. */
   async flush(): Promise<void> {
-    this.send();
+    this.#send();
     await Promise.allSettled([...this.#inFlight]);
   }
 
   /** Sends what is pending now, in requests of up to ten. */
-  send(): void {
+  #send(): void {
     clearTimeout(this.#timer);
     this.#timer = undefined;
     if (this.#pending.length === 0) return;
@@ -52,6 +52,6 @@ export class DeleteBatcher {
       })
       .finally(() => this.#inFlight.delete(request));
     this.#inFlight.add(request);
-    if (this.#pending.length > 0) this.send();
+    if (this.#pending.length > 0) this.#send();
   }
 }

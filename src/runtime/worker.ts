@@ -59,6 +59,11 @@ export class Worker {
   #onSlotFreed: (() => void) | undefined;
   /** Messages received ahead of a free slot, oldest first (see `#receiveAhead`). */
   readonly #waiting: { readonly message: QueueMessage; readonly receivedAt: number }[] = [];
+  /**
+   * A quarter of the visibility timeout: the longest a received message waits for a slot, or a finished
+   * one for its delete, so neither outlives the lock it was received with.
+   */
+  readonly #quarterLockMs: number;
   /** Moving average of how long a job's processing takes, in ms: sizes the receives ahead. */
   #averageAttemptMs: number | undefined;
   #stats = { received: 0, deleted: 0, retried: 0, deadLettered: 0, released: 0, abandoned: 0, crashed: 0 };
@@ -71,11 +76,9 @@ export class Worker {
     const { backend, logger } = this.options;
     this.#registry = new TaskRegistry(this.options.tasks);
     checkLimitsTracked(this.options.tasks, this.options.tracking);
-    // At most a quarter of the visibility timeout: the message is still this worker's when its delete goes.
-    const deleteWindowMs = Math.min(
-      this.options.deleteBatchWindowMs,
-      (this.options.visibilityTimeoutSeconds * 1000) / 4,
-    );
+    this.#quarterLockMs = (this.options.visibilityTimeoutSeconds * 1000) / 4;
+    // The message is still this worker's when its delete goes.
+    const deleteWindowMs = Math.min(this.options.deleteBatchWindowMs, this.#quarterLockMs);
     this.#deletes = new DeleteBatcher(backend.transport, deleteWindowMs, logger);
   }
 
@@ -277,11 +280,10 @@ export class Worker {
    * instead: another worker, or this one later, runs it with a whole lock.
    */
   async #startWaiting(runner: JobRunner): Promise<void> {
-    const staleAfterMs = (this.options.visibilityTimeoutSeconds * 1000) / 4;
     const stale: QueueMessage[] = [];
     while (this.#waiting.length > 0 && this.#active.size < this.options.concurrency) {
       const next = this.#waiting.shift() as { message: QueueMessage; receivedAt: number };
-      if (performance.now() - next.receivedAt > staleAfterMs) stale.push(next.message);
+      if (performance.now() - next.receivedAt > this.#quarterLockMs) stale.push(next.message);
       else this.#startJob(runner, next.message);
     }
     if (stale.length > 0) {
