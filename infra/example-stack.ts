@@ -4,7 +4,8 @@ import { CfnOutput, IgnoreMode, RemovalPolicy, Stack, type StackProps } from 'aw
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import type { Construct } from 'constructs';
-import { demoSchedules, demoTasks } from '../examples/demo-tasks.js';
+import { demoSchedules } from '../examples/demo-schedules.js';
+import { demoTasks } from '../examples/demo-tasks.js';
 import { LonghaulQueue } from './longhaul-queue.js';
 
 /** The repository root: the Lambda entry, the demo's corpus and the image's build context live there. */

@@ -21,9 +21,9 @@ import {
   type TaskResult,
   type Worker,
 } from 'longhaul';
+import { demoSchedules } from '../examples/demo-schedules.js';
 import {
   type dashboardRefresh,
-  demoSchedules,
   demoTasks,
   listDocs,
   portfolioAnalyze,

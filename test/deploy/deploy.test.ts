@@ -29,10 +29,10 @@ import { isFinalStatus, type JobRecord, Longhaul } from 'longhaul';
 import { type AwsBackend, awsBackend, deadLetterAttributes, env } from 'longhaul/aws';
 import type { JobStreamEvent, JobStreamRecord, LonghaulLambdaHandler, SqsEvent } from 'longhaul/lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { refreshEveryMinute } from '../../examples/demo-schedules.js';
 import {
   dashboardRefresh,
   demoTasks,
-  refreshEveryMinute,
   reportBroken,
   reportFlaky,
   wordCount,
