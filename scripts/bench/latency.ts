@@ -6,12 +6,14 @@
 // queue alone on the same backend: a raw send, and a raw long-poll receive loop (time from send to receive).
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DeleteMessageCommand,
   ReceiveMessageCommand,
   SendMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { type Backend, createWorker, defineTask, Longhaul, silentLogger } from 'longhaul';
 import { memoryBackend } from 'longhaul/memory';
 import { z } from 'zod';
@@ -32,6 +34,11 @@ interface Latencies {
   readonly start: number[];
   readonly result: number[];
   readonly raw: number[];
+  /** How long the `enqueue` call took, and on moto the raw `SendMessage` call. */
+  readonly enqueue: number[];
+  readonly rawSend?: number[];
+  /** On moto: one conditional PutItem's round trip, measured the same way (the yardstick of the target). */
+  readonly dynamo?: number[];
 }
 
 const pollIntervalMs: Record<Source, number> = { embedded: 2, moto: 10 };
@@ -40,7 +47,7 @@ async function longhaulLatencies(
   backend: Backend,
   source: Source,
   jobs: number,
-): Promise<Pick<Latencies, 'start' | 'result'>> {
+): Promise<Pick<Latencies, 'start' | 'result' | 'enqueue'>> {
   let startedAt = 0;
   const task = defineTask({
     name: 'bench.latency',
@@ -61,12 +68,14 @@ async function longhaulLatencies(
   worker.start();
   const start: number[] = [];
   const result: number[] = [];
+  const enqueue: number[] = [];
   try {
     await sleep(300); // the worker is now waiting in its long poll
     for (let i = 0; i < jobs; i++) {
       startedAt = 0;
       const t0 = performance.now();
       const job = await longhaul.enqueue(task, { i });
+      enqueue.push(performance.now() - t0);
       await longhaul.waitForResult(job, { pollIntervalMs: pollIntervalMs[source], timeoutMs: 30_000 });
       result.push(performance.now() - t0);
       start.push(startedAt - t0);
@@ -75,7 +84,7 @@ async function longhaulLatencies(
   } finally {
     await worker.stop();
   }
-  return { start, result };
+  return { start, result, enqueue };
 }
 
 /** A raw send and a raw long-poll receive loop on the embedded queue. */
@@ -112,7 +121,7 @@ async function rawEmbedded(jobs: number): Promise<number[]> {
 }
 
 /** A hand-written SDK loop on moto: SendMessage, and ReceiveMessage with WaitTimeSeconds 20. */
-async function rawSqs(queueUrl: string, jobs: number): Promise<number[]> {
+async function rawSqs(queueUrl: string, jobs: number): Promise<{ raw: number[]; rawSend: number[] }> {
   const sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
   const stop = new AbortController();
   let received: ((at: number) => void) | undefined;
@@ -134,6 +143,7 @@ async function rawSqs(queueUrl: string, jobs: number): Promise<number[]> {
     }
   })();
   const out: number[] = [];
+  const sends: number[] = [];
   await sleep(300);
   try {
     for (let i = 0; i < jobs; i++) {
@@ -142,6 +152,7 @@ async function rawSqs(queueUrl: string, jobs: number): Promise<number[]> {
       });
       const t0 = performance.now();
       await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify({ i }) }));
+      sends.push(performance.now() - t0);
       out.push((await got) - t0);
       await sleep(20);
     }
@@ -149,6 +160,32 @@ async function rawSqs(queueUrl: string, jobs: number): Promise<number[]> {
     stop.abort();
     await loop;
     sqs.destroy();
+  }
+  return { raw: out, rawSend: sends };
+}
+
+/**
+ * One DynamoDB round trip on the same table: a conditional PutItem of a new item (as `enqueue` writes a
+ * record) through a DocumentClient of its own, one after the other.
+ */
+async function rawDynamo(clients: { dynamoClient: DynamoDBClient }, tableName: string, jobs: number) {
+  const doc = DynamoDBDocumentClient.from(clients.dynamoClient);
+  const out: number[] = [];
+  for (let i = 0; i < jobs; i++) {
+    const t0 = performance.now();
+    await doc.send(
+      new PutCommand({
+        TableName: tableName,
+        Item: {
+          id: `raw-${i}-${Math.random().toString(36).slice(2)}`,
+          task: 'bench.latency',
+          status: 'queued',
+        },
+        ConditionExpression: 'attribute_not_exists(#id)',
+        ExpressionAttributeNames: { '#id': 'id' },
+      }),
+    );
+    out.push(performance.now() - t0);
   }
   return out;
 }
@@ -187,6 +224,38 @@ function figuresOf(source: Source, l: Latencies): Figure[] {
       }),
     );
   }
+  if (l.rawSend) {
+    out.push(
+      figure({
+        id: `latency.${source}.enqueueCall.p50`,
+        label: 'the `enqueue` call, p50',
+        value: round(percentile(l.enqueue, 50), 2),
+        unit: 'ms',
+        baseline: { label: 'a raw SendMessage call, p50', value: round(percentile(l.rawSend, 50), 2) },
+        better: 'lower',
+        source,
+        note: 'full tracking: the message and the record (run at once for a job with a generated id)',
+      }),
+    );
+  }
+  if (l.dynamo) {
+    const over = percentile(l.start, 50) - percentile(l.raw, 50);
+    out.push(
+      figure({
+        id: `latency.${source}.start.p50.overRaw`,
+        label: 'enqueue → task starts, p50, beyond the raw send → receive p50',
+        value: round(over, 2),
+        unit: 'ms',
+        baseline: {
+          label: 'one DynamoDB PutItem round trip, p50',
+          value: round(percentile(l.dynamo, 50), 2),
+        },
+        better: 'lower',
+        source,
+        note: 'target: at most one DynamoDB round trip (ratio ≤ 1): the claim a task needs before it starts',
+      }),
+    );
+  }
   return out;
 }
 
@@ -222,7 +291,8 @@ export async function run({ quick }: RunOptions): Promise<BenchResult> {
   try {
     const longhaul = await longhaulLatencies(moto.backend, 'moto', jobs);
     const raw = await rawSqs(rawQueue.resources.queueUrl, jobs);
-    onMoto = { ...longhaul, raw };
+    const dynamo = await rawDynamo(rawQueue.clients, rawQueue.resources.tableName, jobs);
+    onMoto = { ...longhaul, ...raw, dynamo };
   } finally {
     await moto.dispose();
     await rawQueue.dispose();
@@ -241,6 +311,7 @@ export async function run({ quick }: RunOptions): Promise<BenchResult> {
       `${jobs} jobs one at a time (enqueue, wait for the result, pause 20 ms, repeat) through a worker with concurrency 1 and a 20 s long poll, idle when each job arrives; full tracking.`,
       "Enqueue → start: from calling `enqueue` to the task's first line (the same process, `performance.now()`). Enqueue → result: until `waitForResult` returns; it polls the job record every 2 ms on the embedded backend and every 10 ms on moto, so the poll interval is part of the figure.",
       'Baseline on each backend: the queue alone, a raw send and a raw long-poll receive loop (WaitTimeSeconds 20, one message), from the send call to the receive returning; on moto a hand-written `@aws-sdk/client-sqs` loop.',
+      'On moto the start figure beyond the raw path is compared with one DynamoDB round trip: a conditional PutItem of a new item on the same emulator, one after the other (p50).',
       'The result ratio compares the whole tracked round trip (send + record write, receive, claim write, run, completion write, result poll) with message delivery alone.',
     ].join(' '),
   };

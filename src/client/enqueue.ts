@@ -1,16 +1,25 @@
 /**
  * What `Longhaul.enqueue` and `Longhaul.enqueueMany` do: validate the arguments and delivery options,
- * build the job's record, take its unique key, offload large arguments, send the message, then write the
- * record. The hot path of the producer: it makes no request it does not need.
+ * build the job's record, take its unique key, offload large arguments, send the message and write the
+ * record (at once for a job with a fresh id and no key, else the message first). The hot path of the
+ * producer: it makes no request it does not need, and no request waits for one it does not depend on.
  */
 import { randomUUID } from 'node:crypto';
 import { type DelayPlan, planDelay } from '../core/delay.js';
-import { ConfigError, EnqueueError, JobConflictError, PayloadTooLargeError } from '../core/errors.js';
+import {
+  ConfigError,
+  EnqueueError,
+  JobConflictError,
+  PayloadTooLargeError,
+  serializeError,
+} from '../core/errors.js';
 import { type JobRecord, JobStatus } from '../core/job.js';
 import { checkJobId } from '../core/job-id.js';
 import { checkJsonArgs } from '../core/json-args.js';
+import { jsonLogger } from '../core/logger.js';
 import { pendingRecordWriteMs } from '../core/pending-record.js';
 import { checkPriority, Priority } from '../core/priority.js';
+import { expiryOf } from '../core/retention.js';
 import { type AnyTask, checkTask, type TaskArgs, type TaskResult } from '../core/task.js';
 import type { TraceCarrier } from '../core/trace-context.js';
 import { statusEvent } from '../core/transitions.js';
@@ -70,8 +79,13 @@ async function enqueueTraced<T extends AnyTask>(
     if (holder !== undefined) return { id: holder, task: task.name, created: false, matched: 'key' };
   }
   const job = await offloadArgs(ctx, validated, argsJson);
-  // The message goes first: a job record then always has a message, or was created by the worker that
-  // claimed it. The other order would strand a queued job with no message if this process died between.
+  if (ctx.tracking === 'full' && options.jobId === undefined && job.key === undefined) {
+    return await sendAndCreate<TaskResult<T>>(ctx, job, plan.delay);
+  }
+  // A job another enqueue can name (its own `jobId`, or a unique key) keeps the order message first: a
+  // record then always has a message, or was created by the worker that claimed it. The other order
+  // would strand a queued job with no message, which a retried enqueue of the same id or key would then
+  // take for the job, if this process died between.
   try {
     await sendJob(ctx, job, plan.delay);
   } catch (error) {
@@ -82,6 +96,70 @@ async function enqueueTraced<T extends AnyTask>(
   const handle = await recordJob<TaskResult<T>>(ctx, job);
   if (handle.created) await publishJobs(ctx, [job]);
   return handle;
+}
+
+/**
+ * Full tracking's `enqueue` of a job with a fresh random id and no key: the message and the record's
+ * conditional put (`attribute_not_exists`) go at once, so the call takes one round trip instead of two.
+ *
+ * - A worker that receives the message before the record lands creates the record with its claim (the
+ *   envelope carries no `pendingRecord`), and the producer's put then fails its condition: it never
+ *   replaces the claim, and the job is reported as created (the worker announced it running).
+ * - A failed send with the record written: the record is failed, then removed (both conditional:
+ *   only while no worker has claimed the job), so no queued job is left without a message and, as before,
+ *   no job exists; `EnqueueError` (`sent: false`).
+ * - A failed write with the message sent: the job runs (its worker creates the record);
+ *   `EnqueueError` (`sent: true`), as before.
+ *
+ * A process that dies after the record landed but before the queue took the message leaves a queued
+ * record with no message, under an id no one else knows (the caller got no handle): it never runs, and
+ * `retry(id)` would send it. Jobs with a `jobId` or a key keep the message-first order for this reason.
+ */
+async function sendAndCreate<TResult>(
+  ctx: ClientContext,
+  job: JobRecord,
+  delay: DelayPlan,
+): Promise<JobHandle<TResult>> {
+  const [sent, written] = await Promise.allSettled([sendJob(ctx, job, delay), ctx.backend.store.create(job)]);
+  if (sent.status === 'rejected') {
+    if (written.status === 'fulfilled') await unwriteUnsent(ctx, job, sent.reason);
+    throw sent.reason;
+  }
+  const handle = { id: job.id, task: job.task, created: true };
+  if (written.status === 'rejected') {
+    // The id is fresh, so the record that exists is the one the worker that claimed the message made.
+    if (written.reason instanceof JobConflictError) return handle;
+    throw new EnqueueError(job.id, written.reason, { sent: true });
+  }
+  await publishJobs(ctx, [job]);
+  return handle;
+}
+
+/**
+ * Takes back the record of a job whose message could not be sent: fails it while it is still unstarted
+ * (a send that only looked failed may have reached the queue, and a worker may hold it), then removes
+ * it (only a final job is removed). Best effort: when the store refuses, the record stays (logged).
+ */
+async function unwriteUnsent(ctx: ClientContext, job: JobRecord, sendError: unknown): Promise<void> {
+  const at = Date.now();
+  try {
+    const failed = await ctx.backend.store.reject({
+      id: job.id,
+      task: job.task,
+      maxAttempts: job.maxAttempts,
+      guard: { kind: 'unstarted', createMissing: false },
+      error: serializeError(sendError),
+      deadLettered: false,
+      at,
+      expiresAt: expiryOf(JobStatus.failed, at, ctx.retention),
+    });
+    if (failed) await ctx.backend.store.remove([job.id]);
+  } catch (error) {
+    jsonLogger.warn('could not take back the record of a job whose message was not sent', {
+      jobId: job.id,
+      error: error instanceof Error ? error.message : String(error),
+    });
+  }
 }
 
 /**

@@ -18,27 +18,61 @@ function withOverrides(overrides: { store?: Partial<JobStore>; transport?: Parti
 }
 
 describe('Longhaul.enqueue', () => {
-  it('sends the message before writing the job, so a crash in between cannot strand a queued job', async () => {
-    const order: string[] = [];
+  it('writes the record of a job with a fresh id while its message is sent, not one round trip later', async () => {
     const base = memoryBackend();
+    let sendUnderWay = false;
+    let writtenDuringSend = false;
     const backend: Backend = {
       requests: base.requests,
       store: delegate<JobStore>(base.store, {
         create: async (...args) => {
-          order.push('create');
+          writtenDuringSend = sendUnderWay;
           return base.store.create(...args);
         },
       }),
       transport: delegate<Transport>(base.transport, {
         send: async (...args) => {
-          order.push('send');
-          return base.transport.send(...args);
+          sendUnderWay = true;
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          await base.transport.send(...args);
+          sendUnderWay = false;
         },
       }),
     };
-    await new Longhaul({ backend }).enqueue(echo, { n: 1 });
-    expect(order).toEqual(['send', 'create']);
+    const handle = await new Longhaul({ backend }).enqueue(echo, { n: 1 });
+    expect(writtenDuringSend).toBe(true);
+    expect(handle.created).toBe(true);
+    expect(await base.store.get(handle.id)).toMatchObject({ status: 'queued', args: { n: 1 } });
+    expect(await base.transport.depth()).toMatchObject({ available: 1 });
   });
+
+  it.each([
+    ['a jobId', { jobId: 'mine' }],
+    ['a unique key', { key: 'k' }],
+  ] as const)(
+    'sends the message of a job with %s before writing its record, so a crash in between cannot strand a queued job another enqueue would find',
+    async (_, options) => {
+      const order: string[] = [];
+      const base = memoryBackend();
+      const backend: Backend = {
+        requests: base.requests,
+        store: delegate<JobStore>(base.store, {
+          create: async (...args) => {
+            order.push('create');
+            return base.store.create(...args);
+          },
+        }),
+        transport: delegate<Transport>(base.transport, {
+          send: async (...args) => {
+            order.push('send');
+            return base.transport.send(...args);
+          },
+        }),
+      };
+      await new Longhaul({ backend }).enqueue(echo, { n: 1 }, options);
+      expect(order).toEqual(['send', 'create']);
+    },
+  );
 
   it('creates no job and throws EnqueueError when the message cannot be sent', async () => {
     const backend = withOverrides({
