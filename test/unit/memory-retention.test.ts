@@ -1,5 +1,6 @@
 import { ConfigError, defineTask, JobNotFoundError, type JobRecord, Longhaul } from 'longhaul';
 import { defaultKeepFinishedJobs, MemoryJobStore, memoryBackend } from 'longhaul/memory';
+import { createTestQueue } from 'longhaul/testing';
 import { describe, expect, it } from 'vitest';
 
 const t0 = 1_700_000_000_000;
@@ -141,5 +142,19 @@ describe('memoryBackend keepFinishedJobs', () => {
     expect(await longhaul.getJob('second')).toMatchObject({ status: 'cancelled' });
     // Its id is free again, as after DynamoDB's TTL.
     expect(await longhaul.enqueue(add, undefined, { jobId: 'first' })).toMatchObject({ created: true });
+  });
+});
+
+describe('createTestQueue keepFinishedJobs', () => {
+  it('bounds the finished records of its embedded backend', async () => {
+    const echo = defineTask({ name: 'echo', run: async () => 'ok' });
+    const queue = createTestQueue({ tasks: [echo], keepFinishedJobs: 1 });
+    try {
+      const first = await queue.runJob(echo, undefined);
+      await queue.runJob(echo, undefined);
+      await expect(queue.longhaul.getJob(first.id)).rejects.toBeInstanceOf(JobNotFoundError);
+    } finally {
+      await queue.worker.stop();
+    }
   });
 });
