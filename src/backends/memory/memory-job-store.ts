@@ -57,6 +57,7 @@ import {
 import { FinishedJobs } from './memory-finished-jobs.js';
 import { memoryListingReads } from './memory-job-listing.js';
 import { MemoryLimits } from './memory-limits.js';
+import { copyIn, copyOut } from './memory-record-copy.js';
 
 type MutableJob = { -readonly [K in keyof JobRecord]: JobRecord[K] };
 
@@ -168,7 +169,7 @@ export class MemoryJobStore implements JobStore {
   async get(id: string): Promise<JobRecord | undefined> {
     this.#count('GetItem');
     const job = this.#live(id);
-    return job && structuredClone(job);
+    return job && copyOut(job);
   }
 
   /** The record, unless its retention is over: then it is evicted, as DynamoDB's TTL would delete it. */
@@ -200,7 +201,7 @@ export class MemoryJobStore implements JobStore {
     this.#count('UpdateItem');
     const current = this.#jobs.get(request.envelope.id);
     if (current && !claimableStatuses.includes(current.status)) {
-      return { claimed: false, job: structuredClone(current) };
+      return { claimed: false, job: copyOut(current) };
     }
     if (!current && request.createMissing === false) throw new JobNotFoundError(request.envelope.id);
     const base: JobRecord = current ?? {
@@ -224,8 +225,7 @@ export class MemoryJobStore implements JobStore {
     this.#count('UpdateItem');
     const current = this.#jobs.get(request.envelope.id);
     if (!current) throw new JobNotFoundError(request.envelope.id);
-    if (!isLostAttempt(current, lost.attempts, request.now))
-      return { claimed: false, job: structuredClone(current) };
+    if (!isLostAttempt(current, lost.attempts, request.now)) return { claimed: false, job: copyOut(current) };
     const record = lostAttemptRecord(current, request.now);
     return { claimed: true, job: this.#start({ ...current, error: record.error }, request, [record.event]) };
   }
@@ -244,7 +244,7 @@ export class MemoryJobStore implements JobStore {
     if (touch.handoff === null) delete next.handoff;
     this.#save(next);
     if (touch.leaseExpiresAt !== undefined) this.#longRunning.add(id);
-    return structuredClone(next);
+    return copyOut(next);
   }
 
   async registerHandoff(id: string, delivery: HandoffDelivery): Promise<boolean> {
@@ -294,7 +294,7 @@ export class MemoryJobStore implements JobStore {
       next.deadLettered = completion.deadLettered;
     }
     this.#save(next);
-    return structuredClone(next);
+    return copyOut(next);
   }
 
   async reject(request: RejectRequest): Promise<boolean> {
@@ -384,7 +384,7 @@ export class MemoryJobStore implements JobStore {
     if (!from.includes(job.status)) throw new JobConflictError(id, operation, job.status);
     const next = change(job);
     this.#save(next);
-    return structuredClone(next);
+    return copyOut(next);
   }
 
   async counts(): Promise<JobCounts> {
@@ -463,7 +463,7 @@ export class MemoryJobStore implements JobStore {
     this.#count('UpdateItem');
     const job = this.#jobs.get(id);
     if (!job || !claimableStatuses.includes(job.status)) {
-      return job ? { noted: false, job: structuredClone(job) } : { noted: false };
+      return job ? { noted: false, job: copyOut(job) } : { noted: false };
     }
     this.#save({ ...job, limited });
     return { noted: true };
@@ -488,7 +488,7 @@ export class MemoryJobStore implements JobStore {
     };
     delete next.nextAttemptAt;
     this.#save(next);
-    return structuredClone(next);
+    return copyOut(next);
   }
 
   /**
@@ -499,7 +499,7 @@ export class MemoryJobStore implements JobStore {
     const bytes = jsonBytes(job);
     if (bytes > limits.maxRecordBytes)
       throw new PayloadTooLargeError('Job record', bytes, limits.maxRecordBytes);
-    this.#jobs.set(job.id, structuredClone(job));
+    this.#jobs.set(job.id, copyIn(job, this.#jobs.get(job.id)));
     if (job.status !== JobStatus.running) this.#longRunning.delete(job.id);
     if (isFinalStatus(job.status)) this.#finished.finished(job.id, job.expiresAt);
     else this.#finished.delete(job.id);
