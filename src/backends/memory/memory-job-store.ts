@@ -76,8 +76,8 @@ export interface MemoryJobStoreOptions {
 }
 
 /**
- * Finished job records the embedded backend keeps by default: about 1 KiB of heap each for a small job,
- * so some 10 MiB at most, however many jobs a test suite runs.
+ * Finished job records the embedded backend keeps by default: about 1.5 KiB of heap each for a small job,
+ * so some 15 MiB at most, however many jobs a test suite runs.
  */
 export const defaultKeepFinishedJobs = 10_000;
 
