@@ -1,17 +1,18 @@
-// `npm run bench -- memory`: what a worker holds per job in flight, and whether its heap grows over a
-// long run. Each measurement runs in a fresh child process started with --expose-gc, so `gc()` can be
-// forced before every sample.
+// `npm run bench -- memory`: what a worker holds per job in flight, and whether the embedded backend's
+// heap stays flat over a long run. Each measurement runs in a fresh child process started with
+// --expose-gc, so `gc()` can be forced before every sample.
 //
 //   in flight   1,000 long jobs (waiting on a gate) in one worker at concurrency 1,000, embedded backend:
 //               RSS and heap after GC before the worker starts and with every job running.
 //               Baseline: a trivial loop holding 1,000 pending promises.
-//   long run    100,000 no-op jobs through one worker, heap after GC every 10,000 (finished job records
-//               removed from the embedded store first: the store, not the worker, keeps them).
-//               Baseline: a loop that settles 100,000 promises, sampled the same way.
+//   drained     1,000,000 no-op jobs through one worker, heap after GC every 10,000, with the embedded
+//               backend's default bounds in force (finished records evicted past `keepFinishedJobs`
+//               and when their retention ends): nothing is removed by hand. Reported after 10k, 100k
+//               and 1M jobs. Baseline: a loop settling as many promises, sampled the same way.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createWorker, defineTask, Longhaul, silentLogger } from 'longhaul';
-import { memoryBackend } from 'longhaul/memory';
+import { defaultKeepFinishedJobs, memoryBackend } from 'longhaul/memory';
 import { z } from 'zod';
 import { type BenchResult, figure, machineInfo, type Series, writeResult } from './results.js';
 import { isMain, type RunOptions, round, runAsScript, until } from './shared.js';
@@ -32,6 +33,10 @@ interface InFlight {
 interface HeapRun {
   /** [jobs done, heapUsed after GC in bytes]. */
   readonly samples: Array<[number, number]>;
+  /** Job records the embedded store held at the end (the worker's run only). */
+  readonly records?: number;
+  /** Wall time of the run, ms. */
+  readonly ms?: number;
 }
 
 function settle(): Usage {
@@ -106,6 +111,7 @@ async function childPromises(jobs: number): Promise<InFlight> {
 }
 
 async function childHeap(jobs: number, every: number): Promise<HeapRun> {
+  // The defaults a user gets: retention of days, `keepFinishedJobs` bounding the finished records kept.
   const backend = memoryBackend();
   const noop = defineTask({
     name: 'bench.noop',
@@ -121,19 +127,20 @@ async function childHeap(jobs: number, every: number): Promise<HeapRun> {
     logger: silentLogger,
   });
   worker.start();
+  const started = performance.now();
   const samples: Array<[number, number]> = [[0, settle().heapUsed]];
   for (let done = 0; done < jobs; done += every) {
-    const handles = await longhaul.enqueueMany(
+    await longhaul.enqueueMany(
       noop,
       Array.from({ length: every }, (_, i) => ({ i: done + i })),
     );
-    await until(() => worker.stats.deleted >= done + every, 120_000, 'the jobs to finish');
-    await backend.store.remove(handles.map((h) => h.id));
+    await until(() => worker.stats.deleted >= done + every, 600_000, 'the jobs to finish');
     await pause(100); // the last delete batch goes out
     samples.push([done + every, settle().heapUsed]);
   }
+  const ms = Math.round(performance.now() - started);
   await worker.stop();
-  return { samples };
+  return { samples, records: backend.store.recordCount, ms };
 }
 
 async function childHeapBaseline(jobs: number, every: number): Promise<HeapRun> {
@@ -159,7 +166,7 @@ function inChild<T>(mode: string, ...args: number[]): T {
   const child = spawnSync(
     process.execPath,
     ['--expose-gc', '--conditions=source', '--import', 'tsx', file, '--child', mode, ...args.map(String)],
-    { encoding: 'utf8', maxBuffer: 16 * MiB },
+    { encoding: 'utf8', maxBuffer: 512 * MiB },
   );
   if (child.status !== 0) throw new Error(`memory child ${mode} failed:\n${child.stderr}`);
   const line = child.stdout.trim().split('\n').at(-1) ?? '';
@@ -176,11 +183,19 @@ export function slope(points: ReadonlyArray<readonly [number, number]>): number 
   return sxx === 0 ? 0 : sxy / sxx;
 }
 
+/** heapUsed after `jobs` jobs, in MiB (the sample at that point of the run). */
+function heapAt(run: HeapRun, jobs: number): number {
+  const sample = run.samples.find(([done]) => done === jobs);
+  if (!sample) throw new Error(`no heap sample at ${jobs} jobs`);
+  return round(sample[1] / MiB, 1);
+}
+
 export async function run({ quick }: RunOptions): Promise<BenchResult> {
   const inFlightJobs = quick ? 100 : 1_000;
-  // The issue asks for 20,000 jobs; five times that tells warm-up from a leak (a leak keeps growing).
-  const longRun = quick ? 2_000 : 100_000;
-  const every = longRun / 10;
+  // Checkpoints of one run: 10k, 100k and 1M jobs drained (quick: 2k, 10k, 20k).
+  const checkpoints = quick ? [2_000, 10_000, 20_000] : [10_000, 100_000, 1_000_000];
+  const longRun = checkpoints.at(-1) ?? 0;
+  const every = checkpoints[0] ?? 1;
   const worker = inChild<InFlight>('inflight', inFlightJobs);
   const promises = inChild<InFlight>('promises', inFlightJobs);
   console.error('memory: in-flight done');
@@ -188,16 +203,12 @@ export async function run({ quick }: RunOptions): Promise<BenchResult> {
   const heapBaseline = inChild<HeapRun>('heap-baseline', longRun, every);
   console.error('memory: long run done');
   const perJob = (m: InFlight, key: keyof Usage) => (m.during[key] - m.before[key]) / inFlightJobs / KiB;
-  // The first interval includes warm-up (JIT, first allocations of every code path): left out of the slope.
-  const kibPer1000 = (h: HeapRun) => round((slope(h.samples.slice(1)) * 1000) / KiB, 2);
-  const growthMiB = (h: HeapRun) => {
-    const first = h.samples[1]?.[1] ?? 0;
-    const last = h.samples.at(-1)?.[1] ?? 0;
-    return round((last - first) / MiB, 2);
-  };
+  // Fitted once the finished-records bound is full (from the second checkpoint): growth past it is a leak.
+  const flatFrom = checkpoints[1] ?? every;
+  const kibPer1000 = (h: HeapRun) => round((slope(h.samples.filter(([x]) => x >= flatFrom)) * 1000) / KiB, 3);
   const heapSeries: Series = {
     id: 'memory-heap',
-    title: `Heap after GC over a ${longRun.toLocaleString('en')}-job run (embedded backend)`,
+    title: `Heap after GC over a ${longRun.toLocaleString('en')}-job run (embedded backend, default bounds)`,
     xLabel: 'jobs done',
     yLabel: 'MiB',
     lines: [
@@ -209,6 +220,18 @@ export async function run({ quick }: RunOptions): Promise<BenchResult> {
     ],
   };
   const note = `${inFlightJobs} in flight; before → during: RSS ${round(worker.before.rss / MiB, 1)} → ${round(worker.during.rss / MiB, 1)} MiB, heap ${round(worker.before.heapUsed / MiB, 1)} → ${round(worker.during.heapUsed / MiB, 1)} MiB`;
+  const drained = checkpoints.map((jobs) =>
+    figure({
+      id: `memory.drained.heapMiB.${jobs >= 1_000_000 ? `${jobs / 1_000_000}M` : `${jobs / 1_000}k`}`,
+      label: `heap after GC, ${jobs.toLocaleString('en')} jobs drained (default bounds)`,
+      value: heapAt(heap, jobs),
+      unit: 'MiB',
+      baseline: { label: 'loop settling promises', value: heapAt(heapBaseline, jobs) },
+      better: 'lower',
+      source: 'embedded',
+      note: `whole process heap (tsx and loaded modules included); the store keeps at most ${defaultKeepFinishedJobs.toLocaleString('en')} finished records`,
+    }),
+  );
   return {
     name: 'memory',
     title: 'Memory',
@@ -247,21 +270,22 @@ export async function run({ quick }: RunOptions): Promise<BenchResult> {
         source: 'embedded',
         note: 'each process includes tsx and the modules it loaded',
       }),
+      ...drained,
       figure({
         id: 'memory.longRun.heapSlope',
-        label: `heap growth after GC over ${longRun.toLocaleString('en')} jobs (least-squares slope)`,
+        label: `heap growth after GC from ${flatFrom.toLocaleString('en')} to ${longRun.toLocaleString('en')} jobs (least-squares slope)`,
         value: kibPer1000(heap),
         unit: 'KiB per 1,000 jobs',
         baseline: { label: 'loop settling promises', value: kibPer1000(heapBaseline) },
         better: 'lower',
         source: 'embedded',
-        note: `heap after the first ${every.toLocaleString('en')} jobs to the end: ${growthMiB(heap)} MiB (baseline ${growthMiB(heapBaseline)} MiB); a ratio of two slopes near zero means little`,
+        note: `records held at the end: ${(heap.records ?? 0).toLocaleString('en')}; ${round(longRun / ((heap.ms ?? 1) / 1000), 0).toLocaleString('en')} jobs/s over the run; a ratio of two slopes near zero means little`,
       }),
     ],
     series: [heapSeries],
     method: [
       `In flight: ${inFlightJobs} jobs enqueued with enqueueMany, then one worker (concurrency ${inFlightJobs}) starts them all; each waits on a shared gate. RSS and heapUsed after two forced GCs, before the worker starts and once every job has started, divided by the number of jobs. Baseline: ${inFlightJobs} async functions awaiting a gate, each holding a small object.`,
-      `Long run: ${longRun.toLocaleString('en')} no-op jobs in batches of ${every.toLocaleString('en')} (enqueueMany, full tracking) through one worker at concurrency 16; after each batch the finished job records are removed from the embedded store (it keeps every record, as DynamoDB would) and heapUsed is sampled after GC. The slope is fitted from the first batch on (the first interval is warm-up). Baseline: a loop settling as many promises, each parked in a Map while pending.`,
+      `Drained: ${longRun.toLocaleString('en')} no-op jobs in batches of ${every.toLocaleString('en')} (enqueueMany, full tracking) through one worker at concurrency 16 on \`memoryBackend()\` with its defaults (retention of days, at most ${defaultKeepFinishedJobs.toLocaleString('en')} finished records kept); nothing is removed by hand. heapUsed after GC is sampled after each batch and reported at ${checkpoints.map((c) => c.toLocaleString('en')).join(', ')} jobs; the slope is fitted from ${flatFrom.toLocaleString('en')} jobs on, once the bound is full. Baseline: a loop settling as many promises, each parked in a Map while pending.`,
       'Each measurement runs in a fresh `node --expose-gc` child process.',
     ].join(' '),
   };

@@ -45,10 +45,6 @@ export class Worker {
   readonly #registry: TaskRegistry;
   readonly #deletes: DeleteBatcher;
   readonly #stopReceiving = new AbortController();
-  /** Resolves with 'stopped' when `stop()` is called. */
-  readonly #stopSignalled = new Promise<'stopped'>((resolve) => {
-    this.#stopReceiving.signal.addEventListener('abort', () => resolve('stopped'), { once: true });
-  });
   readonly #abortJobs = new AbortController();
   readonly #active = new Set<Promise<void>>();
   /** The receive loop: ends once running jobs are settled and their messages handed back or deleted. */
@@ -235,7 +231,7 @@ export class Worker {
           (messages) => ({ messages }),
           (error: unknown) => ({ error }),
         );
-      const outcome = await Promise.race([poll, this.#stopSignalled]);
+      const outcome = await this.#orStopped(poll);
       if (outcome === 'stopped') {
         this.#pollLeftBehind = poll.then(async (late) => {
           // A poll that failed has nothing to hand back.
@@ -311,6 +307,29 @@ export class Worker {
   }
 
   /** Waits for a running job to finish, or for `stop()`. */
+  /**
+   * `poll`'s outcome, or 'stopped' if `stop()` comes first. Not a race against one long-lived promise:
+   * each such race leaves a reaction on it that keeps its outcome (the messages) until the worker stops.
+   */
+  #orStopped<T>(poll: Promise<T>): Promise<T | 'stopped'> {
+    const { signal } = this.#stopReceiving;
+    if (signal.aborted) return Promise.resolve('stopped');
+    return new Promise((resolve, reject) => {
+      const stopped = () => resolve('stopped');
+      signal.addEventListener('abort', stopped, { once: true });
+      poll.then(
+        (outcome) => {
+          signal.removeEventListener('abort', stopped);
+          resolve(outcome);
+        },
+        (error: unknown) => {
+          signal.removeEventListener('abort', stopped);
+          reject(error);
+        },
+      );
+    });
+  }
+
   #slotFreed(): Promise<void> {
     return new Promise<void>((resolve) => {
       this.#onSlotFreed = resolve;

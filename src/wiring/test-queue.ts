@@ -45,6 +45,7 @@ export function createTestQueue(options: TestQueueOptions): TestQueue {
   const backend = memoryBackend({
     ...(options.maxReceiveCount === undefined ? {} : { maxReceiveCount: options.maxReceiveCount }),
     ...(options.payloads === undefined ? {} : { payloads: options.payloads }),
+    ...(options.keepFinishedJobs === undefined ? {} : { keepFinishedJobs: options.keepFinishedJobs }),
   });
   const longhaul = new Longhaul({ backend });
   const worker = createWorker({

@@ -19,7 +19,7 @@ export {
 export { MemoryDelayScheduler } from './memory-delay-scheduler.js';
 export type { JobStateListener } from './memory-event-bus.js';
 export { MemoryEventBus } from './memory-event-bus.js';
-export { MemoryJobStore } from './memory-job-store.js';
+export { defaultKeepFinishedJobs, MemoryJobStore, type MemoryJobStoreOptions } from './memory-job-store.js';
 export type { MemoryPayloadStoreOptions } from './memory-payload-store.js';
 export { MemoryPayloadStore } from './memory-payload-store.js';
 export type { MemoryDeadLetter, MemoryTransportOptions } from './memory-transport.js';

@@ -7,7 +7,7 @@ import { PriorityTransport, type PriorityTransportOptions } from '../../core/pri
 import { RequestCounter } from '../../core/request-counter.js';
 import { MemoryDelayScheduler } from './memory-delay-scheduler.js';
 import { MemoryEventBus } from './memory-event-bus.js';
-import { MemoryJobStore } from './memory-job-store.js';
+import { MemoryJobStore, type MemoryJobStoreOptions } from './memory-job-store.js';
 import { MemoryPayloadStore } from './memory-payload-store.js';
 import { MemoryTransport, type MemoryTransportOptions } from './memory-transport.js';
 import { MemoryWorkflowStore } from './memory-workflow-store.js';
@@ -33,7 +33,9 @@ export interface MemoryPriorityBackend extends Omit<MemoryBackend, 'transport'> 
 }
 
 /** Options of the embedded backend. */
-export interface MemoryBackendOptions extends Pick<MemoryTransportOptions, 'maxReceiveCount'> {
+export interface MemoryBackendOptions
+  extends Pick<MemoryTransportOptions, 'maxReceiveCount'>,
+    Pick<MemoryJobStoreOptions, 'keepFinishedJobs'> {
   /**
    * Offload large arguments and results to an in-process store, as the AWS backend does to S3 (`true`
    * for the default limits). Default: off, so they are refused as on an AWS backend without a bucket.
@@ -67,7 +69,10 @@ export function memoryBackend(options: MemoryBackendOptions = {}): MemoryBackend
     counter: requests,
   };
   const shared = {
-    store: new MemoryJobStore({ counter: requests }),
+    store: new MemoryJobStore({
+      counter: requests,
+      ...(options.keepFinishedJobs !== undefined ? { keepFinishedJobs: options.keepFinishedJobs } : {}),
+    }),
     requests,
     workflows: new MemoryWorkflowStore({ counter: requests }),
     events: new MemoryEventBus(),

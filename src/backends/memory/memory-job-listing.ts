@@ -5,6 +5,7 @@
 import { attentionStateOf } from '../../core/index-shards.js';
 import type { JobRecord } from '../../core/job.js';
 import { byListingOrder, type IndexEntry, isAfter, type ListingReads } from '../../core/job-listing.js';
+import { copyOut } from './memory-record-copy.js';
 
 /** Reads over `jobs` (the live ones, copied out); `isLongRunning` says which running jobs are listed as such. */
 export function memoryListingReads(
@@ -30,7 +31,7 @@ export function memoryListingReads(
       return new Map(
         jobs()
           .filter((job) => wanted.has(job.id))
-          .map((job) => [job.id, structuredClone(job)]),
+          .map((job) => [job.id, copyOut(job)]),
       );
     },
   };

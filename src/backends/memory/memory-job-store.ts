@@ -1,6 +1,7 @@
 // The embedded JobStore in one module, at the usual length limit on purpose: every method shares the
 // private job map and request counter, and splitting it would expose that state to other modules.
 import {
+  ConfigError,
   JobCancelledError,
   JobConflictError,
   JobNotFoundError,
@@ -53,8 +54,10 @@ import {
   requeueClears,
   statusEvent,
 } from '../../core/transitions.js';
+import { FinishedJobs } from './memory-finished-jobs.js';
 import { memoryListingReads } from './memory-job-listing.js';
 import { MemoryLimits } from './memory-limits.js';
+import { copyIn, copyOut } from './memory-record-copy.js';
 
 type MutableJob = { -readonly [K in keyof JobRecord]: JobRecord[K] };
 
@@ -62,14 +65,36 @@ type MutableJob = { -readonly [K in keyof JobRecord]: JobRecord[K] };
 export interface MemoryJobStoreOptions {
   /** Counts operations under their DynamoDB names. */
   readonly counter?: RequestCounter;
+  /**
+   * How many finished (succeeded, failed, cancelled) job records to keep at most; past it the oldest
+   * finished is evicted first, as if its retention had ended. An integer from 0 up, or `Infinity` to
+   * keep every record until its retention ends. Default {@link defaultKeepFinishedJobs}.
+   */
+  readonly keepFinishedJobs?: number;
+  /** The store's clock, in epoch milliseconds: when a record's retention is over. Default `Date.now`. */
+  readonly now?: () => number;
 }
+
+/**
+ * Finished job records the embedded backend keeps by default: about 1.5 KiB of heap each for a small job,
+ * so some 15 MiB at most, however many jobs a test suite runs.
+ */
+export const defaultKeepFinishedJobs = 10_000;
 
 /**
  * Job records in a Map, with the same conditional transitions as the DynamoDB store. Records are
  * copied in and out, so callers never share state with the store.
+ *
+ * Memory stays bounded however many jobs pass through: a finished record is evicted once its retention
+ * is over (by the first request after that moment, at a cost proportional to what it evicts), and at
+ * most `keepFinishedJobs` finished records are kept, the oldest finished evicted first. Either way the
+ * job then reads as a job whose retention ended on AWS: gone.
  */
 export class MemoryJobStore implements JobStore {
   readonly #jobs = new Map<string, JobRecord>();
+  /** The finished records, in the order they finished, and when each expires. */
+  readonly #finished: FinishedJobs;
+  readonly #now: () => number;
   /** Running jobs whose attempt reached a lease extension: listed as long-running, as on DynamoDB. */
   readonly #longRunning = new Set<string>();
   /** Schedule and key holds, limit slots and rate windows. */
@@ -79,7 +104,23 @@ export class MemoryJobStore implements JobStore {
   readonly #counter: RequestCounter | undefined;
 
   constructor(options: MemoryJobStoreOptions = {}) {
+    const keep = options.keepFinishedJobs ?? defaultKeepFinishedJobs;
+    if (keep !== Number.POSITIVE_INFINITY && !(Number.isInteger(keep) && keep >= 0)) {
+      throw new ConfigError(
+        `Expected \`keepFinishedJobs\` to be an integer from 0 up, or Infinity, got \`${keep}\``,
+      );
+    }
     this.#counter = options.counter;
+    this.#now = options.now ?? Date.now;
+    this.#finished = new FinishedJobs(keep, (id) => this.#evict(id));
+  }
+
+  /**
+   * Job records held in memory, expired ones not yet evicted included: what `keepFinishedJobs` and the
+   * retention sweep keep bounded.
+   */
+  get recordCount(): number {
+    return this.#jobs.size;
   }
 
   async create(job: JobRecord): Promise<void> {
@@ -128,35 +169,39 @@ export class MemoryJobStore implements JobStore {
   async get(id: string): Promise<JobRecord | undefined> {
     this.#count('GetItem');
     const job = this.#live(id);
-    return job && structuredClone(job);
+    return job && copyOut(job);
   }
 
   /** The record, unless its retention is over: then it is evicted, as DynamoDB's TTL would delete it. */
   #live(id: string): JobRecord | undefined {
     const job = this.#jobs.get(id);
-    if (job && isExpired(job)) {
-      this.#jobs.delete(id);
+    if (job && isExpired(job, this.#now())) {
+      this.#evict(id);
       return undefined;
     }
     return job;
   }
 
-  /** Every live record; expired ones are evicted on the way (the sweep that keeps memory bounded). */
+  /** Every live record (the request's sweep has evicted the expired ones). */
   #liveJobs(): JobRecord[] {
-    const now = Date.now();
+    const now = this.#now();
     const live: JobRecord[] = [];
-    for (const job of this.#jobs.values()) {
-      if (isExpired(job, now)) this.#jobs.delete(job.id);
-      else live.push(job);
-    }
+    for (const job of this.#jobs.values()) if (!isExpired(job, now)) live.push(job);
     return live;
+  }
+
+  /** Forgets a record, as DynamoDB's TTL deletes an item. */
+  #evict(id: string): void {
+    this.#jobs.delete(id);
+    this.#longRunning.delete(id);
+    this.#finished.delete(id);
   }
 
   async claim(request: ClaimRequest): Promise<ClaimResult> {
     this.#count('UpdateItem');
     const current = this.#jobs.get(request.envelope.id);
     if (current && !claimableStatuses.includes(current.status)) {
-      return { claimed: false, job: structuredClone(current) };
+      return { claimed: false, job: copyOut(current) };
     }
     if (!current && request.createMissing === false) throw new JobNotFoundError(request.envelope.id);
     const base: JobRecord = current ?? {
@@ -180,8 +225,7 @@ export class MemoryJobStore implements JobStore {
     this.#count('UpdateItem');
     const current = this.#jobs.get(request.envelope.id);
     if (!current) throw new JobNotFoundError(request.envelope.id);
-    if (!isLostAttempt(current, lost.attempts, request.now))
-      return { claimed: false, job: structuredClone(current) };
+    if (!isLostAttempt(current, lost.attempts, request.now)) return { claimed: false, job: copyOut(current) };
     const record = lostAttemptRecord(current, request.now);
     return { claimed: true, job: this.#start({ ...current, error: record.error }, request, [record.event]) };
   }
@@ -200,7 +244,7 @@ export class MemoryJobStore implements JobStore {
     if (touch.handoff === null) delete next.handoff;
     this.#save(next);
     if (touch.leaseExpiresAt !== undefined) this.#longRunning.add(id);
-    return structuredClone(next);
+    return copyOut(next);
   }
 
   async registerHandoff(id: string, delivery: HandoffDelivery): Promise<boolean> {
@@ -250,7 +294,7 @@ export class MemoryJobStore implements JobStore {
       next.deadLettered = completion.deadLettered;
     }
     this.#save(next);
-    return structuredClone(next);
+    return copyOut(next);
   }
 
   async reject(request: RejectRequest): Promise<boolean> {
@@ -340,7 +384,7 @@ export class MemoryJobStore implements JobStore {
     if (!from.includes(job.status)) throw new JobConflictError(id, operation, job.status);
     const next = change(job);
     this.#save(next);
-    return structuredClone(next);
+    return copyOut(next);
   }
 
   async counts(): Promise<JobCounts> {
@@ -348,7 +392,7 @@ export class MemoryJobStore implements JobStore {
     const byStatus = emptyStatusCounts();
     const byTask: Record<string, Record<JobStatus, number>> = {};
     for (const job of this.#liveJobs()) countJob({ byStatus, byTask }, job.task, job.status);
-    return { byStatus, byTask, at: Date.now(), source: 'exact' };
+    return { byStatus, byTask, at: this.#now(), source: 'exact' };
   }
 
   /** The counts are always exact here: there is nothing to rebuild, so this returns them. */
@@ -371,7 +415,7 @@ export class MemoryJobStore implements JobStore {
       this.#count('DeleteItem');
       const job = this.#jobs.get(id);
       if (job && isFinalStatus(job.status)) {
-        this.#jobs.delete(id);
+        this.#evict(id);
         removed.push(id);
       }
     }
@@ -412,14 +456,14 @@ export class MemoryJobStore implements JobStore {
 
   async takeRateStart(request: RateRequest): Promise<boolean> {
     this.#count('UpdateItem');
-    return this.#limits.takeRateStart(request, Date.now());
+    return this.#limits.takeRateStart(request, this.#now());
   }
 
   async noteLimited(id: string, limited: JobLimited): Promise<LimitedNote> {
     this.#count('UpdateItem');
     const job = this.#jobs.get(id);
     if (!job || !claimableStatuses.includes(job.status)) {
-      return job ? { noted: false, job: structuredClone(job) } : { noted: false };
+      return job ? { noted: false, job: copyOut(job) } : { noted: false };
     }
     this.#save({ ...job, limited });
     return { noted: true };
@@ -444,7 +488,7 @@ export class MemoryJobStore implements JobStore {
     };
     delete next.nextAttemptAt;
     this.#save(next);
-    return structuredClone(next);
+    return copyOut(next);
   }
 
   /**
@@ -455,8 +499,10 @@ export class MemoryJobStore implements JobStore {
     const bytes = jsonBytes(job);
     if (bytes > limits.maxRecordBytes)
       throw new PayloadTooLargeError('Job record', bytes, limits.maxRecordBytes);
-    this.#jobs.set(job.id, structuredClone(job));
+    this.#jobs.set(job.id, copyIn(job, this.#jobs.get(job.id)));
     if (job.status !== JobStatus.running) this.#longRunning.delete(job.id);
+    if (isFinalStatus(job.status)) this.#finished.finished(job.id, job.expiresAt);
+    else this.#finished.delete(job.id);
   }
 
   #owned(id: string, fence: Fence): JobRecord {
@@ -472,7 +518,9 @@ export class MemoryJobStore implements JobStore {
     return job;
   }
 
+  /** Counts a request under its DynamoDB name, first evicting the records whose retention is over. */
   #count(operation: string): void {
     this.#counter?.record('dynamodb', operation);
+    this.#finished.sweep(this.#now());
   }
 }

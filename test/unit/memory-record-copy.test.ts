@@ -1,0 +1,73 @@
+import type { JobRecord } from 'longhaul';
+import { MemoryJobStore } from 'longhaul/memory';
+import { describe, expect, it } from 'vitest';
+
+const t0 = 1_700_000_000_000;
+const fence = { attempt: 1, workerId: 'w1', token: 'token-w1' };
+
+function job(overrides: Partial<JobRecord> = {}): JobRecord {
+  return {
+    id: 'job-1',
+    task: 'math.add',
+    status: 'queued',
+    args: { a: 1, b: 2 },
+    attempts: 0,
+    maxAttempts: 3,
+    enqueuedAt: t0,
+    logs: [],
+    history: [{ at: t0, status: 'queued', attempt: 0 }],
+    ...overrides,
+  };
+}
+
+async function running(): Promise<MemoryJobStore> {
+  const store = new MemoryJobStore();
+  await store.create(job());
+  await store.claim({
+    envelope: { v: 1, id: 'job-1', task: 'math.add', args: { a: 1, b: 2 }, enqueuedAt: t0 },
+    maxAttempts: 3,
+    workerId: 'w1',
+    token: 'token-w1',
+    now: t0 + 1_000,
+    leaseExpiresAt: t0 + 31_000,
+  });
+  return store;
+}
+
+describe('MemoryJobStore record copies', () => {
+  it('hands out history and logs a caller can change without changing the store', async () => {
+    const store = await running();
+    await store.touch('job-1', fence, {
+      at: t0 + 2_000,
+      logs: [{ at: t0 + 2_000, level: 'info', message: 'hi' }],
+    });
+    const read = (await store.get('job-1')) as unknown as {
+      history: { status: string }[];
+      logs: { message: string }[];
+    };
+    (read.history[0] as { status: string }).status = 'changed';
+    (read.logs[0] as { message: string }).message = 'changed';
+    read.history.push({ status: 'extra' });
+
+    const again = await store.get('job-1');
+    expect(again?.history.map((event) => event.status)).toEqual(['queued', 'running']);
+    expect(again?.logs.map((line) => line.message)).toEqual(['hi']);
+  });
+
+  it('keeps its own copy of log lines and events a caller passed in and changes afterwards', async () => {
+    const store = await running();
+    const line = { at: t0 + 2_000, level: 'info' as const, message: 'first' };
+    await store.touch('job-1', fence, { at: t0 + 2_000, logs: [line] });
+    line.message = 'changed';
+    await store.complete('job-1', fence, {
+      status: 'succeeded',
+      at: t0 + 3_000,
+      result: { sum: 3 },
+      logs: [],
+    });
+
+    const done = await store.get('job-1');
+    expect(done?.logs.map((l) => l.message)).toEqual(['first']);
+    expect(done?.history.map((event) => event.status)).toEqual(['queued', 'running', 'succeeded']);
+  });
+});
