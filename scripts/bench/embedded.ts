@@ -7,10 +7,12 @@
 //
 //   tsx --conditions=source scripts/bench/embedded.ts [--quick]
 //
-// One side by hand, e.g. to profile it:
-//   node --cpu-prof --conditions=source --import tsx scripts/bench/embedded.ts --child \
-//     '{"side":"longhaul","queued":100000,"measured":100000,"concurrency":16}'
+// One side by hand, with a CPU profile of the drain (not the enqueue):
+//   BENCH_EMBEDDED_PROFILE=/tmp/drain.cpuprofile node --conditions=source --import tsx \
+//     scripts/bench/embedded.ts --child '{"side":"longhaul","queued":100000,"measured":100000,"concurrency":16}'
 
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
 import { fileURLToPath } from 'node:url';
 import { createWorker, defineTask, Longhaul } from 'longhaul';
 import { memoryBackend } from 'longhaul/memory';
@@ -61,6 +63,7 @@ async function childMain(config: EmbeddedConfig): Promise<EmbeddedMeasurement> {
     );
   }
   const enqueued = process.cpuUsage(enqueueCpu);
+  const profile = process.env.BENCH_EMBEDDED_PROFILE ? await startProfile() : undefined;
   const cpu = process.cpuUsage();
   const at = performance.now();
   let completed: () => number;
@@ -84,6 +87,7 @@ async function childMain(config: EmbeddedConfig): Promise<EmbeddedMeasurement> {
   while (completed() < config.measured) await new Promise((resolve) => setTimeout(resolve, 2));
   const used = process.cpuUsage(cpu);
   const wallMs = performance.now() - at;
+  if (profile) await profile.stopTo(process.env.BENCH_EMBEDDED_PROFILE as string);
   void stop();
   return {
     side: config.side,
@@ -92,6 +96,25 @@ async function childMain(config: EmbeddedConfig): Promise<EmbeddedMeasurement> {
     jobsPerSecond: (config.measured / wallMs) * 1000,
     cpuUsPerJob: (used.user + used.system) / config.measured,
     enqueueCpuUsPerJob: (enqueued.user + enqueued.system) / config.queued,
+  };
+}
+
+/** A CPU profile of the drain only (BENCH_EMBEDDED_PROFILE=<file>): the enqueue is left out. */
+async function startProfile(): Promise<{ stopTo(file: string): Promise<void> }> {
+  const session = new Session();
+  session.connect();
+  const post = (method: string) =>
+    new Promise<unknown>((resolve, reject) =>
+      session.post(method, (error, result) => (error ? reject(error) : resolve(result))),
+    );
+  await post('Profiler.enable');
+  await post('Profiler.start');
+  return {
+    async stopTo(file) {
+      const { profile } = (await post('Profiler.stop')) as { profile: unknown };
+      writeFileSync(file, JSON.stringify(profile));
+      session.disconnect();
+    },
   };
 }
 
