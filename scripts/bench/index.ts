@@ -21,6 +21,7 @@ export const benchmarks = [
   'vs-sqs-consumer',
   'enqueue',
   'scaling',
+  'embedded',
   'costs',
   'latency',
   'memory',

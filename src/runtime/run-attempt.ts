@@ -10,6 +10,7 @@ import type { JobRecord } from '../core/job.js';
 import type { Fence, QueueMessage } from '../core/ports.js';
 import type { AnyTask, TaskContext } from '../core/task.js';
 import type { WorkflowRef } from '../core/workflow-ref.js';
+import { AttemptAbort } from './attempt-abort.js';
 import { AttemptLease } from './attempt-lease.js';
 import type { AttemptSpan } from './attempt-span.js';
 import { AttemptState } from './attempt-state.js';
@@ -57,10 +58,8 @@ export async function runAttempt(
     message,
     receivedAt,
   );
-  const controller = new AbortController();
-  const abort = (reason: unknown) => {
-    if (!controller.signal.aborted) controller.abort(reason);
-  };
+  const controller = new AttemptAbort();
+  const abort = (reason: unknown) => controller.abort(reason);
   // A runtime may stop an attempt with its own reason (a Lambda deadline); otherwise it is a shutdown.
   const onStop = () =>
     abort(stopSignal?.reason instanceof LonghaulError ? stopSignal.reason : new WorkerShutdownError());
@@ -117,7 +116,9 @@ export async function runAttempt(
     taskName: task.name,
     attempt: job.attempts,
     maxAttempts: job.maxAttempts,
-    signal: controller.signal,
+    get signal() {
+      return controller.signal;
+    },
     progress: (fraction, progressMessage) => {
       attempt.setProgress(fraction, progressMessage);
       flushSoon();
@@ -131,14 +132,14 @@ export async function runAttempt(
   const graceMs = Math.min(task.timeoutGraceMs, o.maxAbortGraceMs ?? Number.POSITIVE_INFINITY);
   let outcome: AttemptOutcome;
   try {
-    const settled = await settleWithinGrace(() => task.execute(args, ctx), controller.signal, graceMs);
+    const settled = await settleWithinGrace(() => task.execute(args, ctx), controller, graceMs);
     if (settled.ignoredAbort) {
       // Its code may still be running: the slot is freed anyway, so one stuck task cannot stall a worker.
       o.logger.warn('task ignored its abort signal', {
         jobId: job.id,
         task: task.name,
         graceMs,
-        reason: serializeError(controller.signal.reason).code,
+        reason: serializeError(controller.reason).code,
       });
     }
     outcome = settled.outcome;
@@ -153,7 +154,7 @@ export async function runAttempt(
     parts.telemetry.lockLost(job);
     return { kind: 'abandon' };
   }
-  controller.abort(new Error('attempt finished'));
+  controller.finish();
   try {
     return await recordOutcome(parts, lease, task, job, fence, attempt, outcome, workflow, stopSignal);
   } catch (error) {

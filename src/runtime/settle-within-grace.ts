@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { AbortWatch } from './attempt-abort.js';
 
 /** How a task's run ended, as the attempt records it. */
 export type AttemptOutcome = { ok: true; value: unknown } | { ok: false; error: unknown };
@@ -11,7 +12,7 @@ export type AttemptOutcome = { ok: true; value: unknown } | { ok: false; error: 
  */
 export async function settleWithinGrace(
   run: () => Promise<unknown>,
-  signal: AbortSignal,
+  signal: AbortWatch,
   graceMs: number,
 ): Promise<{ outcome: AttemptOutcome; ignoredAbort: boolean }> {
   let settledYet = false;

@@ -272,6 +272,48 @@ describe('MemoryTransport', () => {
     });
   });
 
+  describe('draining a long queue', () => {
+    it('lets the event loop turn while receives find messages, as requests to SQS do', async () => {
+      vi.useRealTimers();
+      const transport = new MemoryTransport();
+      await transport.send(Array.from({ length: 200 }, (_, i) => ({ body: `m${i}` })));
+      let turned = false;
+      setImmediate(() => {
+        turned = true;
+      });
+
+      let received = 0;
+      while (received < 200) {
+        const messages = await transport.receive(request({ maxMessages: 1 }));
+        await transport.delete(messages);
+        received += messages.length;
+      }
+
+      expect(turned).toBe(true);
+    });
+
+    it('takes each message once in a receive with a visibility timeout of 0', async () => {
+      const transport = new MemoryTransport();
+      await transport.send([{ body: 'a' }, { body: 'b' }]);
+
+      expect(await bodies(transport, { visibilityTimeoutSeconds: 0 })).toEqual(['a', 'b']);
+      expect(await bodies(transport, { visibilityTimeoutSeconds: 0 })).toEqual(['a', 'b']);
+    });
+
+    it('redelivers lapsed messages after the ones already visible, and deletes from anywhere in the queue', async () => {
+      const transport = new MemoryTransport();
+      await transport.send(Array.from({ length: 5 }, (_, i) => ({ body: `m${i}` })));
+      const [m0, m1] = await transport.receive(request({ maxMessages: 2, visibilityTimeoutSeconds: 1 }));
+      await transport.delete([m1].filter((m) => m !== undefined));
+      vi.advanceTimersByTime(1_000);
+
+      const next = await transport.receive(request());
+
+      expect(next.map((m) => m.body)).toEqual(['m2', 'm3', 'm4', 'm0']);
+      expect(next.at(-1)).toMatchObject({ messageId: m0?.messageId, receiveCount: 2 });
+    });
+  });
+
   describe('long polling', () => {
     it('resolves as soon as a message is sent', async () => {
       const transport = new MemoryTransport();

@@ -25,7 +25,7 @@ import {
   retryableStatuses,
 } from '../../core/job.js';
 import { listJobPage } from '../../core/job-listing.js';
-import { jsonBytes, limits } from '../../core/limits.js';
+import { limits } from '../../core/limits.js';
 import type {
   ClaimRequest,
   ClaimResult,
@@ -496,7 +496,9 @@ export class MemoryJobStore implements JobStore {
    * Refuses, like DynamoDB, a record over the item size limit.
    */
   #save(job: JobRecord): void {
-    const bytes = jsonBytes(job);
+    // A UTF-8 byte is at least one UTF-16 unit, at most three: count bytes only near the limit.
+    const text = JSON.stringify(job);
+    const bytes = text.length * 3 <= limits.maxRecordBytes ? text.length : Buffer.byteLength(text, 'utf8');
     if (bytes > limits.maxRecordBytes)
       throw new PayloadTooLargeError('Job record', bytes, limits.maxRecordBytes);
     this.#jobs.set(job.id, copyIn(job, this.#jobs.get(job.id)));

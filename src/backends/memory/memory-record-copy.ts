@@ -5,6 +5,7 @@
  * place, and never hands one out.
  */
 import type { JobRecord } from '../../core/job.js';
+import { copyData } from './copy-data.js';
 
 type Fields = Record<string, unknown>;
 
@@ -13,7 +14,7 @@ export function copyOut(job: JobRecord): JobRecord {
   const copy: Fields = { ...job };
   for (const key in copy) {
     const value = copy[key];
-    if (typeof value === 'object' && value !== null) copy[key] = structuredClone(value);
+    if (typeof value === 'object' && value !== null) copy[key] = copyData(value);
   }
   return copy as unknown as JobRecord;
 }
@@ -33,8 +34,8 @@ export function copyIn(job: JobRecord, owned: JobRecord | undefined): JobRecord 
     if (value === held) continue;
     copy[key] =
       Array.isArray(value) && Array.isArray(held)
-        ? value.map((element, i) => (element === held[i] ? element : structuredClone(element)))
-        : structuredClone(value);
+        ? value.map((element, i) => (element === held[i] ? element : copyData(element)))
+        : copyData(value);
   }
   return copy as unknown as JobRecord;
 }

@@ -1,0 +1,56 @@
+/** What `settleWithinGrace` watches: an `AbortSignal`, or an {@link AttemptAbort}. */
+export interface AbortWatch {
+  readonly aborted: boolean;
+  readonly reason: unknown;
+  addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
+  removeEventListener(type: 'abort', listener: () => void): void;
+}
+
+/**
+ * An attempt's abort: its reason and listeners, with the task's `AbortSignal` made only when the task
+ * reads `ctx.signal`. Most tasks never do, and a controller, its signal and the abort event it
+ * dispatches at the end of every attempt are a large share of a short job's cost.
+ */
+export class AttemptAbort implements AbortWatch {
+  aborted = false;
+  reason: unknown;
+  #controller: AbortController | undefined;
+  #finished = false;
+  readonly #listeners = new Set<() => void>();
+
+  /** The task's signal: made on first read, already aborted if the attempt was. */
+  get signal(): AbortSignal {
+    if (!this.#controller) {
+      this.#controller = new AbortController();
+      if (this.aborted) this.#controller.abort(this.reason);
+      else if (this.#finished) this.abort(new Error('attempt finished'));
+    }
+    return this.#controller.signal;
+  }
+
+  /** Aborts once, with `reason`; later calls are ignored. */
+  abort(reason: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    this.#controller?.abort(reason);
+    for (const listener of [...this.#listeners]) listener();
+  }
+
+  /**
+   * Ends the attempt: aborts with "attempt finished", so what the task left listening to its signal
+   * ends too. When the task never read its signal, that waits for a late read (nothing can be listening).
+   */
+  finish(): void {
+    if (this.#controller) this.abort(new Error('attempt finished'));
+    else this.#finished = true;
+  }
+
+  addEventListener(_type: 'abort', listener: () => void, _options?: { once?: boolean }): void {
+    this.#listeners.add(listener);
+  }
+
+  removeEventListener(_type: 'abort', listener: () => void): void {
+    this.#listeners.delete(listener);
+  }
+}
