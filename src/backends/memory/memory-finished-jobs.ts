@@ -4,8 +4,16 @@
  * O(log n) per expiry, so evicting costs what is evicted, never a scan of the jobs kept.
  */
 export class FinishedJobs {
-  /** Id → expiry (epoch ms; undefined when none), in finishing order: a Map keeps insertion order. */
-  readonly #order = new Map<string, number | undefined>();
+  /** Id → the job's latest finishing: its expiry (epoch ms; undefined when none) and its place in line. */
+  readonly #jobs = new Map<string, { readonly expiresAt: number | undefined; readonly turn: number }>();
+  /**
+   * Finishings in order, oldest from `#head`: a job finished again is queued again and its older entry
+   * left stale (its turn no longer matches). A list with a head index rather than the Map's own order,
+   * because finding a Map's first key walks the holes its deletes leave at the front.
+   */
+  #line: Array<readonly [string, number]> = [];
+  #head = 0;
+  #turns = 0;
   /** A binary min-heap of [expiry, id]. Entries left stale by a later change are skipped when popped. */
   #expiries: Array<readonly [number, string]> = [];
   readonly #keep: number;
@@ -18,28 +26,41 @@ export class FinishedJobs {
   }
 
   get size(): number {
-    return this.#order.size;
+    return this.#jobs.size;
   }
 
   /** Notes that `id` is final (again), expiring at `expiresAt`; evicts the oldest finished past the bound. */
   finished(id: string, expiresAt: number | undefined): void {
-    const known = this.#order.has(id);
-    const previous = this.#order.get(id);
-    this.#order.delete(id);
-    this.#order.set(id, expiresAt);
-    if (expiresAt !== undefined && (!known || previous !== expiresAt)) this.#push([expiresAt, id]);
-    while (this.#order.size > this.#keep) {
-      const oldest = this.#order.keys().next().value as string;
-      this.#evict(oldest);
+    const previous = this.#jobs.get(id);
+    const turn = this.#turns++;
+    this.#jobs.set(id, { expiresAt, turn });
+    this.#line.push([id, turn]);
+    if (expiresAt !== undefined && previous?.expiresAt !== expiresAt) this.#push([expiresAt, id]);
+    while (this.#jobs.size > this.#keep) this.#evict(this.#oldest());
+    // Stale entries (jobs evicted by the bound, retried or removed) are dropped in one O(n) pass once
+    // they outnumber the live ones, so the line and the heap stay within twice the jobs kept.
+    if (this.#line.length - this.#head > 1024 && this.#line.length - this.#head > 2 * this.#jobs.size) {
+      this.#compactLine();
     }
-    // Stale heap entries (jobs evicted by the bound, retried or removed) are dropped in one O(n) pass
-    // once they outnumber the live ones, so the heap stays within twice the jobs kept.
-    if (this.#expiries.length > 1024 && this.#expiries.length > 2 * this.#order.size) this.#compact();
+    if (this.#expiries.length > 1024 && this.#expiries.length > 2 * this.#jobs.size) this.#compact();
   }
 
   /** Forgets `id` (no longer final, or evicted). */
   delete(id: string): void {
-    this.#order.delete(id);
+    this.#jobs.delete(id);
+  }
+
+  /** The id of the job that finished longest ago, among those kept (there is one: size > keep >= 0). */
+  #oldest(): string {
+    for (;;) {
+      const [id, turn] = this.#line[this.#head++] as readonly [string, number];
+      if (this.#jobs.get(id)?.turn === turn) return id;
+    }
+  }
+
+  #compactLine(): void {
+    this.#line = this.#line.slice(this.#head).filter(([id, turn]) => this.#jobs.get(id)?.turn === turn);
+    this.#head = 0;
   }
 
   /** Evicts every job whose expiry is at or before `now`. */
@@ -48,13 +69,13 @@ export class FinishedJobs {
     while (heap.length > 0 && (heap[0] as readonly [number, string])[0] <= now) {
       const [at, id] = this.#pop();
       // Still final with this very expiry: not retried, re-finished or already evicted since.
-      if (this.#order.has(id) && this.#order.get(id) === at) this.#evict(id);
+      if (this.#jobs.get(id)?.expiresAt === at) this.#evict(id);
     }
   }
 
   #compact(): void {
     this.#expiries = [];
-    for (const [id, at] of this.#order) if (at !== undefined) this.#push([at, id]);
+    for (const [id, { expiresAt }] of this.#jobs) if (expiresAt !== undefined) this.#push([expiresAt, id]);
   }
 
   #push(entry: readonly [number, string]): void {
