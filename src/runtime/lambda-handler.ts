@@ -10,6 +10,7 @@ import { TaskRegistry } from '../core/task.js';
 import { traceCarrierOf, traceMessageAttributes } from '../core/trace-context.js';
 import { type Disposition, JobRunner } from './job-runner.js';
 import { type MetricsOptions, queueNameFromArn, resolveMetrics } from './metrics-options.js';
+import { sharedAbortController } from './shared-abort.js';
 import { checkLimitsTracked } from './task-limiter.js';
 import { UntrackedJobStore } from './untracked-job-store.js';
 import type { WorkerTracking } from './worker-options.js';
@@ -167,7 +168,7 @@ export function createLambdaHandler(options: LambdaHandlerOptions): LonghaulLamb
       ...(metrics ? { metrics: metrics.metrics } : {}),
       queueName: metrics?.queueName ?? queueNameFromArn(event.Records[0]?.eventSourceARN) ?? 'default',
     });
-    const deadline = new AbortController();
+    const deadline = sharedAbortController();
     const untilDeadline = Math.max(0, context.getRemainingTimeInMillis() - margin);
     const timer = sleep(untilDeadline, undefined, { ref: false, signal: deadline.signal }).then(
       () => deadline.abort(new InvocationDeadlineError(context.getRemainingTimeInMillis())),

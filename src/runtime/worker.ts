@@ -8,6 +8,7 @@ import { DeleteBatcher } from './delete-batcher.js';
 import { type Disposition, JobRunner } from './job-runner.js';
 import { queueNameFromUrl, type ResolvedMetrics, resolveMetrics } from './metrics-options.js';
 import { ReceiveOutage } from './receive-outage.js';
+import { sharedAbortController } from './shared-abort.js';
 import { checkLimitsTracked } from './task-limiter.js';
 import { UntrackedJobStore } from './untracked-job-store.js';
 import { type ResolvedWorkerOptions, resolveWorkerOptions, type WorkerOptions } from './worker-options.js';
@@ -45,7 +46,7 @@ export class Worker {
   readonly #registry: TaskRegistry;
   readonly #deletes: DeleteBatcher;
   readonly #stopReceiving = new AbortController();
-  readonly #abortJobs = new AbortController();
+  readonly #abortJobs = sharedAbortController();
   readonly #active = new Set<Promise<void>>();
   /** The receive loop: ends once running jobs are settled and their messages handed back or deleted. */
   #running: Promise<void> | undefined;
