@@ -631,7 +631,8 @@ export async function run(runOptions: { quick: boolean }): Promise<BenchResult> 
         'minimal',
         'baseline',
         'sqs-consumer',
-        ...(c === 10 ? (['longhaul-nometrics'] as const) : []),
+        // The metrics figure rides along at concurrency 10 in the full run.
+        ...(c === 10 && !options.awsOnly ? (['longhaul-nometrics'] as const) : []),
       ];
       const tracking = (side: Side): Tracking => prefillTracking[side] ?? 'full';
       const bySide = await alternate(
@@ -687,7 +688,7 @@ export async function run(runOptions: { quick: boolean }): Promise<BenchResult> 
         }),
         ...pair('mirrored', 'full tracking', 'longhaul', 'baseline', mirroredLabel, { jobs: '', cpu: '' }),
       );
-      if (c === 10) {
+      if (c === 10 && !options.awsOnly) {
         figures.push(
           figure({
             id: 'worker.metrics.cpuMsPerJob.c10',
