@@ -108,6 +108,48 @@ describe('the AWS adapters against the emulator', () => {
     expect(backend.requests.snapshot().dynamodb).toEqual({ UpdateItem: 2 });
   });
 
+  it('ends a job with a write that sends nothing back, answering with the record a read gives', async () => {
+    // Watches the requests of a real client (no mock): what the worker asks DynamoDB to return.
+    const { dynamoClient } = createClients();
+    const writes: Array<{ expression: string; returnValues: unknown }> = [];
+    dynamoClient.middlewareStack.add(
+      (next) => async (args) => {
+        const input = args.input as { UpdateExpression?: string; ReturnValues?: unknown };
+        if (input.UpdateExpression) {
+          writes.push({ expression: input.UpdateExpression, returnValues: input.ReturnValues });
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'watchWrites' },
+    );
+    const backend = awsBackend({ ...scope.resources, sqsClient: createClients().sqsClient, dynamoClient });
+    let seen: unknown;
+    const chatty = defineTask({
+      name: 'chatty',
+      run: (_args, ctx) => {
+        ctx.log('on my way');
+        return { answer: 42 };
+      },
+    });
+    const longhaul = new Longhaul({ backend });
+    const handle = await longhaul.enqueue(chatty);
+    const worker = testWorker(backend, [chatty], {
+      hooks: {
+        onSuccess: (result) => {
+          seen = result;
+        },
+      },
+    });
+    await serveUntil(worker, async () => (await longhaul.getJob(handle.id)).status === 'succeeded');
+    const completion = writes.find((w) => w.expression.includes('#finishedAt'));
+    expect(completion?.returnValues).toBe('NONE');
+    expect(seen).toEqual({ answer: 42 });
+    expect(await longhaul.getJob(handle.id)).toMatchObject({
+      result: { answer: 42 },
+      logs: [{ message: 'on my way' }],
+    });
+  });
+
   it('keeps serving through throttled receives', async () => {
     // moto never throttles, so this test injects ThrottlingException for the first two receives with an
     // SDK middleware on a real client; everything else goes to the emulator.
