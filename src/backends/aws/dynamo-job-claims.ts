@@ -36,7 +36,10 @@ export async function createJob(table: JobTable, job: JobRecord): Promise<void> 
   }
 }
 
-/** Starts the first attempt, or the next one of a retrying job, filling in whatever the record lacks. */
+/**
+ * Starts the first attempt, or the next one of a retrying job, filling in whatever the record lacks
+ * (but `logs`, which reads fill in while empty and the first log line starts).
+ */
 export async function claimJob(table: JobTable, request: ClaimRequest): Promise<ClaimResult> {
   const u = new UpdateExpression();
   const { envelope } = request;
@@ -45,7 +48,6 @@ export async function claimJob(table: JobTable, request: ClaimRequest): Promise<
     .setIfMissing('args', envelope.args ?? null)
     .setIfMissing('maxAttempts', request.maxAttempts)
     .setIfMissing('enqueuedAt', envelope.enqueuedAt)
-    .setIfMissing('logs', [])
     .setIfMissing('startedAt', request.now)
     .increment('attempts')
     .setLast('status', JobStatus.running)
