@@ -127,9 +127,34 @@ function summarize(profile: CpuProfile, cpuUs: number, jobs: number): ProfileSum
     const bucket = byId.get(samples[i] as number);
     if (bucket) summary[bucket] += deltas[i] ?? 0;
   }
+  if (process.env.BENCH_PROFILE_TOP) printTopFunctions(profile, byId, Number(process.env.BENCH_PROFILE_TOP));
   const busy = profileBuckets.reduce((sum, b) => sum + summary[b], 0);
   for (const b of profileBuckets) summary[b] = busy > 0 ? (summary[b] / busy) * (cpuUs / jobs) : 0;
   return summary;
+}
+
+/** BENCH_PROFILE_TOP=n: prints the n functions with the most self time to stderr (a diagnostic). */
+function printTopFunctions(
+  profile: CpuProfile,
+  byId: Map<number, ProfileBucket | undefined>,
+  n: number,
+): void {
+  const frames = new Map(profile.nodes.map((node) => [node.id, node.callFrame]));
+  const self = new Map<string, number>();
+  const samples = profile.samples ?? [];
+  let busy = 0;
+  for (let i = 0; i < samples.length; i++) {
+    const id = samples[i] as number;
+    if (!byId.get(id)) continue;
+    const frame = frames.get(id);
+    const key = `${frame?.functionName || '(anonymous)'} ${frame?.url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/src\//, 'src/')}`;
+    const delta = profile.timeDeltas?.[i] ?? 0;
+    self.set(key, (self.get(key) ?? 0) + delta);
+    busy += delta;
+  }
+  for (const [key, us] of [...self].sort((a, b) => b[1] - a[1]).slice(0, n)) {
+    console.error(`  ${((100 * us) / busy).toFixed(1).padStart(5)}%  ${key}`);
+  }
 }
 
 /** Starts the inspector's sampling profiler; resolves with a function that stops it and returns the profile. */
