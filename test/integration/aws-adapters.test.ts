@@ -3,6 +3,7 @@ import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { ConfigError, defineTask, Longhaul } from 'longhaul';
 import { awsBackend, awsBackendFromEnv, createClients, createJobResources } from 'longhaul/aws';
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { useJobResources } from '../support/backends.js';
 import { serveUntil, testWorker } from '../support/serve.js';
 
@@ -148,6 +149,34 @@ describe('the AWS adapters against the emulator', () => {
       result: { answer: 42 },
       logs: [{ message: 'on my way' }],
     });
+  });
+
+  it('claims a job whose producer writes its record without sending what that record holds', async () => {
+    const { dynamoClient } = createClients();
+    const claims: string[] = [];
+    dynamoClient.middlewareStack.add(
+      (next) => async (args) => {
+        const input = args.input as { UpdateExpression?: string };
+        if (input.UpdateExpression?.includes('#leaseToken = ')) claims.push(input.UpdateExpression);
+        return next(args);
+      },
+      { step: 'initialize', name: 'watchClaims' },
+    );
+    const backend = awsBackend({ ...scope.resources, sqsClient: createClients().sqsClient, dynamoClient });
+    const add = defineTask({
+      name: 'add',
+      args: z.object({ a: z.number(), b: z.number() }),
+      run: ({ a, b }) => a + b,
+    });
+    const longhaul = new Longhaul({ backend });
+    // enqueueMany with full tracking: the message says its record is the producer's to write.
+    const [handle] = await longhaul.enqueueMany(add, [{ a: 1, b: 2 }]);
+    const id = (handle as NonNullable<typeof handle>).id;
+    const worker = testWorker(backend, [add]);
+    await serveUntil(worker, async () => (await longhaul.getJob(id)).status === 'succeeded');
+    expect(claims).toHaveLength(1);
+    expect(claims[0]).not.toMatch(/#args|#task|#maxAttempts|#enqueuedAt/);
+    expect(await longhaul.getJob(id)).toMatchObject({ task: 'add', args: { a: 1, b: 2 }, result: 3 });
   });
 
   it('keeps serving through throttled receives', async () => {
