@@ -711,7 +711,14 @@ export async function run(runOptions: { quick: boolean }): Promise<BenchResult> 
           jobs: 'target ≥ 1.5x; sqs-consumer runs at most 10 at once; ',
           cpu: '',
         }),
-        ...pair('mirrored', 'full tracking', 'longhaul', 'baseline', mirroredLabel, { jobs: '', cpu: '' }),
+        ...pair(
+          'mirrored',
+          'full tracking, against the mirrored loop',
+          'longhaul',
+          'baseline',
+          mirroredLabel,
+          { jobs: '', cpu: '' },
+        ),
       );
       if (c === 10 && !options.awsOnly) {
         figures.push(
