@@ -240,6 +240,127 @@ export function runBaselineWorker(options: BaselineOptions): RunningBaseline {
   };
 }
 
+/** What the minimal loop needs: default clients, as a user builds them. */
+export interface MinimalLoopOptions {
+  readonly sqs: SQSClient;
+  readonly dynamo: DynamoDBDocumentClient;
+  readonly queueUrl: string;
+  readonly tableName: string;
+  readonly concurrency: number;
+  /** The task; default a no-op. */
+  readonly task?: (args: unknown) => unknown;
+}
+
+/**
+ * The leanest loop a competent engineer writes with the guarantees Longhaul gives (docs/ANCHORS: "the
+ * baseline"): ReceiveMessage of up to 10 with long polling; per message a claim UpdateItem conditional on
+ * the status (`queued` or `retrying` → `running`, with a fresh owner token) and a completion UpdateItem
+ * conditional on that owner (→ `succeeded` with the result, the owner removed), both `ReturnValues: NONE`
+ * with only the attributes they must set; the task; DeleteMessageBatch of finished messages (at ten, or
+ * 50 ms after the first). A claim whose condition fails leaves the message alone. The record is the one
+ * the producer wrote (full tracking); the claim writes none when it is missing.
+ */
+export function runMinimalLoop(options: MinimalLoopOptions): RunningBaseline {
+  const { sqs, dynamo, queueUrl, tableName } = options;
+  const task = options.task ?? (() => null);
+  const counts: BaselineCounts = { ReceiveMessage: 0, DeleteMessageBatch: 0, UpdateItem: 0, completed: 0 };
+  const stopping = new AbortController();
+  const pending: Message[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  const deletes = new Set<Promise<unknown>>();
+  const flush = () => {
+    clearTimeout(timer);
+    timer = undefined;
+    if (pending.length === 0) return;
+    const batch = pending.splice(0, 10);
+    counts.DeleteMessageBatch++;
+    const request = sqs
+      .send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: queueUrl,
+          Entries: batch.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })),
+        }),
+      )
+      .catch(() => undefined)
+      .finally(() => deletes.delete(request));
+    deletes.add(request);
+  };
+
+  async function handle(message: Message): Promise<void> {
+    const { id, args } = JSON.parse(message.Body ?? '{}') as { id: string; args?: unknown };
+    const owner = randomUUID();
+    counts.UpdateItem++;
+    try {
+      await dynamo.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: { id },
+          UpdateExpression: 'SET #s = :running, #o = :owner',
+          ConditionExpression: '#s IN (:queued, :retrying)',
+          ExpressionAttributeNames: { '#s': 'status', '#o': 'owner' },
+          ExpressionAttributeValues: {
+            ':running': 'running',
+            ':owner': owner,
+            ':queued': 'queued',
+            ':retrying': 'retrying',
+          },
+          ReturnValues: 'NONE',
+        }),
+      );
+    } catch (error) {
+      if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return;
+      throw error;
+    }
+    const result = await task(args);
+    counts.UpdateItem++;
+    await dynamo.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: { id },
+        UpdateExpression: 'SET #s = :succeeded, #r = :result REMOVE #o',
+        ConditionExpression: '#o = :owner',
+        ExpressionAttributeNames: { '#s': 'status', '#r': 'result', '#o': 'owner' },
+        ExpressionAttributeValues: { ':succeeded': 'succeeded', ':result': result ?? null, ':owner': owner },
+        ReturnValues: 'NONE',
+      }),
+    );
+    counts.completed++;
+    pending.push(message);
+    if (pending.length >= 10) flush();
+    else timer ??= setTimeout(flush, 50);
+  }
+
+  const slots = runSlots(options.concurrency, stopping.signal, handle, async (free) => {
+    counts.ReceiveMessage++;
+    try {
+      const output = await sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: queueUrl,
+          MaxNumberOfMessages: Math.min(10, free),
+          WaitTimeSeconds: 20,
+          VisibilityTimeout: 60,
+        }),
+        { abortSignal: stopping.signal },
+      );
+      return output.Messages ?? [];
+    } catch (error) {
+      if (stopping.signal.aborted) return undefined;
+      throw error;
+    }
+  });
+
+  return {
+    counts,
+    async stop() {
+      stopping.abort();
+      slots.wake();
+      await slots.settled;
+      while (pending.length) flush();
+      await Promise.allSettled([...deletes]);
+    },
+  };
+}
+
 /** The embedded-backend baseline: the same loop straight over a backend's ports. */
 export function runPortLoop(options: {
   readonly backend: Backend;

@@ -20,7 +20,7 @@ import { createWorker, defineTask, Longhaul, type Tracking } from 'longhaul';
 import { awsBackend, type JobResources } from 'longhaul/aws';
 import { memoryBackend } from 'longhaul/memory';
 import { Consumer } from 'sqs-consumer';
-import { runBaselineWorker, runPortLoop } from './baseline-worker.js';
+import { runBaselineWorker, runMinimalLoop, runPortLoop } from './baseline-worker.js';
 import {
   benchResources,
   clientsFor,
@@ -43,12 +43,24 @@ const silent = { debug() {}, info() {}, warn() {}, error: (m: string, f?: object
 /** `longhaul-nometrics`: Longhaul's worker with `metrics: false` (no job metrics, issue #14). */
 export type Side =
   | 'longhaul'
+  | 'longhaul-lean'
   | 'longhaul-untracked'
   | 'longhaul-traced'
   | 'longhaul-nometrics'
   | 'baseline'
   | 'baseline-none'
+  | 'minimal'
   | 'sqs-consumer';
+
+/** `longhaul-lean`: Longhaul's worker on jobs enqueued with lean tracking (no record: the claim creates it). */
+/** `minimal`: the leanest hand-written loop with the same guarantees (`runMinimalLoop`). */
+
+/** What tracking the queue of each side is filled with: the producer's records the side expects. */
+export const prefillTracking: Partial<Record<Side, Tracking>> = {
+  'longhaul-lean': 'lean',
+  'longhaul-untracked': 'lean',
+  'sqs-consumer': 'lean',
+};
 
 /**
  * The job metrics every Longhaul side keeps (the default), with their lines dropped rather than written
@@ -64,6 +76,8 @@ export interface ChildConfig {
   /** Jobs in the queue; the first `warmup` are not measured. */
   readonly total: number;
   readonly warmup: number;
+  /** Profile the measured window with the inspector's sampling profiler; the summary comes back. */
+  readonly profile?: boolean;
 }
 
 export interface SideMeasurement {
@@ -76,6 +90,86 @@ export interface SideMeasurement {
   /** Requests over the whole run (warm-up included), by service and operation. */
   readonly requests: Record<string, Record<string, number>>;
   readonly total: number;
+  /** With `profile`: self time in the measured window by bucket, microseconds per job. */
+  readonly profile?: ProfileSummary;
+}
+
+/** CPU by where the code lives (the profile's self-time shares of the measured CPU), microseconds per job. */
+export type ProfileSummary = Record<ProfileBucket, number>;
+export type ProfileBucket = 'longhaul' | 'sdk' | 'node' | 'gc' | 'native' | 'other';
+export const profileBuckets: readonly ProfileBucket[] = ['longhaul', 'sdk', 'node', 'gc', 'native', 'other'];
+
+/** Which bucket a profile node's self time goes to, by its script's URL. */
+function bucketOf(url: string, functionName: string): ProfileBucket | undefined {
+  if (functionName === '(idle)') return undefined;
+  if (functionName === '(garbage collector)') return 'gc';
+  if (functionName === '(program)' || (url === '' && functionName.startsWith('('))) return 'native';
+  if (url.includes('/node_modules/@aws-sdk/') || url.includes('/node_modules/@smithy/')) return 'sdk';
+  if (url.startsWith('node:') || url === '') return 'node';
+  if (!url.includes('/node_modules/') && url.includes('/src/')) return 'longhaul';
+  return 'other';
+}
+
+interface CpuProfile {
+  nodes: Array<{ id: number; callFrame: { url: string; functionName: string } }>;
+  samples?: number[];
+  timeDeltas?: number[];
+}
+
+/** Apportions `cpuUs` by the profile's self time per bucket, per job. */
+function summarize(profile: CpuProfile, cpuUs: number, jobs: number): ProfileSummary {
+  const byId = new Map(profile.nodes.map((n) => [n.id, bucketOf(n.callFrame.url, n.callFrame.functionName)]));
+  const summary = Object.fromEntries(profileBuckets.map((b) => [b, 0])) as ProfileSummary;
+  const samples = profile.samples ?? [];
+  const deltas = profile.timeDeltas ?? [];
+  for (let i = 0; i < samples.length; i++) {
+    // A sample's time delta is the time since the previous sample: charge it to the node sampled now.
+    const bucket = byId.get(samples[i] as number);
+    if (bucket) summary[bucket] += deltas[i] ?? 0;
+  }
+  if (process.env.BENCH_PROFILE_TOP) printTopFunctions(profile, byId, Number(process.env.BENCH_PROFILE_TOP));
+  const busy = profileBuckets.reduce((sum, b) => sum + summary[b], 0);
+  for (const b of profileBuckets) summary[b] = busy > 0 ? (summary[b] / busy) * (cpuUs / jobs) : 0;
+  return summary;
+}
+
+/** BENCH_PROFILE_TOP=n: prints the n functions with the most self time to stderr (a diagnostic). */
+function printTopFunctions(
+  profile: CpuProfile,
+  byId: Map<number, ProfileBucket | undefined>,
+  n: number,
+): void {
+  const frames = new Map(profile.nodes.map((node) => [node.id, node.callFrame]));
+  const self = new Map<string, number>();
+  const samples = profile.samples ?? [];
+  let busy = 0;
+  for (let i = 0; i < samples.length; i++) {
+    const id = samples[i] as number;
+    if (!byId.get(id)) continue;
+    const frame = frames.get(id);
+    const key = `${frame?.functionName || '(anonymous)'} ${frame?.url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/src\//, 'src/')}`;
+    const delta = profile.timeDeltas?.[i] ?? 0;
+    self.set(key, (self.get(key) ?? 0) + delta);
+    busy += delta;
+  }
+  for (const [key, us] of [...self].sort((a, b) => b[1] - a[1]).slice(0, n)) {
+    console.error(`  ${((100 * us) / busy).toFixed(1).padStart(5)}%  ${key}`);
+  }
+}
+
+/** Starts the inspector's sampling profiler; resolves with a function that stops it and returns the profile. */
+async function startProfiler(): Promise<() => Promise<CpuProfile>> {
+  const { Session } = await import('node:inspector/promises');
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 250 });
+  await session.post('Profiler.start');
+  return async () => {
+    const { profile } = (await session.post('Profiler.stop')) as { profile: CpuProfile };
+    session.disconnect();
+    return profile;
+  };
 }
 
 /** Runs one side in this process: waits for `warmup` jobs, measures until `total` are finished. */
@@ -101,11 +195,16 @@ async function childMain(config: ChildConfig): Promise<SideMeasurement> {
   }
   let started = 0;
   let mark: { cpu: NodeJS.CpuUsage; at: number } | undefined;
+  let stopProfiler: Promise<() => Promise<CpuProfile>> | undefined;
+  const onMark = () => {
+    if (config.profile) stopProfiler = startProfiler();
+    mark = { cpu: process.cpuUsage(), at: performance.now() };
+  };
   const onTask = () => {
     started++;
-    if (started === config.warmup + 1) mark = { cpu: process.cpuUsage(), at: performance.now() };
+    if (started === config.warmup + 1) onMark();
   };
-  if (config.warmup === 0) mark = { cpu: process.cpuUsage(), at: performance.now() };
+  if (config.warmup === 0) onMark();
   const until = (done: () => boolean) =>
     new Promise<void>((resolve) => {
       const timer = setInterval(() => {
@@ -120,11 +219,14 @@ async function childMain(config: ChildConfig): Promise<SideMeasurement> {
   // The run ends when the last job has finished; stopping (which lets an idle long poll run out, up to
   // 20 s for Longhaul's worker) is outside the measured window on every side.
   let end: { cpu: NodeJS.CpuUsage; at: number } | undefined;
+  let profiled: Promise<CpuProfile> | undefined;
   const finished = () => {
     end = { cpu: process.cpuUsage(), at: performance.now() };
+    profiled = stopProfiler?.then((stop) => stop());
   };
   if (
     config.side === 'longhaul' ||
+    config.side === 'longhaul-lean' ||
     config.side === 'longhaul-untracked' ||
     config.side === 'longhaul-traced' ||
     config.side === 'longhaul-nometrics'
@@ -144,6 +246,7 @@ async function childMain(config: ChildConfig): Promise<SideMeasurement> {
       tasks: [task],
       concurrency: config.concurrency,
       logger: silent,
+      // Lean tracking is the producer's choice (no record at enqueue); the worker tracks as with full.
       tracking: config.side === 'longhaul-untracked' ? 'off' : 'full',
       metrics: config.side === 'longhaul-nometrics' ? false : benchMetrics,
     });
@@ -186,6 +289,23 @@ async function childMain(config: ChildConfig): Promise<SideMeasurement> {
     consumer.stop({ abort: true });
     await new Promise((resolve) => setTimeout(resolve, 100));
     requests = { sqs: { ReceiveMessage: receives, 'DeleteMessage(Batch)': deletes } };
+  } else if (config.side === 'minimal') {
+    const loop = runMinimalLoop({
+      sqs: clients.sqsClient,
+      dynamo: DynamoDBDocumentClient.from(clients.dynamoClient),
+      queueUrl: config.resources.queueUrl,
+      tableName: config.resources.tableName,
+      concurrency: config.concurrency,
+      task: () => {
+        onTask();
+        return null;
+      },
+    });
+    await until(() => loop.counts.completed >= config.total);
+    finished();
+    await loop.stop();
+    const { ReceiveMessage, DeleteMessageBatch, UpdateItem } = loop.counts;
+    requests = { sqs: { ReceiveMessage, DeleteMessageBatch }, dynamodb: { UpdateItem } };
   } else {
     const baseline = runBaselineWorker({
       sqs: clients.sqsClient,
@@ -210,6 +330,9 @@ async function childMain(config: ChildConfig): Promise<SideMeasurement> {
   const cpuMs = (stop.cpu.user - start.cpu.user + stop.cpu.system - start.cpu.system) / 1000;
   const wallMs = stop.at - start.at;
   const jobs = config.total - config.warmup;
+  // The profiler's samples are wall time (on a loaded machine, a descheduled thread's time is charged to
+  // the code it was running): their shares apportion the measured CPU.
+  const profile = profiled ? summarize(await profiled, cpuMs * 1000, jobs) : undefined;
   clients.sqsClient.destroy();
   clients.dynamoClient.destroy();
   for (const [command, { n, ms }] of latency) {
@@ -224,6 +347,7 @@ async function childMain(config: ChildConfig): Promise<SideMeasurement> {
     cpuMsPerJob: cpuMs / jobs,
     requests,
     total: config.total,
+    ...(profile ? { profile } : {}),
   };
 }
 
@@ -294,17 +418,34 @@ export async function alternate(
   emulator: Emulator,
   sides: readonly Side[],
   rounds: number,
-  shape: { concurrency: number; total: number; warmup: number; tracking?: Tracking; queued?: number },
+  shape: {
+    concurrency: number;
+    total: number;
+    warmup: number;
+    tracking?: Tracking | ((side: Side) => Tracking);
+    queued?: number;
+    profile?: boolean;
+  },
   log: (line: string) => void,
 ): Promise<Map<Side, SideMeasurement[]>> {
   const bySide = new Map<Side, SideMeasurement[]>(sides.map((side) => [side, []]));
   for (let round = 0; round < rounds; round++) {
-    const order = round % 2 === 0 ? sides : [...sides].reverse();
-    for (const side of order) {
-      const resources = await prefilledQueue(emulator, shape.queued ?? shape.total, shape.tracking);
+    // Rounds rotate the order, so every side goes first once in every `sides.length` rounds.
+    const rotated = sides.map((_, i) => sides[(i + round) % sides.length] as Side);
+    for (const side of rotated) {
+      const tracking = typeof shape.tracking === 'function' ? shape.tracking(side) : shape.tracking;
+      const resources = await prefilledQueue(emulator, shape.queued ?? shape.total, tracking);
       const serverCpu = emulator.pids.map(processCpuSeconds);
       const { concurrency, total, warmup } = shape;
-      const m = await measureInChild({ side, endpoints: emulator, resources, concurrency, total, warmup });
+      const m = await measureInChild({
+        side,
+        endpoints: emulator,
+        resources,
+        concurrency,
+        total,
+        warmup,
+        ...(shape.profile ? { profile: true } : {}),
+      });
       const serverMs =
         emulator.pids.map(processCpuSeconds).reduce((s, v, i) => s + v - (serverCpu[i] ?? 0), 0) * 1000;
       bySide.get(side)?.push(m);
@@ -416,100 +557,232 @@ export async function embeddedMetrics(
   return results;
 }
 
-export async function run(options: { quick: boolean }): Promise<BenchResult> {
+/** Options of this bench beyond `--quick`, from the command line (`npm run bench -- worker-overhead` takes none). */
+export interface WorkerOverheadOptions {
+  readonly quick: boolean;
+  /** Also run one profiled round of Longhaul (full tracking) and the minimal loop at each concurrency. */
+  readonly profile?: boolean;
+  /** Only the AWS sides (no embedded figures). */
+  readonly awsOnly?: boolean;
+  readonly rounds?: number;
+  readonly total?: number;
+}
+
+function optionsFromArgv(quick: boolean): WorkerOverheadOptions {
+  const { values } = parseArgs({
+    args: process.argv.slice(2),
+    options: {
+      profile: { type: 'boolean', default: false },
+      'aws-only': { type: 'boolean', default: false },
+      rounds: { type: 'string' },
+      total: { type: 'string' },
+    },
+    strict: false,
+    allowPositionals: true,
+  });
+  return {
+    quick,
+    profile: values.profile === true,
+    awsOnly: values['aws-only'] === true,
+    ...(typeof values.rounds === 'string' ? { rounds: Number(values.rounds) } : {}),
+    ...(typeof values.total === 'string' ? { total: Number(values.total) } : {}),
+  };
+}
+
+/** The profile summary of two sides as figures (microseconds of self time per job, by bucket). */
+function profileFigures(
+  longhaul: ProfileSummary,
+  minimal: ProfileSummary,
+  concurrency: number,
+  source: string,
+): Figure[] {
+  const names: Record<ProfileBucket, string> = {
+    longhaul: "Longhaul's own files (src/)",
+    sdk: '@aws-sdk and @smithy',
+    node: 'Node internals (http, streams, timers, crypto)',
+    gc: 'garbage collector',
+    native: 'native code outside JavaScript ((program))',
+    other: 'other (tsx, bench harness, other packages)',
+  };
+  const total = (p: ProfileSummary) => profileBuckets.reduce((sum, b) => sum + p[b], 0);
+  return [
+    ...profileBuckets.map((bucket) =>
+      figure({
+        id: `worker.profile.${bucket}.c${concurrency}`,
+        label: `CPU profile, CPU per job in ${names[bucket]} (full tracking, concurrency ${concurrency})`,
+        value: longhaul[bucket],
+        unit: 'µs/job',
+        baseline: { label: 'minimal loop', value: minimal[bucket] },
+        better: 'lower',
+        source,
+        note: `${((100 * longhaul[bucket]) / total(longhaul)).toFixed(0)}% of Longhaul's busy time, ${((100 * minimal[bucket]) / total(minimal)).toFixed(0)}% of the loop's`,
+      }),
+    ),
+    figure({
+      id: `worker.profile.total.c${concurrency}`,
+      label: `CPU profile, CPU per job (full tracking, concurrency ${concurrency})`,
+      value: total(longhaul),
+      unit: 'µs/job',
+      baseline: { label: 'minimal loop', value: total(minimal) },
+      better: 'lower',
+      source,
+      note: "process CPU of the profiled round, apportioned by the sampling profiler's self time (inspector, 250 µs), measured window only",
+    }),
+  ];
+}
+
+export async function run(runOptions: { quick: boolean }): Promise<BenchResult> {
+  const options = optionsFromArgv(runOptions.quick);
   const log = (line: string) => console.log(line);
   const concurrency = 16;
-  const total = options.quick ? 120 : 3_000;
-  const warmup = options.quick ? 20 : 300;
-  const rounds = options.quick ? 1 : 3;
+  const total = options.total ?? (options.quick ? 120 : 3_000);
+  const warmup = Math.min(options.quick ? 20 : 300, Math.floor(total / 10));
+  const rounds = options.rounds ?? (options.quick ? 1 : 3);
   const emulator = await startDynaliteFauxqs();
   const figures: Figure[] = [];
+  const source = 'dynalite+fauxqs';
+  const minimalLabel = 'minimal loop (ReturnValues NONE, smallest expressions)';
+  const mirroredLabel = 'hand-written SDK loop, same requests';
+  const consumerLabel = 'sqs-consumer (batchSize 10)';
   try {
-    log(
-      `worker overhead on dynalite+fauxqs: ${total} no-op jobs (${warmup} warm-up), concurrency ${concurrency}, ${rounds} round(s)`,
-    );
-    const sides: Side[] = ['longhaul', 'longhaul-nometrics', 'baseline', 'baseline-none'];
-    const bySide = await alternate(emulator, sides, rounds, { concurrency, total, warmup }, log);
-    const med = (side: Side, key: 'cpuMsPerJob' | 'jobsPerSecond') =>
-      median((bySide.get(side) ?? []).map((m) => m[key]));
-    const source = 'dynalite+fauxqs';
-    const baselineLabel = 'hand-written SDK loop, same requests';
-    figures.push(
-      figure({
-        id: 'worker.cpuMsPerJob.c16',
-        label: 'Worker client CPU per no-op job (full tracking, concurrency 16)',
-        value: med('longhaul', 'cpuMsPerJob'),
-        unit: 'ms CPU/job',
-        baseline: { label: baselineLabel, value: med('baseline', 'cpuMsPerJob') },
-        better: 'lower',
-        source,
-        note: `Longhaul minus baseline: ${(med('longhaul', 'cpuMsPerJob') - med('baseline', 'cpuMsPerJob')).toFixed(3)} ms/job; median of ${rounds}`,
-      }),
-      figure({
-        id: 'worker.jobsPerSecond.c16',
-        label: 'Worker throughput, no-op jobs (full tracking, concurrency 16)',
-        value: med('longhaul', 'jobsPerSecond'),
-        unit: 'jobs/s',
-        baseline: { label: baselineLabel, value: med('baseline', 'jobsPerSecond') },
-        better: 'higher',
-        source,
-        note: `target ≥ 0.9x; median of ${rounds}`,
-      }),
-      figure({
-        id: 'worker.metrics.cpuMsPerJob.c16',
-        label: 'Worker client CPU per no-op job with job metrics and event logs on (the default)',
-        value: med('longhaul', 'cpuMsPerJob'),
-        unit: 'ms CPU/job',
-        baseline: {
-          label: 'the same worker with `metrics: false`',
-          value: med('longhaul-nometrics', 'cpuMsPerJob'),
-        },
-        better: 'lower',
-        source,
-        note: `metrics on minus off: ${(med('longhaul', 'cpuMsPerJob') - med('longhaul-nometrics', 'cpuMsPerJob')).toFixed(3)} ms/job; median of ${rounds}`,
-      }),
-      figure({
-        id: 'worker.cpuMsPerJob.completeReturnsNone',
-        label: 'Baseline CPU per job if the completing UpdateItem returned nothing (ReturnValues NONE)',
-        value: med('baseline-none', 'cpuMsPerJob'),
-        unit: 'ms CPU/job',
-        baseline: {
-          label: 'the same loop with ReturnValues ALL_NEW (as Longhaul)',
-          value: med('baseline', 'cpuMsPerJob'),
-        },
-        better: 'lower',
-        source,
-        note: 'what dropping ALL_NEW from DynamoJobStore.complete would save',
-      }),
-    );
-    const longhaulRun = bySide.get('longhaul')?.[0];
-    const baselineRun = bySide.get('baseline')?.[0];
-    if (longhaulRun && baselineRun) {
-      const l = perJob(longhaulRun);
-      const b = perJob(baselineRun);
-      figures.push(
-        figure({
-          id: 'worker.sqsRequestsPerJob',
-          label: 'SQS requests per job, worker side (receive + delete)',
-          value: l.sqs,
-          unit: 'requests/job',
-          baseline: { label: baselineLabel, value: b.sqs },
-          better: 'lower',
-          source,
-        }),
-        figure({
-          id: 'worker.dynamoWritesPerJob',
-          label: 'DynamoDB writes per job, worker side (claim + complete)',
-          value: l.dynamoWrites,
-          unit: 'requests/job',
-          baseline: { label: baselineLabel, value: b.dynamoWrites },
-          better: 'lower',
-          source,
-        }),
+    for (const c of [10, 32]) {
+      log(
+        `worker overhead on ${source}: ${total} no-op jobs (${warmup} warm-up), concurrency ${c}, ${rounds} round(s)`,
       );
+      const sides: Side[] = [
+        'longhaul',
+        'longhaul-lean',
+        'longhaul-untracked',
+        'minimal',
+        'baseline',
+        'sqs-consumer',
+        // The metrics figure rides along at concurrency 10 in the full run.
+        ...(c === 10 && !options.awsOnly ? (['longhaul-nometrics'] as const) : []),
+      ];
+      const tracking = (side: Side): Tracking => prefillTracking[side] ?? 'full';
+      const bySide = await alternate(
+        emulator,
+        sides,
+        rounds,
+        { concurrency: c, total, warmup, tracking },
+        log,
+      );
+      const med = (side: Side, key: 'cpuMsPerJob' | 'jobsPerSecond') =>
+        median((bySide.get(side) ?? []).map((m) => m[key]));
+      const pair = (
+        id: string,
+        label: string,
+        side: Side,
+        against: Side,
+        againstLabel: string,
+        target: { jobs: string; cpu: string },
+      ) => [
+        figure({
+          id: `worker.${id}.jobsPerSecond.c${c}`,
+          label: `Worker throughput, no-op jobs (${label}, concurrency ${c})`,
+          value: med(side, 'jobsPerSecond'),
+          unit: 'jobs/s',
+          baseline: { label: againstLabel, value: med(against, 'jobsPerSecond') },
+          better: 'higher',
+          source,
+          note: `${target.jobs}median of ${rounds}`,
+        }),
+        figure({
+          id: `worker.${id}.cpuMsPerJob.c${c}`,
+          label: `Worker client CPU per no-op job (${label}, concurrency ${c})`,
+          value: med(side, 'cpuMsPerJob'),
+          unit: 'ms CPU/job',
+          baseline: { label: againstLabel, value: med(against, 'cpuMsPerJob') },
+          better: 'lower',
+          source,
+          note: `${target.cpu}median of ${rounds}`,
+        }),
+      ];
+      figures.push(
+        ...pair('full', 'full tracking', 'longhaul', 'minimal', minimalLabel, {
+          jobs: 'target ≥ 0.9x; ',
+          cpu: 'target ≤ 1.15x; ',
+        }),
+        ...pair('lean', 'lean tracking', 'longhaul-lean', 'minimal', minimalLabel, {
+          jobs: 'target ≥ 1x; ',
+          cpu: '',
+        }),
+        ...pair('untracked', "tracking 'off'", 'longhaul-untracked', 'sqs-consumer', consumerLabel, {
+          jobs: 'target ≥ 1.5x; sqs-consumer runs at most 10 at once; ',
+          cpu: '',
+        }),
+        ...pair(
+          'mirrored',
+          'full tracking, against the mirrored loop',
+          'longhaul',
+          'baseline',
+          mirroredLabel,
+          { jobs: '', cpu: '' },
+        ),
+      );
+      if (c === 10 && !options.awsOnly) {
+        figures.push(
+          figure({
+            id: 'worker.metrics.cpuMsPerJob.c10',
+            label: 'Worker client CPU per no-op job with job metrics and event logs on (the default)',
+            value: med('longhaul', 'cpuMsPerJob'),
+            unit: 'ms CPU/job',
+            baseline: {
+              label: 'the same worker with `metrics: false`',
+              value: med('longhaul-nometrics', 'cpuMsPerJob'),
+            },
+            better: 'lower',
+            source,
+            note: `metrics on minus off: ${(med('longhaul', 'cpuMsPerJob') - med('longhaul-nometrics', 'cpuMsPerJob')).toFixed(3)} ms/job; median of ${rounds}`,
+          }),
+        );
+      }
+      const longhaulRun = bySide.get('longhaul')?.[0];
+      const minimalRun = bySide.get('minimal')?.[0];
+      if (longhaulRun && minimalRun) {
+        const l = perJob(longhaulRun);
+        const b = perJob(minimalRun);
+        figures.push(
+          figure({
+            id: `worker.sqsRequestsPerJob.c${c}`,
+            label: `SQS requests per job, worker side (receive + delete), concurrency ${c}`,
+            value: l.sqs,
+            unit: 'requests/job',
+            baseline: { label: minimalLabel, value: b.sqs },
+            better: 'lower',
+            source,
+          }),
+          figure({
+            id: `worker.dynamoWritesPerJob.c${c}`,
+            label: `DynamoDB writes per job, worker side (claim + complete), concurrency ${c}`,
+            value: l.dynamoWrites,
+            unit: 'requests/job',
+            baseline: { label: minimalLabel, value: b.dynamoWrites },
+            better: 'lower',
+            source,
+          }),
+        );
+      }
+      if (options.profile) {
+        log(`CPU profile, concurrency ${c}: one round of Longhaul (full tracking) and the minimal loop`);
+        const profiled = await alternate(
+          emulator,
+          ['longhaul', 'minimal'],
+          1,
+          { concurrency: c, total, warmup, profile: true },
+          log,
+        );
+        const l = profiled.get('longhaul')?.[0]?.profile;
+        const m = profiled.get('minimal')?.[0]?.profile;
+        if (l && m) figures.push(...profileFigures(l, m, c, source));
+      }
     }
   } finally {
     await emulator.stop();
+  }
+  if (options.awsOnly) {
+    printFigures(figures);
+    return result(figures, options, total, warmup, rounds);
   }
 
   const metricsTotal = options.quick ? 2_000 : 20_000;
@@ -558,30 +831,50 @@ export async function run(options: { quick: boolean }): Promise<BenchResult> {
     }),
   );
 
-  const result: BenchResult = {
+  printFigures(figures);
+  return result(figures, options, total, warmup, rounds);
+}
+
+function result(
+  figures: Figure[],
+  options: WorkerOverheadOptions,
+  total: number,
+  warmup: number,
+  rounds: number,
+): BenchResult {
+  const flags = [
+    options.quick ? ' --quick' : '',
+    options.profile ? ' --profile' : '',
+    options.awsOnly ? ' --aws-only' : '',
+  ];
+  return {
     name: 'worker-overhead',
-    title: 'Worker overhead against a hand-written SDK loop',
-    command: `tsx --conditions=source scripts/bench/worker-overhead.ts${options.quick ? ' --quick' : ''}`,
+    title: 'Worker overhead against a minimal hand-written SDK loop',
+    command: `tsx --conditions=source scripts/bench/worker-overhead.ts${flags.join('')}`,
     quick: options.quick,
     at: new Date().toISOString(),
     machine: machineInfo(),
     figures,
     method:
-      `${total} no-op jobs (${warmup} warm-up jobs not measured) enqueued with enqueueMany (full tracking), drained at concurrency ${concurrency} by ` +
-      "Longhaul's worker and by a hand-written loop (scripts/bench/baseline-worker.ts) making the same requests: ReceiveMessage of up to 10, " +
-      'the same conditional UpdateItem claim and complete, DeleteMessageBatch. Each side runs in its own child process; CPU is ' +
-      'process.cpuUsage() of that process. dynalite and fauxqs run in their own processes. Sides alternate order over ' +
-      `${rounds} round(s); medians. The embedded figures run Longhaul's worker and a loop over the same memory ports in one process.`,
+      `${total} no-op jobs (${warmup} warm-up jobs not measured) enqueued with enqueueMany (full tracking; lean for the lean side, ` +
+      "'off' and sqs-consumer), drained at concurrency 10 and 32 by Longhaul's worker and by two hand-written loops " +
+      '(scripts/bench/baseline-worker.ts): the minimal loop, the leanest a competent engineer writes with the same guarantees ' +
+      '(ReceiveMessage of up to 10 with long polling, a claim UpdateItem conditional on the status, a completion UpdateItem ' +
+      'conditional on the owner token, both ReturnValues NONE with only the attributes they set, DeleteMessageBatch; default SDK ' +
+      "clients), and the mirrored loop, which makes Longhaul's own requests. Each side runs in its own child process; CPU is " +
+      'process.cpuUsage() of that process. dynalite and fauxqs run in their own processes. Rounds rotate the order of the sides; ' +
+      `medians of ${rounds}. The profile figures (with --profile) come from one extra round with the inspector's sampling profiler ` +
+      "over the measured window, self time bucketed by the script's path. The embedded figures run Longhaul's worker and a loop " +
+      'over the same memory ports in one process.',
   };
-  printFigures(figures);
-  return result;
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const { values } = parseArgs({
     options: { quick: { type: 'boolean', default: false }, child: { type: 'string' } },
+    strict: false,
   });
-  if (values.child) {
+  if (typeof values.child === 'string') {
     const measurement = await childMain(JSON.parse(values.child) as ChildConfig);
     console.log(JSON.stringify(measurement));
     process.exit(0);

@@ -342,8 +342,11 @@ export interface JobStore {
   /**
    * Ends the attempt under `fence`. Throws `LockLostError` if the fence no longer holds, and
    * `JobCancelledError` for a `retrying` end of a job whose cancel was requested (it must end cancelled).
+   * `known` is the record as the attempt's worker last saw it (its claim's or last heartbeat's answer):
+   * a store may then resolve with `known` and the completion applied (`completedRecord`) instead of
+   * reading the item back, so what others wrote meanwhile (a cancel request) may be missing from it.
    */
-  complete(id: string, fence: Fence, completion: Completion): Promise<JobRecord>;
+  complete(id: string, fence: Fence, completion: Completion, known?: JobRecord): Promise<JobRecord>;
   /** Fails a job that no attempt owns. Resolves false when the guard did not hold. */
   reject(request: RejectRequest): Promise<boolean>;
   /**

@@ -1,6 +1,6 @@
 /**
  * Pieces of the job state machine that both job stores share: what a lost attempt records, which
- * fields a requeue clears, and the history event of an attempt's end.
+ * fields a requeue clears, the history event of an attempt's end and the record it leaves.
  */
 
 import { type SerializedError, serializeError, WorkerLostError } from './errors.js';
@@ -85,4 +85,44 @@ export function completionEvent(completion: Completion, fence: Fence): JobEvent 
     completion.status === 'succeeded' ? undefined : completion.error,
     completion.interrupted,
   );
+}
+
+/**
+ * The record `job` becomes when the attempt under `fence` ends with `completion`: what a store's
+ * completing write makes of it. A store that was handed the record as the attempt's worker last saw it
+ * answers with this instead of reading the item back.
+ */
+export function completedRecord(job: JobRecord, fence: Fence, completion: Completion): JobRecord {
+  const next: { -readonly [K in keyof JobRecord]: JobRecord[K] } = {
+    ...job,
+    status: completion.status,
+    logs: [...job.logs, ...completion.logs],
+    history: [...job.history, completionEvent(completion, fence)],
+    ...(completion.progress ? { progress: completion.progress } : {}),
+  };
+  delete next.leaseExpiresAt;
+  delete next.leaseToken;
+  delete next.handoff;
+  if (completion.interrupted) {
+    next.interruptions = (job.interruptions ?? 0) + 1;
+    // The attempt is given back: the next claim starts the same attempt number again.
+    if (completion.status === 'retrying') next.attempts = fence.attempt - 1;
+  }
+  if (completion.expiresAt !== undefined && completion.status !== 'retrying') {
+    next.expiresAt = completion.expiresAt;
+  }
+  if (completion.status === 'succeeded') {
+    next.result = completion.result;
+    if (completion.resultRef) next.resultRef = completion.resultRef;
+    next.finishedAt = completion.at;
+    delete next.error;
+  } else if (completion.status === 'retrying') {
+    next.error = completion.error;
+    next.nextAttemptAt = completion.nextAttemptAt;
+  } else {
+    next.error = completion.error;
+    next.finishedAt = completion.at;
+    next.deadLettered = completion.deadLettered;
+  }
+  return next;
 }

@@ -42,6 +42,7 @@ export class AttemptLease {
   #receivedAt: number;
   /** When the held message's visibility was last set (by its receive, or a renewal that worked). */
   #renewedAt: number;
+  #latest: JobRecord | undefined;
 
   constructor(options: AttemptLeaseOptions, message: QueueMessage, receivedAt: number) {
     this.#o = options;
@@ -57,6 +58,11 @@ export class AttemptLease {
    */
   get lockedUntil(): number {
     return this.#o.leaseExpiry(this.#renewedAt);
+  }
+
+  /** The record as the last heartbeat or flush wrote it; undefined before the first. */
+  get latest(): JobRecord | undefined {
+    return this.#latest;
   }
 
   /** The delivery that holds the job now: the one received, or the fresh one it moved to. */
@@ -86,7 +92,8 @@ export class AttemptLease {
   async #touch(attempt: AttemptState, base: JobTouch): Promise<JobRecord> {
     const touch: JobTouch = { ...base, ...attempt.takeUpdates() };
     try {
-      return await this.#o.store.touch(this.#o.jobId, this.#o.fence, touch);
+      this.#latest = await this.#o.store.touch(this.#o.jobId, this.#o.fence, touch);
+      return this.#latest;
     } catch (error) {
       // Keep what the failed write carried for the next one.
       attempt.putBack(touch);

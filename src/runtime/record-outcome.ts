@@ -49,7 +49,8 @@ export async function recordOutcome(
   const retry = { jobId: job.id, logger: o.logger, lockedUntil: () => lease.lockedUntil, signal: stopSignal };
   const ends: EndAttempt = {
     complete: (completion) =>
-      writeWhileLocked(() => o.store.complete(job.id, fence, completion), {
+      // The record as this attempt last saw it spares the store reading the item back.
+      writeWhileLocked(() => o.store.complete(job.id, fence, completion, lease.latest ?? job), {
         ...retry,
         applied: () => appliedCompletion(o.store, job.id, fence, completion),
       }),

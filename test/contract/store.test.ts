@@ -300,6 +300,41 @@ describe.each(contractBackends('contract/store'))('the job store on the $name ba
     });
   });
 
+  it('ends an attempt from the record its worker last saw with the record a read gives back', async () => {
+    const ends = [
+      { status: 'succeeded', result: { sum: 3 }, expiresAt: Date.now() + 86_400_500 },
+      {
+        status: 'failed',
+        error: { name: 'Error', message: 'gave up', code: 'task_error' },
+        deadLettered: true,
+        expiresAt: Date.now() + 86_400_500,
+      },
+      {
+        status: 'retrying',
+        error: { name: 'WorkerShutdownError', message: 'stopping', code: 'worker_shutdown' },
+        nextAttemptAt: Date.now() + 1_000,
+        interrupted: true,
+      },
+    ] as const;
+    for (const end of ends) {
+      const id = `seen-${end.status}`;
+      const { job } = await store.claim(claimRequest(id, 'w1'));
+      const fence = { attempt: job.attempts, workerId: 'w1', token: 'token-w1' };
+      const known = await store.touch(id, fence, {
+        at: Date.now(),
+        progress: { fraction: 0.5 },
+        logs: [{ at: 1, level: 'info', message: 'half way' }],
+      });
+      const ended = await store.complete(
+        id,
+        fence,
+        { ...end, at: Date.now(), logs: [{ at: 2, level: 'info', message: 'done' }] },
+        known,
+      );
+      expect(ended).toEqual(await store.get(id));
+    }
+  });
+
   it("fences each claim with its own token, so a retried job never accepts an old attempt's writes", async () => {
     const first = await store.claim({ ...claimRequest('reclaimed', 'worker-a'), token: 'claim-1' });
     const oldFence = { attempt: first.job.attempts, workerId: 'worker-a', token: 'claim-1' };

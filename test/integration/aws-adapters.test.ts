@@ -3,6 +3,7 @@ import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { ConfigError, defineTask, Longhaul } from 'longhaul';
 import { awsBackend, awsBackendFromEnv, createClients, createJobResources } from 'longhaul/aws';
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { useJobResources } from '../support/backends.js';
 import { serveUntil, testWorker } from '../support/serve.js';
 
@@ -106,6 +107,76 @@ describe('the AWS adapters against the emulator', () => {
       leaseExpiresAt: now + 60_000,
     });
     expect(backend.requests.snapshot().dynamodb).toEqual({ UpdateItem: 2 });
+  });
+
+  it('ends a job with a write that sends nothing back, answering with the record a read gives', async () => {
+    // Watches the requests of a real client (no mock): what the worker asks DynamoDB to return.
+    const { dynamoClient } = createClients();
+    const writes: Array<{ expression: string; returnValues: unknown }> = [];
+    dynamoClient.middlewareStack.add(
+      (next) => async (args) => {
+        const input = args.input as { UpdateExpression?: string; ReturnValues?: unknown };
+        if (input.UpdateExpression) {
+          writes.push({ expression: input.UpdateExpression, returnValues: input.ReturnValues });
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'watchWrites' },
+    );
+    const backend = awsBackend({ ...scope.resources, sqsClient: createClients().sqsClient, dynamoClient });
+    let seen: unknown;
+    const chatty = defineTask({
+      name: 'chatty',
+      run: (_args, ctx) => {
+        ctx.log('on my way');
+        return { answer: 42 };
+      },
+    });
+    const longhaul = new Longhaul({ backend });
+    const handle = await longhaul.enqueue(chatty);
+    const worker = testWorker(backend, [chatty], {
+      hooks: {
+        onSuccess: (result) => {
+          seen = result;
+        },
+      },
+    });
+    await serveUntil(worker, async () => (await longhaul.getJob(handle.id)).status === 'succeeded');
+    const completion = writes.find((w) => w.expression.includes('#finishedAt'));
+    expect(completion?.returnValues).toBe('NONE');
+    expect(seen).toEqual({ answer: 42 });
+    expect(await longhaul.getJob(handle.id)).toMatchObject({
+      result: { answer: 42 },
+      logs: [{ message: 'on my way' }],
+    });
+  });
+
+  it('claims a job whose producer writes its record without sending what that record holds', async () => {
+    const { dynamoClient } = createClients();
+    const claims: string[] = [];
+    dynamoClient.middlewareStack.add(
+      (next) => async (args) => {
+        const input = args.input as { UpdateExpression?: string };
+        if (input.UpdateExpression?.includes('#leaseToken = ')) claims.push(input.UpdateExpression);
+        return next(args);
+      },
+      { step: 'initialize', name: 'watchClaims' },
+    );
+    const backend = awsBackend({ ...scope.resources, sqsClient: createClients().sqsClient, dynamoClient });
+    const add = defineTask({
+      name: 'add',
+      args: z.object({ a: z.number(), b: z.number() }),
+      run: ({ a, b }) => a + b,
+    });
+    const longhaul = new Longhaul({ backend });
+    // enqueueMany with full tracking: the message says its record is the producer's to write.
+    const [handle] = await longhaul.enqueueMany(add, [{ a: 1, b: 2 }]);
+    const id = (handle as NonNullable<typeof handle>).id;
+    const worker = testWorker(backend, [add]);
+    await serveUntil(worker, async () => (await longhaul.getJob(id)).status === 'succeeded');
+    expect(claims).toHaveLength(1);
+    expect(claims[0]).not.toMatch(/#args|#task|#maxAttempts|#enqueuedAt/);
+    expect(await longhaul.getJob(id)).toMatchObject({ task: 'add', args: { a: 1, b: 2 }, result: 3 });
   });
 
   it('keeps serving through throttled receives', async () => {

@@ -114,9 +114,10 @@ describe('results and arguments that break', () => {
     const backend = {
       ...base,
       store: delegate<JobStore>(base.store, {
-        complete: async (...args) => {
-          if (args[2].status === 'succeeded') throw new PayloadTooLargeError('Job record', 500_000, 400_000);
-          return base.store.complete(...args);
+        complete: async (id, fence, completion) => {
+          if (completion.status === 'succeeded')
+            throw new PayloadTooLargeError('Job record', 500_000, 400_000);
+          return base.store.complete(id, fence, completion);
         },
       }),
     };

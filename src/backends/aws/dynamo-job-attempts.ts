@@ -10,7 +10,7 @@ import type { HandoffDelivery } from '../../core/handoff.js';
 import { type JobRecord, JobStatus } from '../../core/job.js';
 import { jobTable } from '../../core/names.js';
 import type { Completion, Fence, JobTouch } from '../../core/ports.js';
-import { completionEvent } from '../../core/transitions.js';
+import { completedRecord, completionEvent } from '../../core/transitions.js';
 import { fromItem, ttlSeconds } from './dynamo-job-item.js';
 import { type JobTable, jobAsItStood, updateJob } from './dynamo-job-table.js';
 import { enterStatus, markLongRunning } from './job-index.js';
@@ -34,7 +34,7 @@ export async function touchJob(
   else if (touch.handoff === null) u.remove('handoff');
   u.append('logs', touch.logs ?? []);
   // ALL_NEW costs no read capacity: the heartbeat learns of a cancel request or a delivery for free.
-  return fromItem(await fencedUpdate(table, id, fence, u));
+  return fromItem((await fencedUpdate(table, id, fence, u, undefined, 'ALL_NEW')) ?? {});
 }
 
 /** Gives a running job's handoff its delivery; false when the job no longer runs or has no handoff. */
@@ -54,12 +54,17 @@ export async function registerJobHandoff(
   }
 }
 
-/** Ends the attempt under `fence`; resolves with the job as it now stands. */
+/**
+ * Ends the attempt under `fence`; resolves with the job as it now stands. Given the record as the worker
+ * last saw it (`known`), the write returns nothing (`ReturnValues: NONE`: no item to send back, parse and
+ * unmarshall) and the record is `known` with the completion applied.
+ */
 export async function completeJob(
   table: JobTable,
   id: string,
   fence: Fence,
   completion: Completion,
+  known?: JobRecord,
 ): Promise<JobRecord> {
   const u = new UpdateExpression()
     .setLast('status', completion.status)
@@ -89,8 +94,15 @@ export async function completeJob(
   // A cancel requested while the attempt was failing must not be lost to a retry.
   const notCancelled =
     completion.status === 'retrying' ? `attribute_not_exists(${u.name('cancelRequestedAt')})` : undefined;
-  const item = await fencedUpdate(table, id, fence, u, notCancelled);
-  return fromItem(item);
+  if (known) {
+    await fencedUpdate(table, id, fence, u, notCancelled, 'NONE');
+    const record = completedRecord(known, fence, completion);
+    // As a read gives it back: the TTL attribute holds whole seconds.
+    return record.expiresAt === undefined || completion.status === 'retrying'
+      ? record
+      : { ...record, expiresAt: ttlSeconds(record.expiresAt) * 1000 };
+  }
+  return fromItem((await fencedUpdate(table, id, fence, u, notCancelled, 'ALL_NEW')) ?? {});
 }
 
 /**
@@ -102,8 +114,9 @@ async function fencedUpdate(
   id: string,
   fence: Fence,
   u: UpdateExpression,
-  unlessCancelled?: string,
-): Promise<Record<string, unknown>> {
+  unlessCancelled: string | undefined,
+  returnValues: 'ALL_NEW' | 'NONE',
+): Promise<Record<string, unknown> | undefined> {
   const fenced = [
     u.compare('status', '=', JobStatus.running),
     u.compare('attempts', '=', fence.attempt),
@@ -111,7 +124,7 @@ async function fencedUpdate(
   ];
   const condition = [...fenced, ...(unlessCancelled ? [unlessCancelled] : [])].join(' AND ');
   try {
-    return (await updateJob(table, id, u, condition, 'ALL_NEW')) ?? {};
+    return await updateJob(table, id, u, condition, returnValues);
   } catch (error) {
     if (!(error instanceof ConditionalCheckFailedException)) throw error;
     if (unlessCancelled) {

@@ -36,17 +36,24 @@ export async function createJob(table: JobTable, job: JobRecord): Promise<void> 
   }
 }
 
-/** Starts the first attempt, or the next one of a retrying job, filling in whatever the record lacks. */
+/**
+ * Starts the first attempt, or the next one of a retrying job, filling in whatever the record lacks
+ * (but `logs`, which reads fill in while empty and the first log line starts).
+ */
 export async function claimJob(table: JobTable, request: ClaimRequest): Promise<ClaimResult> {
   const u = new UpdateExpression();
   const { envelope } = request;
-  u.setIfMissing('task', envelope.task)
-    .setIfMissing(jobTable.timeIndex.partitionKey, timeShardKey(envelope.id))
-    .setIfMissing('args', envelope.args ?? null)
-    .setIfMissing('maxAttempts', request.maxAttempts)
-    .setIfMissing('enqueuedAt', envelope.enqueuedAt)
-    .setIfMissing('logs', [])
-    .setIfMissing('startedAt', request.now)
+  const createMissing = request.createMissing ?? true;
+  if (createMissing) {
+    // What a record created from the message needs. A claim that may not create the record (its producer
+    // writes it: `pendingRecord`) finds them in the producer's item, so it sends none of them.
+    u.setIfMissing('task', envelope.task)
+      .setIfMissing(jobTable.timeIndex.partitionKey, timeShardKey(envelope.id))
+      .setIfMissing('args', envelope.args ?? null)
+      .setIfMissing('maxAttempts', request.maxAttempts)
+      .setIfMissing('enqueuedAt', envelope.enqueuedAt);
+  }
+  u.setIfMissing('startedAt', request.now)
     .increment('attempts')
     .setLast('status', JobStatus.running)
     .set('workerId', request.workerId)
@@ -60,7 +67,7 @@ export async function claimJob(table: JobTable, request: ClaimRequest): Promise<
   if (envelope.schedule) u.setIfMissing('schedule', envelope.schedule.name);
   if (envelope.argsRef) u.setIfMissing('argsRef', envelope.argsRef);
   if (envelope.priority) u.setIfMissing('priority', envelope.priority);
-  const condition = unstartedCondition(u, request.createMissing ?? true);
+  const condition = unstartedCondition(u, createMissing);
   return claimUpdate(table, envelope.id, u, condition);
 }
 

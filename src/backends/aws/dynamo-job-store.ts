@@ -108,8 +108,9 @@ export class DynamoJobStore implements JobStore {
     return registerJobHandoff(this.#table, id, delivery);
   }
 
-  complete(id: string, fence: Fence, completion: Completion): Promise<JobRecord> {
-    return completeJob(this.#table, id, fence, completion);
+  /** With `known`, the write returns nothing and the record is `known` with the completion applied. */
+  complete(id: string, fence: Fence, completion: Completion, known?: JobRecord): Promise<JobRecord> {
+    return completeJob(this.#table, id, fence, completion, known);
   }
 
   reject(request: RejectRequest): Promise<boolean> {

@@ -24,10 +24,18 @@ export function countRequests(client: ClientWithMiddleware, service: string, cou
   );
 }
 
+/** Operation names by command name, worked out once per command (every request passes here). */
+const operationNames = new Map<string | undefined, string>();
+
 /** `SendMessageCommand` → `SendMessage`; the document client's `PutCommand` → `PutItem`. */
 function operationName(commandName: string | undefined): string {
-  const name = (commandName ?? 'Unknown').replace(/Command$/, '');
-  return documentCommands[name] ?? name;
+  let operation = operationNames.get(commandName);
+  if (operation === undefined) {
+    const name = (commandName ?? 'Unknown').replace(/Command$/, '');
+    operation = documentCommands[name] ?? name;
+    operationNames.set(commandName, operation);
+  }
+  return operation;
 }
 
 const documentCommands: Record<string, string> = {
