@@ -29,6 +29,11 @@ export class FinishedJobs {
     return this.#jobs.size;
   }
 
+  /** Entries held in the finishing line (consumed ones included) and the expiry heap: what this costs. */
+  get heldEntries(): number {
+    return this.#line.length + this.#expiries.length;
+  }
+
   /** Notes that `id` is final (again), expiring at `expiresAt`; evicts the oldest finished past the bound. */
   finished(id: string, expiresAt: number | undefined): void {
     const previous = this.#jobs.get(id);
@@ -39,9 +44,11 @@ export class FinishedJobs {
     while (this.#jobs.size > this.#keep) this.#evict(this.#oldest());
     // Stale entries (jobs evicted by the bound, retried or removed) are dropped in one O(n) pass once
     // they outnumber the live ones, so the line and the heap stay within twice the jobs kept.
-    if (this.#line.length - this.#head > 1024 && this.#line.length - this.#head > 2 * this.#jobs.size) {
+    // Entries before the head were consumed by evictions: they go in the same pass once they are half
+    // the line, so the line holds at most about twice what it must.
+    const line = this.#line.length;
+    if (line > 1024 && (this.#head * 2 > line || line - this.#head > 2 * this.#jobs.size))
       this.#compactLine();
-    }
     if (this.#expiries.length > 1024 && this.#expiries.length > 2 * this.#jobs.size) this.#compact();
   }
 
