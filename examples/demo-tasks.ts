@@ -7,20 +7,18 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { defineTask, type Longhaul, UnrecoverableError } from 'longhaul';
 // zod's tree-shakable API: a Lambda bundle carries only the checks these tasks use (a few KiB), where
-// `import { z } from 'zod'` would carry all of zod (444 KiB) into every worker.
+// `import { z } from 'zod'` would carry all of zod (444 KiB) into every worker. zod/mini has no messages
+// of its own ("Invalid input"), so each check says what it expects.
 import * as z from 'zod/mini';
-import { en } from 'zod/v4/locales';
-
-// zod/mini ships no messages of its own ("Invalid input"); English ones say what was expected.
-z.config(en());
 
 /** The bundled corpus `crawl.wordCount` reads from. */
 export const docsDir = fileURLToPath(new URL('./docs', import.meta.url));
 
 /** A file name inside `docsDir`: no directories, no dots but the extension's, so no path traversal. */
+const docNameExpected = 'expected a file name such as "rivers.txt"';
 const docName = z
-  .string()
-  .check(z.regex(/^[a-z0-9][a-z0-9-]{0,63}\.txt$/, 'expected a file name such as "rivers.txt"'));
+  .string({ error: docNameExpected })
+  .check(z.regex(/^[a-z0-9][a-z0-9-]{0,63}\.txt$/, docNameExpected));
 
 /** The bundled documents' file names, sorted. */
 export async function listDocs(): Promise<string[]> {
@@ -45,7 +43,7 @@ export interface WordCount {
 /** Counts the words of one bundled document and names its five most frequent (stop words excluded). */
 export const wordCount = defineTask({
   name: 'crawl.wordCount',
-  args: z.object({ path: docName }),
+  args: z.object({ path: docName }, { error: 'expected an object such as {"path":"rivers.txt"}' }),
   retries: 2,
   async run({ path }, ctx) {
     let text: string;
@@ -108,10 +106,23 @@ const round = (value: number, digits: number) => Math.round(value * 10 ** digits
  */
 export const portfolioAnalyze = defineTask({
   name: 'portfolio.analyze',
-  args: z.object({
-    portfolio: z.string().check(z.minLength(1), z.maxLength(64)),
-    positions: z.int().check(z.gte(1), z.lte(tickers.length)),
-  }),
+  args: z.object(
+    {
+      portfolio: z
+        .string({ error: 'expected a portfolio name' })
+        .check(
+          z.minLength(1, 'expected a portfolio name'),
+          z.maxLength(64, 'expected at most 64 characters'),
+        ),
+      positions: z
+        .int({ error: 'expected a whole number of positions' })
+        .check(
+          z.gte(1, 'expected at least 1 position'),
+          z.lte(tickers.length, `expected at most ${tickers.length} positions`),
+        ),
+    },
+    { error: 'expected an object such as {"portfolio":"growth","positions":5}' },
+  ),
   timeoutMs: 60_000,
   async run({ portfolio, positions }, ctx) {
     const random = seededRandom(portfolio);
@@ -177,10 +188,16 @@ export const portfolioAnalyze = defineTask({
   },
 });
 
+/** The report tasks' arguments. */
+const reportArgs = z.object(
+  { report: z.string({ error: 'expected a report name' }).check(z.minLength(1, 'expected a report name')) },
+  { error: 'expected an object such as {"report":"q3"}' },
+);
+
 /** A report whose upstream times out on the first attempt: the retry succeeds. */
 export const reportFlaky = defineTask({
   name: 'report.flaky',
-  args: z.object({ report: z.string().check(z.minLength(1)) }),
+  args: reportArgs,
   retries: 2,
   backoff: { baseDelayMs: 1_000, maxDelayMs: 1_000 },
   async run({ report }, ctx) {
@@ -197,7 +214,7 @@ export const reportFlaky = defineTask({
 /** A report whose template is gone: every attempt fails and the job ends in the dead-letter queue. */
 export const reportBroken = defineTask({
   name: 'report.broken',
-  args: z.object({ report: z.string().check(z.minLength(1)) }),
+  args: reportArgs,
   retries: 1,
   backoff: { baseDelayMs: 1_000, maxDelayMs: 1_000 },
   async run({ report }, ctx) {
