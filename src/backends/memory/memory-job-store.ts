@@ -48,7 +48,7 @@ import type { RequestCounter } from '../../core/request-counter.js';
 import { isExpired } from '../../core/retention.js';
 import { replacesLatest } from '../../core/schedule-result.js';
 import {
-  completionEvent,
+  completedRecord,
   isLostAttempt,
   lostAttemptRecord,
   requeueClears,
@@ -262,37 +262,8 @@ export class MemoryJobStore implements JobStore {
     if (completion.status === 'retrying' && job.cancelRequestedAt !== undefined) {
       throw new JobCancelledError(id);
     }
-    const next: MutableJob = {
-      ...job,
-      status: completion.status,
-      logs: [...job.logs, ...completion.logs],
-      history: [...job.history, completionEvent(completion, fence)],
-      ...(completion.progress ? { progress: completion.progress } : {}),
-    };
-    delete next.leaseExpiresAt;
-    delete next.leaseToken;
-    delete next.handoff;
-    if (completion.interrupted) {
-      next.interruptions = (job.interruptions ?? 0) + 1;
-      // The attempt is given back: the next claim starts the same attempt number again.
-      if (completion.status === 'retrying') next.attempts = fence.attempt - 1;
-    }
-    if (completion.expiresAt !== undefined && completion.status !== 'retrying') {
-      next.expiresAt = completion.expiresAt;
-    }
-    if (completion.status === 'succeeded') {
-      next.result = completion.result;
-      if (completion.resultRef) next.resultRef = completion.resultRef;
-      next.finishedAt = completion.at;
-      delete next.error;
-    } else if (completion.status === 'retrying') {
-      next.error = completion.error;
-      next.nextAttemptAt = completion.nextAttemptAt;
-    } else {
-      next.error = completion.error;
-      next.finishedAt = completion.at;
-      next.deadLettered = completion.deadLettered;
-    }
+    // The same record the AWS store works out when its worker hands it the record it last saw.
+    const next = completedRecord(job, fence, completion);
     this.#save(next);
     return copyOut(next);
   }
