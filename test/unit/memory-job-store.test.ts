@@ -14,22 +14,12 @@ import {
 } from 'longhaul';
 import { MemoryJobStore } from 'longhaul/memory';
 import { describe, expect, it } from 'vitest';
+import { queuedJob } from '../support/job-records.js';
 
 const t0 = 1_700_000_000_000;
 
 function job(overrides: Partial<JobRecord> = {}): JobRecord {
-  return {
-    id: 'job-1',
-    task: 'math.add',
-    status: 'queued',
-    args: { a: 1, b: 2 },
-    attempts: 0,
-    maxAttempts: 3,
-    enqueuedAt: t0,
-    logs: [],
-    history: [{ at: t0, status: 'queued', attempt: 0 }],
-    ...overrides,
-  };
+  return queuedJob({ task: 'math.add', args: { a: 1, b: 2 }, ...overrides });
 }
 
 function claimRequest(overrides: Partial<ClaimRequest> & { id?: string } = {}): ClaimRequest {

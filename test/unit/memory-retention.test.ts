@@ -2,22 +2,12 @@ import { ConfigError, defineTask, JobNotFoundError, type JobRecord, Longhaul } f
 import { defaultKeepFinishedJobs, MemoryJobStore, memoryBackend } from 'longhaul/memory';
 import { createTestQueue } from 'longhaul/testing';
 import { describe, expect, it } from 'vitest';
+import { queuedJob } from '../support/job-records.js';
 
 const t0 = 1_700_000_000_000;
 
 function job(id: string, overrides: Partial<JobRecord> = {}): JobRecord {
-  return {
-    id,
-    task: 'math.add',
-    status: 'queued',
-    args: { a: 1, b: 2 },
-    attempts: 0,
-    maxAttempts: 3,
-    enqueuedAt: t0,
-    logs: [],
-    history: [],
-    ...overrides,
-  };
+  return queuedJob({ id, task: 'math.add', args: { a: 1, b: 2 }, history: [], ...overrides });
 }
 
 function finished(id: string, expiresAt?: number, status: JobRecord['status'] = 'succeeded'): JobRecord {
