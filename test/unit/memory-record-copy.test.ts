@@ -1,6 +1,7 @@
 import type { JobRecord } from 'longhaul';
 import { MemoryJobStore } from 'longhaul/memory';
 import { describe, expect, it } from 'vitest';
+import { copyData } from '../../src/backends/memory/copy-data.js';
 import { queuedJob } from '../support/job-records.js';
 
 const t0 = 1_700_000_000_000;
@@ -59,5 +60,16 @@ describe('MemoryJobStore record copies', () => {
     const done = await store.get('job-1');
     expect(done?.logs.map((l) => l.message)).toEqual(['first']);
     expect(done?.history.map((event) => event.status)).toEqual(['queued', 'running', 'succeeded']);
+  });
+});
+
+describe('copyData', () => {
+  it('copies a "__proto__" key of parsed JSON as data, not as the copy\'s prototype', () => {
+    const args = JSON.parse('{"__proto__": {"admin": true}, "name": "x"}') as Record<string, unknown>;
+    const copy = copyData(args);
+    expect(Object.getPrototypeOf(copy)).toBe(Object.prototype);
+    expect(Object.keys(copy)).toEqual(['__proto__', 'name']);
+    expect(JSON.stringify(copy)).toBe(JSON.stringify(args));
+    expect((copy as { admin?: boolean }).admin).toBeUndefined();
   });
 });

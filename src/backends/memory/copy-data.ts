@@ -15,6 +15,12 @@ export function copyData<T>(value: T): T {
   const proto = Object.getPrototypeOf(value);
   if (proto !== Object.prototype && proto !== null) return structuredClone(value);
   const out: Record<string, unknown> = {};
-  for (const key of Object.keys(value)) out[key] = copyData((value as Record<string, unknown>)[key]);
+  for (const key of Object.keys(value)) {
+    const copy = copyData((value as Record<string, unknown>)[key]);
+    // Parsed JSON may hold an own "__proto__" key: assigning it would set the copy's prototype instead.
+    if (key === '__proto__')
+      Object.defineProperty(out, key, { value: copy, enumerable: true, writable: true, configurable: true });
+    else out[key] = copy;
+  }
   return out as T;
 }
