@@ -307,7 +307,6 @@ export class Worker {
     return Math.min(9, affordable);
   }
 
-  /** Waits for a running job to finish, or for `stop()`. */
   /**
    * `poll`'s outcome, or 'stopped' if `stop()` comes first. Not a race against one long-lived promise:
    * each such race leaves a reaction on it that keeps its outcome (the messages) until the worker stops.
@@ -331,6 +330,7 @@ export class Worker {
     });
   }
 
+  /** Waits for a running job to finish, or for `stop()`. */
   #slotFreed(): Promise<void> {
     return new Promise<void>((resolve) => {
       this.#onSlotFreed = resolve;
