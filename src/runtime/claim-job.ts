@@ -65,6 +65,7 @@ export async function claimJob(
     now: at,
     leaseExpiresAt: parts.leaseExpiry(at),
     createMissing: mayCreateRecord(envelope, message.sentAt, at),
+    ...(message.trace ? { trace: message.trace } : {}),
   });
   let now = Date.now();
   let outcome: ClaimResult;

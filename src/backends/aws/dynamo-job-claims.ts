@@ -45,14 +45,18 @@ export async function claimJob(table: JobTable, request: ClaimRequest): Promise<
   const { envelope } = request;
   const createMissing = request.createMissing ?? true;
   if (createMissing) {
-    // What a record created from the message needs. A claim that may not create the record (its producer
-    // writes it: `pendingRecord`) finds them in the producer's item, so it sends none of them.
+    // What a record created from the message needs: what the producer's record would have held. A claim
+    // that may not create the record (its producer writes it: `pendingRecord`) finds them in the
+    // producer's item, so it sends none of them.
     u.setIfMissing('task', envelope.task)
       .setIfMissing(jobTable.timeIndex.partitionKey, timeShardKey(envelope.id))
       .setIfMissing('args', envelope.args ?? null)
       .setIfMissing('maxAttempts', request.maxAttempts)
       .setIfMissing('enqueuedAt', envelope.enqueuedAt);
+    if (envelope.workflow) u.setIfMissing('workflow', envelope.workflow);
+    if (request.trace) u.setIfMissing('trace', request.trace);
   }
+  const running = withoutAttempt(statusEvent(JobStatus.running, request.now, 0, request.workerId));
   u.setIfMissing('startedAt', request.now)
     .increment('attempts')
     .setLast('status', JobStatus.running)
@@ -60,7 +64,12 @@ export async function claimJob(table: JobTable, request: ClaimRequest): Promise<
     .set('heartbeatAt', request.now)
     .set('leaseExpiresAt', request.leaseExpiresAt)
     .set('leaseToken', request.token)
-    .append('history', [withoutAttempt(statusEvent(JobStatus.running, request.now, 0, request.workerId))])
+    // A record created here starts, like the producer's, with the job queued when it was enqueued.
+    .append(
+      'history',
+      [running],
+      createMissing ? [withoutAttempt(statusEvent(JobStatus.queued, envelope.enqueuedAt, 0))] : [],
+    )
     .remove('nextAttemptAt');
   // Leaves the retrying or scheduled entry of the attention index (free for a queued job: none).
   enterStatus(u, JobStatus.running, envelope.id);
