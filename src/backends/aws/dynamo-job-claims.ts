@@ -4,13 +4,13 @@
  * without running, or note that it waits for a limit. Each is one conditional write on the job's
  * status, so two workers can never both start an attempt.
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { JobConflictError, JobNotFoundError } from '../../core/errors.js';
 import { claimableStatuses, type JobLimited, type JobRecord, JobStatus } from '../../core/job.js';
 import { jobTable } from '../../core/names.js';
 import type { ClaimRequest, ClaimResult, LimitedNote, RejectRequest } from '../../core/ports.js';
 import { lostAttemptRecord, statusEvent } from '../../core/transitions.js';
+import { toAttributeValues } from './attribute-values.js';
 import { fromItem, toItem, translateSizeError, ttlSeconds, withoutAttempt } from './dynamo-job-item.js';
 import { type JobTable, jobAsItStood, updateJob } from './dynamo-job-table.js';
 import { enterStatus, timeShardKey } from './job-index.js';
@@ -19,14 +19,15 @@ import { UpdateExpression } from './update-expression.js';
 /** Puts a new job's record; throws `JobConflictError` when a live job has its id. */
 export async function createJob(table: JobTable, job: JobRecord): Promise<void> {
   try {
+    // A low-level command, as for every job write (see attribute-values.ts).
     await table.client.send(
-      new PutCommand({
+      new PutItemCommand({
         TableName: table.tableName,
-        Item: toItem(job),
+        Item: toAttributeValues(toItem(job)),
         // An expired job counts as deleted (TTL is just late), so its id may be used again.
         ConditionExpression: 'attribute_not_exists(#id) OR #ttl <= :now',
         ExpressionAttributeNames: { '#id': jobTable.partitionKey, '#ttl': jobTable.ttlAttribute },
-        ExpressionAttributeValues: { ':now': Date.now() / 1000 },
+        ExpressionAttributeValues: toAttributeValues({ ':now': Date.now() / 1000 }),
       }),
     );
   } catch (error) {
