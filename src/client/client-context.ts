@@ -4,6 +4,7 @@
  */
 
 import type { DelayPlan } from '../core/delay.js';
+import type { RecordWriter } from '../core/envelope.js';
 import { EnqueueError, JobNotFoundError } from '../core/errors.js';
 import type { JobRecord } from '../core/job.js';
 import { publishChanges, stateChangeOf } from '../core/job-events.js';
@@ -44,9 +45,14 @@ export function checkReadableId(id: string): void {
 }
 
 /** Sends the job's message. Throws {@link EnqueueError} when the queue refuses it. */
-export async function sendJob(ctx: ClientContext, job: JobRecord, plan: DelayPlan): Promise<void> {
+export async function sendJob(
+  ctx: ClientContext,
+  job: JobRecord,
+  plan: DelayPlan,
+  record: RecordWriter = 'producer',
+): Promise<void> {
   try {
-    await deliver(ctx.backend, [job], plan);
+    await deliver(ctx.backend, [job], plan, record);
   } catch (cause) {
     throw new EnqueueError(job.id, cause, { sent: false });
   }

@@ -5,6 +5,7 @@
  */
 
 import { type DelayPlan, maxQueueDelaySeconds } from '../core/delay.js';
+import type { RecordWriter } from '../core/envelope.js';
 import { ConfigError } from '../core/errors.js';
 import type { JobRecord } from '../core/job.js';
 import type { Backend } from '../core/ports.js';
@@ -33,32 +34,32 @@ export function checkDelivery(backend: Backend, plan: DelayPlan, priority: Prior
 
 /**
  * The message body of a job: its envelope (with its priority, workflow and offloaded arguments, and
- * whether its record is written after the send by an unconditional batch write).
+ * who writes its record).
  */
-export function envelopeOf(job: JobRecord, pendingRecord = false): string {
-  return envelopeOfJob(job, pendingRecord);
+export function envelopeOf(job: JobRecord, record: RecordWriter = 'producer'): string {
+  return envelopeOfJob(job, record);
 }
 
 /**
  * Sends the messages of `jobs` (at most 10: one SendMessageBatch) as `plan` says. A scheduled delivery is
- * one schedule per job. `pendingRecord` marks the envelopes of jobs whose records `putNew` writes next.
+ * one schedule per job. `record` says who writes the jobs' records (see `RecordWriter`).
  */
 export async function deliver(
   backend: Backend,
   jobs: readonly JobRecord[],
   plan: DelayPlan,
-  pendingRecord = false,
+  record: RecordWriter = 'producer',
 ): Promise<void> {
   if (plan.kind === 'scheduler') {
     const delays = backend.delays;
     if (!delays) throw new ConfigError('This backend has no delay scheduler');
-    await Promise.all(jobs.map((job) => delays.schedule(job.id, plan.runAt, envelopeOf(job, pendingRecord))));
+    await Promise.all(jobs.map((job) => delays.schedule(job.id, plan.runAt, envelopeOf(job, record))));
     return;
   }
   const delaySeconds = plan.kind === 'queue' ? plan.delaySeconds : 0;
   await backend.transport.send(
     jobs.map((job) => ({
-      body: envelopeOf(job, pendingRecord),
+      body: envelopeOf(job, record),
       ...(delaySeconds ? { delaySeconds } : {}),
       // The record's trace context: a job's origin even when an operator's `retry` sends it again.
       ...(job.trace ? { trace: job.trace } : {}),

@@ -3,7 +3,7 @@
  * messages first, then the records, so a record always has a message or was written by the worker that
  * claimed it.
  */
-import { encodeEnvelope } from '../core/envelope.js';
+import { encodeEnvelope, type RecordWriter } from '../core/envelope.js';
 import { JobConflictError } from '../core/errors.js';
 import { type JobRecord, JobStatus } from '../core/job.js';
 import type { JobStore, Transport } from '../core/ports.js';
@@ -39,9 +39,10 @@ export function newJobRecord(job: NewJob): JobRecord {
 
 /**
  * A job's message body, carrying its workflow continuation and its offloaded arguments' reference, and
- * `pendingRecord` when its record will be written by an unconditional batch write after the send.
+ * who writes its record when it is not the producer before the send: `pendingRecord` when an
+ * unconditional batch write follows the send, `workerRecord` when the worker creates it.
  */
-export function envelopeOfJob(job: JobRecord, pendingRecord = false): string {
+export function envelopeOfJob(job: JobRecord, record: RecordWriter = 'producer'): string {
   return encodeEnvelope({
     id: job.id,
     task: job.task,
@@ -49,7 +50,8 @@ export function envelopeOfJob(job: JobRecord, pendingRecord = false): string {
     enqueuedAt: job.enqueuedAt,
     ...(job.workflow ? { workflow: job.workflow } : {}),
     ...(job.priority && job.priority !== 'normal' ? { priority: job.priority } : {}),
-    ...(pendingRecord ? { pendingRecord: true } : {}),
+    ...(record === 'producer-after-send' ? { pendingRecord: true } : {}),
+    ...(record === 'worker' ? { workerRecord: true } : {}),
   });
 }
 

@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { type DelayPlan, planDelay } from '../core/delay.js';
+import type { RecordWriter } from '../core/envelope.js';
 import {
   ConfigError,
   EnqueueError,
@@ -87,7 +88,7 @@ async function enqueueTraced<T extends AnyTask>(
   // would strand a queued job with no message, which a retried enqueue of the same id or key would then
   // take for the job, if this process died between.
   try {
-    await sendJob(ctx, job, plan.delay);
+    await sendJob(ctx, job, plan.delay, ctx.tracking === 'lean' ? 'worker' : 'producer');
   } catch (error) {
     // No job was created: hand its key back rather than block it for the enqueue grace.
     if (job.key !== undefined) await releaseKey(ctx.backend.store, job.task, job.key, job.id).catch(() => {});
@@ -197,7 +198,7 @@ async function enqueueBatchTraced<T extends AnyTask>(
   const jobs: JobRecord[] = [];
   for (const { job, argsJson } of validated) jobs.push(await offloadArgs(ctx, job, argsJson));
   if (ctx.tracking === 'lean') {
-    await sendInBatches(ctx, jobs, plan.delay, false);
+    await sendInBatches(ctx, jobs, plan.delay, 'worker');
   } else {
     await sendAndPutRecords(ctx, jobs, plan.delay);
     await publishJobs(ctx, jobs);
@@ -252,7 +253,7 @@ async function sendAndPutRecords(
   };
   let sendError: unknown;
   try {
-    await sendInBatches(ctx, jobs, delay, true, async (batch, startedAt) => {
+    await sendInBatches(ctx, jobs, delay, 'producer-after-send', async (batch, startedAt) => {
       window.push(...batch);
       windowStarted = Math.min(windowStarted, startedAt);
       if (window.length < jobsPerRecordWindow) return;
@@ -293,7 +294,7 @@ async function sendInBatches(
   ctx: ClientContext,
   jobs: readonly JobRecord[],
   delay: DelayPlan,
-  pendingRecord: boolean,
+  record: RecordWriter,
   onSent: (batch: readonly JobRecord[], startedAt: number) => Promise<void> | void = () => {},
 ): Promise<void> {
   const sent = new Set<JobRecord>();
@@ -308,7 +309,7 @@ async function sendInBatches(
         const batch = jobs.slice(at, at + 10);
         const startedAt = Date.now();
         try {
-          await deliver(ctx.backend, batch, delay, pendingRecord);
+          await deliver(ctx.backend, batch, delay, record);
         } catch (cause) {
           failures.push({ at, cause });
           return;

@@ -33,7 +33,16 @@ export interface Envelope {
    * `src/core/pending-record.ts`).
    */
   readonly pendingRecord?: true;
+  /**
+   * Set by a producer that writes no record (lean tracking): on the message's first delivery the worker
+   * creates the record with one conditional put of the running job, rather than the claim's longer update
+   * (see `src/backends/aws/dynamo-job-claims.ts`). Either way the record is the same.
+   */
+  readonly workerRecord?: true;
 }
+
+/** Who writes a job's record: the producer with or before the send, the producer after it, or the worker. */
+export type RecordWriter = 'producer' | 'producer-after-send' | 'worker';
 
 /** Serializes a job's message body, stamping the current envelope version. */
 export function encodeEnvelope(envelope: Omit<Envelope, 'v'>): string {
@@ -109,6 +118,8 @@ export function decodeEnvelope(body: string): Envelope {
   const pendingRecord = record.pendingRecord;
   if (pendingRecord !== undefined && pendingRecord !== true)
     fail('"pendingRecord" must be true when present');
+  const workerRecord = record.workerRecord;
+  if (workerRecord !== undefined && workerRecord !== true) fail('"workerRecord" must be true when present');
   return {
     v: envelopeVersion,
     id: record.id as string,
@@ -120,6 +131,7 @@ export function decodeEnvelope(body: string): Envelope {
     ...(argsRef !== undefined ? { argsRef: argsRef as PayloadRef } : {}),
     ...(priority !== undefined && priority !== Priority.normal ? { priority: priority as Priority } : {}),
     ...(pendingRecord === true ? { pendingRecord: true } : {}),
+    ...(workerRecord === true ? { workerRecord: true } : {}),
   };
 }
 

@@ -6,7 +6,7 @@
 import { type SerializedError, serializeError, WorkerLostError } from './errors.js';
 import { type JobEvent, type JobRecord, JobStatus } from './job.js';
 import { truncateUtf8 } from './limits.js';
-import type { Completion, Fence } from './ports.js';
+import type { ClaimRequest, Completion, Fence } from './ports.js';
 
 /** Fields a requeued job starts without. */
 export const requeueClears = [
@@ -72,6 +72,38 @@ export function statusEvent(
     ...(workerId ? { workerId } : {}),
     ...(error ? { error: { code: error.code, message: truncateUtf8(error.message) } } : {}),
     ...(interrupted ? { interrupted: true as const } : {}),
+  };
+}
+
+/**
+ * The record a claim creates from a job's message when the job has none: what its producer's record
+ * would have held (queued when it was enqueued, its workflow and trace), with the first attempt started.
+ */
+export function startedRecordOf(request: ClaimRequest): JobRecord {
+  const { envelope } = request;
+  return {
+    id: envelope.id,
+    task: envelope.task,
+    status: JobStatus.running,
+    args: envelope.args ?? null,
+    attempts: 1,
+    maxAttempts: request.maxAttempts,
+    enqueuedAt: envelope.enqueuedAt,
+    startedAt: request.now,
+    heartbeatAt: request.now,
+    leaseExpiresAt: request.leaseExpiresAt,
+    leaseToken: request.token,
+    workerId: request.workerId,
+    logs: [],
+    history: [
+      statusEvent(JobStatus.queued, envelope.enqueuedAt, 0),
+      statusEvent(JobStatus.running, request.now, 1, request.workerId),
+    ],
+    ...(envelope.schedule ? { schedule: envelope.schedule.name } : {}),
+    ...(envelope.argsRef ? { argsRef: envelope.argsRef } : {}),
+    ...(envelope.priority ? { priority: envelope.priority } : {}),
+    ...(envelope.workflow ? { workflow: envelope.workflow } : {}),
+    ...(request.trace ? { trace: request.trace } : {}),
   };
 }
 

@@ -221,3 +221,68 @@ describe('the AWS adapters against the emulator', () => {
     expect(() => awsBackend({ queueUrl: '', deadLetterQueueUrl: 'x', tableName: '' })).toThrow(ConfigError);
   });
 });
+
+// A queue of its own: no message or worker of another test can take the first delivery.
+describe("a lean job's first claim against the emulator", () => {
+  const own = useJobResources('integration/aws-adapters-lean', { visibilityTimeoutSeconds: 30 });
+
+  it("creates a lean job's record with one put on its first delivery, and still runs a duplicate once", async () => {
+    const { dynamoClient, sqsClient } = createClients();
+    const writes: { command: string; id: unknown }[] = [];
+    dynamoClient.middlewareStack.add(
+      (next, context) => async (args) => {
+        const input = args.input as { Item?: { id?: { S?: string } }; Key?: { id?: { S?: string } } };
+        const command = context.commandName ?? '';
+        if (/Put|Update/.test(command)) writes.push({ command, id: (input.Item ?? input.Key)?.id?.S });
+        return next(args);
+      },
+      { step: 'initialize', name: 'watchWrites' },
+    );
+    const backend = awsBackend({ ...own.resources, sqsClient, dynamoClient });
+    let runs = 0;
+    const add = defineTask({
+      name: 'add',
+      args: z.object({ a: z.number(), b: z.number() }),
+      run: ({ a, b }) => {
+        runs++;
+        return a + b;
+      },
+    });
+    const lean = new Longhaul({ backend, tracking: 'lean' });
+    const handle = await lean.enqueue(add, { a: 2, b: 5 });
+    const worker = testWorker(backend, [add]);
+    const done = async () => (await lean.getJob(handle.id).catch(() => undefined))?.status === 'succeeded';
+    await serveUntil(worker, done);
+    // The claim is the put; the completion the update.
+    expect(writes.filter((write) => write.id === handle.id).map((write) => write.command)).toEqual([
+      'PutItemCommand',
+      'UpdateItemCommand',
+    ]);
+    const job = await lean.getJob(handle.id);
+    expect(job).toMatchObject({ task: 'add', args: { a: 2, b: 5 }, result: 7, attempts: 1 });
+    expect(job.history.map((event) => `${event.status}:${event.attempt}`)).toEqual([
+      'queued:0',
+      'running:1',
+      'succeeded:1',
+    ]);
+    // SQS may deliver a message twice: the duplicate's put finds the record, and the claim leaves it done.
+    await backend.transport.send([
+      {
+        body: JSON.stringify({
+          v: 1,
+          id: handle.id,
+          task: 'add',
+          args: { a: 2, b: 5 },
+          enqueuedAt: job.enqueuedAt,
+          workerRecord: true,
+        }),
+      },
+    ]);
+    await serveUntil(
+      testWorker(backend, [add]),
+      async () =>
+        (await backend.transport.depth()).available === 0 && (await backend.transport.depth()).inFlight === 0,
+    );
+    expect(runs).toBe(1);
+  });
+});

@@ -9,7 +9,7 @@ import { JobConflictError, JobNotFoundError } from '../../core/errors.js';
 import { claimableStatuses, type JobLimited, type JobRecord, JobStatus } from '../../core/job.js';
 import { jobTable } from '../../core/names.js';
 import type { ClaimRequest, ClaimResult, LimitedNote, RejectRequest } from '../../core/ports.js';
-import { lostAttemptRecord, statusEvent } from '../../core/transitions.js';
+import { lostAttemptRecord, startedRecordOf, statusEvent } from '../../core/transitions.js';
 import { toAttributeValues } from './attribute-values.js';
 import { fromItem, toItem, translateSizeError, ttlSeconds, withoutAttempt } from './dynamo-job-item.js';
 import { type JobTable, jobAsItStood, updateJob } from './dynamo-job-table.js';
@@ -18,6 +18,11 @@ import { UpdateExpression } from './update-expression.js';
 
 /** Puts a new job's record; throws `JobConflictError` when a live job has its id. */
 export async function createJob(table: JobTable, job: JobRecord): Promise<void> {
+  if (!(await putNewJob(table, job))) throw new JobConflictError(job.id, 'create', 'already existing');
+}
+
+/** Puts a new job's record; false when a live job has its id. */
+async function putNewJob(table: JobTable, job: JobRecord): Promise<boolean> {
   try {
     // A low-level command, as for every job write (see attribute-values.ts).
     await table.client.send(
@@ -30,9 +35,9 @@ export async function createJob(table: JobTable, job: JobRecord): Promise<void> 
         ExpressionAttributeValues: toAttributeValues({ ':now': Date.now() / 1000 }),
       }),
     );
+    return true;
   } catch (error) {
-    if (error instanceof ConditionalCheckFailedException)
-      throw new JobConflictError(job.id, 'create', 'already existing');
+    if (error instanceof ConditionalCheckFailedException) return false;
     throw translateSizeError(error, job);
   }
 }
@@ -42,9 +47,16 @@ export async function createJob(table: JobTable, job: JobRecord): Promise<void> 
  * (but `logs`, which reads fill in while empty and the first log line starts).
  */
 export async function claimJob(table: JobTable, request: ClaimRequest): Promise<ClaimResult> {
-  const u = new UpdateExpression();
   const { envelope } = request;
   const createMissing = request.createMissing ?? true;
+  if (envelope.workerRecord && createMissing && request.deliveryCount === 1) {
+    // A job its producer wrote no record for (lean tracking), on its first delivery: the running record
+    // put whole is one write with no expression to evaluate and nothing to send back. When a record
+    // exists after all (a message sent again), the claim below runs as for any job.
+    const job = startedRecordOf(request);
+    if (await putNewJob(table, job)) return { claimed: true, job };
+  }
+  const u = new UpdateExpression();
   if (createMissing) {
     // What a record created from the message needs: what the producer's record would have held. A claim
     // that may not create the record (its producer writes it: `pendingRecord`) finds them in the
