@@ -110,7 +110,8 @@ export class QueueGrants {
         resourceArns: [deadLetterQueue.queueArn],
       },
       {
-        // BatchWriteItem: a task that fans out with `enqueueMany` (full tracking).
+        // PutItem: schedule holds, and a lean job's first claim. BatchWriteItem: a task that fans out
+        // with `enqueueMany` (full tracking).
         actions: [
           'dynamodb:GetItem',
           'dynamodb:PutItem',
