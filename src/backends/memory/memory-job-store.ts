@@ -57,7 +57,7 @@ import {
 import { FinishedJobs } from './memory-finished-jobs.js';
 import { memoryListingReads } from './memory-job-listing.js';
 import { MemoryLimits } from './memory-limits.js';
-import { copyIn, copyOut } from './memory-record-copy.js';
+import { copyIn, copyOut, jsonBytesBound } from './memory-record-copy.js';
 
 type MutableJob = { -readonly [K in keyof JobRecord]: JobRecord[K] };
 
@@ -464,14 +464,17 @@ export class MemoryJobStore implements JobStore {
 
   /**
    * Stores a copy, so no object a caller passed in (args, result, error) stays shared with the store.
-   * Refuses, like DynamoDB, a record over the item size limit.
+   * Refuses, like DynamoDB, a record over the item size limit: serialized only when a bound of its size
+   * from a walk over its fields (see `jsonBytesBound`) is over the limit, as it is for few records.
    */
   #save(job: JobRecord): void {
-    // A UTF-8 byte is at least one UTF-16 unit, at most three: count bytes only near the limit.
-    const text = JSON.stringify(job);
-    const bytes = text.length * 3 <= limits.maxRecordBytes ? text.length : Buffer.byteLength(text, 'utf8');
-    if (bytes > limits.maxRecordBytes)
-      throw new PayloadTooLargeError('Job record', bytes, limits.maxRecordBytes);
+    if (jsonBytesBound(job) > limits.maxRecordBytes) {
+      // A UTF-8 byte is at least one UTF-16 unit, at most three: count bytes only near the limit.
+      const text = JSON.stringify(job);
+      const bytes = text.length * 3 <= limits.maxRecordBytes ? text.length : Buffer.byteLength(text, 'utf8');
+      if (bytes > limits.maxRecordBytes)
+        throw new PayloadTooLargeError('Job record', bytes, limits.maxRecordBytes);
+    }
     this.#jobs.set(job.id, copyIn(job, this.#jobs.get(job.id)));
     if (job.status !== JobStatus.running) this.#longRunning.delete(job.id);
     if (isFinalStatus(job.status)) this.#finished.finished(job.id, job.expiresAt);
