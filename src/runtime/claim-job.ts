@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Envelope } from '../core/envelope.js';
 import {
@@ -17,6 +16,7 @@ import { isExpired } from '../core/retention.js';
 import { maxVisibilitySeconds } from '../core/retry.js';
 import { OverlapPolicy } from '../core/schedule-ref.js';
 import type { AnyTask } from '../core/task.js';
+import { newUuid } from '../core/uuid.js';
 import { type Disposition, deadLetter, deadLetterReason } from './disposition.js';
 import type { RunnerParts } from './runner-parts.js';
 
@@ -55,7 +55,7 @@ export async function claimJob(
   task: AnyTask,
 ): Promise<{ readonly job: JobRecord } | Disposition> {
   const { options: o, effects } = parts;
-  const token = randomUUID();
+  const token = newUuid();
   const requestAt = (at: number) => ({
     envelope,
     deliveryCount: message.receiveCount,
