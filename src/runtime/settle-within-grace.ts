@@ -1,21 +1,29 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { AbortWatch } from './attempt-abort.js';
 
 /** How a task's run ended, as the attempt records it. */
 export type AttemptOutcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+/** What {@link settleWithinGrace} answers. */
+export interface Settled {
+  readonly outcome: AttemptOutcome;
+  readonly ignoredAbort: boolean;
+}
 
 /**
  * Runs `run` until it settles or `signal` aborts. After an abort it waits up to `graceMs` for `run` to
  * settle (a task honouring its signal cleans up and rejects), then answers with the abort's reason either
  * way: an attempt aborted for a timeout is a timeout even if it resolved during its grace. `ignoredAbort`
  * says `run` was still going when the grace ran out; its code may keep running in the background.
+ *
+ * One promise settled by hand rather than an async function racing two others: while a task runs, this
+ * holds one pending promise, one reaction on the task's and one abort listener (a paused async function,
+ * the race and its promises were about 1 KiB of heap per running attempt).
  */
-export async function settleWithinGrace(
+export function settleWithinGrace(
   run: () => Promise<unknown>,
   signal: AbortWatch,
   graceMs: number,
-): Promise<{ outcome: AttemptOutcome; ignoredAbort: boolean }> {
-  let settledYet = false;
+): Promise<Settled> {
   let started: Promise<unknown>;
   try {
     // Called at once, as a task expects: its signal may abort before the next tick.
@@ -23,32 +31,37 @@ export async function settleWithinGrace(
   } catch (error) {
     started = Promise.reject(error);
   }
-  const execution: Promise<AttemptOutcome> = started
-    .then(
-      (value) => ({ ok: true as const, value }),
-      (error: unknown) => ({ ok: false as const, error }),
-    )
-    .finally(() => {
-      settledYet = true;
-    });
-  // A listener removed by hand, not through a second AbortController: each one costs an EventTarget
-  // with two Maps, about 0.4 KiB of heap for as long as the attempt runs.
-  let onAbort: () => void = () => undefined;
-  const aborted = new Promise<undefined>((resolve) => {
-    onAbort = () => resolve(undefined);
-    if (signal.aborted) resolve(undefined);
-    signal.addEventListener('abort', onAbort, { once: true });
+  return new Promise<Settled>((resolve) => {
+    /** What `run` settled to; undefined while it runs. */
+    let own: AttemptOutcome | undefined;
+    let graceTimer: NodeJS.Timeout | undefined;
+    let answered = false;
+    const answer = () => {
+      if (answered) return;
+      answered = true;
+      clearTimeout(graceTimer);
+      signal.removeEventListener('abort', onAbort);
+      resolve(
+        signal.aborted || own === undefined
+          ? { outcome: { ok: false, error: signal.reason }, ignoredAbort: own === undefined }
+          : { outcome: own, ignoredAbort: false },
+      );
+    };
+    // Aborted: `run` has its grace to settle in; the answer is the abort's reason either way.
+    const onAbort = () => {
+      graceTimer = setTimeout(answer, graceMs);
+    };
+    started.then(
+      (value: unknown) => {
+        own = { ok: true, value };
+        answer();
+      },
+      (error: unknown) => {
+        own = { ok: false, error };
+        answer();
+      },
+    );
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
   });
-  const first = await Promise.race([execution, aborted]);
-  signal.removeEventListener('abort', onAbort);
-  if (first !== undefined && !signal.aborted) return { outcome: first, ignoredAbort: false };
-  if (!settledYet) {
-    const graceOver = new AbortController();
-    await Promise.race([
-      execution,
-      sleep(graceMs, undefined, { signal: graceOver.signal }).catch(() => undefined),
-    ]);
-    graceOver.abort();
-  }
-  return { outcome: { ok: false, error: signal.reason }, ignoredAbort: !settledYet };
 }
