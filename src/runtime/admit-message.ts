@@ -110,10 +110,12 @@ export async function admitMessage(
     return { kind: 'ack' };
   }
   const permit = admission.admitted ? admission.permit : undefined;
+  // Without a slot to free, nothing waits here for the job: no paused frame held while it runs.
+  if (!permit) return run(message, receivedAt, envelope, task, args, stopSignal, undefined);
   try {
     return await run(message, receivedAt, envelope, task, args, stopSignal, permit);
   } finally {
-    await permit?.release();
+    await permit.release();
   }
 }
 
