@@ -189,8 +189,14 @@ export class JobEffects {
     if (written.length > 0) await this.changed([stateChangeOf(job)]);
   }
 
-  /** Calls the task's hook, then the worker's; a hook that throws is logged and changes nothing. */
+  /**
+   * Calls the task's hook, then the worker's; a hook that throws is logged and changes nothing. They get
+   * their own copy of `value` (a result, an error): the record it comes from may be the store's own
+   * (`readOnly` answers), which a hook must not be able to change.
+   */
   async #call(task: AnyTask, hook: keyof JobHooks, value: unknown, job: JobRecord): Promise<void> {
+    if (!task.hooks?.[hook] && !this.#o.hooks?.[hook]) return;
+    let copy: { value: unknown } | undefined;
     const info: HookInfo = {
       jobId: job.id,
       task: job.task,
@@ -205,7 +211,8 @@ export class JobEffects {
       const fn = hooks?.[hook] as ((value: unknown, info: HookInfo) => unknown) | undefined;
       if (!fn) continue;
       try {
-        await fn(value, info);
+        copy ??= { value: typeof value === 'object' && value !== null ? structuredClone(value) : value };
+        await fn(copy.value, info);
       } catch (error) {
         this.#o.logger.error('a hook threw; the job is unchanged', {
           jobId: job.id,

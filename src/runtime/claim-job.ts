@@ -65,6 +65,8 @@ export async function claimJob(
     now: at,
     leaseExpiresAt: parts.leaseExpiry(at),
     createMissing: mayCreateRecord(envelope, message.sentAt, at),
+    // The runner reads the records it gets and never changes them: a store may answer with its own.
+    readOnly: true,
   });
   let now = Date.now();
   let outcome: ClaimResult;
