@@ -499,6 +499,11 @@ export interface JobStateChange {
 export interface EventPublisher {
   /** Publishes the changes (an adapter may batch them). Rejects when the destination refuses them. */
   publish(changes: readonly JobStateChange[]): Promise<void>;
+  /**
+   * False while nothing would receive a change (an in-process bus with no subscriber): publishers may
+   * then skip building changes at all. Absent means always listening.
+   */
+  readonly listening?: boolean;
 }
 
 /** Requests made, by service (`sqs`, `dynamodb`) and operation name (`SendMessageBatch`, `UpdateItem`). */

@@ -207,7 +207,7 @@ export async function claimJob(
       return { kind: 'ack' };
     }
   }
-  await effects.changed([stateChangeOf(claimed)]);
+  await effects.jobChanged(claimed);
   return { job: claimed };
 }
 
