@@ -26,7 +26,19 @@ export function copyOut(job: JobRecord): JobRecord {
  * lost fields to `delete` (a transition's result): the stored records are read and copied the most.
  */
 export function copyIn(job: JobRecord, owned: JobRecord | undefined): JobRecord {
-  const copy: Fields = { ...job };
+  return adopt({ ...job } as unknown as Fields, owned);
+}
+
+/**
+ * As {@link copyIn}, but `job` itself becomes the stored record: only for a record the store has just
+ * built (a claim's, a completion's) that no caller holds and that is not a V8 dictionary (see
+ * `completedRecord`), which spares copying its every field once more.
+ */
+export function adoptIn(job: JobRecord, owned: JobRecord | undefined): JobRecord {
+  return adopt(job as unknown as Fields, owned);
+}
+
+function adopt(copy: Fields, owned: JobRecord | undefined): JobRecord {
   const before = owned as unknown as Fields | undefined;
   for (const key in copy) {
     const value = copy[key];
