@@ -26,29 +26,37 @@ export function copyOut(job: JobRecord): JobRecord {
  * lost fields to `delete` (a transition's result): the stored records are read and copied the most.
  */
 export function copyIn(job: JobRecord, owned: JobRecord | undefined): JobRecord {
-  return adopt({ ...job } as unknown as Fields, owned);
+  return adopt({ ...job } as unknown as Fields, owned, false);
 }
 
 /**
  * As {@link copyIn}, but `job` itself becomes the stored record: only for a record the store has just
  * built (a claim's, a completion's) that no caller holds and that is not a V8 dictionary (see
- * `completedRecord`), which spares copying its every field once more.
+ * `completedRecord`), which spares copying its every field once more. Its arrays that grew (`history`,
+ * `logs`) were built with it, so they are kept too, with the elements a caller passed in (log lines)
+ * replaced by copies; its new `history` events were built by the store as well and are kept as they are.
  */
 export function adoptIn(job: JobRecord, owned: JobRecord | undefined): JobRecord {
-  return adopt(job as unknown as Fields, owned);
+  return adopt(job as unknown as Fields, owned, true);
 }
 
-function adopt(copy: Fields, owned: JobRecord | undefined): JobRecord {
+function adopt(copy: Fields, owned: JobRecord | undefined, built: boolean): JobRecord {
   const before = owned as unknown as Fields | undefined;
   for (const key in copy) {
     const value = copy[key];
     if (typeof value !== 'object' || value === null) continue;
     const held = before?.[key];
     if (value === held) continue;
-    copy[key] =
-      Array.isArray(value) && Array.isArray(held)
-        ? value.map((element, i) => (element === held[i] ? element : copyData(element)))
-        : copyData(value);
+    if (!Array.isArray(value) || !Array.isArray(held)) {
+      copy[key] = copyData(value);
+    } else if (!built) {
+      copy[key] = value.map((element, i) => (element === held[i] ? element : copyData(element)));
+    } else if (key !== 'history') {
+      for (let i = held.length; i < value.length; i++) value[i] = copyData(value[i]);
+      for (let i = 0; i < held.length && i < value.length; i++) {
+        if (value[i] !== held[i]) value[i] = copyData(value[i]);
+      }
+    }
   }
   return copy as unknown as JobRecord;
 }
