@@ -32,36 +32,59 @@ export function settleWithinGrace(
     started = Promise.reject(error);
   }
   return new Promise<Settled>((resolve) => {
-    /** What `run` settled to; undefined while it runs. */
-    let own: AttemptOutcome | undefined;
-    let graceTimer: NodeJS.Timeout | undefined;
-    let answered = false;
-    const answer = () => {
-      if (answered) return;
-      answered = true;
-      clearTimeout(graceTimer);
-      signal.removeEventListener('abort', onAbort);
-      resolve(
-        signal.aborted || own === undefined
-          ? { outcome: { ok: false, error: signal.reason }, ignoredAbort: own === undefined }
-          : { outcome: own, ignoredAbort: false },
-      );
-    };
-    // Aborted: `run` has its grace to settle in; the answer is the abort's reason either way.
-    const onAbort = () => {
-      graceTimer = setTimeout(answer, graceMs);
-    };
+    const settling = new Settling(signal, graceMs, resolve);
     started.then(
-      (value: unknown) => {
-        own = { ok: true, value };
-        answer();
-      },
-      (error: unknown) => {
-        own = { ok: false, error };
-        answer();
-      },
+      (value: unknown) => settling.ran({ ok: true, value }),
+      (error: unknown) => settling.ran({ ok: false, error }),
     );
-    if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
+    if (signal.aborted) settling.handleEvent();
+    // The object is the listener (its `handleEvent`): no closure to keep while the task runs.
+    else signal.addEventListener('abort', settling, { once: true });
   });
+}
+
+/** One task's run being watched: what it settled to, and the grace timer once its signal aborted. */
+class Settling {
+  readonly #signal: AbortWatch;
+  readonly #graceMs: number;
+  readonly #resolve: (settled: Settled) => void;
+  /** What `run` settled to; undefined while it runs. */
+  #own: AttemptOutcome | undefined;
+  #graceTimer: NodeJS.Timeout | undefined;
+  #answered = false;
+
+  constructor(signal: AbortWatch, graceMs: number, resolve: (settled: Settled) => void) {
+    this.#signal = signal;
+    this.#graceMs = graceMs;
+    this.#resolve = resolve;
+  }
+
+  /** `run` settled. */
+  ran(outcome: AttemptOutcome): void {
+    this.#own = outcome;
+    this.answer();
+  }
+
+  /** The signal aborted: `run` has its grace to settle in; the answer is the abort's reason either way. */
+  handleEvent(): void {
+    this.#graceTimer = setTimeout(graceOver, this.#graceMs, this);
+  }
+
+  answer(): void {
+    if (this.#answered) return;
+    this.#answered = true;
+    clearTimeout(this.#graceTimer);
+    const signal = this.#signal;
+    signal.removeEventListener('abort', this);
+    const own = this.#own;
+    this.#resolve(
+      signal.aborted || own === undefined
+        ? { outcome: { ok: false, error: signal.reason }, ignoredAbort: own === undefined }
+        : { outcome: own, ignoredAbort: false },
+    );
+  }
+}
+
+function graceOver(settling: Settling): void {
+  settling.answer();
 }
