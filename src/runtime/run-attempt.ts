@@ -146,9 +146,8 @@ class RunningAttempt {
       receivedAt,
     );
     this.ctx = taskContext(this, job, task.name);
-    if (stopSignal?.aborted) this.handleEvent();
-    // `this` is the listener (its `handleEvent`): no closure to keep.
-    stopSignal?.addEventListener('abort', this, { once: true });
+    if (stopSignal?.aborted) this.stop();
+    else if (stopSignal) stopOnAbort(stopSignal, this);
     if (task.timeoutMs !== undefined) {
       this.#timeout = setTimeout(timedOut, task.timeoutMs, this, task.name, task.timeoutMs);
     }
@@ -159,7 +158,7 @@ class RunningAttempt {
    * `stopSignal` aborted: a runtime may stop an attempt with its own reason (a Lambda deadline);
    * otherwise it is a shutdown.
    */
-  handleEvent(): void {
+  stop(): void {
     const reason = this.#stopSignal?.reason;
     this.controller.abort(reason instanceof LonghaulError ? reason : new WorkerShutdownError());
   }
@@ -168,7 +167,7 @@ class RunningAttempt {
   stopTimers(): void {
     clearTimeout(this.#timeout);
     clearInterval(this.#heartbeat);
-    this.#stopSignal?.removeEventListener('abort', this);
+    if (this.#stopSignal) stoppedBy.get(this.#stopSignal)?.delete(this);
   }
 
   /** Waits for the writes under way; none start after. */
@@ -212,6 +211,30 @@ class RunningAttempt {
       });
     }
   }
+}
+
+/**
+ * The running attempts each stop signal stops (a worker's shutdown, a Lambda invocation's deadline): one
+ * listener per signal rather than one per attempt, which cost an EventTarget listener entry per job.
+ */
+const stoppedBy = new WeakMap<AbortSignal, Set<RunningAttempt>>();
+
+function stopOnAbort(signal: AbortSignal, running: RunningAttempt): void {
+  let attempts = stoppedBy.get(signal);
+  if (!attempts) {
+    const stopping = new Set<RunningAttempt>();
+    attempts = stopping;
+    stoppedBy.set(signal, stopping);
+    signal.addEventListener(
+      'abort',
+      () => {
+        for (const attempt of [...stopping]) attempt.stop();
+        stopping.clear();
+      },
+      { once: true },
+    );
+  }
+  attempts.add(running);
 }
 
 function timedOut(running: RunningAttempt, task: string, timeoutMs: number): void {
