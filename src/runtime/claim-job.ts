@@ -11,7 +11,7 @@ import {
 import { isFinalStatus, type JobRecord, JobStatus, jobStatuses } from '../core/job.js';
 import { stateChangeOf } from '../core/job-events.js';
 import { mayCreateRecord, pendingRecordRetrySeconds } from '../core/pending-record.js';
-import type { ClaimResult, Fence, QueueMessage } from '../core/ports.js';
+import type { ClaimRequest, ClaimResult, Fence, QueueMessage } from '../core/ports.js';
 import { isExpired } from '../core/retention.js';
 import { maxVisibilitySeconds } from '../core/retry.js';
 import { OverlapPolicy } from '../core/schedule-ref.js';
@@ -56,22 +56,10 @@ export async function claimJob(
 ): Promise<{ readonly job: JobRecord } | Disposition> {
   const { options: o, effects } = parts;
   const token = newUuid();
-  const requestAt = (at: number) => ({
-    envelope,
-    deliveryCount: message.receiveCount,
-    maxAttempts: task.retry.maxAttempts,
-    workerId: o.workerId,
-    token,
-    now: at,
-    leaseExpiresAt: parts.leaseExpiry(at),
-    createMissing: mayCreateRecord(envelope, message.sentAt, at),
-    // The runner reads the records it gets and never changes them: a store may answer with its own.
-    readOnly: true,
-  });
   let now = Date.now();
   let outcome: ClaimResult;
   for (let tries = 0; ; tries++) {
-    const request = requestAt(now);
+    const request = claimRequest(parts, message, envelope, task, token, now);
     try {
       outcome = await o.store.claim(request);
       break;
@@ -143,7 +131,7 @@ export async function claimJob(
         return { kind: 'deadLettered', reason };
       }
     } else {
-      outcome = await o.store.takeOver(requestAt(now), job);
+      outcome = await o.store.takeOver(claimRequest(parts, message, envelope, task, token, now), job);
     }
     if (!outcome.claimed) job = (await o.store.get(job.id)) ?? job;
   }
@@ -151,7 +139,7 @@ export async function claimJob(
     // Its retention is over: the record counts as deleted (TTL deletes it within days), so this message
     // (a redrive, a resend) is a new job, as it would be once the item is gone.
     await o.store.remove([job.id]);
-    outcome = await o.store.claim(requestAt(now));
+    outcome = await o.store.claim(claimRequest(parts, message, envelope, task, token, now));
     job = outcome.job;
   }
   if (!outcome.claimed) {
@@ -209,6 +197,29 @@ export async function claimJob(
   }
   await effects.jobChanged(claimed);
   return { job: claimed };
+}
+
+/** The claim of `message`'s job at `at`, under `token`. */
+function claimRequest(
+  parts: RunnerParts,
+  message: QueueMessage,
+  envelope: Envelope,
+  task: AnyTask,
+  token: string,
+  at: number,
+): ClaimRequest {
+  return {
+    envelope,
+    deliveryCount: message.receiveCount,
+    maxAttempts: task.retry.maxAttempts,
+    workerId: parts.options.workerId,
+    token,
+    now: at,
+    leaseExpiresAt: parts.leaseExpiry(at),
+    createMissing: mayCreateRecord(envelope, message.sentAt, at),
+    // The runner reads the records it gets and never changes them: a store may answer with its own.
+    readOnly: true,
+  };
 }
 
 /**
