@@ -133,7 +133,10 @@ function summarize(profile: CpuProfile, cpuUs: number, jobs: number): ProfileSum
   return summary;
 }
 
-/** BENCH_PROFILE_TOP=n: prints the n functions with the most self time to stderr (a diagnostic). */
+/**
+ * BENCH_PROFILE_TOP=n: prints the n functions with the most self time to stderr (a diagnostic);
+ * BENCH_PROFILE_GREP=text keeps only functions whose name or file contains it (`src/`: Longhaul's own).
+ */
 function printTopFunctions(
   profile: CpuProfile,
   byId: Map<number, ProfileBucket | undefined>,
@@ -142,6 +145,7 @@ function printTopFunctions(
   const frames = new Map(profile.nodes.map((node) => [node.id, node.callFrame]));
   const self = new Map<string, number>();
   const samples = profile.samples ?? [];
+  const grep = process.env.BENCH_PROFILE_GREP;
   let busy = 0;
   for (let i = 0; i < samples.length; i++) {
     const id = samples[i] as number;
@@ -149,8 +153,9 @@ function printTopFunctions(
     const frame = frames.get(id);
     const key = `${frame?.functionName || '(anonymous)'} ${frame?.url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/src\//, 'src/')}`;
     const delta = profile.timeDeltas?.[i] ?? 0;
-    self.set(key, (self.get(key) ?? 0) + delta);
     busy += delta;
+    if (grep && !key.includes(grep)) continue;
+    self.set(key, (self.get(key) ?? 0) + delta);
   }
   for (const [key, us] of [...self].sort((a, b) => b[1] - a[1]).slice(0, n)) {
     console.error(`  ${((100 * us) / busy).toFixed(1).padStart(5)}%  ${key}`);
@@ -566,6 +571,8 @@ export interface WorkerOverheadOptions {
   readonly awsOnly?: boolean;
   readonly rounds?: number;
   readonly total?: number;
+  /** Jobs each side runs before the measured window (default: half of `total`, at most 3,000). */
+  readonly warmup?: number;
 }
 
 function optionsFromArgv(quick: boolean): WorkerOverheadOptions {
@@ -576,6 +583,7 @@ function optionsFromArgv(quick: boolean): WorkerOverheadOptions {
       'aws-only': { type: 'boolean', default: false },
       rounds: { type: 'string' },
       total: { type: 'string' },
+      warmup: { type: 'string' },
     },
     strict: false,
     allowPositionals: true,
@@ -586,6 +594,7 @@ function optionsFromArgv(quick: boolean): WorkerOverheadOptions {
     awsOnly: values['aws-only'] === true,
     ...(typeof values.rounds === 'string' ? { rounds: Number(values.rounds) } : {}),
     ...(typeof values.total === 'string' ? { total: Number(values.total) } : {}),
+    ...(typeof values.warmup === 'string' ? { warmup: Number(values.warmup) } : {}),
   };
 }
 
@@ -635,8 +644,11 @@ export async function run(runOptions: { quick: boolean }): Promise<BenchResult> 
   const options = optionsFromArgv(runOptions.quick);
   const log = (line: string) => console.log(line);
   const concurrency = 16;
-  const total = options.total ?? (options.quick ? 120 : 3_000);
-  const warmup = Math.min(options.quick ? 20 : 300, Math.floor(total / 10));
+  const total = options.total ?? (options.quick ? 120 : 6_000);
+  // A long-running worker's cost is its steady state. CPU per job falls about threefold over a fresh
+  // process's first few thousand jobs (V8 optimizing the SDK's and the worker's code), on every side, and
+  // a short warm-up measured mostly that: the side with more code to optimize looked costlier.
+  const warmup = options.warmup ?? (options.quick ? 20 : Math.min(3_000, Math.floor(total / 2)));
   const rounds = options.rounds ?? (options.quick ? 1 : 3);
   const emulator = await startDynaliteFauxqs();
   const figures: Figure[] = [];

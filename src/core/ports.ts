@@ -152,6 +152,11 @@ export interface ClaimRequest {
   /** The delivery's receive count. A store that keeps no records numbers attempts by it. */
   readonly deliveryCount?: number;
   /**
+   * The trace context the message carries. A record the claim creates keeps it, as the producer's record
+   * would have, so a message sent again without it still joins the job to its origin.
+   */
+  readonly trace?: TraceCarrier;
+  /**
    * False when a missing record must not be created from the envelope (its producer may still write it:
    * see `src/core/pending-record.ts`); the claim then throws `JobNotFoundError`. Default true.
    */

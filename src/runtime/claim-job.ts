@@ -217,6 +217,7 @@ function claimRequest(
     now: at,
     leaseExpiresAt: parts.leaseExpiry(at),
     createMissing: mayCreateRecord(envelope, message.sentAt, at),
+    ...(message.trace ? { trace: message.trace } : {}),
     // The runner reads the records it gets and never changes them: a store may answer with its own.
     readOnly: true,
   };

@@ -49,7 +49,9 @@ describe.each(contractBackends('contract/enqueue-races'))('enqueue races on the 
     const job = await s.longhaul.getJob(handle.id);
     // The late put found the worker's record and left it as it was.
     expect(job).toMatchObject({ status: 'succeeded', attempts: 1, args: { a: 1, b: 2 }, result: { sum: 3 } });
-    expect(statuses(job)).toEqual(['running:1', 'succeeded:1']);
+    // The worker's record starts as the producer's would have: queued when the job was enqueued.
+    expect(statuses(job)).toEqual(['queued:0', 'running:1', 'succeeded:1']);
+    expect(job.history[0]?.at).toBe(job.enqueuedAt);
     expect(await s.t.backend.transport.depth()).toMatchObject({ available: 0, inFlight: 0 });
   });
 

@@ -97,7 +97,7 @@ describe.each(contractBackends('contract/pending-records'))(
       await s.t.backend.transport.delete([message]);
       const job = await s.longhaul.getJob(record.id);
       expect(job).toMatchObject({ status: 'succeeded', attempts: 1, result: { sum: 4 } });
-      expect(statuses(job)).toEqual(['running:1', 'succeeded:1']);
+      expect(statuses(job)).toEqual(['queued:0', 'running:1', 'succeeded:1']);
     });
 
     it('holds a bad message until its record is written, then fails the job on it and dead-letters it', async () => {

@@ -134,7 +134,7 @@ describe.each(contractBackends('contract/retention'))('result expiry on the $nam
     ]);
     const again = await serveUntil(worker(), statusOf(job.id, 'succeeded'));
     expect(again).toMatchObject({ attempts: 1, result: { sum: 7 } });
-    expect(again.history.map((event) => event.status)).toEqual(['running', 'succeeded']);
+    expect(again.history.map((event) => event.status)).toEqual(['queued', 'running', 'succeeded']);
     expect(s.fixtures.runs.add).toBe(2);
   });
 });

@@ -18,7 +18,7 @@ import {
   type ReadableSpan,
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
-import { defineSchedule, defineTask, silentLogger, startScheduler } from 'longhaul';
+import { defineSchedule, defineTask, Longhaul, silentLogger, startScheduler } from 'longhaul';
 import { env, SqsTransport } from 'longhaul/aws';
 import { createLambdaHandler } from 'longhaul/lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -132,6 +132,20 @@ describe.each(contractBackends('contract/tracing'))('tracing on the $name backen
       for (const name of Object.keys(span?.attributes ?? {})) expect(allowedAttributes).toContain(name);
     }
     // The record keeps the origin too, for messages sent again without it.
+    expect((await s.longhaul.getJob(handle.id)).trace?.traceparent).toBe(
+      `00-${traceId}-${producer?.spanContext().spanId}-01`,
+    );
+  });
+
+  it('keeps the origin on a record the worker creates (lean tracking: no record at enqueue)', async () => {
+    const lean = new Longhaul({ backend: s.t.backend, tracking: 'lean' });
+    const { result: handle } = await inRequest(() => lean.enqueue(s.fixtures.tasks.add, { a: 4, b: 1 }));
+    await serveUntil(testWorker(s.t.backend, s.fixtures.all), succeeded(handle.id));
+    const [attempt] = await attemptSpans(handle.id);
+    const traceId = attempt?.spanContext().traceId;
+    const producer = spansOf(SpanKind.PRODUCER).find((span) => span.spanContext().traceId === traceId);
+    expect(producer).toBeDefined();
+    // What the producer's record would have held: the send's span, so a message sent again joins it.
     expect((await s.longhaul.getJob(handle.id)).trace?.traceparent).toBe(
       `00-${traceId}-${producer?.spanContext().spanId}-01`,
     );

@@ -113,7 +113,10 @@ describe('MemoryJobStore', () => {
         leaseToken: 'token-w1',
         workerId: 'w1',
         logs: [],
-        history: [{ at: t0 + 1_000, status: 'running', attempt: 1, workerId: 'w1' }],
+        history: [
+          { at: t0, status: 'queued', attempt: 0 },
+          { at: t0 + 1_000, status: 'running', attempt: 1, workerId: 'w1' },
+        ],
       });
       expect(await store.get('job-1')).toEqual(outcome.job);
     });

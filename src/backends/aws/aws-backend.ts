@@ -12,6 +12,7 @@ import { env } from '../../core/names.js';
 import type { Backend } from '../../core/ports.js';
 import { PriorityTransport, type PriorityTransportOptions } from '../../core/priority-transport.js';
 import { RequestCounter } from '../../core/request-counter.js';
+import { marshallOptions } from './attribute-values.js';
 import {
   type AwsDelayOptions,
   awsDelayOptionsFromEnv,
@@ -120,7 +121,7 @@ export function awsBackend(options: AwsBackendOptions): AwsBackend {
   countRequests(sqsClient, 'sqs', requests);
   countRequests(dynamoClient, 'dynamodb', requests);
   const documentClient = DynamoDBDocumentClient.from(dynamoClient, {
-    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true },
+    marshallOptions: { ...marshallOptions },
   });
   let payloads: S3PayloadStore | undefined;
   if (options.payloads) {

@@ -4,13 +4,13 @@
  * without running, or note that it waits for a limit. Each is one conditional write on the job's
  * status, so two workers can never both start an attempt.
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { JobConflictError, JobNotFoundError } from '../../core/errors.js';
 import { claimableStatuses, type JobLimited, type JobRecord, JobStatus } from '../../core/job.js';
 import { jobTable } from '../../core/names.js';
 import type { ClaimRequest, ClaimResult, LimitedNote, RejectRequest } from '../../core/ports.js';
 import { lostAttemptRecord, statusEvent } from '../../core/transitions.js';
+import { toAttributeValues } from './attribute-values.js';
 import { fromItem, toItem, translateSizeError, ttlSeconds, withoutAttempt } from './dynamo-job-item.js';
 import { type JobTable, jobAsItStood, updateJob } from './dynamo-job-table.js';
 import { enterStatus, timeShardKey } from './job-index.js';
@@ -19,14 +19,15 @@ import { UpdateExpression } from './update-expression.js';
 /** Puts a new job's record; throws `JobConflictError` when a live job has its id. */
 export async function createJob(table: JobTable, job: JobRecord): Promise<void> {
   try {
+    // A low-level command, as for every job write (see attribute-values.ts).
     await table.client.send(
-      new PutCommand({
+      new PutItemCommand({
         TableName: table.tableName,
-        Item: toItem(job),
+        Item: toAttributeValues(toItem(job)),
         // An expired job counts as deleted (TTL is just late), so its id may be used again.
         ConditionExpression: 'attribute_not_exists(#id) OR #ttl <= :now',
         ExpressionAttributeNames: { '#id': jobTable.partitionKey, '#ttl': jobTable.ttlAttribute },
-        ExpressionAttributeValues: { ':now': Date.now() / 1000 },
+        ExpressionAttributeValues: toAttributeValues({ ':now': Date.now() / 1000 }),
       }),
     );
   } catch (error) {
@@ -45,14 +46,18 @@ export async function claimJob(table: JobTable, request: ClaimRequest): Promise<
   const { envelope } = request;
   const createMissing = request.createMissing ?? true;
   if (createMissing) {
-    // What a record created from the message needs. A claim that may not create the record (its producer
-    // writes it: `pendingRecord`) finds them in the producer's item, so it sends none of them.
+    // What a record created from the message needs: what the producer's record would have held. A claim
+    // that may not create the record (its producer writes it: `pendingRecord`) finds them in the
+    // producer's item, so it sends none of them.
     u.setIfMissing('task', envelope.task)
       .setIfMissing(jobTable.timeIndex.partitionKey, timeShardKey(envelope.id))
       .setIfMissing('args', envelope.args ?? null)
       .setIfMissing('maxAttempts', request.maxAttempts)
       .setIfMissing('enqueuedAt', envelope.enqueuedAt);
+    if (envelope.workflow) u.setIfMissing('workflow', envelope.workflow);
+    if (request.trace) u.setIfMissing('trace', request.trace);
   }
+  const running = withoutAttempt(statusEvent(JobStatus.running, request.now, 0, request.workerId));
   u.setIfMissing('startedAt', request.now)
     .increment('attempts')
     .setLast('status', JobStatus.running)
@@ -60,7 +65,12 @@ export async function claimJob(table: JobTable, request: ClaimRequest): Promise<
     .set('heartbeatAt', request.now)
     .set('leaseExpiresAt', request.leaseExpiresAt)
     .set('leaseToken', request.token)
-    .append('history', [withoutAttempt(statusEvent(JobStatus.running, request.now, 0, request.workerId))])
+    // A record created here starts, like the producer's, with the job queued when it was enqueued.
+    .append(
+      'history',
+      [running],
+      createMissing ? [withoutAttempt(statusEvent(JobStatus.queued, envelope.enqueuedAt, 0))] : [],
+    )
     .remove('nextAttemptAt');
   // Leaves the retrying or scheduled entry of the attention index (free for a queued job: none).
   enterStatus(u, JobStatus.running, envelope.id);

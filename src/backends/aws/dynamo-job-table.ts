@@ -3,11 +3,13 @@
  * condition returns the item as it stood (`ReturnValuesOnConditionCheckFailure`), so explaining it
  * costs no read.
  */
-import type { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type ConditionalCheckFailedException, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { JobRecord } from '../../core/job.js';
 import { jobTable } from '../../core/names.js';
 import { isExpired } from '../../core/retention.js';
+import { toAttributeValues } from './attribute-values.js';
 import { fromItem, translateSizeError, unmarshallIfRaw } from './dynamo-job-item.js';
 import type { UpdateExpression } from './update-expression.js';
 
@@ -39,19 +41,23 @@ export async function updateJob(
   condition: string,
   returnValues: 'ALL_NEW' | 'NONE',
 ): Promise<Record<string, unknown> | undefined> {
+  const values = toAttributeValues(u.values);
   try {
+    // A low-level command (see attribute-values.ts); a failed condition's item comes back raw, which
+    // `jobAsItStood` unmarshalls.
     const output = await table.client.send(
-      new UpdateCommand({
+      new UpdateItemCommand({
         TableName: table.tableName,
-        Key: { [jobTable.partitionKey]: id },
+        Key: { [jobTable.partitionKey]: { S: id } },
         UpdateExpression: u.updateExpression,
         ConditionExpression: condition,
-        ...u.parameters,
+        ExpressionAttributeNames: u.names,
+        ...(Object.keys(values).length ? { ExpressionAttributeValues: values } : {}),
         ReturnValues: returnValues,
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       }),
     );
-    return output.Attributes;
+    return output.Attributes && unmarshall(output.Attributes);
   } catch (error) {
     throw translateSizeError(error, u.values);
   }

@@ -52,11 +52,11 @@ export class UpdateExpression {
     return this;
   }
 
-  /** Appends to a list attribute, starting it when missing. */
-  append(attribute: string, items: readonly unknown[]): this {
+  /** Appends to a list attribute, starting it (as `initial`, empty by default) when missing. */
+  append(attribute: string, items: readonly unknown[], initial: readonly unknown[] = []): this {
     if (items.length === 0) return this;
     const n = this.name(attribute);
-    this.#sets.push(`${n} = list_append(if_not_exists(${n}, ${this.value([])}), ${this.value(items)})`);
+    this.#sets.push(`${n} = list_append(if_not_exists(${n}, ${this.value(initial)}), ${this.value(items)})`);
     return this;
   }
 

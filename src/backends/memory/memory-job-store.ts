@@ -218,9 +218,12 @@ export class MemoryJobStore implements JobStore {
       enqueuedAt: request.envelope.enqueuedAt,
       ...(request.envelope.schedule ? { schedule: request.envelope.schedule.name } : {}),
       logs: [],
-      history: [],
+      // What the producer's record would have held (see `claimJob` in the AWS backend).
+      history: [statusEvent(JobStatus.queued, request.envelope.enqueuedAt, 0)],
       ...(request.envelope.argsRef ? { argsRef: request.envelope.argsRef } : {}),
       ...(request.envelope.priority ? { priority: request.envelope.priority } : {}),
+      ...(request.envelope.workflow ? { workflow: request.envelope.workflow } : {}),
+      ...(request.trace ? { trace: request.trace } : {}),
     };
     return { claimed: true, job: this.#start(base, request, []) };
   }
