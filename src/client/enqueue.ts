@@ -4,7 +4,7 @@
  * record (at once for a job with a fresh id and no key, else the message first). The hot path of the
  * producer: it makes no request it does not need, and no request waits for one it does not depend on.
  */
-import { randomUUID } from 'node:crypto';
+
 import { type DelayPlan, planDelay } from '../core/delay.js';
 import type { RecordWriter } from '../core/envelope.js';
 import {
@@ -24,6 +24,7 @@ import { expiryOf } from '../core/retention.js';
 import { type AnyTask, checkTask, type TaskArgs, type TaskResult } from '../core/task.js';
 import type { TraceCarrier } from '../core/trace-context.js';
 import { statusEvent } from '../core/transitions.js';
+import { newUuid } from '../core/uuid.js';
 import { type ClientContext, publishJobs, sendJob } from './client-context.js';
 import type { EnqueueOptions, JobHandle } from './client-types.js';
 import { checkDelivery, deliver } from './delivery.js';
@@ -367,7 +368,7 @@ async function newJob(
   jobId: string | undefined,
   plan: EnqueuePlan,
 ): Promise<{ job: JobRecord; parsedArgs: unknown; argsJson: string }> {
-  const id = jobId ?? randomUUID();
+  const id = jobId ?? newUuid();
   checkJobId(id);
   // First, so the schema never walks a cycle and the size check never meets a BigInt.
   checkJsonArgs(task.name, args);

@@ -2,7 +2,7 @@
  * The producer side of workflows: typed builders for chains and groups, starting them, and reading their
  * state. `Longhaul.chain`, `Longhaul.group` and `Longhaul.getWorkflow` are the way in.
  */
-import { randomUUID } from 'node:crypto';
+
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   ConfigError,
@@ -18,6 +18,7 @@ import { checkJsonArgs } from '../core/json-args.js';
 import { jsonBytes, limits } from '../core/limits.js';
 import type { Backend, WorkflowStore } from '../core/ports.js';
 import { type AnyTask, checkTask, type TaskArgs, type TaskResult } from '../core/task.js';
+import { newUuid } from '../core/uuid.js';
 import {
   type WorkflowJobState,
   type WorkflowKind,
@@ -320,7 +321,7 @@ function workflowsOf(backend: Backend): WorkflowStore {
 }
 
 function workflowIdOf(given: string | undefined): string {
-  if (given === undefined) return randomUUID();
+  if (given === undefined) return newUuid();
   checkJobId(given, 'workflowId', maxWorkflowIdLength);
   return given;
 }

@@ -75,12 +75,9 @@ export function decodeEnvelope(body: string): Envelope {
     ...(isId(record.id) ? { id: record.id } : {}),
     ...(typeof record.task === 'string' && record.task.length > 0 ? { task: record.task } : {}),
   };
-  const fail = (reason: string): never => {
-    throw new MalformedMessageError(reason, { context: { ...salvage } });
-  };
-  if (record.v !== envelopeVersion) fail(`unsupported envelope version ${JSON.stringify(record.v)}`);
+  if (record.v !== envelopeVersion) fail(`unsupported envelope version ${JSON.stringify(record.v)}`, salvage);
   const idProblem = jobIdProblem(record.id);
-  if (idProblem === 'length') fail('"id" must be a non-empty string of at most 128 characters');
+  if (idProblem === 'length') fail('"id" must be a non-empty string of at most 128 characters', salvage);
   if (idProblem !== undefined) {
     // Never recorded under that id: it is the key space of Longhaul's own items, or no portable key.
     const reason =
@@ -92,7 +89,8 @@ export function decodeEnvelope(body: string): Envelope {
       context: { ...salvage },
     });
   }
-  if (typeof record.task !== 'string' || record.task.length === 0) fail('"task" must be a non-empty string');
+  if (typeof record.task !== 'string' || record.task.length === 0)
+    fail('"task" must be a non-empty string', salvage);
   const enqueuedAt =
     typeof record.enqueuedAt === 'string'
       ? isoTimePattern.test(record.enqueuedAt)
@@ -100,26 +98,28 @@ export function decodeEnvelope(body: string): Envelope {
         : Number.NaN
       : record.enqueuedAt;
   if (typeof enqueuedAt !== 'number' || !Number.isFinite(enqueuedAt)) {
-    fail('"enqueuedAt" must be a number (epoch milliseconds) or an ISO 8601 time');
+    fail('"enqueuedAt" must be a number (epoch milliseconds) or an ISO 8601 time', salvage);
   }
   const schedule = record.schedule;
   if (schedule !== undefined && !isScheduleRef(schedule)) {
-    fail('"schedule" must be {"name": string, "overlap": "allow" | "skip"}');
+    fail('"schedule" must be {"name": string, "overlap": "allow" | "skip"}', salvage);
   }
   const workflow = record.workflow;
   if (workflow !== undefined && !isWorkflowRef(workflow))
-    fail('"workflow" is not a valid workflow reference');
+    fail('"workflow" is not a valid workflow reference', salvage);
   const argsRef = record.argsRef;
   if (argsRef !== undefined && !isPayloadRef(argsRef)) {
-    fail('"argsRef" must be {"key": string, "bytes": integer, "sha256": hex string}');
+    fail('"argsRef" must be {"key": string, "bytes": integer, "sha256": hex string}', salvage);
   }
   const priority = record.priority;
-  if (priority !== undefined && !isPriority(priority)) fail('"priority" must be "high", "normal" or "low"');
+  if (priority !== undefined && !isPriority(priority))
+    fail('"priority" must be "high", "normal" or "low"', salvage);
   const pendingRecord = record.pendingRecord;
   if (pendingRecord !== undefined && pendingRecord !== true)
-    fail('"pendingRecord" must be true when present');
+    fail('"pendingRecord" must be true when present', salvage);
   const workerRecord = record.workerRecord;
-  if (workerRecord !== undefined && workerRecord !== true) fail('"workerRecord" must be true when present');
+  if (workerRecord !== undefined && workerRecord !== true)
+    fail('"workerRecord" must be true when present', salvage);
   return {
     v: envelopeVersion,
     id: record.id as string,
@@ -133,6 +133,11 @@ export function decodeEnvelope(body: string): Envelope {
     ...(pendingRecord === true ? { pendingRecord: true } : {}),
     ...(workerRecord === true ? { workerRecord: true } : {}),
   };
+}
+
+/** Refuses a message body, with whatever job id and task could be read from it. */
+function fail(reason: string, salvage: EnvelopeSalvage): never {
+  throw new MalformedMessageError(reason, { context: { ...salvage } });
 }
 
 /**

@@ -161,6 +161,12 @@ export interface ClaimRequest {
    * see `src/core/pending-record.ts`); the claim then throws `JobNotFoundError`. Default true.
    */
   readonly createMissing?: boolean;
+  /**
+   * The caller only reads the record in the answer and never changes it (the runner): a store that keeps
+   * its records in memory may then answer with the record it holds rather than a copy. Default false: a
+   * record the caller may change. A store that builds every answer anew (DynamoDB) ignores it.
+   */
+  readonly readOnly?: boolean;
 }
 
 /** Either the job after the write, or the job as it stood when the condition failed. */
@@ -350,8 +356,15 @@ export interface JobStore {
    * `known` is the record as the attempt's worker last saw it (its claim's or last heartbeat's answer):
    * a store may then resolve with `known` and the completion applied (`completedRecord`) instead of
    * reading the item back, so what others wrote meanwhile (a cancel request) may be missing from it.
+   * `readOnly`: the caller never changes the record it gets back, as with `ClaimRequest.readOnly`.
    */
-  complete(id: string, fence: Fence, completion: Completion, known?: JobRecord): Promise<JobRecord>;
+  complete(
+    id: string,
+    fence: Fence,
+    completion: Completion,
+    known?: JobRecord,
+    readOnly?: boolean,
+  ): Promise<JobRecord>;
   /** Fails a job that no attempt owns. Resolves false when the guard did not hold. */
   reject(request: RejectRequest): Promise<boolean>;
   /**
@@ -491,6 +504,11 @@ export interface JobStateChange {
 export interface EventPublisher {
   /** Publishes the changes (an adapter may batch them). Rejects when the destination refuses them. */
   publish(changes: readonly JobStateChange[]): Promise<void>;
+  /**
+   * False while nothing would receive a change (an in-process bus with no subscriber): publishers may
+   * then skip building changes at all. Absent means always listening.
+   */
+  readonly listening?: boolean;
 }
 
 /** Requests made, by service (`sqs`, `dynamodb`) and operation name (`SendMessageBatch`, `UpdateItem`). */

@@ -221,8 +221,13 @@ export function defineTask<TSchema extends ArgsSchema | undefined = undefined, T
       if (outcome.issues) throw new InvalidArgsError(options.name, outcome.issues.map(toValidationIssue));
       return outcome.value;
     },
-    async execute(parsedArgs, ctx): Promise<Awaited<TResult>> {
-      return await options.run(parsedArgs as ArgsOutputOf<TSchema>, ctx);
+    // Not an async function: one would stay paused, holding its frame, for as long as the task runs.
+    execute(parsedArgs, ctx): Promise<Awaited<TResult>> {
+      try {
+        return Promise.resolve(options.run(parsedArgs as ArgsOutputOf<TSchema>, ctx));
+      } catch (error) {
+        return Promise.reject(error);
+      }
     },
   };
   schemas.set(task, schema ?? null);

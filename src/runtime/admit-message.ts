@@ -98,9 +98,11 @@ export async function admitMessage(
     await o.transport.changeVisibility(message, 0);
     return { kind: 'release', delaySeconds: 0 };
   }
-  let admission: Admission;
+  let admission: Admission = unlimited;
   try {
-    admission = await limiter.admit(task, args, parts.leaseExpiry(Date.now()), envelope.enqueuedAt);
+    if (task.limits) {
+      admission = await limiter.admit(task, args, parts.leaseExpiry(Date.now()), envelope.enqueuedAt);
+    }
   } catch (error) {
     if (!(error instanceof InvalidKeyError)) throw error;
     return await refuse(parts, message, envelope, error, task.retry.maxAttempts);
@@ -110,12 +112,17 @@ export async function admitMessage(
     return { kind: 'ack' };
   }
   const permit = admission.admitted ? admission.permit : undefined;
+  // Without a slot to free, nothing waits here for the job: no paused frame held while it runs.
+  if (!permit) return run(message, receivedAt, envelope, task, args, stopSignal, undefined);
   try {
     return await run(message, receivedAt, envelope, task, args, stopSignal, permit);
   } finally {
-    await permit?.release();
+    await permit.release();
   }
 }
+
+/** The admission of a task without limits: nothing to ask the limiter. */
+const unlimited: Admission = { admitted: true };
 
 /**
  * Records a bad message's error on its job and dead-letters the message. While the job's producer may

@@ -62,10 +62,20 @@ export class JobEffects {
     await publishChanges(this.#o.events, changes, this.#o.logger);
   }
 
+  /**
+   * Publishes `job`'s change of status (see `stateChangeOf`), built only when a publisher listens: an
+   * embedded bus nobody subscribed to costs nothing per job.
+   */
+  async jobChanged(job: JobRecord, previousStatus?: JobStatus): Promise<void> {
+    const events = this.#o.events;
+    if (!events || events.listening === false) return;
+    await publishChanges(events, [stateChangeOf(job, previousStatus)], this.#o.logger);
+  }
+
   /** After a failed attempt that will be retried: the event and the `onFailure` hooks. */
   async retrying(task: AnyTask, job: JobRecord): Promise<void> {
     this.#o.telemetry?.ended(job);
-    await this.changed([stateChangeOf(job, JobStatus.running)]);
+    await this.jobChanged(job, JobStatus.running);
     if (job.error) await this.#call(task, 'onFailure', job.error, job);
   }
 
@@ -91,7 +101,7 @@ export class JobEffects {
     if (workflow && job.expiresAt !== undefined && this.#o.workflows) {
       await this.#o.workflows.expireWorkflow(workflow.id, job.expiresAt);
     }
-    await this.changed([stateChangeOf(job, replayed ? undefined : JobStatus.running)]);
+    await this.jobChanged(job, replayed ? undefined : JobStatus.running);
     if (!task) return;
     if (job.status === JobStatus.succeeded) {
       await this.#call(task, 'onSuccess', await this.#resultOf(job), job);
@@ -186,11 +196,17 @@ export class JobEffects {
     // Arguments too large for a message go to the payload store first, as the client's would.
     const job = { ...newJobRecord(next), ...(await this.#payloads.offloadArgs(next.id, next.args, json)) };
     const written = await sendAndRecord(this.#o, [job]);
-    if (written.length > 0) await this.changed([stateChangeOf(job)]);
+    if (written.length > 0) await this.jobChanged(job);
   }
 
-  /** Calls the task's hook, then the worker's; a hook that throws is logged and changes nothing. */
+  /**
+   * Calls the task's hook, then the worker's; a hook that throws is logged and changes nothing. They get
+   * their own copy of `value` (a result, an error): the record it comes from may be the store's own
+   * (`readOnly` answers), which a hook must not be able to change.
+   */
   async #call(task: AnyTask, hook: keyof JobHooks, value: unknown, job: JobRecord): Promise<void> {
+    if (!task.hooks?.[hook] && !this.#o.hooks?.[hook]) return;
+    let copy: { value: unknown } | undefined;
     const info: HookInfo = {
       jobId: job.id,
       task: job.task,
@@ -205,7 +221,8 @@ export class JobEffects {
       const fn = hooks?.[hook] as ((value: unknown, info: HookInfo) => unknown) | undefined;
       if (!fn) continue;
       try {
-        await fn(value, info);
+        copy ??= { value: typeof value === 'object' && value !== null ? structuredClone(value) : value };
+        await fn(copy.value, info);
       } catch (error) {
         this.#o.logger.error('a hook threw; the job is unchanged', {
           jobId: job.id,

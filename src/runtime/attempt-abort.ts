@@ -1,9 +1,12 @@
+/** A listener of an abort: a function, or an object whose `handleEvent` is called (as EventTarget allows). */
+export type AbortListener = (() => void) | { handleEvent(): void };
+
 /** What `settleWithinGrace` watches: an `AbortSignal`, or an {@link AttemptAbort}. */
 export interface AbortWatch {
   readonly aborted: boolean;
   readonly reason: unknown;
-  addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
-  removeEventListener(type: 'abort', listener: () => void): void;
+  addEventListener(type: 'abort', listener: AbortListener, options?: { once?: boolean }): void;
+  removeEventListener(type: 'abort', listener: AbortListener): void;
 }
 
 /**
@@ -16,7 +19,7 @@ export class AttemptAbort implements AbortWatch {
   reason: unknown;
   #controller: AbortController | undefined;
   #finished = false;
-  readonly #listeners = new Set<() => void>();
+  readonly #listeners = new Set<AbortListener>();
 
   /** The task's signal: made on first read, already aborted if the attempt was. */
   get signal(): AbortSignal {
@@ -34,7 +37,10 @@ export class AttemptAbort implements AbortWatch {
     this.aborted = true;
     this.reason = reason;
     this.#controller?.abort(reason);
-    for (const listener of [...this.#listeners]) listener();
+    for (const listener of [...this.#listeners]) {
+      if (typeof listener === 'function') listener();
+      else listener.handleEvent();
+    }
   }
 
   /**
@@ -46,11 +52,11 @@ export class AttemptAbort implements AbortWatch {
     else this.#finished = true;
   }
 
-  addEventListener(_type: 'abort', listener: () => void, _options?: { once?: boolean }): void {
+  addEventListener(_type: 'abort', listener: AbortListener, _options?: { once?: boolean }): void {
     this.#listeners.add(listener);
   }
 
-  removeEventListener(_type: 'abort', listener: () => void): void {
+  removeEventListener(_type: 'abort', listener: AbortListener): void {
     this.#listeners.delete(listener);
   }
 }

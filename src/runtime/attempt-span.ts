@@ -7,7 +7,7 @@
  * attempt's span links to it. The span is the active one while the task runs and while the outcome is
  * recorded, so logs and child spans made meanwhile belong to the attempt.
  */
-import { otelApi, tracer } from '../client/otel-api.js';
+import { type OtelApi, otelApi, tracer } from '../client/otel-api.js';
 import {
   destinationOf,
   inSpan,
@@ -63,6 +63,9 @@ export async function traceAttempt(
     },
     parent,
   );
+  // No tracer provider records it and no context manager would make it active: nothing can see the
+  // span, so the attempt runs as without the API (no context switch, no wrapping async functions).
+  if (!span.isRecording() && !contextManagerActive(api)) return run(untraced);
   let failure: { error: unknown } | undefined;
   const handle: AttemptSpan = {
     settled: (outcome) => {
@@ -75,6 +78,20 @@ export async function traceAttempt(
     if (failure) recordError(api, span, failure.error);
     return disposition;
   });
+}
+
+/** A context to look for: the API's default (no-op) context manager never makes one active. */
+let probe: { readonly context: OtelApi.Context; readonly isActive: () => boolean } | undefined;
+
+/** True when the app registered a context manager (an SDK did), so a context can be made active. */
+function contextManagerActive(api: typeof OtelApi): boolean {
+  probe ??= probeFor(api);
+  return api.context.with(probe.context, probe.isActive);
+}
+
+function probeFor(api: typeof OtelApi): { context: OtelApi.Context; isActive: () => boolean } {
+  const context = api.ROOT_CONTEXT.setValue(api.createContextKey('longhaul.contextManagerProbe'), true);
+  return { context, isActive: () => api.context.active() === context };
 }
 
 /** Where the job's trace began, or undefined when nothing carried it. */

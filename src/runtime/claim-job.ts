@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Envelope } from '../core/envelope.js';
 import {
@@ -12,11 +11,12 @@ import {
 import { isFinalStatus, type JobRecord, JobStatus, jobStatuses } from '../core/job.js';
 import { stateChangeOf } from '../core/job-events.js';
 import { mayCreateRecord, pendingRecordRetrySeconds } from '../core/pending-record.js';
-import type { ClaimResult, Fence, QueueMessage } from '../core/ports.js';
+import type { ClaimRequest, ClaimResult, Fence, QueueMessage } from '../core/ports.js';
 import { isExpired } from '../core/retention.js';
 import { maxVisibilitySeconds } from '../core/retry.js';
 import { OverlapPolicy } from '../core/schedule-ref.js';
 import type { AnyTask } from '../core/task.js';
+import { newUuid } from '../core/uuid.js';
 import { type Disposition, deadLetter, deadLetterReason } from './disposition.js';
 import type { RunnerParts } from './runner-parts.js';
 
@@ -55,22 +55,11 @@ export async function claimJob(
   task: AnyTask,
 ): Promise<{ readonly job: JobRecord } | Disposition> {
   const { options: o, effects } = parts;
-  const token = randomUUID();
-  const requestAt = (at: number) => ({
-    envelope,
-    deliveryCount: message.receiveCount,
-    maxAttempts: task.retry.maxAttempts,
-    workerId: o.workerId,
-    token,
-    now: at,
-    leaseExpiresAt: parts.leaseExpiry(at),
-    createMissing: mayCreateRecord(envelope, message.sentAt, at),
-    ...(message.trace ? { trace: message.trace } : {}),
-  });
+  const token = newUuid();
   let now = Date.now();
   let outcome: ClaimResult;
   for (let tries = 0; ; tries++) {
-    const request = requestAt(now);
+    const request = claimRequest(parts, message, envelope, task, token, now);
     try {
       outcome = await o.store.claim(request);
       break;
@@ -142,7 +131,7 @@ export async function claimJob(
         return { kind: 'deadLettered', reason };
       }
     } else {
-      outcome = await o.store.takeOver(requestAt(now), job);
+      outcome = await o.store.takeOver(claimRequest(parts, message, envelope, task, token, now), job);
     }
     if (!outcome.claimed) job = (await o.store.get(job.id)) ?? job;
   }
@@ -150,7 +139,7 @@ export async function claimJob(
     // Its retention is over: the record counts as deleted (TTL deletes it within days), so this message
     // (a redrive, a resend) is a new job, as it would be once the item is gone.
     await o.store.remove([job.id]);
-    outcome = await o.store.claim(requestAt(now));
+    outcome = await o.store.claim(claimRequest(parts, message, envelope, task, token, now));
     job = outcome.job;
   }
   if (!outcome.claimed) {
@@ -206,8 +195,32 @@ export async function claimJob(
       return { kind: 'ack' };
     }
   }
-  await effects.changed([stateChangeOf(claimed)]);
+  await effects.jobChanged(claimed);
   return { job: claimed };
+}
+
+/** The claim of `message`'s job at `at`, under `token`. */
+function claimRequest(
+  parts: RunnerParts,
+  message: QueueMessage,
+  envelope: Envelope,
+  task: AnyTask,
+  token: string,
+  at: number,
+): ClaimRequest {
+  return {
+    envelope,
+    deliveryCount: message.receiveCount,
+    maxAttempts: task.retry.maxAttempts,
+    workerId: parts.options.workerId,
+    token,
+    now: at,
+    leaseExpiresAt: parts.leaseExpiry(at),
+    createMissing: mayCreateRecord(envelope, message.sentAt, at),
+    ...(message.trace ? { trace: message.trace } : {}),
+    // The runner reads the records it gets and never changes them: a store may answer with its own.
+    readOnly: true,
+  };
 }
 
 /**

@@ -64,6 +64,8 @@ export class JobMetrics {
   readonly #sink: MetricsSink;
   readonly #now: () => number;
   #series = new Map<string, Series>();
+  /** The series found last (until the next flush starts new ones). */
+  #last: Series | undefined;
 
   constructor(options: JobMetricsOptions = {}) {
     this.namespace = options.namespace ?? defaultMetricsNamespace;
@@ -92,6 +94,7 @@ export class JobMetrics {
     const series = this.#series;
     if (series.size === 0) return;
     this.#series = new Map();
+    this.#last = undefined;
     const timestamp = this.#now();
     for (const one of series.values()) {
       for (const line of this.#lines(one, timestamp)) this.#sink(JSON.stringify(line));
@@ -99,12 +102,16 @@ export class JobMetrics {
   }
 
   #of(queue: string, task: string): Series {
+    // A job counts several metrics of the same (queue, task) in a row: no key to build for those.
+    const last = this.#last;
+    if (last !== undefined && last.queue === queue && last.task === task) return last;
     const key = `${queue}\u0000${task}`;
     let series = this.#series.get(key);
     if (!series) {
       series = { queue, task, counts: new Map(), timings: new Map() };
       this.#series.set(key, series);
     }
+    this.#last = series;
     return series;
   }
 

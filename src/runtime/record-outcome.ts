@@ -50,7 +50,7 @@ export async function recordOutcome(
   const ends: EndAttempt = {
     complete: (completion) =>
       // The record as this attempt last saw it spares the store reading the item back.
-      writeWhileLocked(() => o.store.complete(job.id, fence, completion, lease.latest ?? job), {
+      writeWhileLocked(() => o.store.complete(job.id, fence, completion, lease.latest ?? job, true), {
         ...retry,
         applied: () => appliedCompletion(o.store, job.id, fence, completion),
       }),

@@ -41,98 +41,12 @@ export async function runAttempt(
   // Logged and counted here rather than at the claim, so the line carries the attempt's trace id.
   parts.telemetry.claimed(job);
   const fence: Fence = { attempt: job.attempts, workerId: o.workerId, token: job.leaseToken ?? '' };
-  const attempt = new AttemptState(job.logs.length);
-  const lease = new AttemptLease(
-    {
-      store: o.store,
-      transport: o.transport,
-      logger: o.logger,
-      jobId: job.id,
-      fence,
-      visibilityTimeoutSeconds: o.visibilityTimeoutSeconds,
-      leaseExpiry: parts.leaseExpiry,
-      ...(o.visibilityCeilingSeconds !== undefined
-        ? { visibilityCeilingSeconds: o.visibilityCeilingSeconds }
-        : {}),
-    },
-    message,
-    receivedAt,
-  );
-  const controller = new AttemptAbort();
-  const abort = (reason: unknown) => controller.abort(reason);
-  // A runtime may stop an attempt with its own reason (a Lambda deadline); otherwise it is a shutdown.
-  const onStop = () =>
-    abort(stopSignal?.reason instanceof LonghaulError ? stopSignal.reason : new WorkerShutdownError());
-  if (stopSignal?.aborted) onStop();
-  stopSignal?.addEventListener('abort', onStop, { once: true });
-
-  const timers: NodeJS.Timeout[] = [];
-  if (task.timeoutMs !== undefined) {
-    timers.push(
-      setTimeout(() => abort(new TaskTimeoutError(task.name, task.timeoutMs as number)), task.timeoutMs),
-    );
-  }
-  // A cancel request arrives with the record a heartbeat or flush wrote.
-  const observe = (record: JobRecord | undefined) => {
-    if (record?.cancelRequestedAt !== undefined) abort(new JobCancelledError(job.id));
-  };
-  // Serialize writes to the job so a heartbeat and a progress flush never race each other. They go on
-  // after an abort (a cancelled task may still be winding down within its grace), until the lock is
-  // lost or the attempt ends.
-  let writes: Promise<void> = Promise.resolve();
-  let writesOver = false;
-  const write = (work: () => Promise<void>) => {
-    writes = writes.then(async () => {
-      if (writesOver) return;
-      try {
-        await work();
-      } catch (error) {
-        if (error instanceof LockLostError) {
-          writesOver = true;
-          return abort(error);
-        }
-        o.logger.warn('could not update a running job', { jobId: job.id, error: String(error) });
-      }
-    });
-  };
-  timers.push(
-    setInterval(() => {
-      void permit?.renew(parts.leaseExpiry(Date.now()));
-      write(async () => observe(await lease.heartbeat(attempt)));
-    }, o.heartbeatIntervalSeconds * 1000),
-  );
-  // Counting from the start means a job shorter than the interval writes its progress and logs only
-  // with its result: no extra write.
-  let lastFlush = Date.now();
-  const flushSoon = () => {
-    const now = Date.now();
-    if (now - lastFlush < o.progressIntervalMs) return;
-    lastFlush = now;
-    write(async () => observe(await lease.flush(attempt)));
-  };
-
-  const ctx: TaskContext = {
-    jobId: job.id,
-    taskName: task.name,
-    attempt: job.attempts,
-    maxAttempts: job.maxAttempts,
-    get signal() {
-      return controller.signal;
-    },
-    progress: (fraction, progressMessage) => {
-      attempt.setProgress(fraction, progressMessage);
-      flushSoon();
-    },
-    log: (line, level) => {
-      attempt.log(line, level);
-      flushSoon();
-    },
-  };
-
+  const running = new RunningAttempt(parts, task, job, fence, message, receivedAt, stopSignal, permit);
+  const { controller } = running;
   const graceMs = Math.min(task.timeoutGraceMs, o.maxAbortGraceMs ?? Number.POSITIVE_INFINITY);
   let outcome: AttemptOutcome;
   try {
-    const settled = await settleWithinGrace(() => task.execute(args, ctx), controller, graceMs);
+    const settled = await settleWithinGrace(() => task.execute(args, running.ctx), controller, graceMs);
     if (settled.ignoredAbort) {
       // Its code may still be running: the slot is freed anyway, so one stuck task cannot stall a worker.
       o.logger.warn('task ignored its abort signal', {
@@ -145,21 +59,210 @@ export async function runAttempt(
     outcome = settled.outcome;
     span?.settled(outcome);
   } finally {
-    for (const timer of timers) clearTimeout(timer);
-    stopSignal?.removeEventListener('abort', onStop);
+    running.stopTimers();
   }
-  await writes;
-  writesOver = true;
+  await running.endWrites();
   if (outcome.ok === false && outcome.error instanceof LockLostError) {
     parts.telemetry.lockLost(job);
     return { kind: 'abandon' };
   }
   controller.finish();
   try {
-    return await recordOutcome(parts, lease, task, job, fence, attempt, outcome, workflow, stopSignal);
+    return await recordOutcome(
+      parts,
+      running.lease,
+      task,
+      job,
+      fence,
+      running.state,
+      outcome,
+      workflow,
+      stopSignal,
+    );
   } catch (error) {
     if (!(error instanceof LockLostError)) throw error;
     parts.telemetry.lockLost(job);
     return { kind: 'abandon' };
   }
+}
+
+/**
+ * What a running attempt holds: its abort, its locks, what the task reported and not yet written, and
+ * its timers. One object with methods, not a closure per callback: an attempt may wait for hours, and
+ * each closure (with the context it keeps) is heap held for as long.
+ */
+class RunningAttempt {
+  readonly controller = new AttemptAbort();
+  readonly state: AttemptState;
+  readonly lease: AttemptLease;
+  readonly ctx: TaskContext;
+  readonly #parts: RunnerParts;
+  readonly #jobId: string;
+  readonly #stopSignal: AbortSignal | undefined;
+  readonly #permit: Permit | undefined;
+  readonly #timeout: NodeJS.Timeout | undefined;
+  readonly #heartbeat: NodeJS.Timeout;
+  /**
+   * Writes to the job, one after the other, so a heartbeat and a progress flush never race each other.
+   * They go on after an abort (a cancelled task may still be winding down within its grace), until the
+   * lock is lost or the attempt ends.
+   */
+  #writes: Promise<void> = Promise.resolve();
+  #writesOver = false;
+  // Counting from the start means a job shorter than the interval writes its progress and logs only
+  // with its result: no extra write.
+  #lastFlush = Date.now();
+
+  constructor(
+    parts: RunnerParts,
+    task: AnyTask,
+    job: JobRecord,
+    fence: Fence,
+    message: QueueMessage,
+    receivedAt: number,
+    stopSignal: AbortSignal | undefined,
+    permit: Permit | undefined,
+  ) {
+    const { options: o } = parts;
+    this.#parts = parts;
+    this.#jobId = job.id;
+    this.#stopSignal = stopSignal;
+    this.#permit = permit;
+    this.state = new AttemptState(job.logs.length);
+    this.lease = new AttemptLease(
+      {
+        store: o.store,
+        transport: o.transport,
+        logger: o.logger,
+        jobId: job.id,
+        fence,
+        visibilityTimeoutSeconds: o.visibilityTimeoutSeconds,
+        leaseExpiry: parts.leaseExpiry,
+        ...(o.visibilityCeilingSeconds !== undefined
+          ? { visibilityCeilingSeconds: o.visibilityCeilingSeconds }
+          : {}),
+      },
+      message,
+      receivedAt,
+    );
+    this.ctx = taskContext(this, job, task.name);
+    if (stopSignal?.aborted) this.stop();
+    else if (stopSignal) stopOnAbort(stopSignal, this);
+    if (task.timeoutMs !== undefined) {
+      this.#timeout = setTimeout(timedOut, task.timeoutMs, this, task.name, task.timeoutMs);
+    }
+    this.#heartbeat = setInterval(beat, o.heartbeatIntervalSeconds * 1000, this);
+  }
+
+  /**
+   * `stopSignal` aborted: a runtime may stop an attempt with its own reason (a Lambda deadline);
+   * otherwise it is a shutdown.
+   */
+  stop(): void {
+    const reason = this.#stopSignal?.reason;
+    this.controller.abort(reason instanceof LonghaulError ? reason : new WorkerShutdownError());
+  }
+
+  /** The task settled (or its grace ran out): no more timeouts, heartbeats or stop. */
+  stopTimers(): void {
+    clearTimeout(this.#timeout);
+    clearInterval(this.#heartbeat);
+    if (this.#stopSignal) stoppedBy.get(this.#stopSignal)?.delete(this);
+  }
+
+  /** Waits for the writes under way; none start after. */
+  async endWrites(): Promise<void> {
+    await this.#writes;
+    this.#writesOver = true;
+  }
+
+  heartbeat(): void {
+    void this.#permit?.renew(this.#parts.leaseExpiry(Date.now()));
+    this.#write(true);
+  }
+
+  /** Writes progress and log lines, unless they were written less than `progressIntervalMs` ago. */
+  flushSoon(): void {
+    const now = Date.now();
+    if (now - this.#lastFlush < this.#parts.options.progressIntervalMs) return;
+    this.#lastFlush = now;
+    this.#write(false);
+  }
+
+  #write(heartbeat: boolean): void {
+    this.#writes = this.#writes.then(() => this.#writeNow(heartbeat));
+  }
+
+  async #writeNow(heartbeat: boolean): Promise<void> {
+    if (this.#writesOver) return;
+    try {
+      const record = heartbeat ? await this.lease.heartbeat(this.state) : await this.lease.flush(this.state);
+      // A cancel request arrives with the record a heartbeat or flush wrote.
+      if (record?.cancelRequestedAt !== undefined) this.controller.abort(new JobCancelledError(this.#jobId));
+    } catch (error) {
+      if (error instanceof LockLostError) {
+        this.#writesOver = true;
+        this.controller.abort(error);
+        return;
+      }
+      this.#parts.options.logger.warn('could not update a running job', {
+        jobId: this.#jobId,
+        error: String(error),
+      });
+    }
+  }
+}
+
+/**
+ * The running attempts each stop signal stops (a worker's shutdown, a Lambda invocation's deadline): one
+ * listener per signal rather than one per attempt, which cost an EventTarget listener entry per job.
+ */
+const stoppedBy = new WeakMap<AbortSignal, Set<RunningAttempt>>();
+
+function stopOnAbort(signal: AbortSignal, running: RunningAttempt): void {
+  let attempts = stoppedBy.get(signal);
+  if (!attempts) {
+    const stopping = new Set<RunningAttempt>();
+    attempts = stopping;
+    stoppedBy.set(signal, stopping);
+    signal.addEventListener(
+      'abort',
+      () => {
+        for (const attempt of [...stopping]) attempt.stop();
+        stopping.clear();
+      },
+      { once: true },
+    );
+  }
+  attempts.add(running);
+}
+
+function timedOut(running: RunningAttempt, task: string, timeoutMs: number): void {
+  running.controller.abort(new TaskTimeoutError(task, timeoutMs));
+}
+
+function beat(running: RunningAttempt): void {
+  running.heartbeat();
+}
+
+/** The task's context: `progress` and `log` work unbound, as plain functions of the task. */
+function taskContext(running: RunningAttempt, job: JobRecord, taskName: string): TaskContext {
+  const { controller, state } = running;
+  return {
+    jobId: job.id,
+    taskName,
+    attempt: job.attempts,
+    maxAttempts: job.maxAttempts,
+    get signal() {
+      return controller.signal;
+    },
+    progress: (fraction, progressMessage) => {
+      state.setProgress(fraction, progressMessage);
+      running.flushSoon();
+    },
+    log: (line, level) => {
+      state.log(line, level);
+      running.flushSoon();
+    },
+  };
 }

@@ -12,13 +12,14 @@
  * the next window, or a short jittered wait for a slot) and this delivery is deleted: merely hiding it
  * would count receives toward the queue's `maxReceiveCount` and end in the dead-letter queue.
  */
-import { randomUUID } from 'node:crypto';
+
 import { ConfigError } from '../core/errors.js';
 import { isFinalStatus, type JobLimited, JobStatus } from '../core/job.js';
 import type { Logger } from '../core/logger.js';
 import type { JobStore, QueueMessage, Transport } from '../core/ports.js';
 import type { AnyTask } from '../core/task.js';
 import { computeKey, taskLimitDefaults } from '../core/task-limits.js';
+import { newUuid } from '../core/uuid.js';
 
 /** The concurrency slots held by one attempt: renewed with its heartbeat, released when it ends. */
 export class Permit {
@@ -164,7 +165,7 @@ export class TaskLimiter {
     leaseExpiresAt: number,
     now: number,
   ): Promise<string | undefined> {
-    const token = randomUUID();
+    const token = newUuid();
     const request = { limit, token, max, leaseExpiresAt };
     const grant = await this.#store.acquireSlot(request);
     if (grant.acquired) return token;

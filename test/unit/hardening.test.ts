@@ -226,3 +226,21 @@ describe('bounded and validated inputs', () => {
     expect(worker.options.concurrency).toBe(7);
   });
 });
+
+describe('hooks on the embedded backend', () => {
+  it('get their own copy of the result: one that changes it leaves the job record alone', async () => {
+    const greedy = defineTask({
+      name: 'greedy',
+      run: () => ({ items: [1, 2] }),
+      onSuccess: (result) => {
+        result.items.push(3);
+      },
+    });
+    const { backend, runner, longhaul } = setup([greedy]);
+    const handle = await longhaul.enqueue(greedy);
+
+    await runner.process(await receiveOne(backend));
+
+    expect((await longhaul.getJob(handle.id)).result).toEqual({ items: [1, 2] });
+  });
+});

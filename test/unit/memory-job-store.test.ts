@@ -772,6 +772,30 @@ describe('MemoryJobStore', () => {
       expect((await stored(store)).args).toEqual({ a: 1, b: 2 });
     });
 
+    it('answers read-only claims and completions with records that later writes leave as they were', async () => {
+      const store = new MemoryJobStore();
+      await store.create(job());
+      const claimed = (await store.claim({ ...claimRequest(), readOnly: true })).job;
+      const before = structuredClone(claimed);
+      await store.touch('job-1', fence, {
+        at: t0 + 1_500,
+        logs: [{ at: t0 + 1_500, level: 'info', message: 'hi' }],
+      });
+      const result = { sum: 3 };
+      const done = await store.complete(
+        'job-1',
+        fence,
+        { status: 'succeeded', at: t0 + 2_000, result, logs: [] },
+        undefined,
+        true,
+      );
+      result.sum = -1;
+
+      expect(claimed).toEqual(before);
+      expect(done).toEqual(await stored(store));
+      expect(done.result).toEqual({ sum: 3 });
+    });
+
     it('keeps its own copy of a completed result', async () => {
       const store = await runningStore();
       const result = { sum: 3 };

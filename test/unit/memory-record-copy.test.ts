@@ -2,6 +2,7 @@ import type { JobRecord } from 'longhaul';
 import { MemoryJobStore } from 'longhaul/memory';
 import { describe, expect, it } from 'vitest';
 import { copyData } from '../../src/backends/memory/copy-data.js';
+import { jsonBytesBound } from '../../src/backends/memory/memory-record-copy.js';
 import { queuedJob } from '../support/job-records.js';
 
 const t0 = 1_700_000_000_000;
@@ -71,5 +72,26 @@ describe('copyData', () => {
     expect(Object.keys(copy)).toEqual(['__proto__', 'name']);
     expect(JSON.stringify(copy)).toBe(JSON.stringify(args));
     expect((copy as { admin?: boolean }).admin).toBeUndefined();
+  });
+});
+
+describe('jsonBytesBound', () => {
+  const exact = (value: unknown) => Buffer.byteLength(JSON.stringify(value) ?? 'null', 'utf8');
+
+  it.each([
+    ['a record', job({ history: [{ at: t0, status: 'queued', attempt: 0 }] })],
+    ['escapes and control characters', { s: '"\\\u0001\n', k: ['\u001f'.repeat(100)] }],
+    ['multi-byte text', { s: 'é€😀'.repeat(50), long: '€'.repeat(5_000) }],
+    ['numbers, booleans, null and undefined', [1.5e300, -0, true, null, undefined, { u: undefined }]],
+    ['a Date', { at: new Date(t0) }],
+    ['many parts', { rows: Array.from({ length: 20_000 }, (_, i) => ({ i })) }],
+  ])('is at least the UTF-8 bytes of the JSON of %s', (_name, value) => {
+    expect(jsonBytesBound(value)).toBeGreaterThanOrEqual(exact(value));
+  });
+
+  it('throws as JSON.stringify does for a cycle', () => {
+    const cyclic: Record<string, unknown> = { a: 1 };
+    cyclic.self = { left: cyclic, right: cyclic };
+    expect(() => jsonBytesBound({ args: cyclic })).toThrow(TypeError);
   });
 });

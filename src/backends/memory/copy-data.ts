@@ -2,8 +2,8 @@
  * A deep copy of plain data (objects, arrays, primitives), as `structuredClone` makes one but several
  * times faster for the small records the embedded stores copy in and out on every operation. Anything
  * other than a plain object or an array (a Date, a Map, a class instance) is copied by
- * `structuredClone`. Cycles are not supported: the stores size every record with `JSON.stringify`
- * first, which refuses them.
+ * `structuredClone`. Cycles are not supported: the stores bound every record's size first
+ * (`jsonBytesBound`), which refuses them as `JSON.stringify` does.
  */
 export function copyData<T>(value: T): T {
   if (typeof value !== 'object' || value === null) return value;

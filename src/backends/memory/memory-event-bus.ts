@@ -23,6 +23,11 @@ export class MemoryEventBus implements EventPublisher {
     };
   }
 
+  /** Whether anyone subscribed: without a subscriber, publishers need not build the changes. */
+  get listening(): boolean {
+    return this.#listeners.size > 0;
+  }
+
   async publish(changes: readonly JobStateChange[]): Promise<void> {
     for (const change of changes) {
       for (const listener of this.#listeners) {

@@ -2,20 +2,31 @@
  * The embedded store's finished jobs: in the order they finished (for the `keepFinishedJobs` bound,
  * oldest evicted first) and by expiry (for the retention sweep). Every operation costs O(1), or
  * O(log n) per expiry, so evicting costs what is evicted, never a scan of the jobs kept.
+ *
+ * Nothing here is an object per job: a finished job is kept for the next `keepFinishedJobs` jobs, long
+ * enough for V8 to move whatever it holds to the old generation, where it is garbage later. So the
+ * bookkeeping lives in Maps of numbers and in parallel arrays of ids and numbers.
  */
 export class FinishedJobs {
-  /** Id → the job's latest finishing: its expiry (epoch ms; undefined when none) and its place in line. */
-  readonly #jobs = new Map<string, { readonly expiresAt: number | undefined; readonly turn: number }>();
+  /** Id → its place in line (the turn of its latest finishing). */
+  readonly #turns = new Map<string, number>();
+  /** Id → its expiry (epoch ms), for jobs that have one. */
+  readonly #expiries = new Map<string, number>();
   /**
    * Finishings in order, oldest from `#head`: a job finished again is queued again and its older entry
-   * left stale (its turn no longer matches). A list with a head index rather than the Map's own order,
+   * left stale (its turn no longer matches). Lists with a head index rather than the Map's own order,
    * because finding a Map's first key walks the holes its deletes leave at the front.
    */
-  #line: Array<readonly [string, number]> = [];
+  #lineIds: string[] = [];
+  #lineTurns: number[] = [];
   #head = 0;
-  #turns = 0;
-  /** A binary min-heap of [expiry, id]. Entries left stale by a later change are skipped when popped. */
-  #expiries: Array<readonly [number, string]> = [];
+  #turnsGiven = 0;
+  /**
+   * A binary min-heap of (expiry, id), as two parallel arrays. Entries left stale by a later change are
+   * skipped when popped.
+   */
+  #heapAt: number[] = [];
+  #heapIds: string[] = [];
   readonly #keep: number;
   readonly #evict: (id: string) => void;
 
@@ -26,100 +37,123 @@ export class FinishedJobs {
   }
 
   get size(): number {
-    return this.#jobs.size;
+    return this.#turns.size;
   }
 
   /** Entries held in the finishing line (consumed ones included) and the expiry heap: what this costs. */
   get heldEntries(): number {
-    return this.#line.length + this.#expiries.length;
+    return this.#lineIds.length + this.#heapAt.length;
   }
 
   /** Notes that `id` is final (again), expiring at `expiresAt`; evicts the oldest finished past the bound. */
   finished(id: string, expiresAt: number | undefined): void {
-    const previous = this.#jobs.get(id);
-    const turn = this.#turns++;
-    this.#jobs.set(id, { expiresAt, turn });
-    this.#line.push([id, turn]);
-    if (expiresAt !== undefined && previous?.expiresAt !== expiresAt) this.#push([expiresAt, id]);
-    while (this.#jobs.size > this.#keep) this.#evict(this.#oldest());
+    const previousExpiry = this.#expiries.get(id);
+    const turn = this.#turnsGiven++;
+    this.#turns.set(id, turn);
+    this.#lineIds.push(id);
+    this.#lineTurns.push(turn);
+    if (expiresAt === undefined) {
+      this.#expiries.delete(id);
+    } else {
+      this.#expiries.set(id, expiresAt);
+      if (previousExpiry !== expiresAt) this.#push(expiresAt, id);
+    }
+    while (this.#turns.size > this.#keep) this.#evict(this.#oldest());
     // Stale entries (jobs evicted by the bound, retried or removed) are dropped in one O(n) pass once
     // they outnumber the live ones, so the line and the heap stay within twice the jobs kept.
     // Entries before the head were consumed by evictions: they go in the same pass once they are half
     // the line, so the line holds at most about twice what it must.
-    const line = this.#line.length;
-    if (line > 1024 && (this.#head * 2 > line || line - this.#head > 2 * this.#jobs.size))
+    const line = this.#lineIds.length;
+    if (line > 1024 && (this.#head * 2 > line || line - this.#head > 2 * this.#turns.size))
       this.#compactLine();
-    if (this.#expiries.length > 1024 && this.#expiries.length > 2 * this.#jobs.size) this.#compact();
+    if (this.#heapAt.length > 1024 && this.#heapAt.length > 2 * this.#turns.size) this.#compactHeap();
   }
 
   /** Forgets `id` (no longer final, or evicted). */
   delete(id: string): void {
-    this.#jobs.delete(id);
+    if (this.#turns.delete(id)) this.#expiries.delete(id);
   }
 
   /** The id of the job that finished longest ago, among those kept (there is one: size > keep >= 0). */
   #oldest(): string {
     for (;;) {
-      const [id, turn] = this.#line[this.#head++] as readonly [string, number];
-      if (this.#jobs.get(id)?.turn === turn) return id;
+      const at = this.#head++;
+      const id = this.#lineIds[at] as string;
+      if (this.#turns.get(id) === this.#lineTurns[at]) return id;
     }
   }
 
   #compactLine(): void {
-    this.#line = this.#line.slice(this.#head).filter(([id, turn]) => this.#jobs.get(id)?.turn === turn);
+    const ids: string[] = [];
+    const turns: number[] = [];
+    for (let i = this.#head; i < this.#lineIds.length; i++) {
+      const id = this.#lineIds[i] as string;
+      const turn = this.#lineTurns[i] as number;
+      if (this.#turns.get(id) !== turn) continue;
+      ids.push(id);
+      turns.push(turn);
+    }
+    this.#lineIds = ids;
+    this.#lineTurns = turns;
     this.#head = 0;
   }
 
   /** Evicts every job whose expiry is at or before `now`. */
   sweep(now: number): void {
-    const heap = this.#expiries;
-    while (heap.length > 0 && (heap[0] as readonly [number, string])[0] <= now) {
-      const [at, id] = this.#pop();
+    while (this.#heapAt.length > 0 && (this.#heapAt[0] as number) <= now) {
+      const at = this.#heapAt[0] as number;
+      const id = this.#pop();
       // Still final with this very expiry: not retried, re-finished or already evicted since.
-      if (this.#jobs.get(id)?.expiresAt === at) this.#evict(id);
+      if (this.#expiries.get(id) === at) this.#evict(id);
     }
   }
 
-  #compact(): void {
-    this.#expiries = [];
-    for (const [id, { expiresAt }] of this.#jobs) if (expiresAt !== undefined) this.#push([expiresAt, id]);
+  #compactHeap(): void {
+    this.#heapAt = [];
+    this.#heapIds = [];
+    for (const [id, at] of this.#expiries) this.#push(at, id);
   }
 
-  #push(entry: readonly [number, string]): void {
-    const heap = this.#expiries;
-    heap.push(entry);
-    let i = heap.length - 1;
+  #push(at: number, id: string): void {
+    const times = this.#heapAt;
+    const ids = this.#heapIds;
+    let i = times.length;
+    times.push(at);
+    ids.push(id);
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      const above = heap[parent] as readonly [number, string];
-      if (above[0] <= entry[0]) break;
-      heap[i] = above;
+      const above = times[parent] as number;
+      if (above <= at) break;
+      times[i] = above;
+      ids[i] = ids[parent] as string;
       i = parent;
     }
-    heap[i] = entry;
+    times[i] = at;
+    ids[i] = id;
   }
 
-  #pop(): readonly [number, string] {
-    const heap = this.#expiries;
-    const top = heap[0] as readonly [number, string];
-    const last = heap.pop() as readonly [number, string];
-    if (heap.length === 0) return top;
+  /** Removes the earliest entry; answers its id. */
+  #pop(): string {
+    const times = this.#heapAt;
+    const ids = this.#heapIds;
+    const top = ids[0] as string;
+    const lastAt = times.pop() as number;
+    const lastId = ids.pop() as string;
+    if (times.length === 0) return top;
     let i = 0;
     for (;;) {
       const left = 2 * i + 1;
-      if (left >= heap.length) break;
+      if (left >= times.length) break;
       const right = left + 1;
-      const child =
-        right < heap.length &&
-        (heap[right] as readonly [number, string])[0] < (heap[left] as readonly [number, string])[0]
-          ? right
-          : left;
-      const below = heap[child] as readonly [number, string];
-      if (below[0] >= last[0]) break;
-      heap[i] = below;
+      const child = right < times.length && (times[right] as number) < (times[left] as number) ? right : left;
+      const below = times[child] as number;
+      if (below >= lastAt) break;
+      times[i] = below;
+      ids[i] = ids[child] as string;
       i = child;
     }
-    heap[i] = last;
+    times[i] = lastAt;
+    ids[i] = lastId;
     return top;
   }
 }

@@ -57,7 +57,7 @@ import {
 import { FinishedJobs } from './memory-finished-jobs.js';
 import { memoryListingReads } from './memory-job-listing.js';
 import { MemoryLimits } from './memory-limits.js';
-import { copyIn, copyOut } from './memory-record-copy.js';
+import { adoptIn, copyIn, copyOut, jsonBytesBound } from './memory-record-copy.js';
 
 type MutableJob = { -readonly [K in keyof JobRecord]: JobRecord[K] };
 
@@ -83,7 +83,11 @@ export const defaultKeepFinishedJobs = 10_000;
 
 /**
  * Job records in a Map, with the same conditional transitions as the DynamoDB store. Records are
- * copied in and out, so callers never share state with the store.
+ * copied in and out, so callers never share state with the store; the one exception is a caller that
+ * asks for read-only answers (`ClaimRequest.readOnly`, `complete`'s `readOnly`: the runner), which gets
+ * the stored record itself. The store never changes a stored record or an object in it (every write
+ * stores a new record), so such an answer stays as it was, and the deep copy a job's claim and its end
+ * would cost is saved.
  *
  * Memory stays bounded however many jobs pass through: a finished record is evicted once its retention
  * is over (by the first request after that moment, at a cost proportional to what it evicts), and at
@@ -201,7 +205,7 @@ export class MemoryJobStore implements JobStore {
     this.#count('UpdateItem');
     const current = this.#jobs.get(request.envelope.id);
     if (current && !claimableStatuses.includes(current.status)) {
-      return { claimed: false, job: copyOut(current) };
+      return { claimed: false, job: answer(current, request.readOnly) };
     }
     if (!current && request.createMissing === false) throw new JobNotFoundError(request.envelope.id);
     const base: JobRecord = current ?? {
@@ -228,7 +232,9 @@ export class MemoryJobStore implements JobStore {
     this.#count('UpdateItem');
     const current = this.#jobs.get(request.envelope.id);
     if (!current) throw new JobNotFoundError(request.envelope.id);
-    if (!isLostAttempt(current, lost.attempts, request.now)) return { claimed: false, job: copyOut(current) };
+    if (!isLostAttempt(current, lost.attempts, request.now)) {
+      return { claimed: false, job: answer(current, request.readOnly) };
+    }
     const record = lostAttemptRecord(current, request.now);
     return { claimed: true, job: this.#start({ ...current, error: record.error }, request, [record.event]) };
   }
@@ -258,7 +264,13 @@ export class MemoryJobStore implements JobStore {
     return true;
   }
 
-  async complete(id: string, fence: Fence, completion: Completion): Promise<JobRecord> {
+  async complete(
+    id: string,
+    fence: Fence,
+    completion: Completion,
+    _known?: JobRecord,
+    readOnly?: boolean,
+  ): Promise<JobRecord> {
     this.#count('UpdateItem');
     const job = this.#owned(id, fence);
     // A cancel requested while the attempt was failing must not be lost to a retry.
@@ -266,9 +278,7 @@ export class MemoryJobStore implements JobStore {
       throw new JobCancelledError(id);
     }
     // The same record the AWS store works out when its worker hands it the record it last saw.
-    const next = completedRecord(job, fence, completion);
-    this.#save(next);
-    return copyOut(next);
+    return answer(this.#save(completedRecord(job, fence, completion), true), readOnly);
   }
 
   async reject(request: RejectRequest): Promise<boolean> {
@@ -445,8 +455,10 @@ export class MemoryJobStore implements JobStore {
 
   #start(base: JobRecord, request: ClaimRequest, extraEvents: readonly JobEvent[]): JobRecord {
     const attempt = base.attempts + 1;
+    // A retry's due time is left out by a rest pattern: \`delete\` would make the record a slow dictionary.
+    const { nextAttemptAt: _due, ...kept } = base;
     const next: MutableJob = {
-      ...base,
+      ...kept,
       status: JobStatus.running,
       attempts: attempt,
       workerId: request.workerId,
@@ -460,25 +472,31 @@ export class MemoryJobStore implements JobStore {
         statusEvent(JobStatus.running, request.now, attempt, request.workerId),
       ],
     };
-    delete next.nextAttemptAt;
-    this.#save(next);
-    return copyOut(next);
+    return answer(this.#save(next, true), request.readOnly);
   }
 
   /**
-   * Stores a copy, so no object a caller passed in (args, result, error) stays shared with the store.
-   * Refuses, like DynamoDB, a record over the item size limit.
+   * Stores a copy, so no object a caller passed in (args, result, error) stays shared with the store;
+   * with `built`, `job` itself, a record this store has just built that no caller holds (its objects a
+   * caller passed in are still copied).
+   * Refuses, like DynamoDB, a record over the item size limit: serialized only when a bound of its size
+   * from a walk over its fields (see `jsonBytesBound`) is over the limit, as it is for few records.
    */
-  #save(job: JobRecord): void {
-    // A UTF-8 byte is at least one UTF-16 unit, at most three: count bytes only near the limit.
-    const text = JSON.stringify(job);
-    const bytes = text.length * 3 <= limits.maxRecordBytes ? text.length : Buffer.byteLength(text, 'utf8');
-    if (bytes > limits.maxRecordBytes)
-      throw new PayloadTooLargeError('Job record', bytes, limits.maxRecordBytes);
-    this.#jobs.set(job.id, copyIn(job, this.#jobs.get(job.id)));
+  #save(job: JobRecord, built = false): JobRecord {
+    if (jsonBytesBound(job) > limits.maxRecordBytes) {
+      // A UTF-8 byte is at least one UTF-16 unit, at most three: count bytes only near the limit.
+      const text = JSON.stringify(job);
+      const bytes = text.length * 3 <= limits.maxRecordBytes ? text.length : Buffer.byteLength(text, 'utf8');
+      if (bytes > limits.maxRecordBytes)
+        throw new PayloadTooLargeError('Job record', bytes, limits.maxRecordBytes);
+    }
+    // A record built here from the stored one (a claim's, a completion's) is stored as it is.
+    const stored = (built ? adoptIn : copyIn)(job, this.#jobs.get(job.id));
+    this.#jobs.set(job.id, stored);
     if (job.status !== JobStatus.running) this.#longRunning.delete(job.id);
     if (isFinalStatus(job.status)) this.#finished.finished(job.id, job.expiresAt);
     else this.#finished.delete(job.id);
+    return stored;
   }
 
   #owned(id: string, fence: Fence): JobRecord {
@@ -499,4 +517,13 @@ export class MemoryJobStore implements JobStore {
     this.#counter?.record('dynamodb', operation);
     this.#finished.sweep(this.#now());
   }
+}
+
+/**
+ * A stored record as an answer: a copy the caller may change, or, for a caller that only reads it (the
+ * runner, `readOnly`), the stored record itself. That is safe because the store never changes a stored
+ * record or anything in it: every write stores a new record.
+ */
+function answer(job: JobRecord, readOnly: boolean | undefined): JobRecord {
+  return readOnly ? job : copyOut(job);
 }

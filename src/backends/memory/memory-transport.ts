@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { ConfigError } from '../../core/errors.js';
 import type {
   DeadLetterMessage,
@@ -11,6 +10,7 @@ import type {
 } from '../../core/ports.js';
 import type { RequestCounter } from '../../core/request-counter.js';
 import type { TraceCarrier } from '../../core/trace-context.js';
+import { newUuid } from '../../core/uuid.js';
 
 /** Options of the in-process queue. */
 export interface MemoryTransportOptions {
@@ -109,7 +109,7 @@ export class MemoryTransport implements Transport {
       this.#counter?.record('sqs', messages.length === 1 ? 'SendMessage' : 'SendMessageBatch');
     }
     for (const message of messages) {
-      const messageId = randomUUID();
+      const messageId = newUuid();
       const stored: StoredMessage = {
         messageId,
         body: message.body,
@@ -209,7 +209,7 @@ export class MemoryTransport implements Transport {
     for (const letter of this.#deadLetters) {
       if (out.length >= Math.min(10, max)) break;
       if (letter.visibleAt > now) continue;
-      letter.receipt = randomUUID();
+      letter.receipt = newUuid();
       letter.visibleAt = now + hideSeconds * 1000;
       out.push({
         messageId: letter.messageId,
@@ -268,7 +268,7 @@ export class MemoryTransport implements Transport {
         continue;
       }
       stored.receiveCount += 1;
-      stored.receipt = randomUUID();
+      stored.receipt = newUuid();
       stored.visibleAt = now + request.visibilityTimeoutSeconds * 1000;
       taken.push(stored);
       out.push(
