@@ -52,6 +52,7 @@ import {
   isLostAttempt,
   lostAttemptRecord,
   requeueClears,
+  startedRecordOf,
   statusEvent,
 } from '../../core/transitions.js';
 import { FinishedJobs } from './memory-finished-jobs.js';
@@ -208,24 +209,9 @@ export class MemoryJobStore implements JobStore {
       return { claimed: false, job: answer(current, request.readOnly) };
     }
     if (!current && request.createMissing === false) throw new JobNotFoundError(request.envelope.id);
-    const base: JobRecord = current ?? {
-      id: request.envelope.id,
-      task: request.envelope.task,
-      status: JobStatus.queued,
-      args: request.envelope.args ?? null,
-      attempts: 0,
-      maxAttempts: request.maxAttempts,
-      enqueuedAt: request.envelope.enqueuedAt,
-      ...(request.envelope.schedule ? { schedule: request.envelope.schedule.name } : {}),
-      logs: [],
-      // What the producer's record would have held (see `claimJob` in the AWS backend).
-      history: [statusEvent(JobStatus.queued, request.envelope.enqueuedAt, 0)],
-      ...(request.envelope.argsRef ? { argsRef: request.envelope.argsRef } : {}),
-      ...(request.envelope.priority ? { priority: request.envelope.priority } : {}),
-      ...(request.envelope.workflow ? { workflow: request.envelope.workflow } : {}),
-      ...(request.trace ? { trace: request.trace } : {}),
-    };
-    return { claimed: true, job: this.#start(base, request, []) };
+    if (current) return { claimed: true, job: this.#start(current, request, []) };
+    // No record: the one the producer's would have been, started (the AWS store puts the same record).
+    return { claimed: true, job: answer(this.#save(startedRecordOf(request), true), request.readOnly) };
   }
 
   async takeOver(request: ClaimRequest, lost: Pick<JobRecord, 'attempts'>): Promise<ClaimResult> {
