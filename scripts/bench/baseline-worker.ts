@@ -260,6 +260,24 @@ export interface MinimalLoopOptions {
  * 50 ms after the first). A claim whose condition fails leaves the message alone. The record is the one
  * the producer wrote (full tracking); the claim writes none when it is missing.
  */
+/** The minimal loop's claim: status and owner, conditional on the job being unstarted, nothing back. */
+export function minimalClaim(tableName: string, id: string, owner: string): UpdateCommand {
+  return new UpdateCommand({
+    TableName: tableName,
+    Key: { id },
+    UpdateExpression: 'SET #s = :running, #o = :owner',
+    ConditionExpression: '#s IN (:queued, :retrying)',
+    ExpressionAttributeNames: { '#s': 'status', '#o': 'owner' },
+    ExpressionAttributeValues: {
+      ':running': 'running',
+      ':owner': owner,
+      ':queued': 'queued',
+      ':retrying': 'retrying',
+    },
+    ReturnValues: 'NONE',
+  });
+}
+
 export function runMinimalLoop(options: MinimalLoopOptions): RunningBaseline {
   const { sqs, dynamo, queueUrl, tableName } = options;
   const task = options.task ?? (() => null);
@@ -291,22 +309,7 @@ export function runMinimalLoop(options: MinimalLoopOptions): RunningBaseline {
     const owner = randomUUID();
     counts.UpdateItem++;
     try {
-      await dynamo.send(
-        new UpdateCommand({
-          TableName: tableName,
-          Key: { id },
-          UpdateExpression: 'SET #s = :running, #o = :owner',
-          ConditionExpression: '#s IN (:queued, :retrying)',
-          ExpressionAttributeNames: { '#s': 'status', '#o': 'owner' },
-          ExpressionAttributeValues: {
-            ':running': 'running',
-            ':owner': owner,
-            ':queued': 'queued',
-            ':retrying': 'retrying',
-          },
-          ReturnValues: 'NONE',
-        }),
-      );
+      await dynamo.send(minimalClaim(tableName, id, owner));
     } catch (error) {
       if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return;
       throw error;

@@ -13,10 +13,11 @@ import {
   SendMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { type Backend, createWorker, defineTask, Longhaul, silentLogger } from 'longhaul';
 import { memoryBackend } from 'longhaul/memory';
 import { z } from 'zod';
+import { minimalClaim } from './baseline-worker.js';
 import {
   type BenchResult,
   type Figure,
@@ -203,22 +204,7 @@ async function rawDynamo(clients: { dynamoClient: DynamoDBClient }, tableName: s
     );
     put.push(performance.now() - t0);
     t0 = performance.now();
-    await doc.send(
-      new UpdateCommand({
-        TableName: tableName,
-        Key: { id },
-        UpdateExpression: 'SET #s = :running, #o = :owner',
-        ConditionExpression: '#s IN (:queued, :retrying)',
-        ExpressionAttributeNames: { '#s': 'status', '#o': 'owner' },
-        ExpressionAttributeValues: {
-          ':running': 'running',
-          ':owner': `owner-${i}`,
-          ':queued': 'queued',
-          ':retrying': 'retrying',
-        },
-        ReturnValues: 'NONE',
-      }),
-    );
+    await doc.send(minimalClaim(tableName, id, `owner-${i}`));
     claim.push(performance.now() - t0);
   }
   return { dynamo: put, rawClaim: claim };
