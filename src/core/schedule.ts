@@ -185,7 +185,8 @@ export function scheduledJobId(scheduleName: string, firedAt: string): string {
 /**
  * The message body of one run, with `firedAt` standing for the firing time. The CDK construct passes
  * the placeholder `<time>` of an input transformer mapping `time` to the event's `$.time`; the
- * in-process scheduler passes the real time.
+ * in-process scheduler passes the real time. No producer writes a run's record, so the envelope says the
+ * worker does (`workerRecord`): its first claim puts the record whole.
  */
 export function scheduledEnvelope(schedule: Schedule, firedAt: string): Record<string, unknown> {
   const ref: ScheduleRef = { name: schedule.name, overlap: schedule.overlap };
@@ -196,6 +197,7 @@ export function scheduledEnvelope(schedule: Schedule, firedAt: string): Record<s
     args: schedule.args,
     enqueuedAt: firedAt,
     schedule: ref,
+    workerRecord: true,
   };
 }
 

@@ -106,7 +106,8 @@ describe('the AWS adapters against the emulator', () => {
       args: { n: 1 },
       leaseExpiresAt: now + 60_000,
     });
-    expect(backend.requests.snapshot().dynamodb).toEqual({ UpdateItem: 2 });
+    // The first claim finds no record and puts it; the second's failed condition returns the item: no read.
+    expect(backend.requests.snapshot().dynamodb).toEqual({ UpdateItem: 2, PutItem: 1 });
   });
 
   it('ends a job with a write that sends nothing back, answering with the record a read gives', async () => {
@@ -177,6 +178,61 @@ describe('the AWS adapters against the emulator', () => {
     expect(claims).toHaveLength(1);
     expect(claims[0]).not.toMatch(/#args|#task|#maxAttempts|#enqueuedAt/);
     expect(await longhaul.getJob(id)).toMatchObject({ task: 'add', args: { a: 1, b: 2 }, result: 3 });
+  });
+
+  it("claims an enqueued job's record with only what a claim changes, and creates a lost record whole", async () => {
+    const { dynamoClient, sqsClient } = createClients();
+    const writes: { command: string; id: unknown; update: string | undefined }[] = [];
+    dynamoClient.middlewareStack.add(
+      (next, context) => async (args) => {
+        const input = args.input as {
+          Item?: { id?: { S?: string } };
+          Key?: { id?: { S?: string } };
+          UpdateExpression?: string;
+        };
+        const command = context.commandName ?? '';
+        if (/Put|Update/.test(command)) {
+          writes.push({ command, id: (input.Item ?? input.Key)?.id?.S, update: input.UpdateExpression });
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'watchWrites' },
+    );
+    const backend = awsBackend({ ...scope.resources, sqsClient, dynamoClient });
+    const add = defineTask({
+      name: 'add',
+      args: z.object({ a: z.number(), b: z.number() }),
+      run: ({ a, b }) => a + b,
+    });
+    const longhaul = new Longhaul({ backend });
+    const worker = () => testWorker(backend, [add]);
+    const succeeded = (id: string) => async () =>
+      (await longhaul.getJob(id).catch(() => undefined))?.status === 'succeeded';
+
+    // enqueue with full tracking: the record is there when the worker claims it.
+    const handle = await longhaul.enqueue(add, { a: 1, b: 2 });
+    await serveUntil(worker(), succeeded(handle.id));
+    const claim = writes.find((write) => write.id === handle.id && write.update?.includes('#leaseToken = '));
+    expect(claim?.update).not.toMatch(/#args|#task|#maxAttempts|#enqueuedAt/);
+
+    // A message whose producer's record write was lost: the claim finds no record and puts it whole.
+    const lost = '0192d3a4-5b6c-7d8e-9f00-112233445566';
+    await backend.transport.send([
+      { body: JSON.stringify({ v: 1, id: lost, task: 'add', args: { a: 4, b: 4 }, enqueuedAt: Date.now() }) },
+    ]);
+    await serveUntil(worker(), succeeded(lost));
+    expect(writes.filter((write) => write.id === lost).map((write) => write.command)).toEqual([
+      'UpdateItemCommand',
+      'PutItemCommand',
+      'UpdateItemCommand',
+    ]);
+    const job = await longhaul.getJob(lost);
+    expect(job).toMatchObject({ task: 'add', args: { a: 4, b: 4 }, result: 8, attempts: 1 });
+    expect(job.history.map((event) => `${event.status}:${event.attempt}`)).toEqual([
+      'queued:0',
+      'running:1',
+      'succeeded:1',
+    ]);
   });
 
   it('keeps serving through throttled receives', async () => {

@@ -83,6 +83,8 @@ describe('scheduledEnvelope', () => {
       args: { region: 'eu' },
       enqueuedAt: Date.parse('2026-11-23T13:05:00Z'),
       schedule: { name: 'figures-refresh', overlap: 'skip' },
+      // No producer writes a scheduled run's record: the worker's first claim puts it.
+      workerRecord: true,
     });
   });
 

@@ -43,8 +43,8 @@ async function putNewJob(table: JobTable, job: JobRecord): Promise<boolean> {
 }
 
 /**
- * Starts the first attempt, or the next one of a retrying job, filling in whatever the record lacks
- * (but `logs`, which reads fill in while empty and the first log line starts).
+ * Starts the first attempt, or the next one of a retrying job. A job with no record yet (lean tracking,
+ * a lost or late producer write) gets its record created, unless `createMissing` is false.
  */
 export async function claimJob(table: JobTable, request: ClaimRequest): Promise<ClaimResult> {
   const { envelope } = request;
@@ -56,41 +56,46 @@ export async function claimJob(table: JobTable, request: ClaimRequest): Promise<
     const job = startedRecordOf(request);
     if (await putNewJob(table, job)) return { claimed: true, job };
   }
-  const u = new UpdateExpression();
-  if (createMissing) {
-    // What a record created from the message needs: what the producer's record would have held. A claim
-    // that may not create the record (its producer writes it: `pendingRecord`) finds them in the
-    // producer's item, so it sends none of them.
-    u.setIfMissing('task', envelope.task)
-      .setIfMissing(jobTable.timeIndex.partitionKey, timeShardKey(envelope.id))
-      .setIfMissing('args', envelope.args ?? null)
-      .setIfMissing('maxAttempts', request.maxAttempts)
-      .setIfMissing('enqueuedAt', envelope.enqueuedAt);
-    if (envelope.workflow) u.setIfMissing('workflow', envelope.workflow);
-    if (request.trace) u.setIfMissing('trace', request.trace);
-  }
+  // Any other job's record is there but for a lost or late producer write, so the claim first updates the
+  // record it expects, sending only what a claim changes (an update that could also create the record
+  // would carry everything the record holds, as if-missing clauses each write evaluates).
+  const claimed = await claimExisting(table, request, createMissing ? 'absent' : 'read');
+  if (claimed || !createMissing) return claimed ?? notFound(envelope.id);
+  // No record: the claim creates the running record whole, as for a lean job. When the producer's write
+  // lands between the two, its record is claimed instead.
+  const job = startedRecordOf(request);
+  if (await putNewJob(table, job)) return { claimed: true, job };
+  return (await claimExisting(table, request, 'read')) ?? notFound(envelope.id);
+}
+
+/** The claim of a job's existing record; undefined when there is none (see `claimUpdate` for `unreturned`). */
+async function claimExisting(
+  table: JobTable,
+  request: ClaimRequest,
+  unreturned: Unreturned,
+): Promise<ClaimResult | undefined> {
+  const { envelope } = request;
   const running = withoutAttempt(statusEvent(JobStatus.running, request.now, 0, request.workerId));
-  u.setIfMissing('startedAt', request.now)
+  const u = new UpdateExpression()
+    .setIfMissing('startedAt', request.now)
     .increment('attempts')
     .setLast('status', JobStatus.running)
     .set('workerId', request.workerId)
     .set('heartbeatAt', request.now)
     .set('leaseExpiresAt', request.leaseExpiresAt)
     .set('leaseToken', request.token)
-    // A record created here starts, like the producer's, with the job queued when it was enqueued.
-    .append(
-      'history',
-      [running],
-      createMissing ? [withoutAttempt(statusEvent(JobStatus.queued, envelope.enqueuedAt, 0))] : [],
-    )
+    .append('history', [running])
     .remove('nextAttemptAt');
   // Leaves the retrying or scheduled entry of the attention index (free for a queued job: none).
   enterStatus(u, JobStatus.running, envelope.id);
   if (envelope.schedule) u.setIfMissing('schedule', envelope.schedule.name);
   if (envelope.argsRef) u.setIfMissing('argsRef', envelope.argsRef);
   if (envelope.priority) u.setIfMissing('priority', envelope.priority);
-  const condition = unstartedCondition(u, createMissing);
-  return claimUpdate(table, envelope.id, u, condition);
+  return claimUpdate(table, envelope.id, u, unstartedCondition(u, false), unreturned);
+}
+
+function notFound(id: string): never {
+  throw new JobNotFoundError(id);
 }
 
 /** Records the lost attempt as failed and starts the next, if the lease of `lostJob`'s attempt ran out. */
@@ -117,7 +122,9 @@ export async function takeOverJob(
     u.compare('attempts', '=', lostAttempt),
     u.compare('leaseExpiresAt', '<', request.now),
   ].join(' AND ');
-  return claimUpdate(table, request.envelope.id, u, condition);
+  return (
+    (await claimUpdate(table, request.envelope.id, u, condition, 'read')) ?? notFound(request.envelope.id)
+  );
 }
 
 /** Ends a job without running it; false when its guard no longer holds. */
@@ -180,19 +187,28 @@ function unstartedCondition(u: UpdateExpression, createMissing: boolean): string
     : `attribute_exists(${id}) AND ${claimable}`;
 }
 
+/**
+ * What a failed condition that returned no item means: DynamoDB returns the item whenever there is one,
+ * so `absent` takes it at its word, when the caller's next write copes with a record after all (some
+ * emulators never return it); `read` reads the record.
+ */
+type Unreturned = 'absent' | 'read';
+
+/** The claim's update; undefined when the job has no record. */
 async function claimUpdate(
   table: JobTable,
   id: string,
   u: UpdateExpression,
   condition: string,
-): Promise<ClaimResult> {
+  unreturned: Unreturned,
+): Promise<ClaimResult | undefined> {
   try {
     const output = await updateJob(table, id, u, condition, 'ALL_NEW');
     return { claimed: true, job: fromItem(output ?? {}) };
   } catch (error) {
     if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    if (!error.Item && unreturned === 'absent') return undefined;
     const current = await jobAsItStood(table, id, error);
-    if (!current) throw new JobNotFoundError(id);
-    return { claimed: false, job: current };
+    return current && { claimed: false, job: current };
   }
 }
