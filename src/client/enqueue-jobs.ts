@@ -5,37 +5,9 @@
  */
 import { encodeEnvelope, type RecordWriter } from '../core/envelope.js';
 import { JobConflictError } from '../core/errors.js';
-import { type JobRecord, JobStatus } from '../core/job.js';
+import type { JobRecord } from '../core/job.js';
 import type { JobStore, Transport } from '../core/ports.js';
-import { statusEvent } from '../core/transitions.js';
-import type { WorkflowRef } from '../core/workflow-ref.js';
 import { traceSend } from './trace-spans.js';
-
-/** What a new job is made of. Its arguments must have been validated and size-checked. */
-export interface NewJob {
-  readonly id: string;
-  readonly task: string;
-  readonly args: unknown;
-  readonly maxAttempts: number;
-  readonly enqueuedAt: number;
-  readonly workflow?: WorkflowRef;
-}
-
-/** The record of a job just enqueued. */
-export function newJobRecord(job: NewJob): JobRecord {
-  return {
-    id: job.id,
-    task: job.task,
-    status: JobStatus.queued,
-    args: job.args ?? null,
-    attempts: 0,
-    maxAttempts: job.maxAttempts,
-    enqueuedAt: job.enqueuedAt,
-    logs: [],
-    history: [statusEvent(JobStatus.queued, job.enqueuedAt, 0)],
-    ...(job.workflow ? { workflow: job.workflow } : {}),
-  };
-}
 
 /**
  * A job's message body, carrying its workflow continuation and its offloaded arguments' reference, and

@@ -18,6 +18,7 @@ import { checkJsonArgs } from '../core/json-args.js';
 import { jsonBytes, limits } from '../core/limits.js';
 import type { Backend, WorkflowStore } from '../core/ports.js';
 import { type AnyTask, checkTask, type TaskArgs, type TaskResult } from '../core/task.js';
+import { newJobRecord } from '../core/transitions.js';
 import { newUuid } from '../core/uuid.js';
 import {
   type WorkflowJobState,
@@ -34,7 +35,7 @@ import {
   type WorkflowRef,
 } from '../core/workflow-ref.js';
 import type { JobHandle, WaitOptions } from './client-types.js';
-import { newJobRecord, sendAndRecord } from './enqueue-jobs.js';
+import { sendAndRecord } from './enqueue-jobs.js';
 
 /** A task with its arguments: a chain's first step, or a group's member. */
 export interface Step<T extends AnyTask = AnyTask> {

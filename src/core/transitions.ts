@@ -7,6 +7,7 @@ import { type SerializedError, serializeError, WorkerLostError } from './errors.
 import { type JobEvent, type JobRecord, JobStatus } from './job.js';
 import { truncateUtf8 } from './limits.js';
 import type { ClaimRequest, Completion, Fence } from './ports.js';
+import type { WorkflowRef } from './workflow-ref.js';
 
 /** Fields a requeued job starts without. */
 export const requeueClears = [
@@ -75,34 +76,52 @@ export function statusEvent(
   };
 }
 
+/** What a new job is made of. Its arguments must have been validated and size-checked. */
+export interface NewJob {
+  readonly id: string;
+  readonly task: string;
+  readonly args: unknown;
+  readonly maxAttempts: number;
+  readonly enqueuedAt: number;
+  readonly workflow?: WorkflowRef;
+}
+
+/** The record of a job just enqueued. */
+export function newJobRecord(job: NewJob): JobRecord {
+  return {
+    id: job.id,
+    task: job.task,
+    status: JobStatus.queued,
+    args: job.args ?? null,
+    attempts: 0,
+    maxAttempts: job.maxAttempts,
+    enqueuedAt: job.enqueuedAt,
+    logs: [],
+    history: [statusEvent(JobStatus.queued, job.enqueuedAt, 0)],
+    ...(job.workflow ? { workflow: job.workflow } : {}),
+  };
+}
+
 /**
  * The record a claim creates from a job's message when the job has none: what its producer's record
  * would have held (queued when it was enqueued, its workflow and trace), with the first attempt started.
  */
 export function startedRecordOf(request: ClaimRequest): JobRecord {
   const { envelope } = request;
+  const queued = newJobRecord({ ...envelope, maxAttempts: request.maxAttempts });
   return {
-    id: envelope.id,
-    task: envelope.task,
+    ...queued,
     status: JobStatus.running,
-    args: envelope.args ?? null,
     attempts: 1,
-    maxAttempts: request.maxAttempts,
-    enqueuedAt: envelope.enqueuedAt,
     startedAt: request.now,
     heartbeatAt: request.now,
     leaseExpiresAt: request.leaseExpiresAt,
     leaseToken: request.token,
     workerId: request.workerId,
-    logs: [],
-    history: [
-      statusEvent(JobStatus.queued, envelope.enqueuedAt, 0),
-      statusEvent(JobStatus.running, request.now, 1, request.workerId),
-    ],
+    history: [...queued.history, statusEvent(JobStatus.running, request.now, 1, request.workerId)],
     ...(envelope.schedule ? { schedule: envelope.schedule.name } : {}),
     ...(envelope.argsRef ? { argsRef: envelope.argsRef } : {}),
     ...(envelope.priority ? { priority: envelope.priority } : {}),
-    ...(envelope.workflow ? { workflow: envelope.workflow } : {}),
     ...(request.trace ? { trace: request.trace } : {}),
   };
 }

@@ -5,7 +5,7 @@
  * is already final: a worker that died between the write and the effects loses nothing.
  */
 
-import { newJobRecord, sendAndRecord } from '../client/enqueue-jobs.js';
+import { sendAndRecord } from '../client/enqueue-jobs.js';
 import { PayloadOffload } from '../client/payload-offload.js';
 import { InvalidWorkflowError, serializeError } from '../core/errors.js';
 import type { HookInfo, JobHooks } from '../core/hooks.js';
@@ -22,6 +22,7 @@ import type {
 } from '../core/ports.js';
 import { scheduleResultPointerOf } from '../core/schedule-result.js';
 import type { AnyTask } from '../core/task.js';
+import { newJobRecord } from '../core/transitions.js';
 import { workflowJobId } from '../core/workflow.js';
 import type { WorkflowRef } from '../core/workflow-ref.js';
 import type { JobTelemetry } from './job-telemetry.js';
