@@ -15,7 +15,7 @@ import { createWorker, defineTask, Longhaul, silentLogger } from 'longhaul';
 import { defaultKeepFinishedJobs, memoryBackend } from 'longhaul/memory';
 import { z } from 'zod';
 import { type BenchResult, figure, machineInfo, type Series, writeResult } from './results.js';
-import { isMain, type RunOptions, round, runAsScript, until } from './shared.js';
+import { benchChildArgs, isMain, type RunOptions, round, runAsScript, until } from './shared.js';
 
 const MiB = 2 ** 20;
 const KiB = 2 ** 10;
@@ -165,7 +165,7 @@ function inChild<T>(mode: string, ...args: number[]): T {
   const file = fileURLToPath(import.meta.url);
   const child = spawnSync(
     process.execPath,
-    ['--expose-gc', '--conditions=source', '--import', 'tsx', file, '--child', mode, ...args.map(String)],
+    ['--expose-gc', ...benchChildArgs(), file, '--child', mode, ...args.map(String)],
     { encoding: 'utf8', maxBuffer: 512 * MiB },
   );
   if (child.status !== 0) throw new Error(`memory child ${mode} failed:\n${child.stderr}`);

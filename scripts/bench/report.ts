@@ -201,6 +201,8 @@ export function writeReport(options: ReportOptions = {}): string {
     '',
     'Regenerate everything with `npm run bench` (one benchmark: `npm run bench -- costs`; a smoke run with tiny sizes that writes its report to a temporary directory: `npm run bench -- --quick`). Results are kept in `bench-results/*.json` (one per benchmark, the format of `scripts/bench/results.ts`); this page and its plots are rebuilt from them.',
     '',
+    "The benchmarks that measure in child processes of their own (worker overhead, sqs-consumer, scaling, embedded, memory, SSE fan-out) run Longhaul there as the built package (`dist/`, compiled by `tsc` at the start of the run), as an installed package runs; only the bench scripts themselves go through tsx. On source, tsx wraps every function Longhaul creates per job in a `__name` call (esbuild's `keepNames`), CPU and heap per job that no installed package pays. Figures dated before 2026-12-07 ran on source.",
+    '',
     '"Source" says what produced a figure: `embedded` is the in-process backend (`longhaul/memory`), `moto` the local AWS emulator (`node scripts/emulator.mjs start`), `calculated` a figure derived from counts and prices. "Better" or "worse" compares Longhaul with the baseline in the direction that is good for the figure; within 2% is "same".',
     '',
     ...(results.length

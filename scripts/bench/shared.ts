@@ -1,7 +1,7 @@
 // Helpers shared by the cost, latency, memory and Lambda benchmarks: command-line flags, running a
 // script on its own, and a moto-backed AWS backend that cleans up after itself.
-import { spawn } from 'node:child_process';
-import { pathToFileURL } from 'node:url';
+import { spawn, spawnSync } from 'node:child_process';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
   type AwsBackend,
   awsBackend,
@@ -36,6 +36,32 @@ export async function runAsScript(
   } finally {
     await releaseMoto();
   }
+}
+
+let built = false;
+
+/**
+ * Node's arguments for a child that measures Longhaul: the bench script through tsx, Longhaul itself as
+ * the built package (dist/, no `source` condition), which is how an installed package runs. On source,
+ * tsx names every function Longhaul creates per job with a `__name` call, CPU and heap per job that no
+ * user pays. dist/ is built (tsc, a few seconds) the first time, so a run never measures a stale build.
+ */
+export function benchChildArgs(): string[] {
+  if (!built) {
+    const root = fileURLToPath(new URL('../../', import.meta.url));
+    const tsc = spawnSync(
+      process.execPath,
+      ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'],
+      {
+        cwd: root,
+        encoding: 'utf8',
+      },
+    );
+    if (tsc.status !== 0)
+      throw new Error(`building dist/ for the benchmarks failed:\n${tsc.stdout}${tsc.stderr}`);
+    built = true;
+  }
+  return ['--import', 'tsx'];
 }
 
 let moto: Promise<{ endpoint: string; startedHere: boolean }> | undefined;
@@ -122,11 +148,9 @@ export function measureInChildProcess<T>(
   label: string,
 ): Promise<T> {
   return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--conditions=source', '--import', 'tsx', file, flag, JSON.stringify(config)],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
+    const child = spawn(process.execPath, [...benchChildArgs(), file, flag, JSON.stringify(config)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => {
       out += chunk.toString();

@@ -14,7 +14,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { type BenchResult, type Figure, figure, machineInfo, percentile, writeResult } from './results.js';
-import { isMain, motoBackend, type RunOptions, round, runAsScript } from './shared.js';
+import { benchChildArgs, isMain, motoBackend, type RunOptions, round, runAsScript } from './shared.js';
 import type { ChildReady, ChildReport, Design, FanoutConfig, Source } from './sse-fanout-server.js';
 
 const MiB = 2 ** 20;
@@ -121,7 +121,7 @@ function message<T>(child: ChildProcess, type: string): Promise<T> {
 
 async function measure(config: FanoutConfig): Promise<Measured> {
   const child = fork(fileURLToPath(new URL('./sse-fanout-server.ts', import.meta.url)), ['--child'], {
-    execArgv: ['--expose-gc', '--conditions=source', '--import', 'tsx'],
+    execArgv: ['--expose-gc', ...benchChildArgs()],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   try {
