@@ -14,7 +14,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { type AwsBackend, awsBackend, createJobResources, type JobResources } from 'longhaul/aws';
 import { startEmulator, stopEmulator } from '../emulator.mjs';
@@ -136,13 +136,21 @@ export interface Endpoints {
   readonly dynamoEndpoint: string;
 }
 
+const silent = (): void => undefined;
+/** As Longhaul's (src/backends/aws/sdk-logger.ts): silent, and no `info`, so the SDK copies no request for it. */
+const sdkLogger = { trace: silent, debug: silent, warn: silent, error: silent } as unknown as NonNullable<
+  DynamoDBClientConfig['logger']
+>;
+
 /**
  * SDK clients for an emulator, configured as `createClients()` configures them (the queue URL's host
- * never overrides the endpoint), with the endpoints and dummy credentials given explicitly so nothing
- * depends on the environment. Longhaul and every baseline get the same configuration.
+ * never overrides the endpoint, the SDK logger makes no log copies), with the endpoints and dummy
+ * credentials given explicitly so nothing depends on the environment. Longhaul and every baseline get
+ * the same configuration.
  */
 export function clientsFor(endpoints: Endpoints): { sqsClient: SQSClient; dynamoClient: DynamoDBClient } {
   const common = {
+    logger: sdkLogger,
     region: credentials.AWS_REGION,
     credentials: {
       accessKeyId: credentials.AWS_ACCESS_KEY_ID,

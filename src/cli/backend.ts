@@ -6,7 +6,7 @@ import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynam
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { awsBackend, awsDelayOptionsFromEnv } from '../backends/aws/index.js';
+import { awsBackend, awsDelayOptionsFromEnv, sdkLogger } from '../backends/aws/index.js';
 import { memoryBackend } from '../backends/memory/index.js';
 import type { Backend } from '../core/ports.js';
 import { BackendKind, type CliConfig, howToSet } from './config.js';
@@ -34,6 +34,7 @@ function clientConfig(
   const secretAccessKey = environment.AWS_SECRET_ACCESS_KEY;
   const sessionToken = environment.AWS_SESSION_TOKEN;
   return {
+    logger: sdkLogger,
     ...(config.endpoint ? { endpoint: config.endpoint } : {}),
     ...(config.region ? { region: config.region } : {}),
     // The SDK reads process.env; an injected environment's keys are passed on explicitly.
@@ -84,6 +85,7 @@ export function openBackend(
         ...(settings.endpoint ? { endpoint: settings.endpoint as string, forcePathStyle: true } : {}),
         ...(settings.region ? { region: settings.region as string } : {}),
         ...(settings.credentials ? { credentials: settings.credentials } : {}),
+        logger: sdkLogger,
       } as S3ClientConfig)
     : undefined;
   // Long delays and priority queues, when the environment names them (the construct's variables).

@@ -1,4 +1,4 @@
-import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
+import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { ConfigError, defineTask, Longhaul } from 'longhaul';
 import { awsBackend, awsBackendFromEnv, createClients, createJobResources } from 'longhaul/aws';
@@ -233,6 +233,33 @@ describe('the AWS adapters against the emulator', () => {
       'running:1',
       'succeeded:1',
     ]);
+  });
+
+  it('sends requests through clients whose SDK logger makes no redacted copies of them', async () => {
+    // The SDK's logger middleware copies each request and response, redacted, for `logger.info`; the
+    // clients Longhaul creates have no `info`, so nothing is copied (see src/backends/aws/sdk-logger.ts).
+    const copiesMade = async (client: DynamoDBClient) => {
+      let copies = 0;
+      client.middlewareStack.add(
+        (next, context) => async (args) => {
+          for (const key of ['inputFilterSensitiveLog', 'outputFilterSensitiveLog'] as const) {
+            const filter = context[key] as ((value: unknown) => unknown) | undefined;
+            context[key] = (value: unknown) => {
+              copies++;
+              return filter ? filter(value) : value;
+            };
+          }
+          return next(args);
+        },
+        { step: 'initialize', priority: 'high', name: 'countLogCopies' },
+      );
+      await client.send(new DescribeTableCommand({ TableName: scope.resources.tableName }));
+      return copies;
+    };
+    const { dynamoClient } = createClients();
+    expect(await copiesMade(dynamoClient)).toBe(0);
+    // The same request through a client with the SDK's default logger: the test sees the copies it counts.
+    expect(await copiesMade(new DynamoDBClient({}))).toBe(2);
   });
 
   it('keeps serving through throttled receives', async () => {

@@ -25,6 +25,7 @@ import { DynamoWorkflowStore } from './dynamo-workflow-store.js';
 import { EventBridgePublisher } from './eventbridge-publisher.js';
 import { countRequests } from './request-counting.js';
 import { S3PayloadStore, type S3PayloadStoreOptions } from './s3-payload-store.js';
+import { sdkLogger } from './sdk-logger.js';
 import { SqsTransport } from './sqs-transport.js';
 
 /** Where the AWS backend finds its queue and table, and optionally the clients to use. */
@@ -74,12 +75,13 @@ export interface AwsBackend extends Backend {
 
 /**
  * SDK clients configured for Longhaul: the queue URL's host never overrides a configured endpoint
- * (emulators report AWS-style queue URLs), and retries use the SDK's adaptive mode.
+ * (emulators report AWS-style queue URLs), and the SDK builds no log copies of requests (see
+ * sdk-logger.ts).
  */
 export function createClients(): { sqsClient: SQSClient; dynamoClient: DynamoDBClient } {
   return {
-    sqsClient: new SQSClient({ useQueueUrlAsEndpoint: false }),
-    dynamoClient: new DynamoDBClient({}),
+    sqsClient: new SQSClient({ useQueueUrlAsEndpoint: false, logger: sdkLogger }),
+    dynamoClient: new DynamoDBClient({ logger: sdkLogger }),
   };
 }
 
@@ -89,7 +91,7 @@ export function createClients(): { sqsClient: SQSClient; dynamoClient: DynamoDBC
  */
 export function createS3Client(environment: NodeJS.ProcessEnv = process.env): S3Client {
   const customEndpoint = Boolean(environment.AWS_ENDPOINT_URL_S3 || environment[env.endpointUrl]);
-  return new S3Client({ forcePathStyle: customEndpoint });
+  return new S3Client({ forcePathStyle: customEndpoint, logger: sdkLogger });
 }
 
 /** Creates the AWS backend. Requests made through its clients are counted in `requests`. */
@@ -166,7 +168,7 @@ function eventPublisher(
   events: NonNullable<AwsBackendOptions['events']>,
   requests: RequestCounter,
 ): EventBridgePublisher {
-  const client = events.client ?? new EventBridgeClient({});
+  const client = events.client ?? new EventBridgeClient({ logger: sdkLogger });
   countRequests(client, 'events', requests);
   return new EventBridgePublisher({ client, eventBusName: events.eventBusName });
 }

@@ -9,6 +9,7 @@ import type { Priority } from '../../core/priority.js';
 import type { RequestCounter } from '../../core/request-counter.js';
 import { EventBridgeDelayScheduler, type ScheduleTargetQueue } from './eventbridge-delay-scheduler.js';
 import { countRequests } from './request-counting.js';
+import { sdkLogger } from './sdk-logger.js';
 
 /** The `scheduler` option of `awsBackend`: delays past 15 minutes through EventBridge Scheduler. */
 export interface AwsDelayOptions {
@@ -52,7 +53,7 @@ export function delaySchedulerOf(
   deadLetterQueueUrl: string,
   requests: RequestCounter,
 ): EventBridgeDelayScheduler {
-  const client = options.client ?? new SchedulerClient({});
+  const client = options.client ?? new SchedulerClient({ logger: sdkLogger });
   countRequests(client, 'scheduler', requests);
   return new EventBridgeDelayScheduler({
     client,

@@ -60,6 +60,7 @@ export {
   S3PayloadStore,
   type S3PayloadStoreOptions,
 } from './s3-payload-store.js';
+export { sdkLogger } from './sdk-logger.js';
 export {
   deadLetterAttributes,
   SqsTransport,
