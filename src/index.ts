@@ -129,6 +129,8 @@ export type {
   SlotGrant,
   SlotRequest,
   Transport,
+  WorkerBackend,
+  WorkerJobStore,
   WorkflowStore,
 } from './core/ports.js';
 export { isPriority, Priority, priorities } from './core/priority.js';

@@ -6,7 +6,7 @@
 import { encodeEnvelope, type RecordWriter } from '../core/envelope.js';
 import { JobConflictError } from '../core/errors.js';
 import type { JobRecord } from '../core/job.js';
-import type { JobStore, Transport } from '../core/ports.js';
+import type { Transport, WorkerJobStore } from '../core/ports.js';
 import { traceSend } from './trace-spans.js';
 
 /**
@@ -34,7 +34,7 @@ export function envelopeOfJob(job: JobRecord, record: RecordWriter = 'producer')
  * Resolves with the ids whose record this call wrote.
  */
 export async function sendAndRecord(
-  backend: { readonly transport: Transport; readonly store: JobStore },
+  backend: { readonly transport: Transport; readonly store: WorkerJobStore },
   jobs: readonly JobRecord[],
 ): Promise<string[]> {
   const task = jobs.every((job) => job.task === jobs[0]?.task) ? jobs[0]?.task : undefined;
@@ -45,7 +45,7 @@ export async function sendAndRecord(
 }
 
 async function sendAndRecordTraced(
-  backend: { readonly transport: Transport; readonly store: JobStore },
+  backend: { readonly transport: Transport; readonly store: WorkerJobStore },
   jobs: readonly JobRecord[],
 ): Promise<string[]> {
   for (let i = 0; i < jobs.length; i += 10) {

@@ -9,7 +9,7 @@
  */
 import type { Transport } from '../core/ports.js';
 import { formatTraceparent, type TraceCarrier, traceCarrierOf } from '../core/trace-context.js';
-import { type OtelApi, otelApi, tracer } from './otel-api.js';
+import { type OtelApi, otel } from './otel-api.js';
 
 /** The attribute names Longhaul's spans use. */
 export const spanAttributes = {
@@ -57,15 +57,17 @@ const untraced: ProducerSpan = { carrier: undefined, setJob: () => {} };
 
 /**
  * Runs `send` in a PRODUCER span (child of the active span), named `send <queue>` as the messaging
- * conventions say. Without the OpenTelemetry API, runs it as it is.
+ * conventions say. Without the OpenTelemetry API (or with nothing registered with it), runs it as it
+ * is.
  */
 export async function traceSend<T>(
   transport: Pick<Transport, 'queueName'>,
   what: ProducerSend,
   send: (span: ProducerSpan) => Promise<T>,
 ): Promise<T> {
-  const api = otelApi;
-  if (!api || !tracer) return send(untraced);
+  const loaded = otel();
+  if (!loaded) return send(untraced);
+  const { api, tracer } = loaded;
   const destination = destinationOf(transport);
   const active = api.context.active();
   const activeSpan = api.trace.getSpanContext(active);

@@ -4,7 +4,7 @@
  * many producers racing for a free key exactly one wins, with no read-then-write gap.
  */
 import { isFinalStatus } from '../core/job.js';
-import type { JobStore, KeyHold } from '../core/ports.js';
+import type { KeyHold, WorkerJobStore } from '../core/ports.js';
 import type { AnyTask } from '../core/task.js';
 import { checkKeyWindow, computeKey, taskLimitDefaults } from '../core/task-limits.js';
 
@@ -36,7 +36,7 @@ export function keyOf(
  * blocking holder's job id, or undefined when `jobId` now holds the key.
  */
 export async function takeKey(
-  store: JobStore,
+  store: WorkerJobStore,
   request: { task: string; key: string; jobId: string; windowMs: number; at: number },
 ): Promise<string | undefined> {
   let replacing: string | undefined;
@@ -63,14 +63,19 @@ export async function takeKey(
  * Hands a key back when its job was not created after all (its message could not be sent): the holder
  * becomes the empty id, which blocks nothing. Only if `jobId` still holds it.
  */
-export async function releaseKey(store: JobStore, task: string, key: string, jobId: string): Promise<void> {
+export async function releaseKey(
+  store: WorkerJobStore,
+  task: string,
+  key: string,
+  jobId: string,
+): Promise<void> {
   await store.holdKey({ task, key, jobId: releasedHolder, at: 0, until: 0, replacing: jobId });
 }
 
 const releasedHolder = '';
 
 /** A holder blocks the key within its window, while its job is unfinished, and while it is being written. */
-async function blocks(store: JobStore, hold: KeyHold & { held: false }, now: number): Promise<boolean> {
+async function blocks(store: WorkerJobStore, hold: KeyHold & { held: false }, now: number): Promise<boolean> {
   if (hold.holder === releasedHolder) return false;
   if (now < hold.until) return true;
   const holder = await store.get(hold.holder);

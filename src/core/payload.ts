@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { ConfigError } from './errors.js';
 import { limits } from './limits.js';
+import { withoutUndefined } from './without-undefined.js';
 
 /** Where an offloaded payload lives, and what it must be when read back. */
 export interface PayloadRef {
@@ -117,8 +118,4 @@ export function isPayloadRef(value: unknown): value is PayloadRef {
     typeof sha256 === 'string' &&
     /^[0-9a-f]{64}$/.test(sha256)
   );
-}
-
-function withoutUndefined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

@@ -322,8 +322,13 @@ export interface NewJobsPut {
   readonly error?: unknown;
 }
 
-/** Job records, as the core needs them. Implemented by `DynamoJobStore` and `MemoryJobStore`. */
-export interface JobStore {
+/**
+ * Job records, as a worker needs them: creating, claiming and finishing jobs, and the items beside them
+ * (schedule holds, unique keys, limits). What a worker (the long-running one, the Lambda handler) runs on;
+ * a Lambda function built from the construct's environment gets a store with no more than this, so its
+ * bundle carries none of the operator side (see {@link JobStore}).
+ */
+export interface WorkerJobStore {
   /** Writes a new job. Throws `JobConflictError` when the id exists. */
   create(job: JobRecord): Promise<void>;
   /**
@@ -367,24 +372,6 @@ export interface JobStore {
   ): Promise<JobRecord>;
   /** Fails a job that no attempt owns. Resolves false when the guard did not hold. */
   reject(request: RejectRequest): Promise<boolean>;
-  /**
-   * Cancels a queued or retrying job at once; on a running job, records the request (`cancelRequestedAt`)
-   * for its worker to act on and resolves with the job still running. Throws `JobNotFoundError`, or
-   * `JobConflictError` for a finished job.
-   */
-  cancel(id: string, at: number, expiresAt?: number): Promise<JobRecord>;
-  /** Puts a failed or cancelled job back to queued with a fresh attempt budget. */
-  requeue(id: string, at: number): Promise<JobRecord>;
-  list(query: JobQuery): Promise<JobPage>;
-  /** Jobs by status, overall and per task. */
-  counts(): Promise<JobCounts>;
-  /**
-   * Recounts the jobs from their records and makes `counts()` return that from now on, for counts kept
-   * apart from the records that drifted (DynamoDB's stream aggregator). Resolves with the new counts.
-   */
-  rebuildCounts(): Promise<JobCounts>;
-  /** The job of `status` enqueued first (from the index, so a moment behind the records), if any. */
-  oldest(status: JobStatus): Promise<{ readonly id: string; readonly enqueuedAt: number } | undefined>;
   /**
    * Deletes the jobs among `ids` that are in a final status (one conditional delete each, so a job
    * retried meanwhile is kept). Resolves with the ids deleted.
@@ -433,6 +420,31 @@ export interface JobStore {
   noteLimited(id: string, limited: JobLimited): Promise<LimitedNote>;
 }
 
+/**
+ * Job records, as the core needs them: a worker's store and the operator side the client, CLI and
+ * dashboard use (cancel, requeue, listings, counts). Implemented by `DynamoJobStore` and `MemoryJobStore`.
+ */
+export interface JobStore extends WorkerJobStore {
+  /**
+   * Cancels a queued or retrying job at once; on a running job, records the request (`cancelRequestedAt`)
+   * for its worker to act on and resolves with the job still running. Throws `JobNotFoundError`, or
+   * `JobConflictError` for a finished job.
+   */
+  cancel(id: string, at: number, expiresAt?: number): Promise<JobRecord>;
+  /** Puts a failed or cancelled job back to queued with a fresh attempt budget. */
+  requeue(id: string, at: number): Promise<JobRecord>;
+  list(query: JobQuery): Promise<JobPage>;
+  /** Jobs by status, overall and per task. */
+  counts(): Promise<JobCounts>;
+  /**
+   * Recounts the jobs from their records and makes `counts()` return that from now on, for counts kept
+   * apart from the records that drifted (DynamoDB's stream aggregator). Resolves with the new counts.
+   */
+  rebuildCounts(): Promise<JobCounts>;
+  /** The job of `status` enqueued first (from the index, so a moment behind the records), if any. */
+  oldest(status: JobStatus): Promise<{ readonly id: string; readonly enqueuedAt: number } | undefined>;
+}
+
 // ---------------------------------------------------------------------------------------------------
 // Delay scheduler: holds a job's message past the queue's 15-minute delay limit, at no cost while waiting.
 
@@ -448,9 +460,14 @@ export interface DelayScheduler {
 }
 
 /** A transport and a job store that belong together. */
-export interface Backend {
-  readonly transport: Transport;
+export interface Backend extends WorkerBackend {
   readonly store: JobStore;
+}
+
+/** A backend as a worker needs it: its store may be a {@link WorkerJobStore}. Every `Backend` is one. */
+export interface WorkerBackend {
+  readonly transport: Transport;
+  readonly store: WorkerJobStore;
   /** Counts of backend requests by service and operation, for cost accounting and benchmarks. */
   readonly requests: RequestCounts;
   /** Sends messages of jobs delayed past the queue's 15-minute limit. Absent: such delays are refused. */

@@ -5,6 +5,7 @@
  */
 import { ConfigError } from './errors.js';
 import { JobStatus as Status } from './job.js';
+import { withoutUndefined } from './without-undefined.js';
 
 /** Milliseconds a job is kept after it ends, by final status. */
 export interface Retention {
@@ -83,8 +84,4 @@ export function expiryOf(status: FinalStatus, at: number, retention: Retention):
 /** True when the record's retention is over: readers treat it as deleted. */
 export function isExpired(job: { readonly expiresAt?: number }, now: number = Date.now()): boolean {
   return job.expiresAt !== undefined && job.expiresAt <= now;
-}
-
-function withoutUndefined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

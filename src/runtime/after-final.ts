@@ -15,9 +15,9 @@ import type { Logger } from '../core/logger.js';
 import type {
   EventPublisher,
   JobStateChange,
-  JobStore,
   PayloadStore,
   Transport,
+  WorkerJobStore,
   WorkflowStore,
 } from '../core/ports.js';
 import { scheduleResultPointerOf } from '../core/schedule-result.js';
@@ -29,7 +29,7 @@ import type { JobTelemetry } from './job-telemetry.js';
 
 /** What the effects need: the runner's backend parts, the worker's hooks and its logger. */
 export interface JobEffectsOptions {
-  readonly store: JobStore;
+  readonly store: WorkerJobStore;
   readonly transport: Transport;
   readonly logger: Logger;
   readonly workflows?: WorkflowStore;

@@ -2,12 +2,12 @@ import { LockLostError } from '../core/errors.js';
 import type { HandoffDelivery, JobHandoff } from '../core/handoff.js';
 import type { JobRecord } from '../core/job.js';
 import type { Logger } from '../core/logger.js';
-import type { Fence, JobStore, JobTouch, QueueMessage, Transport } from '../core/ports.js';
+import type { Fence, JobTouch, QueueMessage, Transport, WorkerJobStore } from '../core/ports.js';
 import type { AttemptState } from './attempt-state.js';
 
 /** What an {@link AttemptLease} needs. */
 export interface AttemptLeaseOptions {
-  readonly store: JobStore;
+  readonly store: WorkerJobStore;
   readonly transport: Transport;
   readonly logger: Logger;
   readonly jobId: string;

@@ -7,7 +7,7 @@
  * attempt's span links to it. The span is the active one while the task runs and while the outcome is
  * recorded, so logs and child spans made meanwhile belong to the attempt.
  */
-import { type OtelApi, otelApi, tracer } from '../client/otel-api.js';
+import { type OtelApi, otel } from '../client/otel-api.js';
 import {
   destinationOf,
   inSpan,
@@ -37,8 +37,9 @@ export async function traceAttempt(
   job: JobRecord,
   run: (span: AttemptSpan) => Promise<Disposition>,
 ): Promise<Disposition> {
-  const api = otelApi;
-  if (!api || !tracer) return run(untraced);
+  const loaded = otel();
+  if (!loaded) return run(untraced);
+  const { api, tracer } = loaded;
   const destination = destinationOf(transport);
   const active = api.context.active();
   const origin = originOf(message, job);

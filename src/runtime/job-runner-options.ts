@@ -1,6 +1,12 @@
 import type { JobHooks } from '../core/hooks.js';
 import type { Logger } from '../core/logger.js';
-import type { EventPublisher, JobStore, PayloadStore, Transport, WorkflowStore } from '../core/ports.js';
+import type {
+  EventPublisher,
+  PayloadStore,
+  Transport,
+  WorkerJobStore,
+  WorkflowStore,
+} from '../core/ports.js';
 import type { Retention } from '../core/retention.js';
 import type { TaskRegistry } from '../core/task.js';
 import type { JobMetrics } from './emf-metrics.js';
@@ -8,7 +14,7 @@ import type { JobMetrics } from './emf-metrics.js';
 /** What a `JobRunner` needs; the worker and the Lambda handler build it from their own options. */
 export interface JobRunnerOptions {
   readonly registry: TaskRegistry;
-  readonly store: JobStore;
+  readonly store: WorkerJobStore;
   readonly transport: Transport;
   readonly workerId: string;
   readonly visibilityTimeoutSeconds: number;

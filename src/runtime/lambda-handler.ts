@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ConfigError, InvocationDeadlineError } from '../core/errors.js';
 import type { JobHooks } from '../core/hooks.js';
 import { jsonLogger, type Logger } from '../core/logger.js';
-import type { Backend, QueueMessage } from '../core/ports.js';
+import type { QueueMessage, WorkerBackend } from '../core/ports.js';
 import { PriorityTransport } from '../core/priority-transport.js';
 import { type RetentionOptions, resolveRetention } from '../core/retention.js';
 import type { AnyTask } from '../core/task.js';
@@ -55,9 +55,10 @@ export interface LambdaHandlerOptions {
   readonly tasks: readonly AnyTask[];
   /**
    * The queue and job store; created once per container, outside the handler. Pass a function to create
-   * it on first use (e.g. `() => awsBackendFromEnv()`), so importing the module stays cheap.
+   * it on first use (e.g. `() => awsBackendFromEnv()`), so importing the module stays cheap. Any
+   * `Backend` will do; the handler needs no more of its store than a `WorkerJobStore`.
    */
-  readonly backend: Backend | (() => Backend);
+  readonly backend: WorkerBackend | (() => WorkerBackend);
   /**
    * The event source queue's visibility timeout, which sets each job's lease. The construct passes it as
    * `LONGHAUL_VISIBILITY_TIMEOUT_SECONDS`. Default 30 (the SQS default).
@@ -127,7 +128,7 @@ export function createLambdaHandler(options: LambdaHandlerOptions): LonghaulLamb
   checkLimitsTracked(options.tasks, options.tracking);
   const retention = resolveRetention(options.retention);
   const metrics = resolveMetrics(options.metrics);
-  let backend: Backend | undefined;
+  let backend: WorkerBackend | undefined;
   const untracked = new UntrackedJobStore();
   let deliveryLimit: Promise<number | undefined> | undefined;
 

@@ -16,19 +16,19 @@
 import { ConfigError } from '../core/errors.js';
 import { isFinalStatus, type JobLimited, JobStatus } from '../core/job.js';
 import type { Logger } from '../core/logger.js';
-import type { JobStore, QueueMessage, Transport } from '../core/ports.js';
+import type { QueueMessage, Transport, WorkerJobStore } from '../core/ports.js';
 import type { AnyTask } from '../core/task.js';
 import { computeKey, taskLimitDefaults } from '../core/task-limits.js';
 import { newUuid } from '../core/uuid.js';
 
 /** The concurrency slots held by one attempt: renewed with its heartbeat, released when it ends. */
 export class Permit {
-  readonly #store: JobStore;
+  readonly #store: WorkerJobStore;
   readonly #logger: Logger;
   readonly #slots: readonly { readonly limit: string; readonly token: string }[];
   #released = false;
 
-  constructor(store: JobStore, logger: Logger, slots: readonly { limit: string; token: string }[]) {
+  constructor(store: WorkerJobStore, logger: Logger, slots: readonly { limit: string; token: string }[]) {
     this.#store = store;
     this.#logger = logger;
     this.#slots = slots;
@@ -71,11 +71,11 @@ export type Admission =
 
 /** Checks a task's limits before its job is claimed. Tasks without limits cost nothing. */
 export class TaskLimiter {
-  readonly #store: JobStore;
+  readonly #store: WorkerJobStore;
   readonly #transport: Transport;
   readonly #logger: Logger;
 
-  constructor(store: JobStore, transport: Transport, logger: Logger) {
+  constructor(store: WorkerJobStore, transport: Transport, logger: Logger) {
     this.#store = store;
     this.#transport = transport;
     this.#logger = logger;

@@ -7,6 +7,7 @@ import type { Backend } from '../core/ports.js';
 import { type RetentionOptions, retentionProblems } from '../core/retention.js';
 import { maxVisibilitySeconds } from '../core/retry.js';
 import type { AnyTask } from '../core/task.js';
+import { withoutUndefined } from '../core/without-undefined.js';
 import type { MetricsOptions } from './metrics-options.js';
 
 /** What `createWorker` takes. Every field but `backend` and `tasks` has a default. */
@@ -152,8 +153,4 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
   }
   if (problems.length) throw new ConfigError(`Invalid worker options: expected ${problems.join('; ')}`);
   return o;
-}
-
-function withoutUndefined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

@@ -1,7 +1,7 @@
 import { LockLostError } from '../core/errors.js';
 import type { JobRecord } from '../core/job.js';
 import type { Logger } from '../core/logger.js';
-import type { Completion, Fence, JobStore } from '../core/ports.js';
+import type { Completion, Fence, WorkerJobStore } from '../core/ports.js';
 import { isLostConnection } from './receive-outage.js';
 
 /** The first pause between tries of an attempt's final write; each next pause doubles, up to the max. */
@@ -108,7 +108,7 @@ export async function writeWhileLocked<T>(
  * the last event of the record is that end of that attempt, at that time, by that worker.
  */
 export async function appliedCompletion(
-  store: JobStore,
+  store: WorkerJobStore,
   jobId: string,
   fence: Fence,
   completion: Completion,

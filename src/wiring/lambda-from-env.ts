@@ -1,7 +1,7 @@
 /**
  * The Lambda worker as the construct deploys it: the SQS handler wired to the AWS backend, configured
  * from the environment variables the construct sets.
- */ import { awsBackendFromEnv } from '../backends/aws/index.js';
+ */ import { awsWorkerBackendFromEnv } from '../backends/aws/index.js';
 import { ConfigError } from '../core/errors.js';
 import { env } from '../core/names.js';
 import {
@@ -15,7 +15,8 @@ import { retentionFromEnv } from '../runtime/worker-env.js';
 /**
  * A Lambda handler configured from the environment the construct sets: the backend from
  * `LONGHAUL_QUEUE_URL`, `LONGHAUL_DLQ_URL` and `LONGHAUL_TABLE_NAME` (its SDK clients are created on the
- * first invocation, so importing the bundle does no work), the lease from
+ * first invocation, so importing the bundle does no work; its job store is the worker's side only, so the
+ * bundle carries no listing or counting code), the lease from
  * `LONGHAUL_VISIBILITY_TIMEOUT_SECONDS` and the delivery limit from `LONGHAUL_DELIVERY_LIMIT`, the job metrics from `LONGHAUL_METRICS`
  * and `LONGHAUL_METRICS_NAMESPACE`.
  */
@@ -36,7 +37,7 @@ export function createLambdaHandlerFromEnv(
   const metrics = options.metrics ?? metricsFromEnv(environment);
   return createLambdaHandler({
     ...options,
-    backend: options.backend ?? (() => awsBackendFromEnv(environment)),
+    backend: options.backend ?? (() => awsWorkerBackendFromEnv(environment)),
     ...(visibilityTimeoutSeconds !== undefined ? { visibilityTimeoutSeconds } : {}),
     ...(deliveryLimit !== undefined ? { deliveryLimit } : {}),
     ...(retention !== undefined ? { retention } : {}),

@@ -21,6 +21,7 @@ import {
   queuesOf,
 } from './aws-delays.js';
 import { DynamoJobStore } from './dynamo-job-store.js';
+import { DynamoWorkerJobStore } from './dynamo-worker-job-store.js';
 import { DynamoWorkflowStore } from './dynamo-workflow-store.js';
 import { EventBridgePublisher } from './eventbridge-publisher.js';
 import { countRequests } from './request-counting.js';
@@ -74,6 +75,14 @@ export interface AwsBackend extends Backend {
 }
 
 /**
+ * The AWS backend as a worker needs it: the same adapters, with a job store that has the worker's side
+ * only (no cancel, requeue, listings or counts), so a bundle built on it carries none of that code.
+ */
+export interface AwsWorkerBackend extends Omit<AwsBackend, 'store'> {
+  readonly store: DynamoWorkerJobStore;
+}
+
+/**
  * SDK clients configured for Longhaul: the queue URL's host never overrides a configured endpoint
  * (emulators report AWS-style queue URLs), and the SDK builds no log copies of requests (see
  * sdk-logger.ts).
@@ -96,6 +105,21 @@ export function createS3Client(environment: NodeJS.ProcessEnv = process.env): S3
 
 /** Creates the AWS backend. Requests made through its clients are counted in `requests`. */
 export function awsBackend(options: AwsBackendOptions): AwsBackend {
+  return assembleAwsBackend(options, (client, tableName) => new DynamoJobStore({ client, tableName }));
+}
+
+/**
+ * Creates the AWS backend as a worker needs it (see {@link AwsWorkerBackend}): what the Lambda handler
+ * built from the environment runs on.
+ */
+export function awsWorkerBackend(options: AwsBackendOptions): AwsWorkerBackend {
+  return assembleAwsBackend(options, (client, tableName) => new DynamoWorkerJobStore({ client, tableName }));
+}
+
+function assembleAwsBackend<S extends DynamoWorkerJobStore>(
+  options: AwsBackendOptions,
+  createStore: (client: DynamoDBDocumentClient, tableName: string) => S,
+): Omit<AwsBackend, 'store'> & { readonly store: S } {
   const problems = (['queueUrl', 'deadLetterQueueUrl', 'tableName'] as const)
     .filter((field) => typeof options[field] !== 'string' || options[field].length === 0)
     .map((field) => `\`${field}\` to be a non-empty string, got ${JSON.stringify(options[field])}`);
@@ -153,7 +177,7 @@ export function awsBackend(options: AwsBackendOptions): AwsBackend {
           },
         })
       : sqs(options.queueUrl),
-    store: new DynamoJobStore({ client: documentClient, tableName: options.tableName }),
+    store: createStore(documentClient, options.tableName),
     requests,
     sqsClient,
     dynamoClient,
@@ -180,13 +204,22 @@ function eventPublisher(
  * `LONGHAUL_QUEUE_URL_HIGH` and `LONGHAUL_QUEUE_URL_LOW` its priority queues.
  */
 export function awsBackendFromEnv(environment: NodeJS.ProcessEnv = process.env): AwsBackend {
+  return awsBackend(awsBackendOptionsFromEnv(environment));
+}
+
+/** {@link awsWorkerBackend} configured from the environment, as {@link awsBackendFromEnv}. */
+export function awsWorkerBackendFromEnv(environment: NodeJS.ProcessEnv = process.env): AwsWorkerBackend {
+  return awsWorkerBackend(awsBackendOptionsFromEnv(environment));
+}
+
+function awsBackendOptionsFromEnv(environment: NodeJS.ProcessEnv): AwsBackendOptions {
   const read = (name: string) => {
     const value = environment[name];
     if (!value) throw new ConfigError(`Environment variable ${name} is not set`);
     return value;
   };
   const eventBusName = environment[env.eventBusName];
-  return awsBackend({
+  return {
     queueUrl: read(env.queueUrl),
     deadLetterQueueUrl: read(env.deadLetterQueueUrl),
     tableName: read(env.tableName),
@@ -195,5 +228,5 @@ export function awsBackendFromEnv(environment: NodeJS.ProcessEnv = process.env):
       ? { payloads: { bucketName: environment[env.payloadBucket] as string } }
       : {}),
     ...awsDelayOptionsFromEnv(environment),
-  });
+  };
 }

@@ -4,12 +4,12 @@
  * across every worker and Lambda invocation. None of these items has a status or task, so none is in an
  * index, a listing, the counts or a purge (and the counts aggregator skips ids starting with `#`).
  */
-import { type AttributeValue, ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { jobTable } from '../../core/names.js';
 import type { KeyHold, KeyHoldRequest, RateRequest, SlotGrant, SlotRequest } from '../../core/ports.js';
 import { taskLimitDefaults } from '../../core/task-limits.js';
+import { unmarshallIfRaw } from './dynamo-job-item.js';
 
 /** Slot attributes are `slot:<token>`, holding the lease's expiry; `n` counts them. */
 const slotPrefix = 'slot:';
@@ -185,12 +185,4 @@ export class DynamoLimits {
 
 function limitKey(limit: string): string {
   return `${jobTable.concurrencyLimitPrefix}${limit}`;
-}
-
-/** The item of a failed condition comes back in DynamoDB's wire format, even through the document client. */
-function unmarshallIfRaw(item: Record<string, unknown>): Record<string, unknown> {
-  const id = item[jobTable.partitionKey];
-  return typeof id === 'object' && id !== null && 'S' in id
-    ? unmarshall(item as Record<string, AttributeValue>)
-    : item;
 }

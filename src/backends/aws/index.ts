@@ -15,8 +15,11 @@ export {
   type AwsBackend,
   type AwsBackendOptions,
   type AwsPayloadOptions,
+  type AwsWorkerBackend,
   awsBackend,
   awsBackendFromEnv,
+  awsWorkerBackend,
+  awsWorkerBackendFromEnv,
   createClients,
   createS3Client,
 } from './aws-backend.js';
@@ -28,6 +31,7 @@ export {
   type JobStreamRecord,
 } from './counts-handler.js';
 export { DynamoJobStore, type DynamoJobStoreOptions } from './dynamo-job-store.js';
+export { DynamoWorkerJobStore } from './dynamo-worker-job-store.js';
 export {
   DynamoWorkflowStore,
   type DynamoWorkflowStoreOptions,

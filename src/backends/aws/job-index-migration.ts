@@ -32,13 +32,22 @@ export interface JobIndexMigrationResult {
   readonly changedMeanwhile: number;
 }
 
-const legacyAttributes = [
-  ...new Set(
-    legacyJobIndexes
-      .map((index) => index.partitionKey)
-      .filter((key) => key !== jobTable.timeIndex.partitionKey),
-  ),
-];
+/**
+ * The attributes of the earlier index layouts, worked out on first use rather than at import: this module
+ * rides along wherever `DynamoJobStore` does, and nothing but a migration needs them.
+ */
+let legacyAttributes: readonly string[] | undefined;
+
+function legacyAttributesOf(): readonly string[] {
+  legacyAttributes ??= [
+    ...new Set(
+      legacyJobIndexes
+        .map((index) => index.partitionKey)
+        .filter((key) => key !== jobTable.timeIndex.partitionKey),
+    ),
+  ];
+  return legacyAttributes;
+}
 
 /**
  * Migrates every job item of the table. A running job is listed as long-running (the migration cannot
@@ -94,7 +103,7 @@ async function migrateItem(
     if (attention) u.set(jobTable.attentionIndex.partitionKey, attention);
     else u.remove(jobTable.attentionIndex.partitionKey);
   }
-  for (const legacy of legacyAttributes) if (item[legacy] !== undefined) u.remove(legacy);
+  for (const legacy of legacyAttributesOf()) if (item[legacy] !== undefined) u.remove(legacy);
   if (u.updateExpression === '') return 'unchanged';
   // A final job's status never changes; any other's may, under a worker, so the write checks it.
   const condition = [

@@ -1,5 +1,7 @@
 // Enqueues one job on the embedded backend and runs it with a worker, then prints what happened as
-// JSON: the tracing tests run it in a process where `@opentelemetry/api` cannot be found.
+// JSON, with whether `@opentelemetry/api` was loaded: the tracing tests run it in a fresh process, where
+// the API either cannot be found or is installed with nothing registered.
+import { createRequire } from 'node:module';
 import { createWorker, defineTask, Longhaul, silentLogger } from 'longhaul';
 import { memoryBackend } from 'longhaul/memory';
 import { z } from 'zod';
@@ -23,4 +25,9 @@ const worker = createWorker({
 const result = await longhaul.waitForResult(handle, { timeoutMs: 20_000 });
 await worker.stop();
 const job = await longhaul.getJob(handle);
-process.stdout.write(JSON.stringify({ result, status: job.status, traced: job.trace !== undefined }));
+const apiLoaded = Object.keys(createRequire(import.meta.url).cache).some((file) =>
+  file.includes('/node_modules/@opentelemetry/api/'),
+);
+process.stdout.write(
+  JSON.stringify({ result, status: job.status, traced: job.trace !== undefined, apiLoaded }),
+);
