@@ -4,6 +4,8 @@
  * and the bundle-size script, so all three ship the same code.
  *
  * - ESM for Node 22, minified, with a source map (`NODE_OPTIONS=--enable-source-maps` maps stack traces).
+ *   Names are kept (`keepNames`): an error's `name`, which job records, logs and the dashboard show, is
+ *   its class's name, and minified classes would report "l" or "e", Longhaul's errors and the app's own.
  * - In this repository, the `source` export condition, so `longhaul` resolves to `src/*.ts`. An installed
  *   package ships no `src/`, so there the condition is left out and `longhaul` resolves to `dist/`.
  * - The AWS SDK v3 clients are bundled rather than taken from the Lambda runtime: the version is the one
@@ -42,6 +44,7 @@ export const lambdaEsbuildOptions = {
   format: 'esm',
   target: nodeTarget,
   minify: true,
+  keepNames: true,
   sourcemap: true,
   sourcesContent: false,
   conditions: exportConditions,
@@ -62,6 +65,7 @@ export const lambdaBundling: BundlingOptions = {
   format: OutputFormat.ESM,
   target: lambdaEsbuildOptions.target,
   minify: lambdaEsbuildOptions.minify,
+  keepNames: lambdaEsbuildOptions.keepNames,
   sourceMap: lambdaEsbuildOptions.sourcemap,
   sourcesContent: lambdaEsbuildOptions.sourcesContent,
   mainFields: [...lambdaEsbuildOptions.mainFields],
