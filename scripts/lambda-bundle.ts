@@ -58,6 +58,17 @@ export const handler = async (event) => {
 void sqs;
 `;
 
+/**
+ * Longhaul's worker as the baseline is: serving one task with no arguments schema, so neither side carries
+ * an app. The deployed example (functions/lambda.ts) adds the example app's tasks and the schema library
+ * they use (zod/mini), which a hand-written handler for that app would carry too; it is measured beside.
+ */
+const workerOnlySource = `
+import { defineTask } from 'longhaul';
+import { createLambdaHandlerFromEnv } from 'longhaul/lambda';
+export const handler = createLambdaHandlerFromEnv({ tasks: [defineTask({ name: 'noop', run: () => null })] });
+`;
+
 /** The handler the first measurements used: SQS and DynamoDB only, for reference. */
 const sqsDynamoSource = `
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -87,7 +98,10 @@ export interface BundleFigures {
 export interface BundleReport {
   readonly node: string;
   readonly runs: number;
-  readonly longhaul: BundleFigures & { readonly file: string };
+  /** Longhaul's worker with one schema-less task: the figure compared with the baselines. */
+  readonly longhaul: BundleFigures;
+  /** The deployed example, functions/lambda.ts: Longhaul's worker with the example app's tasks. */
+  readonly example: BundleFigures & { readonly file: string };
   /** A hand-written handler with the same SDK clients: the figure the targets are ratios to. */
   readonly baseline: BundleFigures;
   /** A hand-written handler with the SQS and DynamoDB clients only. */
@@ -175,19 +189,21 @@ export async function measureLambdaBundle(runs: number): Promise<BundleReport> {
   mkdirSync(outDir, { recursive: true });
   const file = join(outDir, 'index.mjs');
   const baselineFile = join(outDir, 'baseline/index.mjs');
-  const longhaulMeta = await bundle({ file: 'functions/lambda.ts' }, file);
+  const exampleMeta = await bundle({ file: 'functions/lambda.ts' }, file);
+  const workerOnlyFile = join(outDir, 'worker-only/index.mjs');
+  const workerOnlyMeta = await bundle({ source: workerOnlySource }, workerOnlyFile);
   const sqsDynamoFile = join(outDir, 'baseline-sqs-dynamodb/index.mjs');
   const baselineMeta = await bundle({ source: baselineSource }, baselineFile);
   const sqsDynamoMeta = await bundle({ source: sqsDynamoSource }, sqsDynamoFile);
-  const [longhaulMs, baselineMs, sqsDynamoMs] = importMedians([file, baselineFile, sqsDynamoFile], runs) as [
-    number,
-    number,
-    number,
-  ];
+  const [longhaulMs, baselineMs, sqsDynamoMs, exampleMs] = importMedians(
+    [workerOnlyFile, baselineFile, sqsDynamoFile, file],
+    runs,
+  ) as [number, number, number, number];
   return {
     node: process.version,
     runs,
-    longhaul: { file: 'dist/lambda/index.mjs', ...figures(file, longhaulMeta, longhaulMs) },
+    longhaul: figures(workerOnlyFile, workerOnlyMeta, longhaulMs),
+    example: { file: 'dist/lambda/index.mjs', ...figures(file, exampleMeta, exampleMs) },
     baseline: figures(baselineFile, baselineMeta, baselineMs),
     sqsDynamoBaseline: figures(sqsDynamoFile, sqsDynamoMeta, sqsDynamoMs),
   };
@@ -196,7 +212,7 @@ export async function measureLambdaBundle(runs: number): Promise<BundleReport> {
 const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
 
 function print(report: BundleReport): void {
-  const { longhaul, baseline, sqsDynamoBaseline: lean } = report;
+  const { longhaul, baseline, sqsDynamoBaseline: lean, example } = report;
   const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
   const ms = (value: number) => `${value.toFixed(1)} ms`;
   const row = (label: string, value: (f: BundleFigures) => number, show: (value: number) => string) =>
@@ -204,7 +220,7 @@ function print(report: BundleReport): void {
       `  ${label.padEnd(22)} ${show(value(longhaul)).padEnd(12)} ${show(value(baseline)).padEnd(12)} ${ratio(value(longhaul), value(baseline)).padEnd(8)} ${show(value(lean)).padEnd(12)} ${ratio(value(longhaul), value(lean))}`,
     );
   console.log(
-    `Lambda worker bundle (${longhaul.file}), Node ${report.node}, median of ${report.runs} fresh processes`,
+    `Lambda worker bundle (one schema-less task), Node ${report.node}, median of ${report.runs} fresh processes`,
   );
   console.log('');
   console.log('                         Longhaul     baseline     ratio    SQS+DynamoDB ratio');
@@ -216,6 +232,9 @@ function print(report: BundleReport): void {
     '  baseline: a hand-written handler importing the same SDK clients (SQS, DynamoDB + document client, S3, EventBridge, Scheduler), bundled the same way',
   );
   console.log('  SQS+DynamoDB: a hand-written handler importing only the SQS and DynamoDB clients');
+  console.log(
+    `  the deployed example (${example.file}, the example app's tasks with zod/mini): ${kib(example.bytes)}, ${kib(example.gzipBytes)} gzipped, cold import ${ms(example.importMsMedian)}`,
+  );
   console.log(
     `  largest parts of the Longhaul bundle: ${longhaul.largestPackages.map((p) => `${p.name} ${kib(p.bytes)}`).join(', ')}`,
   );
