@@ -872,8 +872,10 @@ function result(
       "'off' and sqs-consumer), drained at concurrency 10 and 32 by Longhaul's worker and by two hand-written loops " +
       '(scripts/bench/baseline-worker.ts): the minimal loop, the leanest a competent engineer writes with the same guarantees ' +
       '(ReceiveMessage of up to 10 with long polling, a claim UpdateItem conditional on the status, a completion UpdateItem ' +
-      'conditional on the owner token, both ReturnValues NONE with only the attributes they set, DeleteMessageBatch; default SDK ' +
-      "clients), and the mirrored loop, which makes Longhaul's own requests. Each side runs in its own child process; CPU is " +
+      'conditional on the owner token, both ReturnValues NONE with only the attributes they set, DeleteMessageBatch), and the ' +
+      "mirrored loop, which makes Longhaul's own requests. Every side's SDK clients are configured as createClients() configures " +
+      "Longhaul's (a silent SDK logger with no info, so the SDK copies no request for it). Each side runs in its own child " +
+      'process, Longhaul from the built package (dist/); CPU is ' +
       'process.cpuUsage() of that process. dynalite and fauxqs run in their own processes. Rounds rotate the order of the sides; ' +
       `medians of ${rounds}. The profile figures (with --profile) come from one extra round with the inspector's sampling profiler ` +
       "over the measured window, self time bucketed by the script's path. The embedded figures run Longhaul's worker and a loop " +
