@@ -101,7 +101,6 @@ class RunningAttempt {
   readonly #stopSignal: AbortSignal | undefined;
   readonly #permit: Permit | undefined;
   readonly #timeout: NodeJS.Timeout | undefined;
-  readonly #heartbeat: NodeJS.Timeout;
   /**
    * Writes to the job, one after the other, so a heartbeat and a progress flush never race each other.
    * They go on after an abort (a cancelled task may still be winding down within its grace), until the
@@ -151,7 +150,7 @@ class RunningAttempt {
     if (task.timeoutMs !== undefined) {
       this.#timeout = setTimeout(timedOut, task.timeoutMs, this, task.name, task.timeoutMs);
     }
-    this.#heartbeat = setInterval(beat, o.heartbeatIntervalSeconds * 1000, this);
+    parts.heartbeats.add(this);
   }
 
   /**
@@ -166,7 +165,7 @@ class RunningAttempt {
   /** The task settled (or its grace ran out): no more timeouts, heartbeats or stop. */
   stopTimers(): void {
     clearTimeout(this.#timeout);
-    clearInterval(this.#heartbeat);
+    this.#parts.heartbeats.delete(this);
     if (this.#stopSignal) stoppedBy.get(this.#stopSignal)?.delete(this);
   }
 
@@ -239,10 +238,6 @@ function stopOnAbort(signal: AbortSignal, running: RunningAttempt): void {
 
 function timedOut(running: RunningAttempt, task: string, timeoutMs: number): void {
   running.controller.abort(new TaskTimeoutError(task, timeoutMs));
-}
-
-function beat(running: RunningAttempt): void {
-  running.heartbeat();
 }
 
 /** The task's context: `progress` and `log` work unbound, as plain functions of the task. */

@@ -2,6 +2,7 @@ import { PayloadOffload } from '../client/payload-offload.js';
 import { expiryOf, type FinalStatus, retentionDefaults } from '../core/retention.js';
 import type { AnyTask } from '../core/task.js';
 import { JobEffects } from './after-final.js';
+import { HeartbeatTimer } from './heartbeat-timer.js';
 import type { JobRunnerOptions } from './job-runner-options.js';
 import { JobTelemetry } from './job-telemetry.js';
 import { TaskLimiter } from './task-limiter.js';
@@ -20,6 +21,8 @@ export class RunnerParts {
   readonly limiter: TaskLimiter;
   /** Reads offloaded arguments back and offloads large results. */
   readonly payloads: PayloadOffload;
+  /** Beats the running attempts, every `heartbeatIntervalSeconds` from each one's start. */
+  readonly heartbeats: HeartbeatTimer;
 
   constructor(options: JobRunnerOptions) {
     this.options = options;
@@ -27,6 +30,7 @@ export class RunnerParts {
     this.effects = new JobEffects({ ...options, telemetry: this.telemetry });
     this.limiter = new TaskLimiter(options.store, options.transport, options.logger);
     this.payloads = new PayloadOffload(options.payloads);
+    this.heartbeats = new HeartbeatTimer(options.heartbeatIntervalSeconds * 1000);
   }
 
   /** When a job of `task` that ends `status` at `at` expires. */
