@@ -73,7 +73,7 @@ export class JobEffects {
   }
 
   /** True when a publisher listens for status changes; otherwise `jobChanged` need not even be awaited. */
-  #publishing(): boolean {
+  get publishing(): boolean {
     const events = this.#o.events;
     return events !== undefined && events.listening !== false;
   }
@@ -107,7 +107,7 @@ export class JobEffects {
     if (workflow && job.expiresAt !== undefined && this.#o.workflows) {
       await this.#o.workflows.expireWorkflow(workflow.id, job.expiresAt);
     }
-    if (this.#publishing()) await this.jobChanged(job, replayed ? undefined : JobStatus.running);
+    if (this.publishing) await this.jobChanged(job, replayed ? undefined : JobStatus.running);
     if (!task) return;
     if (job.status === JobStatus.succeeded) {
       // The result is read back (an offloaded one from the payload store) only for a hook to get it.

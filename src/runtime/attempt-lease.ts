@@ -19,7 +19,7 @@ export interface AttemptLeaseOptions {
    * How long one delivery may be held before the job moves to a fresh message; undefined never moves it
    * (a Lambda invocation ends long before SQS's 12-hour ceiling).
    */
-  readonly visibilityCeilingSeconds?: number;
+  readonly visibilityCeilingSeconds?: number | undefined;
 }
 
 /**

@@ -8,8 +8,9 @@ import {
   UnrecoverableError,
   WorkerShutdownError,
 } from '../core/errors.js';
-import type { JobRecord } from '../core/job.js';
+import type { JobLogLine, JobProgress, JobRecord } from '../core/job.js';
 import { limits } from '../core/limits.js';
+import type { PayloadRef } from '../core/payload.js';
 import type { Completion, Fence } from '../core/ports.js';
 import { backoffDelaySeconds, maxInterruptions } from '../core/retry.js';
 import type { AnyTask } from '../core/task.js';
@@ -308,23 +309,22 @@ async function storeResult(
   const maxBytes = payloads.maxResultBytes;
   if (bytes > maxBytes) return { failure: new ResultTooLargeError(task.name, bytes, maxBytes) };
   const final = attempt.takeFinal();
+  const expiresAt = parts.expiry('succeeded', at, task);
   const complete = async (offload: boolean): Promise<JobRecord> => {
     // The object is written before the record that points at it: a reader never follows a dangling ref.
     const resultRef = offload
       ? await ends.offload(() => payloads.offloadResult(job.id, fence.attempt, fence.token, json))
       : undefined;
-    return await ends.complete({
-      status: 'succeeded',
-      at,
-      result: resultRef ? null : asIs ? (value ?? null) : JSON.parse(json),
-      ...final,
-      expiresAt: parts.expiry('succeeded', at, task),
-      ...(resultRef ? { resultRef } : {}),
-    });
+    const result = resultRef ? null : asIs ? (value ?? null) : JSON.parse(json);
+    return await ends.complete(succeeded(at, result, final, expiresAt, resultRef));
   };
   const offload = payloads.offloadsResult(bytes);
   try {
-    return { succeeded: await complete(offload) };
+    // Most results are stored inline: written at once, with no closure in between.
+    const written = offload
+      ? await complete(true)
+      : await ends.complete(succeeded(at, asIs ? (value ?? null) : JSON.parse(json), final, expiresAt));
+    return { succeeded: written };
   } catch (error) {
     if (!(error instanceof PayloadTooLargeError)) throw error;
     // The result fits its own limit but not beside the rest of the record (logs, history): offload it
@@ -341,6 +341,24 @@ async function storeResult(
       failure: new ResultTooLargeError(task.name, bytes, offload ? maxBytes : limits.maxResultBytes),
     };
   }
+}
+
+/**
+ * The completion of a succeeded attempt, built as one literal (no spreads: one per job), its fields in
+ * the order the record gets them.
+ */
+function succeeded(
+  at: number,
+  result: unknown,
+  final: { progress?: JobProgress; logs: JobLogLine[] },
+  expiresAt: number,
+  resultRef?: PayloadRef,
+): Completion {
+  const { progress, logs } = final;
+  const completion: Extract<Completion, { status: 'succeeded' }> = progress
+    ? { status: 'succeeded', at, result, progress, logs, expiresAt }
+    : { status: 'succeeded', at, result, logs, expiresAt };
+  return resultRef ? { ...completion, resultRef } : completion;
 }
 
 /** True for a value JSON holds as it is: null, undefined (stored as null), a boolean, a finite number but -0, a string. */

@@ -61,7 +61,8 @@ export async function runAttempt(
   } finally {
     running.stopTimers();
   }
-  await running.endWrites();
+  const writing = running.endWrites();
+  if (writing) await writing;
   if (outcome.ok === false && outcome.error instanceof LockLostError) {
     parts.telemetry.lockLost(job);
     return { kind: 'abandon' };
@@ -106,7 +107,7 @@ class RunningAttempt {
    * They go on after an abort (a cancelled task may still be winding down within its grace), until the
    * lock is lost or the attempt ends.
    */
-  #writes: Promise<void> = Promise.resolve();
+  #writes: Promise<void> | undefined;
   #writesOver = false;
   // Counting from the start means a job shorter than the interval writes its progress and logs only
   // with its result: no extra write.
@@ -137,9 +138,7 @@ class RunningAttempt {
         fence,
         visibilityTimeoutSeconds: o.visibilityTimeoutSeconds,
         leaseExpiry: parts.leaseExpiry,
-        ...(o.visibilityCeilingSeconds !== undefined
-          ? { visibilityCeilingSeconds: o.visibilityCeilingSeconds }
-          : {}),
+        visibilityCeilingSeconds: o.visibilityCeilingSeconds,
       },
       message,
       receivedAt,
@@ -169,10 +168,19 @@ class RunningAttempt {
     if (this.#stopSignal) stoppedBy.get(this.#stopSignal)?.delete(this);
   }
 
-  /** Waits for the writes under way; none start after. */
-  async endWrites(): Promise<void> {
-    await this.#writes;
-    this.#writesOver = true;
+  /**
+   * Waits for the writes under way; none start after. Undefined when none was ever started (an attempt
+   * shorter than its heartbeat interval and progress throttle): nothing to wait for, not even a tick.
+   */
+  endWrites(): Promise<void> | undefined {
+    const writes = this.#writes;
+    if (!writes) {
+      this.#writesOver = true;
+      return undefined;
+    }
+    return writes.then(() => {
+      this.#writesOver = true;
+    });
   }
 
   heartbeat(): void {
@@ -189,7 +197,8 @@ class RunningAttempt {
   }
 
   #write(heartbeat: boolean): void {
-    this.#writes = this.#writes.then(() => this.#writeNow(heartbeat));
+    const before = this.#writes ?? Promise.resolve();
+    this.#writes = before.then(() => this.#writeNow(heartbeat));
   }
 
   async #writeNow(heartbeat: boolean): Promise<void> {

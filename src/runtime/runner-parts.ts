@@ -35,8 +35,9 @@ export class RunnerParts {
 
   /** When a job of `task` that ends `status` at `at` expires. */
   expiry(status: FinalStatus, at: number, task?: AnyTask): number {
-    const retention = { ...(this.options.retention ?? retentionDefaults), ...task?.retention };
-    return expiryOf(status, at, retention);
+    const base = this.options.retention ?? retentionDefaults;
+    // Merged only for a task with a retention of its own: most jobs' expiry builds nothing.
+    return expiryOf(status, at, task?.retention ? { ...base, ...task.retention } : base);
   }
 
   /**
