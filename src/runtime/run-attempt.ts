@@ -123,26 +123,12 @@ class RunningAttempt {
     stopSignal: AbortSignal | undefined,
     permit: Permit | undefined,
   ) {
-    const { options: o } = parts;
     this.#parts = parts;
     this.#jobId = job.id;
     this.#stopSignal = stopSignal;
     this.#permit = permit;
     this.state = new AttemptState(job.logs.length);
-    this.lease = new AttemptLease(
-      {
-        store: o.store,
-        transport: o.transport,
-        logger: o.logger,
-        jobId: job.id,
-        fence,
-        visibilityTimeoutSeconds: o.visibilityTimeoutSeconds,
-        leaseExpiry: parts.leaseExpiry,
-        visibilityCeilingSeconds: o.visibilityCeilingSeconds,
-      },
-      message,
-      receivedAt,
-    );
+    this.lease = new AttemptLease(parts.leaseOptions, job.id, fence, message, receivedAt);
     this.ctx = new AttemptContext(this, job, task.name);
     if (stopSignal?.aborted) this.stop();
     else if (stopSignal) stopOnAbort(stopSignal, this);
