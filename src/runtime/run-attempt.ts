@@ -17,15 +17,18 @@ import { AttemptState } from './attempt-state.js';
 import type { Disposition } from './disposition.js';
 import { recordOutcome } from './record-outcome.js';
 import type { RunnerParts } from './runner-parts.js';
-import { type AttemptOutcome, settleWithinGrace } from './settle-within-grace.js';
+import { type AttemptOutcome, type Settled, settleWithinGrace } from './settle-within-grace.js';
 import type { Permit } from './task-limiter.js';
 
 /**
  * Runs the claimed job's attempt and records its outcome. The task gets its context (progress, logs) and
  * an abort signal, which fires on its timeout, a cancel request, a lost lock or `stopSignal`; meanwhile
  * heartbeats renew the message's visibility, the job's lease and `permit`, and flush progress and logs.
+ *
+ * Not an async function: while the task runs, one reaction on its settling waits for it, rather than a
+ * paused frame holding every local of this function for as long as the task takes.
  */
-export async function runAttempt(
+export function runAttempt(
   parts: RunnerParts,
   message: QueueMessage,
   receivedAt: number,
@@ -37,19 +40,44 @@ export async function runAttempt(
   permit?: Permit,
   span?: AttemptSpan,
 ): Promise<Disposition> {
-  const { options: o } = parts;
-  // Logged and counted here rather than at the claim, so the line carries the attempt's trace id.
-  parts.telemetry.claimed(job);
-  const fence: Fence = { attempt: job.attempts, workerId: o.workerId, token: job.leaseToken ?? '' };
-  const running = new RunningAttempt(parts, task, job, fence, message, receivedAt, stopSignal, permit);
+  let running: RunningAttempt | undefined;
+  try {
+    const { options: o } = parts;
+    // Logged and counted here rather than at the claim, so the line carries the attempt's trace id.
+    parts.telemetry.claimed(job);
+    const fence: Fence = { attempt: job.attempts, workerId: o.workerId, token: job.leaseToken ?? '' };
+    const attempt = new RunningAttempt(parts, task, job, fence, message, receivedAt, stopSignal, permit);
+    running = attempt;
+    const graceMs = Math.min(task.timeoutGraceMs, o.maxAbortGraceMs ?? Number.POSITIVE_INFINITY);
+    const settling = settleWithinGrace(() => task.execute(args, attempt.ctx), attempt.controller, graceMs);
+    return settling.then((settled) =>
+      endAttempt(parts, attempt, task, job, fence, workflow, stopSignal, graceMs, settled, span),
+    );
+  } catch (error) {
+    running?.stopTimers();
+    return Promise.reject(error);
+  }
+}
+
+/** The task settled (or its grace ran out): stops the attempt's timers and writes, and records the outcome. */
+async function endAttempt(
+  parts: RunnerParts,
+  running: RunningAttempt,
+  task: AnyTask,
+  job: JobRecord,
+  fence: Fence,
+  workflow: WorkflowRef | undefined,
+  stopSignal: AbortSignal | undefined,
+  graceMs: number,
+  settled: Settled,
+  span: AttemptSpan | undefined,
+): Promise<Disposition> {
   const { controller } = running;
-  const graceMs = Math.min(task.timeoutGraceMs, o.maxAbortGraceMs ?? Number.POSITIVE_INFINITY);
   let outcome: AttemptOutcome;
   try {
-    const settled = await settleWithinGrace(() => task.execute(args, running.ctx), controller, graceMs);
     if (settled.ignoredAbort) {
       // Its code may still be running: the slot is freed anyway, so one stuck task cannot stall a worker.
-      o.logger.warn('task ignored its abort signal', {
+      parts.options.logger.warn('task ignored its abort signal', {
         jobId: job.id,
         task: task.name,
         graceMs,
