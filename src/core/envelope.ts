@@ -71,13 +71,9 @@ export function decodeEnvelope(body: string): Envelope {
     throw new MalformedMessageError('body is not a JSON object');
   }
   const record = parsed as Record<string, unknown>;
-  const salvage: EnvelopeSalvage = {
-    ...(isId(record.id) ? { id: record.id } : {}),
-    ...(typeof record.task === 'string' && record.task.length > 0 ? { task: record.task } : {}),
-  };
-  if (record.v !== envelopeVersion) fail(`unsupported envelope version ${JSON.stringify(record.v)}`, salvage);
+  if (record.v !== envelopeVersion) fail(`unsupported envelope version ${JSON.stringify(record.v)}`, record);
   const idProblem = jobIdProblem(record.id);
-  if (idProblem === 'length') fail('"id" must be a non-empty string of at most 128 characters', salvage);
+  if (idProblem === 'length') fail('"id" must be a non-empty string of at most 128 characters', record);
   if (idProblem !== undefined) {
     // Never recorded under that id: it is the key space of Longhaul's own items, or no portable key.
     const reason =
@@ -86,11 +82,11 @@ export function decodeEnvelope(body: string): Envelope {
         : '"id" is not well-formed UTF-16 (a lone surrogate)';
     throw new MalformedMessageError(reason, {
       cause: new InvalidJobIdError('id', record.id, idProblem, maxJobIdChars),
-      context: { ...salvage },
+      context: { ...salvageOf(record) },
     });
   }
   if (typeof record.task !== 'string' || record.task.length === 0)
-    fail('"task" must be a non-empty string', salvage);
+    fail('"task" must be a non-empty string', record);
   const enqueuedAt =
     typeof record.enqueuedAt === 'string'
       ? isoTimePattern.test(record.enqueuedAt)
@@ -98,46 +94,63 @@ export function decodeEnvelope(body: string): Envelope {
         : Number.NaN
       : record.enqueuedAt;
   if (typeof enqueuedAt !== 'number' || !Number.isFinite(enqueuedAt)) {
-    fail('"enqueuedAt" must be a number (epoch milliseconds) or an ISO 8601 time', salvage);
+    fail('"enqueuedAt" must be a number (epoch milliseconds) or an ISO 8601 time', record);
   }
-  const schedule = record.schedule;
-  if (schedule !== undefined && !isScheduleRef(schedule)) {
-    fail('"schedule" must be {"name": string, "overlap": "allow" | "skip"}', salvage);
-  }
-  const workflow = record.workflow;
-  if (workflow !== undefined && !isWorkflowRef(workflow))
-    fail('"workflow" is not a valid workflow reference', salvage);
-  const argsRef = record.argsRef;
-  if (argsRef !== undefined && !isPayloadRef(argsRef)) {
-    fail('"argsRef" must be {"key": string, "bytes": integer, "sha256": hex string}', salvage);
-  }
-  const priority = record.priority;
-  if (priority !== undefined && !isPriority(priority))
-    fail('"priority" must be "high", "normal" or "low"', salvage);
-  const pendingRecord = record.pendingRecord;
-  if (pendingRecord !== undefined && pendingRecord !== true)
-    fail('"pendingRecord" must be true when present', salvage);
-  const workerRecord = record.workerRecord;
-  if (workerRecord !== undefined && workerRecord !== true)
-    fail('"workerRecord" must be true when present', salvage);
-  return {
+  // Built field by field rather than from spreads: one envelope per job received.
+  const envelope: { -readonly [K in keyof Envelope]: Envelope[K] } = {
     v: envelopeVersion,
     id: record.id as string,
-    task: record.task as string,
+    task: record.task,
     args: record.args,
-    enqueuedAt: enqueuedAt as number,
-    ...(schedule !== undefined ? { schedule: schedule as ScheduleRef } : {}),
-    ...(workflow !== undefined ? { workflow: workflow as WorkflowRef } : {}),
-    ...(argsRef !== undefined ? { argsRef: argsRef as PayloadRef } : {}),
-    ...(priority !== undefined && priority !== Priority.normal ? { priority: priority as Priority } : {}),
-    ...(pendingRecord === true ? { pendingRecord: true } : {}),
-    ...(workerRecord === true ? { workerRecord: true } : {}),
+    enqueuedAt,
+  };
+  const schedule = record.schedule;
+  if (schedule !== undefined) {
+    if (!isScheduleRef(schedule))
+      fail('"schedule" must be {"name": string, "overlap": "allow" | "skip"}', record);
+    envelope.schedule = schedule;
+  }
+  const workflow = record.workflow;
+  if (workflow !== undefined) {
+    if (!isWorkflowRef(workflow)) fail('"workflow" is not a valid workflow reference', record);
+    envelope.workflow = workflow;
+  }
+  const argsRef = record.argsRef;
+  if (argsRef !== undefined) {
+    if (!isPayloadRef(argsRef)) {
+      fail('"argsRef" must be {"key": string, "bytes": integer, "sha256": hex string}', record);
+    }
+    envelope.argsRef = argsRef;
+  }
+  const priority = record.priority;
+  if (priority !== undefined) {
+    if (!isPriority(priority)) fail('"priority" must be "high", "normal" or "low"', record);
+    if (priority !== Priority.normal) envelope.priority = priority;
+  }
+  const pendingRecord = record.pendingRecord;
+  if (pendingRecord !== undefined) {
+    if (pendingRecord !== true) fail('"pendingRecord" must be true when present', record);
+    envelope.pendingRecord = true;
+  }
+  const workerRecord = record.workerRecord;
+  if (workerRecord !== undefined) {
+    if (workerRecord !== true) fail('"workerRecord" must be true when present', record);
+    envelope.workerRecord = true;
+  }
+  return envelope;
+}
+
+/** What a refused body still says of its job: its id and task, when they are well-formed. */
+function salvageOf(record: Record<string, unknown>): EnvelopeSalvage {
+  return {
+    ...(isId(record.id) ? { id: record.id } : {}),
+    ...(typeof record.task === 'string' && record.task.length > 0 ? { task: record.task } : {}),
   };
 }
 
 /** Refuses a message body, with whatever job id and task could be read from it. */
-function fail(reason: string, salvage: EnvelopeSalvage): never {
-  throw new MalformedMessageError(reason, { context: { ...salvage } });
+function fail(reason: string, record: Record<string, unknown>): never {
+  throw new MalformedMessageError(reason, { context: { ...salvageOf(record) } });
 }
 
 /**

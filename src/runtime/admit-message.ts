@@ -19,31 +19,28 @@ import type { RunnerParts } from './runner-parts.js';
 import type { Admission, Permit } from './task-limiter.js';
 
 /**
- * Takes an admitted job through the rest of its lifecycle (claim, run, record the outcome). `permit` is
- * its concurrency slot, if its task is limited.
+ * A job admitted to run: what its message said, its task and parsed arguments, and `permit`, its
+ * concurrency slot if its task is limited (the caller releases it once the job settles).
  */
-export type RunAdmitted = (
-  message: QueueMessage,
-  receivedAt: number,
-  envelope: Envelope,
-  task: AnyTask,
-  args: unknown,
-  stopSignal: AbortSignal | undefined,
-  permit: Permit | undefined,
-) => Promise<Disposition>;
+export interface Admitted {
+  readonly receivedAt: number;
+  readonly envelope: Envelope;
+  readonly task: AnyTask;
+  readonly args: unknown;
+  readonly permit: Permit | undefined;
+}
 
 /**
  * Decides whether `message` may start a job: decodes its envelope, finds its task, reads offloaded
  * arguments back, validates them against the task's schema and takes the task's limits. A message that
- * can never run is recorded on its job and dead-lettered; one over a limit is postponed. An admitted job
- * goes on to `run`, which holds the task's concurrency slot until it settles.
+ * can never run is recorded on its job and dead-lettered; one over a limit is postponed: either way the
+ * answer is the disposition, already applied. An admitted job is answered as {@link Admitted}.
  */
 export async function admitMessage(
   parts: RunnerParts,
   message: QueueMessage,
   stopSignal: AbortSignal | undefined,
-  run: RunAdmitted,
-): Promise<Disposition> {
+): Promise<Admitted | Disposition> {
   const { options: o, payloads, limiter } = parts;
   const receivedAt = Date.now();
   let envelope: Envelope;
@@ -111,14 +108,7 @@ export async function admitMessage(
   if (!admission.admitted && (await limiter.postpone(message, envelope.id, admission.limited))) {
     return { kind: 'ack' };
   }
-  const permit = admission.admitted ? admission.permit : undefined;
-  // Without a slot to free, nothing waits here for the job: no paused frame held while it runs.
-  if (!permit) return run(message, receivedAt, envelope, task, args, stopSignal, undefined);
-  try {
-    return await run(message, receivedAt, envelope, task, args, stopSignal, permit);
-  } finally {
-    await permit.release();
-  }
+  return { receivedAt, envelope, task, args, permit: admission.admitted ? admission.permit : undefined };
 }
 
 /** The admission of a task without limits: nothing to ask the limiter. */

@@ -73,6 +73,12 @@ export class JobEffects {
     await publishChanges(events, [stateChangeOf(job, previousStatus)], this.#o.logger);
   }
 
+  /** True when a publisher listens for status changes; otherwise `jobChanged` need not even be awaited. */
+  get publishing(): boolean {
+    const events = this.#o.events;
+    return events !== undefined && events.listening !== false;
+  }
+
   /** After a failed attempt that will be retried: the event and the `onFailure` hooks. */
   async retrying(task: AnyTask, job: JobRecord): Promise<void> {
     this.#o.telemetry?.ended(job);
@@ -102,15 +108,23 @@ export class JobEffects {
     if (workflow && job.expiresAt !== undefined && this.#o.workflows) {
       await this.#o.workflows.expireWorkflow(workflow.id, job.expiresAt);
     }
-    await this.jobChanged(job, replayed ? undefined : JobStatus.running);
+    if (this.publishing) await this.jobChanged(job, replayed ? undefined : JobStatus.running);
     if (!task) return;
     if (job.status === JobStatus.succeeded) {
-      await this.#call(task, 'onSuccess', await this.#resultOf(job), job);
+      // The result is read back (an offloaded one from the payload store) only for a hook to get it.
+      if (this.#hooked(task, 'onSuccess')) {
+        await this.#call(task, 'onSuccess', await this.#resultOf(job), job);
+      }
     } else if (job.status === JobStatus.failed && job.error) {
       // On a replay the attempt's `onFailure` may have run already; only the final alert is owed.
       if (!replayed) await this.#call(task, 'onFailure', job.error, job);
       await this.#call(task, 'onFinalFailure', job.error, job);
     }
+  }
+
+  /** True when the task or the worker has `hook`. */
+  #hooked(task: AnyTask, hook: keyof JobHooks): boolean {
+    return Boolean(task.hooks?.[hook] || this.#o.hooks?.[hook]);
   }
 
   /** Enqueues what follows a workflow job that succeeded. */
@@ -206,7 +220,7 @@ export class JobEffects {
    * (`readOnly` answers), which a hook must not be able to change.
    */
   async #call(task: AnyTask, hook: keyof JobHooks, value: unknown, job: JobRecord): Promise<void> {
-    if (!task.hooks?.[hook] && !this.#o.hooks?.[hook]) return;
+    if (!this.#hooked(task, hook)) return;
     let copy: { value: unknown } | undefined;
     const info: HookInfo = {
       jobId: job.id,

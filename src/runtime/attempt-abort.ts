@@ -19,7 +19,12 @@ export class AttemptAbort implements AbortWatch {
   reason: unknown;
   #controller: AbortController | undefined;
   #finished = false;
-  readonly #listeners = new Set<AbortListener>();
+  /**
+   * The listeners: the first in a field of its own, a Set only for more. An attempt usually has one (the
+   * watch on its task), and a Set per running attempt is some 150 bytes of heap.
+   */
+  #listener: AbortListener | undefined;
+  #more: Set<AbortListener> | undefined;
 
   /** The task's signal: made on first read, already aborted if the attempt was. */
   get signal(): AbortSignal {
@@ -37,7 +42,9 @@ export class AttemptAbort implements AbortWatch {
     this.aborted = true;
     this.reason = reason;
     this.#controller?.abort(reason);
-    for (const listener of [...this.#listeners]) {
+    const listeners = [this.#listener, ...(this.#more ?? [])];
+    for (const listener of listeners) {
+      if (listener === undefined) continue;
       if (typeof listener === 'function') listener();
       else listener.handleEvent();
     }
@@ -53,10 +60,17 @@ export class AttemptAbort implements AbortWatch {
   }
 
   addEventListener(_type: 'abort', listener: AbortListener, _options?: { once?: boolean }): void {
-    this.#listeners.add(listener);
+    if (this.#listener === listener || this.#more?.has(listener)) return;
+    if (this.#listener === undefined && this.#more === undefined) {
+      this.#listener = listener;
+      return;
+    }
+    this.#more ??= new Set();
+    this.#more.add(listener);
   }
 
   removeEventListener(_type: 'abort', listener: AbortListener): void {
-    this.#listeners.delete(listener);
+    if (this.#listener === listener) this.#listener = undefined;
+    else this.#more?.delete(listener);
   }
 }

@@ -5,13 +5,11 @@ import type { Logger } from '../core/logger.js';
 import type { Fence, JobTouch, QueueMessage, Transport, WorkerJobStore } from '../core/ports.js';
 import type { AttemptState } from './attempt-state.js';
 
-/** What an {@link AttemptLease} needs. */
+/** What an {@link AttemptLease} needs besides its job: the same for every attempt of a runner. */
 export interface AttemptLeaseOptions {
   readonly store: WorkerJobStore;
   readonly transport: Transport;
   readonly logger: Logger;
-  readonly jobId: string;
-  readonly fence: Fence;
   readonly visibilityTimeoutSeconds: number;
   /** When a lease renewed at `now` lapses. */
   readonly leaseExpiry: (now: number) => number;
@@ -19,7 +17,7 @@ export interface AttemptLeaseOptions {
    * How long one delivery may be held before the job moves to a fresh message; undefined never moves it
    * (a Lambda invocation ends long before SQS's 12-hour ceiling).
    */
-  readonly visibilityCeilingSeconds?: number;
+  readonly visibilityCeilingSeconds?: number | undefined;
 }
 
 /**
@@ -36,6 +34,8 @@ export interface AttemptLeaseOptions {
  */
 export class AttemptLease {
   readonly #o: AttemptLeaseOptions;
+  readonly #jobId: string;
+  readonly #fence: Fence;
   /** The delivery the attempt started from. */
   readonly received: QueueMessage;
   #message: QueueMessage;
@@ -44,8 +44,16 @@ export class AttemptLease {
   #renewedAt: number;
   #latest: JobRecord | undefined;
 
-  constructor(options: AttemptLeaseOptions, message: QueueMessage, receivedAt: number) {
+  constructor(
+    options: AttemptLeaseOptions,
+    jobId: string,
+    fence: Fence,
+    message: QueueMessage,
+    receivedAt: number,
+  ) {
     this.#o = options;
+    this.#jobId = jobId;
+    this.#fence = fence;
     this.received = message;
     this.#message = message;
     this.#receivedAt = receivedAt;
@@ -75,7 +83,7 @@ export class AttemptLease {
     const { transport, visibilityTimeoutSeconds, leaseExpiry } = this.#o;
     const now = Date.now();
     const held = await transport.changeVisibility(this.#message, visibilityTimeoutSeconds);
-    if (!held) throw new LockLostError(this.#o.jobId, this.#o.fence.attempt);
+    if (!held) throw new LockLostError(this.#jobId, this.#fence.attempt);
     this.#renewedAt = now;
     const job = await this.#touch(attempt, { at: now, leaseExpiresAt: leaseExpiry(now) });
     if (this.#o.visibilityCeilingSeconds !== undefined) await this.#moveBeyondCeiling(job, attempt, now);
@@ -92,7 +100,7 @@ export class AttemptLease {
   async #touch(attempt: AttemptState, base: JobTouch): Promise<JobRecord> {
     const touch: JobTouch = { ...base, ...attempt.takeUpdates() };
     try {
-      this.#latest = await this.#o.store.touch(this.#o.jobId, this.#o.fence, touch);
+      this.#latest = await this.#o.store.touch(this.#jobId, this.#fence, touch);
       return this.#latest;
     } catch (error) {
       // Keep what the failed write carried for the next one.
@@ -102,7 +110,9 @@ export class AttemptLease {
   }
 
   async #moveBeyondCeiling(job: JobRecord, attempt: AttemptState, now: number): Promise<void> {
-    const { store, transport, jobId, fence } = this.#o;
+    const { store, transport } = this.#o;
+    const jobId = this.#jobId;
+    const fence = this.#fence;
     const handoff = job.handoff;
     if (handoff?.delivery) {
       await this.#adopt(handoff, handoff.delivery, attempt);
@@ -127,7 +137,9 @@ export class AttemptLease {
    * of the message held so far.
    */
   async #adopt(handoff: JobHandoff, delivery: HandoffDelivery, attempt: AttemptState): Promise<void> {
-    const { store, transport, logger, jobId, fence, visibilityTimeoutSeconds } = this.#o;
+    const { store, transport, logger, visibilityTimeoutSeconds } = this.#o;
+    const jobId = this.#jobId;
+    const fence = this.#fence;
     const fresh: QueueMessage = {
       messageId: delivery.messageId,
       body: this.#message.body,

@@ -30,8 +30,11 @@ export interface AttemptSpan {
 
 const untraced: AttemptSpan = { settled: () => {} };
 
-/** Runs the claimed job's attempt in its CONSUMER span; without the OpenTelemetry API, as it is. */
-export async function traceAttempt(
+/**
+ * Runs the claimed job's attempt in its CONSUMER span; without the OpenTelemetry API, as it is. Not an
+ * async function: an attempt nothing traces runs with no promise of this function's around its own.
+ */
+export function traceAttempt(
   transport: Pick<Transport, 'queueName'>,
   message: QueueMessage,
   job: JobRecord,
@@ -40,6 +43,9 @@ export async function traceAttempt(
   const loaded = otel();
   if (!loaded) return run(untraced);
   const { api, tracer } = loaded;
+  // No tracer provider: the span would be a no-op tracer's, which records nothing; unless a context
+  // manager makes it active, nothing can see it, so it is not even built (the same test as below).
+  if (noTracerProvider(api) && !contextManagerActive(api)) return run(untraced);
   const destination = destinationOf(transport);
   const active = api.context.active();
   const origin = originOf(message, job);
@@ -79,6 +85,20 @@ export async function traceAttempt(
     if (failure) recordError(api, span, failure.error);
     return disposition;
   });
+}
+
+/** What the API's proxy answers for its delegate while no tracer provider is registered. */
+let noProvider: OtelApi.TracerProvider | undefined;
+
+/**
+ * True while no tracer provider is registered: the global provider is still the API's proxy with no
+ * delegate, whose tracer starts only non-recording spans. A provider registered through another copy of
+ * the API is that copy's proxy, with a delegate: false.
+ */
+function noTracerProvider(api: typeof OtelApi): boolean {
+  noProvider ??= new api.ProxyTracerProvider().getDelegate();
+  const provider = api.trace.getTracerProvider() as Partial<OtelApi.ProxyTracerProvider>;
+  return typeof provider.getDelegate === 'function' && provider.getDelegate() === noProvider;
 }
 
 /** A context to look for: the API's default (no-op) context manager never makes one active. */

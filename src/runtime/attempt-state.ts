@@ -4,7 +4,8 @@ import { limits, truncateUtf8 } from '../core/limits.js';
 /** Progress and log lines reported by a running attempt and not yet written to the job. */
 export class AttemptState {
   #progress: JobProgress | undefined;
-  #pendingLogs: JobLogLine[] = [];
+  /** Lines not yet written; undefined while there are none (most attempts log nothing). */
+  #pendingLogs: JobLogLine[] | undefined;
   #storedLines: number;
   #dropped = 0;
 
@@ -21,11 +22,13 @@ export class AttemptState {
   }
 
   log(message: string, level: LogLevel = 'info'): void {
-    if (this.#storedLines + this.#pendingLogs.length >= limits.maxLogLines - 1) {
+    this.#pendingLogs ??= [];
+    const pending = this.#pendingLogs;
+    if (this.#storedLines + pending.length >= limits.maxLogLines - 1) {
       this.#dropped++;
       return;
     }
-    this.#pendingLogs.push({
+    pending.push({
       at: Date.now(),
       level,
       message: truncateUtf8(String(message)),
@@ -36,7 +39,7 @@ export class AttemptState {
   putBack(updates: { progress?: JobProgress; logs?: readonly JobLogLine[] }): void {
     if (updates.progress && !this.#progress) this.#progress = updates.progress;
     if (updates.logs?.length) {
-      this.#pendingLogs = [...updates.logs, ...this.#pendingLogs];
+      this.#pendingLogs = [...updates.logs, ...(this.#pendingLogs ?? [])];
       this.#storedLines -= updates.logs.length;
     }
   }
@@ -51,7 +54,8 @@ export class AttemptState {
   takeFinal(): { progress?: JobProgress; logs: JobLogLine[] } {
     const progress = this.#progress;
     this.#progress = undefined;
-    return { ...(progress ? { progress } : {}), logs: this.#takeLogs() };
+    const logs = this.#takeLogs();
+    return progress ? { progress, logs } : { logs };
   }
 
   /**
@@ -59,8 +63,8 @@ export class AttemptState {
    * slot kept free for it; once the job holds `maxLogLines`, later lines are dropped silently.
    */
   #takeLogs(): JobLogLine[] {
-    const lines = this.#pendingLogs;
-    this.#pendingLogs = [];
+    const lines = this.#pendingLogs ?? [];
+    this.#pendingLogs = undefined;
     this.#storedLines += lines.length;
     if (this.#dropped > 0 && this.#storedLines < limits.maxLogLines) {
       lines.push({

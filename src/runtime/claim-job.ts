@@ -195,7 +195,7 @@ export async function claimJob(
       return { kind: 'ack' };
     }
   }
-  await effects.jobChanged(claimed);
+  if (effects.publishing) await effects.jobChanged(claimed);
   return { job: claimed };
 }
 
@@ -217,9 +217,9 @@ function claimRequest(
     now: at,
     leaseExpiresAt: parts.leaseExpiry(at),
     createMissing: mayCreateRecord(envelope, message.sentAt, at),
-    ...(message.trace ? { trace: message.trace } : {}),
     // The runner reads the records it gets and never changes them: a store may answer with its own.
     readOnly: true,
+    ...(message.trace ? { trace: message.trace } : {}),
   };
 }
 

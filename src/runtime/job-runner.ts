@@ -1,5 +1,5 @@
 import type { QueueMessage } from '../core/ports.js';
-import { admitMessage, type RunAdmitted } from './admit-message.js';
+import { admitMessage } from './admit-message.js';
 import { traceAttempt } from './attempt-span.js';
 import { claimJob } from './claim-job.js';
 import type { Disposition } from './disposition.js';
@@ -29,36 +29,28 @@ export class JobRunner {
   /**
    * Processes `message`. `stopSignal` aborts a running attempt (worker shutdown past its grace period).
    * Rejects only when the backend itself fails; the message then reappears after its visibility timeout.
+   *
+   * Admission and the claim are awaited here and the attempt's promise returned: one async function
+   * whose answer waits on the attempt's, rather than one per step, each holding resolving functions on
+   * the next while the job runs.
    */
-  process(message: QueueMessage, stopSignal?: AbortSignal): Promise<Disposition> {
-    return admitMessage(this.#parts, message, stopSignal, this.#claimAndRun);
+  async process(message: QueueMessage, stopSignal?: AbortSignal): Promise<Disposition> {
+    const parts = this.#parts;
+    const admitted = await admitMessage(parts, message, stopSignal);
+    if (!('envelope' in admitted)) return admitted;
+    const { receivedAt, envelope, task, args, permit } = admitted;
+    try {
+      const claim = await claimJob(parts, message, receivedAt, envelope, task);
+      if (!('job' in claim)) return claim;
+      const job = claim.job;
+      const attempt = traceAttempt(parts.options.transport, message, job, (span) =>
+        runAttempt(parts, message, receivedAt, task, args, job, stopSignal, envelope.workflow, permit, span),
+      );
+      // Without a slot to free, nothing waits here for the job: no paused frame held while it runs.
+      return permit ? await attempt : attempt;
+    } finally {
+      // The task's concurrency slot is held until its job settled.
+      if (permit) await permit.release();
+    }
   }
-
-  /** Claims an admitted job and runs its attempt; built once, so admission can call it for every job. */
-  readonly #claimAndRun: RunAdmitted = async (
-    message,
-    receivedAt,
-    envelope,
-    task,
-    args,
-    stopSignal,
-    permit,
-  ) => {
-    const claim = await claimJob(this.#parts, message, receivedAt, envelope, task);
-    if (!('job' in claim)) return claim;
-    return traceAttempt(this.#parts.options.transport, message, claim.job, (span) =>
-      runAttempt(
-        this.#parts,
-        message,
-        receivedAt,
-        task,
-        args,
-        claim.job,
-        stopSignal,
-        envelope.workflow,
-        permit,
-        span,
-      ),
-    );
-  };
 }

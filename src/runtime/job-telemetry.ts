@@ -34,12 +34,16 @@ export class JobTelemetry {
 
   /** An attempt started: counted, with how long the job waited for it on its first attempt. */
   claimed(job: JobRecord): void {
-    const startedAt = attemptStartOf(job);
+    const metrics = this.#metrics;
+    metrics?.count(this.#queue, job.task, JobCounter.started);
+    const line = this.#line(job);
     // A retry's wait is its backoff, chosen on purpose; the first attempt's wait is the queue's.
-    const waitedMs = job.attempts === 1 ? startedAt - (job.runAt ?? job.enqueuedAt) : undefined;
-    this.#metrics?.count(this.#queue, job.task, JobCounter.started);
-    if (waitedMs !== undefined) this.#metrics?.time(this.#queue, job.task, JobTiming.timeInQueue, waitedMs);
-    this.#log('info', JobLogEvent.claimed, job, waitedMs !== undefined ? { waitedMs } : {});
+    if (job.attempts === 1) {
+      const waitedMs = attemptStartOf(job) - (job.runAt ?? job.enqueuedAt);
+      metrics?.time(this.#queue, job.task, JobTiming.timeInQueue, waitedMs);
+      line.waitedMs = waitedMs;
+    }
+    this.#emit('info', JobLogEvent.claimed, job, line);
   }
 
   /** An attempt ended and its status is written: succeeded, retrying, failed or cancelled. */
@@ -47,36 +51,39 @@ export class JobTelemetry {
     const endedAt = job.history[job.history.length - 1]?.at ?? job.finishedAt ?? Date.now();
     const durationMs = endedAt - attemptStartOf(job);
     const metrics = this.#metrics;
-    const count = (counter: JobCounter) => metrics?.count(this.#queue, job.task, counter);
-    metrics?.time(this.#queue, job.task, JobTiming.attemptDuration, durationMs);
-    if (job.error?.code === ErrorCode.timeout) count(JobCounter.timedOut);
+    const queue = this.#queue;
+    metrics?.time(queue, job.task, JobTiming.attemptDuration, durationMs);
+    if (job.error?.code === ErrorCode.timeout) metrics?.count(queue, job.task, JobCounter.timedOut);
+    const line = this.#line(job);
+    line.durationMs = durationMs;
     if (job.status === JobStatus.retrying) {
-      count(JobCounter.retried);
-      this.#log('warn', JobLogEvent.retried, job, {
-        durationMs,
-        ...(job.nextAttemptAt ? { nextAttemptAt: job.nextAttemptAt } : {}),
-      });
+      metrics?.count(queue, job.task, JobCounter.retried);
+      if (job.nextAttemptAt) line.nextAttemptAt = job.nextAttemptAt;
+      this.#emit('warn', JobLogEvent.retried, job, line);
       return;
     }
     const endToEndMs = endedAt - job.enqueuedAt;
-    metrics?.time(this.#queue, job.task, JobTiming.endToEnd, endToEndMs);
+    metrics?.time(queue, job.task, JobTiming.endToEnd, endToEndMs);
+    line.endToEndMs = endToEndMs;
     if (job.status === JobStatus.succeeded) {
-      count(JobCounter.succeeded);
-      this.#log('info', JobLogEvent.succeeded, job, { durationMs, endToEndMs });
+      metrics?.count(queue, job.task, JobCounter.succeeded);
+      this.#emit('info', JobLogEvent.succeeded, job, line);
     } else if (job.status === JobStatus.cancelled) {
-      count(JobCounter.cancelled);
-      this.#log('info', JobLogEvent.cancelled, job, { durationMs, endToEndMs });
+      metrics?.count(queue, job.task, JobCounter.cancelled);
+      this.#emit('info', JobLogEvent.cancelled, job, line);
     } else if (job.status === JobStatus.failed) {
-      count(JobCounter.failed);
-      if (job.deadLettered) count(JobCounter.deadLettered);
+      metrics?.count(queue, job.task, JobCounter.failed);
+      if (job.deadLettered) metrics?.count(queue, job.task, JobCounter.deadLettered);
       const event = job.deadLettered ? JobLogEvent.deadLettered : JobLogEvent.failed;
-      this.#log('error', event, job, { durationMs, endToEndMs });
+      this.#emit('error', event, job, line);
     }
   }
 
   /** Another delivery owns the job now: this attempt's result is discarded. */
   lockLost(job: JobRecord): void {
-    this.#log('warn', JobLogEvent.lockLost, job, { durationMs: Date.now() - attemptStartOf(job) });
+    const line = this.#line(job);
+    line.durationMs = Date.now() - attemptStartOf(job);
+    this.#emit('warn', JobLogEvent.lockLost, job, line);
   }
 
   /** Writes the pending metrics (a Lambda invocation's end, a worker's flush interval). */
@@ -84,21 +91,22 @@ export class JobTelemetry {
     this.#metrics?.flush();
   }
 
-  #log(level: keyof Logger, message: string, job: JobRecord, fields: Record<string, unknown>): void {
+  /**
+   * The fields every job line starts with; the caller adds its own, then `#emit` the last ones. Fields
+   * are set one after the other on one object rather than spread from several: a line per job event.
+   */
+  #line(job: JobRecord): Record<string, unknown> {
+    return { jobId: job.id, task: job.task, queue: this.#queue, attempt: job.attempts, status: job.status };
+  }
+
+  #emit(level: keyof Logger, message: string, job: JobRecord, line: Record<string, unknown>): void {
+    // A running job still carries the error of the attempt before: only an ended attempt's counts.
+    if (job.error && job.status !== JobStatus.succeeded && job.status !== JobStatus.running) {
+      line.errorCode = job.error.code;
+    }
     const traceId = activeTraceId();
-    this.#logger[level](message, {
-      jobId: job.id,
-      task: job.task,
-      queue: this.#queue,
-      attempt: job.attempts,
-      status: job.status,
-      ...fields,
-      // A running job still carries the error of the attempt before: only an ended attempt's counts.
-      ...(job.error && job.status !== JobStatus.succeeded && job.status !== JobStatus.running
-        ? { errorCode: job.error.code }
-        : {}),
-      ...(traceId ? { traceId } : {}),
-    });
+    if (traceId) line.traceId = traceId;
+    this.#logger[level](message, line);
   }
 }
 

@@ -8,8 +8,9 @@ import {
   UnrecoverableError,
   WorkerShutdownError,
 } from '../core/errors.js';
-import type { JobRecord } from '../core/job.js';
+import type { JobLogLine, JobProgress, JobRecord } from '../core/job.js';
 import { limits } from '../core/limits.js';
+import type { PayloadRef } from '../core/payload.js';
 import type { Completion, Fence } from '../core/ports.js';
 import { backoffDelaySeconds, maxInterruptions } from '../core/retry.js';
 import type { AnyTask } from '../core/task.js';
@@ -19,7 +20,12 @@ import type { AttemptState } from './attempt-state.js';
 import { type Disposition, deadLetter } from './disposition.js';
 import type { RunnerParts } from './runner-parts.js';
 import type { AttemptOutcome } from './settle-within-grace.js';
-import { appliedCompletion, writeWhileLocked } from './write-while-locked.js';
+import {
+  appliedCompletion,
+  retryWhileLocked,
+  type WriteWhileLockedOptions,
+  writeWhileLocked,
+} from './write-while-locked.js';
 
 type AckDisposition = Extract<Disposition, { kind: 'ack' }>;
 
@@ -46,16 +52,7 @@ export async function recordOutcome(
 ): Promise<Disposition> {
   const { options: o, effects } = parts;
   const at = Date.now();
-  const retry = { jobId: job.id, logger: o.logger, lockedUntil: () => lease.lockedUntil, signal: stopSignal };
-  const ends: EndAttempt = {
-    complete: (completion) =>
-      // The record as this attempt last saw it spares the store reading the item back.
-      writeWhileLocked(() => o.store.complete(job.id, fence, completion, lease.latest ?? job, true), {
-        ...retry,
-        applied: () => appliedCompletion(o.store, job.id, fence, completion),
-      }),
-    offload: (write) => writeWhileLocked(write, retry),
-  };
+  const ends = new AttemptEnd(parts, lease, job, fence, stopSignal);
   const message = lease.message;
   // The ack names the message to delete when the job moved to a fresh one.
   const ack: AckDisposition =
@@ -178,6 +175,72 @@ interface EndAttempt {
 }
 
 /**
+ * The ending writes of one attempt. The first try of its completion is made here, and what tries it
+ * again (`retryWhileLocked`'s options and closures) is built only when that try fails: one object per
+ * job rather than a handful.
+ */
+class AttemptEnd implements EndAttempt {
+  readonly #parts: RunnerParts;
+  readonly #lease: AttemptLease;
+  readonly #job: JobRecord;
+  readonly #fence: Fence;
+  readonly #stopSignal: AbortSignal | undefined;
+
+  constructor(
+    parts: RunnerParts,
+    lease: AttemptLease,
+    job: JobRecord,
+    fence: Fence,
+    stopSignal: AbortSignal | undefined,
+  ) {
+    this.#parts = parts;
+    this.#lease = lease;
+    this.#job = job;
+    this.#fence = fence;
+    this.#stopSignal = stopSignal;
+  }
+
+  async complete(completion: Completion): Promise<JobRecord> {
+    try {
+      return await this.#complete(completion);
+    } catch (error) {
+      const { store } = this.#parts.options;
+      return await retryWhileLocked(
+        () => this.#complete(completion),
+        { ...this.#retry(), applied: () => appliedCompletion(store, this.#job.id, this.#fence, completion) },
+        error,
+      );
+    }
+  }
+
+  offload<T>(write: () => Promise<T>): Promise<T> {
+    return writeWhileLocked(write, this.#retry());
+  }
+
+  #complete(completion: Completion): Promise<JobRecord> {
+    const job = this.#job;
+    // The record as this attempt last saw it spares the store reading the item back.
+    return this.#parts.options.store.complete(
+      job.id,
+      this.#fence,
+      completion,
+      this.#lease.latest ?? job,
+      true,
+    );
+  }
+
+  #retry(): WriteWhileLockedOptions<never> {
+    const lease = this.#lease;
+    return {
+      jobId: this.#job.id,
+      logger: this.#parts.options.logger,
+      lockedUntil: () => lease.lockedUntil,
+      signal: this.#stopSignal,
+    };
+  }
+}
+
+/**
  * Writes the job `retrying` (after a failed or an interrupted attempt). A cancel requested while the
  * attempt was ending wins: the job ends `cancelled` instead, its effects run, and this returns undefined.
  */
@@ -238,27 +301,30 @@ async function storeResult(
   } catch (cause) {
     return { failure: new InvalidResultError(task.name, cause) };
   }
-  const bytes = Buffer.byteLength(json, 'utf8');
+  // Null, a boolean, a finite number or a string comes back from its JSON as it was: the parse that
+  // copies a result (and drops what JSON cannot hold) is owed by objects only, and the JSON of anything
+  // but a string is ASCII, one byte a character.
+  const asIs = isJsonScalar(value);
+  const bytes = asIs && typeof value !== 'string' ? json.length : Buffer.byteLength(json, 'utf8');
   const maxBytes = payloads.maxResultBytes;
   if (bytes > maxBytes) return { failure: new ResultTooLargeError(task.name, bytes, maxBytes) };
   const final = attempt.takeFinal();
+  const expiresAt = parts.expiry('succeeded', at, task);
   const complete = async (offload: boolean): Promise<JobRecord> => {
     // The object is written before the record that points at it: a reader never follows a dangling ref.
     const resultRef = offload
       ? await ends.offload(() => payloads.offloadResult(job.id, fence.attempt, fence.token, json))
       : undefined;
-    return await ends.complete({
-      status: 'succeeded',
-      at,
-      result: resultRef ? null : JSON.parse(json),
-      ...final,
-      expiresAt: parts.expiry('succeeded', at, task),
-      ...(resultRef ? { resultRef } : {}),
-    });
+    const result = resultRef ? null : asIs ? (value ?? null) : JSON.parse(json);
+    return await ends.complete(succeeded(at, result, final, expiresAt, resultRef));
   };
   const offload = payloads.offloadsResult(bytes);
   try {
-    return { succeeded: await complete(offload) };
+    // Most results are stored inline: written at once, with no closure in between.
+    const written = offload
+      ? await complete(true)
+      : await ends.complete(succeeded(at, asIs ? (value ?? null) : JSON.parse(json), final, expiresAt));
+    return { succeeded: written };
   } catch (error) {
     if (!(error instanceof PayloadTooLargeError)) throw error;
     // The result fits its own limit but not beside the rest of the record (logs, history): offload it
@@ -274,5 +340,37 @@ async function storeResult(
     return {
       failure: new ResultTooLargeError(task.name, bytes, offload ? maxBytes : limits.maxResultBytes),
     };
+  }
+}
+
+/**
+ * The completion of a succeeded attempt, built as one literal (no spreads: one per job), its fields in
+ * the order the record gets them.
+ */
+function succeeded(
+  at: number,
+  result: unknown,
+  final: { progress?: JobProgress; logs: JobLogLine[] },
+  expiresAt: number,
+  resultRef?: PayloadRef,
+): Completion {
+  const { progress, logs } = final;
+  const completion: Extract<Completion, { status: 'succeeded' }> = progress
+    ? { status: 'succeeded', at, result, progress, logs, expiresAt }
+    : { status: 'succeeded', at, result, logs, expiresAt };
+  return resultRef ? { ...completion, resultRef } : completion;
+}
+
+/** True for a value JSON holds as it is: null, undefined (stored as null), a boolean, a finite number but -0, a string. */
+function isJsonScalar(value: unknown): boolean {
+  switch (typeof value) {
+    case 'undefined':
+    case 'boolean':
+    case 'string':
+      return true;
+    case 'number':
+      return Number.isFinite(value) && !Object.is(value, -0);
+    default:
+      return value === null;
   }
 }

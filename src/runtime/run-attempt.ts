@@ -17,15 +17,18 @@ import { AttemptState } from './attempt-state.js';
 import type { Disposition } from './disposition.js';
 import { recordOutcome } from './record-outcome.js';
 import type { RunnerParts } from './runner-parts.js';
-import { type AttemptOutcome, settleWithinGrace } from './settle-within-grace.js';
+import { type AttemptOutcome, type Settled, settleWithinGrace } from './settle-within-grace.js';
 import type { Permit } from './task-limiter.js';
 
 /**
  * Runs the claimed job's attempt and records its outcome. The task gets its context (progress, logs) and
  * an abort signal, which fires on its timeout, a cancel request, a lost lock or `stopSignal`; meanwhile
  * heartbeats renew the message's visibility, the job's lease and `permit`, and flush progress and logs.
+ *
+ * Not an async function: while the task runs, one reaction on its settling waits for it, rather than a
+ * paused frame holding every local of this function for as long as the task takes.
  */
-export async function runAttempt(
+export function runAttempt(
   parts: RunnerParts,
   message: QueueMessage,
   receivedAt: number,
@@ -37,19 +40,44 @@ export async function runAttempt(
   permit?: Permit,
   span?: AttemptSpan,
 ): Promise<Disposition> {
-  const { options: o } = parts;
-  // Logged and counted here rather than at the claim, so the line carries the attempt's trace id.
-  parts.telemetry.claimed(job);
-  const fence: Fence = { attempt: job.attempts, workerId: o.workerId, token: job.leaseToken ?? '' };
-  const running = new RunningAttempt(parts, task, job, fence, message, receivedAt, stopSignal, permit);
+  let running: RunningAttempt | undefined;
+  try {
+    const { options: o } = parts;
+    // Logged and counted here rather than at the claim, so the line carries the attempt's trace id.
+    parts.telemetry.claimed(job);
+    const fence: Fence = { attempt: job.attempts, workerId: o.workerId, token: job.leaseToken ?? '' };
+    const attempt = new RunningAttempt(parts, task, job, fence, message, receivedAt, stopSignal, permit);
+    running = attempt;
+    const graceMs = Math.min(task.timeoutGraceMs, o.maxAbortGraceMs ?? Number.POSITIVE_INFINITY);
+    const settling = settleWithinGrace(() => task.execute(args, attempt.ctx), attempt.controller, graceMs);
+    return settling.then((settled) =>
+      endAttempt(parts, attempt, task, job, fence, workflow, stopSignal, graceMs, settled, span),
+    );
+  } catch (error) {
+    running?.stopTimers();
+    return Promise.reject(error);
+  }
+}
+
+/** The task settled (or its grace ran out): stops the attempt's timers and writes, and records the outcome. */
+async function endAttempt(
+  parts: RunnerParts,
+  running: RunningAttempt,
+  task: AnyTask,
+  job: JobRecord,
+  fence: Fence,
+  workflow: WorkflowRef | undefined,
+  stopSignal: AbortSignal | undefined,
+  graceMs: number,
+  settled: Settled,
+  span: AttemptSpan | undefined,
+): Promise<Disposition> {
   const { controller } = running;
-  const graceMs = Math.min(task.timeoutGraceMs, o.maxAbortGraceMs ?? Number.POSITIVE_INFINITY);
   let outcome: AttemptOutcome;
   try {
-    const settled = await settleWithinGrace(() => task.execute(args, running.ctx), controller, graceMs);
     if (settled.ignoredAbort) {
       // Its code may still be running: the slot is freed anyway, so one stuck task cannot stall a worker.
-      o.logger.warn('task ignored its abort signal', {
+      parts.options.logger.warn('task ignored its abort signal', {
         jobId: job.id,
         task: task.name,
         graceMs,
@@ -61,7 +89,8 @@ export async function runAttempt(
   } finally {
     running.stopTimers();
   }
-  await running.endWrites();
+  const writing = running.endWrites();
+  if (writing) await writing;
   if (outcome.ok === false && outcome.error instanceof LockLostError) {
     parts.telemetry.lockLost(job);
     return { kind: 'abandon' };
@@ -101,13 +130,12 @@ class RunningAttempt {
   readonly #stopSignal: AbortSignal | undefined;
   readonly #permit: Permit | undefined;
   readonly #timeout: NodeJS.Timeout | undefined;
-  readonly #heartbeat: NodeJS.Timeout;
   /**
    * Writes to the job, one after the other, so a heartbeat and a progress flush never race each other.
    * They go on after an abort (a cancelled task may still be winding down within its grace), until the
    * lock is lost or the attempt ends.
    */
-  #writes: Promise<void> = Promise.resolve();
+  #writes: Promise<void> | undefined;
   #writesOver = false;
   // Counting from the start means a job shorter than the interval writes its progress and logs only
   // with its result: no extra write.
@@ -123,35 +151,19 @@ class RunningAttempt {
     stopSignal: AbortSignal | undefined,
     permit: Permit | undefined,
   ) {
-    const { options: o } = parts;
     this.#parts = parts;
     this.#jobId = job.id;
     this.#stopSignal = stopSignal;
     this.#permit = permit;
     this.state = new AttemptState(job.logs.length);
-    this.lease = new AttemptLease(
-      {
-        store: o.store,
-        transport: o.transport,
-        logger: o.logger,
-        jobId: job.id,
-        fence,
-        visibilityTimeoutSeconds: o.visibilityTimeoutSeconds,
-        leaseExpiry: parts.leaseExpiry,
-        ...(o.visibilityCeilingSeconds !== undefined
-          ? { visibilityCeilingSeconds: o.visibilityCeilingSeconds }
-          : {}),
-      },
-      message,
-      receivedAt,
-    );
-    this.ctx = taskContext(this, job, task.name);
+    this.lease = new AttemptLease(parts.leaseOptions, job.id, fence, message, receivedAt);
+    this.ctx = new AttemptContext(this, job, task.name);
     if (stopSignal?.aborted) this.stop();
     else if (stopSignal) stopOnAbort(stopSignal, this);
     if (task.timeoutMs !== undefined) {
       this.#timeout = setTimeout(timedOut, task.timeoutMs, this, task.name, task.timeoutMs);
     }
-    this.#heartbeat = setInterval(beat, o.heartbeatIntervalSeconds * 1000, this);
+    parts.heartbeats.add(this);
   }
 
   /**
@@ -166,14 +178,23 @@ class RunningAttempt {
   /** The task settled (or its grace ran out): no more timeouts, heartbeats or stop. */
   stopTimers(): void {
     clearTimeout(this.#timeout);
-    clearInterval(this.#heartbeat);
+    this.#parts.heartbeats.delete(this);
     if (this.#stopSignal) stoppedBy.get(this.#stopSignal)?.delete(this);
   }
 
-  /** Waits for the writes under way; none start after. */
-  async endWrites(): Promise<void> {
-    await this.#writes;
-    this.#writesOver = true;
+  /**
+   * Waits for the writes under way; none start after. Undefined when none was ever started (an attempt
+   * shorter than its heartbeat interval and progress throttle): nothing to wait for, not even a tick.
+   */
+  endWrites(): Promise<void> | undefined {
+    const writes = this.#writes;
+    if (!writes) {
+      this.#writesOver = true;
+      return undefined;
+    }
+    return writes.then(() => {
+      this.#writesOver = true;
+    });
   }
 
   heartbeat(): void {
@@ -190,7 +211,8 @@ class RunningAttempt {
   }
 
   #write(heartbeat: boolean): void {
-    this.#writes = this.#writes.then(() => this.#writeNow(heartbeat));
+    const before = this.#writes ?? Promise.resolve();
+    this.#writes = before.then(() => this.#writeNow(heartbeat));
   }
 
   async #writeNow(heartbeat: boolean): Promise<void> {
@@ -241,28 +263,55 @@ function timedOut(running: RunningAttempt, task: string, timeoutMs: number): voi
   running.controller.abort(new TaskTimeoutError(task, timeoutMs));
 }
 
-function beat(running: RunningAttempt): void {
-  running.heartbeat();
-}
+/** The getter of every context's `signal`: one function for all, so contexts share their hidden class. */
+let signalProperty: PropertyDescriptor;
 
-/** The task's context: `progress` and `log` work unbound, as plain functions of the task. */
-function taskContext(running: RunningAttempt, job: JobRecord, taskName: string): TaskContext {
-  const { controller, state } = running;
-  return {
-    jobId: job.id,
-    taskName,
-    attempt: job.attempts,
-    maxAttempts: job.maxAttempts,
-    get signal() {
-      return controller.signal;
-    },
-    progress: (fraction, progressMessage) => {
+/**
+ * The task's context: `progress` and `log` work unbound, as plain functions of the task. `signal` is an
+ * own, enumerable accessor, as in an object literal, so the signal is made only when the task reads it.
+ * Not an object literal with a getter: V8 makes each such object a slow dictionary (about 1 KiB per
+ * running attempt, and half a microsecond to build); here one getter serves every context.
+ */
+class AttemptContext implements TaskContext {
+  readonly jobId: string;
+  readonly taskName: string;
+  readonly attempt: number;
+  readonly maxAttempts: number;
+  declare readonly signal: AbortSignal;
+  declare readonly progress: TaskContext['progress'];
+  declare readonly log: TaskContext['log'];
+  readonly #controller: AttemptAbort;
+
+  constructor(running: RunningAttempt, job: JobRecord, taskName: string) {
+    const { controller, state } = running;
+    this.jobId = job.id;
+    this.taskName = taskName;
+    this.attempt = job.attempts;
+    this.maxAttempts = job.maxAttempts;
+    this.#controller = controller;
+    // Defined in the order of the literal this replaces: signal, then progress and log.
+    Object.defineProperty(this, 'signal', signalProperty);
+    this.progress = (fraction, progressMessage) => {
       state.setProgress(fraction, progressMessage);
       running.flushSoon();
-    },
-    log: (line, level) => {
+    };
+    this.log = (line, level) => {
       state.log(line, level);
       running.flushSoon();
-    },
-  };
+    };
+  }
+
+  static {
+    signalProperty = {
+      get(this: object): AbortSignal {
+        // Read through an object made from the context (`Object.create(ctx)`): its own context answers.
+        let context: object | null = this;
+        while (context !== null && !(#controller in context)) context = Object.getPrototypeOf(context);
+        if (context === null) throw new TypeError('signal read from an object that is no task context');
+        return (context as AttemptContext).#controller.signal;
+      },
+      enumerable: true,
+      configurable: true,
+    };
+  }
 }

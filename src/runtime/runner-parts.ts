@@ -2,6 +2,8 @@ import { PayloadOffload } from '../client/payload-offload.js';
 import { expiryOf, type FinalStatus, retentionDefaults } from '../core/retention.js';
 import type { AnyTask } from '../core/task.js';
 import { JobEffects } from './after-final.js';
+import type { AttemptLeaseOptions } from './attempt-lease.js';
+import { HeartbeatTimer } from './heartbeat-timer.js';
 import type { JobRunnerOptions } from './job-runner-options.js';
 import { JobTelemetry } from './job-telemetry.js';
 import { TaskLimiter } from './task-limiter.js';
@@ -20,6 +22,10 @@ export class RunnerParts {
   readonly limiter: TaskLimiter;
   /** Reads offloaded arguments back and offloads large results. */
   readonly payloads: PayloadOffload;
+  /** What every attempt's lease shares: built once, not per job. */
+  readonly leaseOptions: AttemptLeaseOptions;
+  /** Beats the running attempts, every `heartbeatIntervalSeconds` from each one's start. */
+  readonly heartbeats: HeartbeatTimer;
 
   constructor(options: JobRunnerOptions) {
     this.options = options;
@@ -27,12 +33,22 @@ export class RunnerParts {
     this.effects = new JobEffects({ ...options, telemetry: this.telemetry });
     this.limiter = new TaskLimiter(options.store, options.transport, options.logger);
     this.payloads = new PayloadOffload(options.payloads);
+    this.heartbeats = new HeartbeatTimer(options.heartbeatIntervalSeconds * 1000);
+    this.leaseOptions = {
+      store: options.store,
+      transport: options.transport,
+      logger: options.logger,
+      visibilityTimeoutSeconds: options.visibilityTimeoutSeconds,
+      leaseExpiry: this.leaseExpiry,
+      visibilityCeilingSeconds: options.visibilityCeilingSeconds,
+    };
   }
 
   /** When a job of `task` that ends `status` at `at` expires. */
   expiry(status: FinalStatus, at: number, task?: AnyTask): number {
-    const retention = { ...(this.options.retention ?? retentionDefaults), ...task?.retention };
-    return expiryOf(status, at, retention);
+    const base = this.options.retention ?? retentionDefaults;
+    // Merged only for a task with a retention of its own: most jobs' expiry builds nothing.
+    return expiryOf(status, at, task?.retention ? { ...base, ...task.retention } : base);
   }
 
   /**

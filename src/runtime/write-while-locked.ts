@@ -55,50 +55,66 @@ export async function writeWhileLocked<T>(
   write: () => Promise<T>,
   options: WriteWhileLockedOptions<T>,
 ): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    return await retryWhileLocked(write, options, error);
+  }
+}
+
+/**
+ * {@link writeWhileLocked} once its first try failed with `error`: a caller that makes the first try
+ * itself builds the options (and their closures) only when a write fails, not for every job.
+ */
+export async function retryWhileLocked<T>(
+  write: () => Promise<T>,
+  options: WriteWhileLockedOptions<T>,
+  error: unknown,
+): Promise<T> {
   const { jobId, logger, signal } = options;
   let failures = 0;
+  let failure = error;
   for (;;) {
+    if (failures > 0 && failure instanceof LockLostError && options.applied) {
+      const done = await options.applied();
+      if (done !== undefined) {
+        logger.warn(`recorded the outcome of a job after ${failures} failed tries`, { jobId, failures });
+        return done;
+      }
+    }
+    if (!isTransientStoreError(failure)) throw failure;
+    failures++;
+    const pauseMs = Math.min(outcomeRetryMaxPauseMs, outcomeRetryFirstPauseMs * 2 ** (failures - 1));
+    const lockedUntil = options.lockedUntil();
+    if (signal?.aborted || Date.now() + pauseMs >= lockedUntil) {
+      logger.error('could not record the outcome of a job before the lock lapses; it will run again', {
+        jobId,
+        tries: failures,
+        error: String(failure),
+      });
+      throw failure;
+    }
+    if (failures === 1) {
+      logger.warn('could not record the outcome of a job; retrying while the lock holds', {
+        jobId,
+        error: String(failure),
+        lockedUntil: new Date(lockedUntil).toISOString(),
+      });
+    }
+    if (!(await pause(pauseMs, signal))) {
+      logger.error('could not record the outcome of a job before the worker stopped; it will run again', {
+        jobId,
+        tries: failures,
+        error: String(failure),
+      });
+      throw failure;
+    }
     try {
       const written = await write();
-      if (failures > 0) {
-        logger.warn(`recorded the outcome of a job after ${failures} failed tries`, { jobId, failures });
-      }
+      logger.warn(`recorded the outcome of a job after ${failures} failed tries`, { jobId, failures });
       return written;
-    } catch (error) {
-      if (failures > 0 && error instanceof LockLostError && options.applied) {
-        const done = await options.applied();
-        if (done !== undefined) {
-          logger.warn(`recorded the outcome of a job after ${failures} failed tries`, { jobId, failures });
-          return done;
-        }
-      }
-      if (!isTransientStoreError(error)) throw error;
-      failures++;
-      const pauseMs = Math.min(outcomeRetryMaxPauseMs, outcomeRetryFirstPauseMs * 2 ** (failures - 1));
-      const lockedUntil = options.lockedUntil();
-      if (signal?.aborted || Date.now() + pauseMs >= lockedUntil) {
-        logger.error('could not record the outcome of a job before the lock lapses; it will run again', {
-          jobId,
-          tries: failures,
-          error: String(error),
-        });
-        throw error;
-      }
-      if (failures === 1) {
-        logger.warn('could not record the outcome of a job; retrying while the lock holds', {
-          jobId,
-          error: String(error),
-          lockedUntil: new Date(lockedUntil).toISOString(),
-        });
-      }
-      if (!(await pause(pauseMs, signal))) {
-        logger.error('could not record the outcome of a job before the worker stopped; it will run again', {
-          jobId,
-          tries: failures,
-          error: String(error),
-        });
-        throw error;
-      }
+    } catch (next) {
+      failure = next;
     }
   }
 }

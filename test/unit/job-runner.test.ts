@@ -255,6 +255,31 @@ describe('JobRunner', () => {
     });
   });
 
+  describe('task context', () => {
+    it('holds its fields as its own, signal included, and progress and log work unbound', async () => {
+      const { job } = await runOnce((ctx) => {
+        const copy = { ...ctx };
+        const { progress, log } = ctx;
+        progress(0.5, 'half');
+        log('a line');
+        return {
+          keys: Object.keys(ctx),
+          copied: Object.keys(copy),
+          signalCopied: copy.signal === ctx.signal && copy.signal instanceof AbortSignal,
+          derived: Object.create(ctx).signal === ctx.signal,
+        };
+      });
+      expect(job.result).toEqual({
+        keys: ['jobId', 'taskName', 'attempt', 'maxAttempts', 'signal', 'progress', 'log'],
+        copied: ['jobId', 'taskName', 'attempt', 'maxAttempts', 'signal', 'progress', 'log'],
+        signalCopied: true,
+        derived: true,
+      });
+      expect(job.progress).toEqual({ fraction: 0.5, message: 'half' });
+      expect(job.logs.map((line) => line.message)).toEqual(['a line']);
+    });
+  });
+
   describe('while a task runs', () => {
     it('renews the message lock and the job lease on every heartbeat', async () => {
       const { task, started, release } = blockingTask();

@@ -51,6 +51,7 @@ import {
   completedRecord,
   isLostAttempt,
   lostAttemptRecord,
+  recordWithout,
   requeueClears,
   startedRecordOf,
   statusEvent,
@@ -441,23 +442,20 @@ export class MemoryJobStore implements JobStore {
 
   #start(base: JobRecord, request: ClaimRequest, extraEvents: readonly JobEvent[]): JobRecord {
     const attempt = base.attempts + 1;
-    // A retry's due time is left out by a rest pattern: \`delete\` would make the record a slow dictionary.
-    const { nextAttemptAt: _due, ...kept } = base;
-    const next: MutableJob = {
-      ...kept,
-      status: JobStatus.running,
-      attempts: attempt,
-      workerId: request.workerId,
-      startedAt: base.startedAt ?? request.now,
-      heartbeatAt: request.now,
-      leaseExpiresAt: request.leaseExpiresAt,
-      leaseToken: request.token,
-      history: [
-        ...base.history,
-        ...extraEvents,
-        statusEvent(JobStatus.running, request.now, attempt, request.workerId),
-      ],
-    };
+    // A retry's due time is left out; the fields set one by one (see `recordWithout`).
+    const next = recordWithout(base, 'nextAttemptAt');
+    next.status = JobStatus.running;
+    next.attempts = attempt;
+    next.workerId = request.workerId;
+    next.startedAt = base.startedAt ?? request.now;
+    next.heartbeatAt = request.now;
+    next.leaseExpiresAt = request.leaseExpiresAt;
+    next.leaseToken = request.token;
+    next.history = [
+      ...base.history,
+      ...extraEvents,
+      statusEvent(JobStatus.running, request.now, attempt, request.workerId),
+    ];
     return answer(this.#save(next, true), request.readOnly);
   }
 
