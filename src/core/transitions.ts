@@ -108,22 +108,22 @@ export function newJobRecord(job: NewJob): JobRecord {
  */
 export function startedRecordOf(request: ClaimRequest): JobRecord {
   const { envelope } = request;
-  const queued = newJobRecord({ ...envelope, maxAttempts: request.maxAttempts });
-  return {
-    ...queued,
-    status: JobStatus.running,
-    attempts: 1,
-    startedAt: request.now,
-    heartbeatAt: request.now,
-    leaseExpiresAt: request.leaseExpiresAt,
-    leaseToken: request.token,
-    workerId: request.workerId,
-    history: [...queued.history, statusEvent(JobStatus.running, request.now, 1, request.workerId)],
-    ...(envelope.schedule ? { schedule: envelope.schedule.name } : {}),
-    ...(envelope.argsRef ? { argsRef: envelope.argsRef } : {}),
-    ...(envelope.priority ? { priority: envelope.priority } : {}),
-    ...(request.trace ? { trace: request.trace } : {}),
-  };
+  // The queued record given its first attempt field by field, as completedRecord does: a spread followed
+  // by new fields costs about a microsecond a field, on the claim of every lean job.
+  const next = newJobRecord({ ...envelope, maxAttempts: request.maxAttempts }) as MutableJob;
+  next.status = JobStatus.running;
+  next.attempts = 1;
+  next.startedAt = request.now;
+  next.heartbeatAt = request.now;
+  next.leaseExpiresAt = request.leaseExpiresAt;
+  next.leaseToken = request.token;
+  next.workerId = request.workerId;
+  next.history = [...next.history, statusEvent(JobStatus.running, request.now, 1, request.workerId)];
+  if (envelope.schedule) next.schedule = envelope.schedule.name;
+  if (envelope.argsRef) next.argsRef = envelope.argsRef;
+  if (envelope.priority) next.priority = envelope.priority;
+  if (request.trace) next.trace = request.trace;
+  return next;
 }
 
 /** The history event of an attempt's end, the same on every backend. */
