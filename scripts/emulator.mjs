@@ -42,9 +42,28 @@ const LOCK_TIMEOUT_MS = 180_000;
 // Longhaul talks to must import too. Prints moto's version on success.
 const PYTHON_CHECK = [
   'import moto, moto.server, flask, flask_cors',
+  'from moto.dynamodb.responses import DynamoHandler',
   'from moto.backends import get_backend',
   'get_backend("sqs"); get_backend("dynamodb")',
   'print(moto.__version__)',
+].join('\n');
+
+// How the server starts: moto's own entry point, after one fix. DynamoDB applies conditional writes to
+// an item one at a time; moto's threaded server runs each request's condition check and write without
+// a lock, so two racing conditional writes could both succeed (two jobs started where a rate limit had
+// room for one). DynamoDB requests never wait on anything, so running them one at a time costs nothing
+// but that race; SQS long polls are left concurrent.
+const SERVER_BOOTSTRAP = [
+  'import threading',
+  'import moto.server',
+  'from moto.dynamodb.responses import DynamoHandler',
+  '_one_at_a_time = threading.Lock()',
+  '_call_action = DynamoHandler.call_action',
+  'def call_action(self):',
+  '    with _one_at_a_time:',
+  '        return _call_action(self)',
+  'DynamoHandler.call_action = call_action',
+  'moto.server.main()',
 ].join('\n');
 
 class EmulatorError extends Error {
@@ -316,7 +335,7 @@ function spawnServer(python, port) {
   mkdirSync(STATE_DIR, { recursive: true });
   const out = openSync(LOG_FILE, 'w');
   try {
-    const child = spawn(python, ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)], {
+    const child = spawn(python, ['-c', SERVER_BOOTSTRAP, '-H', '127.0.0.1', '-p', String(port)], {
       cwd: ROOT,
       detached: true,
       stdio: ['ignore', out, out],

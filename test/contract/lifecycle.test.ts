@@ -164,8 +164,8 @@ describe.each(contractBackends('contract/lifecycle'))('the job lifecycle on the 
     await s.longhaul.cancel(handle.id);
     const requeued = await s.longhaul.retry(handle.id);
     expect(requeued).toMatchObject({ status: 'queued', attempts: 0 });
-    // The cancelled job's first message is still queued beside the new one. One slot takes them in turn
-    // (moto does not make concurrent conditional writes atomic; DynamoDB does, see docs/local-aws.md).
+    // The cancelled job's first message is still queued beside the new one. One slot takes them in turn:
+    // whichever comes first runs the job, and the other finds it finished.
     const worker = testWorker(s.t.backend, s.fixtures.all, { concurrency: 1 });
     const job = await serveUntil(
       worker,

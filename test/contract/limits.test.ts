@@ -1,40 +1,10 @@
-import { type Backend, defineTask, type JobStore, Longhaul } from 'longhaul';
+import { defineTask, type JobStore, Longhaul } from 'longhaul';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { contractBackends, type TestBackend } from '../support/backends.js';
-import { delegate } from '../support/delegate.js';
 import { eventually, serveUntil, testWorker } from '../support/serve.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/**
- * The emulator (moto) does not make conditional writes atomic under concurrency (docs/local-aws.md; seen
- * here: 1 of 20 rounds of 8 concurrent slot requests granted 3 of 2 slots), which DynamoDB guarantees per
- * item. So on AWS the workers' limit writes go to the emulator one at a time: every condition is still
- * DynamoDB's, evaluated by the emulator over HTTP; only the interleaving DynamoDB would make atomic is
- * taken out. The embedded backend runs them concurrently.
- */
-function oneLimitWriteAtATime(backend: Backend, name: string): Backend {
-  if (name === 'memory') return backend;
-  let queue: Promise<unknown> = Promise.resolve();
-  const serial =
-    <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
-    (...args: A): Promise<R> => {
-      const next = queue.then(() => fn(...args));
-      queue = next.catch(() => undefined);
-      return next;
-    };
-  const store = backend.store;
-  return {
-    ...backend,
-    store: delegate(store, {
-      acquireSlot: serial(store.acquireSlot.bind(store)),
-      renewSlot: serial(store.renewSlot.bind(store)),
-      releaseSlot: serial(store.releaseSlot.bind(store)),
-      takeRateStart: serial(store.takeRateStart.bind(store)),
-    }),
-  };
-}
 
 // Concurrency and rate limits, enforced in the job store across several workers, on every backend.
 describe.each(contractBackends('contract/limits'))('task limits on the $name backend', (factory) => {
@@ -48,7 +18,7 @@ describe.each(contractBackends('contract/limits'))('task limits on the $name bac
     t = await factory.create({ maxReceiveCount: 2 });
     return {
       t,
-      backend: oneLimitWriteAtATime(t.backend, factory.name),
+      backend: t.backend,
       longhaul: new Longhaul({ backend: t.backend }),
     };
   };

@@ -34,11 +34,9 @@ describe.each(contractBackends('contract/store'))('the job store on the $name ba
   });
 
   it('lets only one of many claims start the attempt, showing the others who holds it', async () => {
-    // One after another: the emulator (moto) does not make conditional writes atomic under concurrency
-    // (seen: 2–3 of 40–60 rounds of 8 concurrent claims had two winners), which DynamoDB guarantees. So
-    // this checks the conditions, and DynamoDB's atomicity is taken as documented.
-    const results = [];
-    for (let i = 0; i < 8; i++) results.push(await store.claim(claimRequest('contested', `worker-${i}`)));
+    const results = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => store.claim(claimRequest('contested', `worker-${i}`))),
+    );
     const winners = results.filter((r) => r.claimed);
     expect(winners).toHaveLength(1);
     const job = await store.get('contested');

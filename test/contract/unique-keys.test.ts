@@ -1,4 +1,4 @@
-import { defineTask, EnqueueError, type JobHandle, Longhaul, taskLimitDefaults } from 'longhaul';
+import { defineTask, EnqueueError, Longhaul, taskLimitDefaults } from 'longhaul';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { contractBackends } from '../support/backends.js';
@@ -23,16 +23,8 @@ describe.each(contractBackends('contract/unique-keys'))('unique keys on the $nam
 
   it('creates exactly one job of twenty enqueues with the same key', async () => {
     const enqueue = () => s.longhaul.enqueue(s.fixtures.tasks.add, { a: 1, b: 2 }, { key: 'invoice-7' });
-    let handles: JobHandle[];
-    if (factory.name === 'memory') {
-      handles = await Promise.all(Array.from({ length: 20 }, enqueue));
-    } else {
-      // One after another: the emulator (moto) does not make conditional writes atomic under concurrency
-      // (docs/local-aws.md), which DynamoDB guarantees for the key's one conditional PutItem. So this
-      // checks the condition; the concurrent race runs on the embedded backend.
-      handles = [];
-      for (let i = 0; i < 20; i++) handles.push(await enqueue());
-    }
+    // All at once: the key's one conditional PutItem lets exactly one of them create the job.
+    const handles = await Promise.all(Array.from({ length: 20 }, enqueue));
     const created = handles.filter((h) => h.created);
     expect(created).toHaveLength(1);
     const holder = created[0]?.id;

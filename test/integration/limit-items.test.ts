@@ -76,4 +76,25 @@ describe('unique-key and limit items in the job table', () => {
     expect(await longhaul.purge({ status: 'succeeded', olderThanMs: 0 })).toEqual({ deleted: 1 });
     expect(await item(`${jobTable.keyHoldPrefix}crm.sync#acme`)).toBeDefined();
   });
+
+  // DynamoDB applies one conditional write to an item at a time. moto's threaded server did not: two
+  // requests could both pass the check before either wrote, and once in a few hundred races two jobs
+  // started in a window with room for one (the emulator launcher now serializes DynamoDB requests). A
+  // race is won or lost in moto's thread switches, so this runs many: on the old launcher about 2% of
+  // rounds had two winners, and 150 rounds caught it nearly every time.
+  it('counts concurrent starts in a rate window one at a time', async () => {
+    const backend = awsBackend({ ...scope.resources, ...clients });
+    const rounds = 150;
+    const contenders = 8;
+    const winners: number[] = [];
+    for (let window = 0; window < rounds; window++) {
+      const started = await Promise.all(
+        Array.from({ length: contenders }, () =>
+          backend.store.takeRateStart({ limit: 'race', window, max: 1, expiresAt: Date.now() + 3_600_000 }),
+        ),
+      );
+      winners.push(started.filter(Boolean).length);
+    }
+    expect(winners.filter((n) => n !== 1)).toEqual([]);
+  });
 });
