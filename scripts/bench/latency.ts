@@ -4,6 +4,7 @@
 // long poll when each job arrives. Enqueue-to-start is from calling `enqueue` to the task's first line;
 // enqueue-to-result until `waitForResult` returns (it polls the job every few ms). The baseline is the
 // queue alone on the same backend: a raw send, and a raw long-poll receive loop (time from send to receive).
+// Backends: the embedded one, moto, and dynalite + fauxqs (as the throughput benchmarks).
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -11,13 +12,14 @@ import {
   DeleteMessageCommand,
   ReceiveMessageCommand,
   SendMessageCommand,
-  SQSClient,
+  type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { type Backend, createWorker, defineTask, Longhaul, silentLogger } from 'longhaul';
 import { memoryBackend } from 'longhaul/memory';
 import { z } from 'zod';
 import { minimalClaim } from './baseline-worker.js';
+import { benchResources, clientsFor, startDynaliteFauxqs } from './emulators.js';
 import {
   type BenchResult,
   type Figure,
@@ -29,7 +31,10 @@ import {
 } from './results.js';
 import { isMain, motoBackend, type RunOptions, round, runAsScript } from './shared.js';
 
-type Source = 'embedded' | 'moto';
+type Source = 'embedded' | 'moto' | 'dynalite+fauxqs';
+
+/** How a source is named in figure ids. */
+const idOf: Record<Source, string> = { embedded: 'embedded', moto: 'moto', 'dynalite+fauxqs': 'dynalite' };
 
 interface Latencies {
   readonly start: number[];
@@ -46,7 +51,7 @@ interface Latencies {
   readonly rawClaim?: number[];
 }
 
-const pollIntervalMs: Record<Source, number> = { embedded: 2, moto: 10 };
+const pollIntervalMs: Record<Source, number> = { embedded: 2, moto: 10, 'dynalite+fauxqs': 2 };
 
 async function longhaulLatencies(
   backend: Backend,
@@ -54,6 +59,7 @@ async function longhaulLatencies(
   jobs: number,
 ): Promise<Pick<Latencies, 'start' | 'result' | 'enqueue' | 'claim'>> {
   let startedAt = 0;
+  let onStart: (() => void) | undefined;
   const claim: number[] = [];
   // The store's own instance, its claim timed (a wrapper object would lose its private fields).
   const store = backend.store;
@@ -72,6 +78,7 @@ async function longhaulLatencies(
     args: z.object({ i: z.number() }),
     run: async ({ i }) => {
       startedAt = performance.now();
+      onStart?.();
       return { i };
     },
   });
@@ -91,9 +98,15 @@ async function longhaulLatencies(
     await sleep(300); // the worker is now waiting in its long poll
     for (let i = 0; i < jobs; i++) {
       startedAt = 0;
+      const started = new Promise<void>((resolve) => {
+        onStart = resolve;
+      });
       const t0 = performance.now();
       const job = await longhaul.enqueue(task, { i });
       enqueue.push(performance.now() - t0);
+      // No polling before the task starts: an emulator answers one request at a time (moto's DynamoDB
+      // here, dynalite always), so a poll's reads would queue ahead of the claim and count in the start.
+      await started;
       await longhaul.waitForResult(job, { pollIntervalMs: pollIntervalMs[source], timeoutMs: 30_000 });
       result.push(performance.now() - t0);
       start.push(startedAt - t0);
@@ -138,9 +151,12 @@ async function rawEmbedded(jobs: number): Promise<number[]> {
   return out;
 }
 
-/** A hand-written SDK loop on moto: SendMessage, and ReceiveMessage with WaitTimeSeconds 20. */
-async function rawSqs(queueUrl: string, jobs: number): Promise<{ raw: number[]; rawSend: number[] }> {
-  const sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
+/** A hand-written SDK loop on an emulator: SendMessage, and ReceiveMessage with WaitTimeSeconds 20. */
+async function rawSqs(
+  sqs: SQSClient,
+  queueUrl: string,
+  jobs: number,
+): Promise<{ raw: number[]; rawSend: number[] }> {
   const stop = new AbortController();
   let received: ((at: number) => void) | undefined;
   const loop = (async () => {
@@ -177,7 +193,6 @@ async function rawSqs(queueUrl: string, jobs: number): Promise<{ raw: number[]; 
   } finally {
     stop.abort();
     await loop;
-    sqs.destroy();
   }
   return { raw: out, rawSend: sends };
 }
@@ -210,6 +225,25 @@ async function rawDynamo(clients: { dynamoClient: DynamoDBClient }, tableName: s
   return { dynamo: put, rawClaim: claim };
 }
 
+/**
+ * On an AWS emulator: Longhaul's latencies on `backend`, then on a queue and table of their own (see
+ * `run`) the raw SQS loop and the raw DynamoDB round trips.
+ */
+async function awsLatencies(
+  source: Source,
+  backend: Backend,
+  raw: {
+    resources: { queueUrl: string; tableName: string };
+    clients: { sqsClient: SQSClient; dynamoClient: DynamoDBClient };
+  },
+  jobs: number,
+): Promise<Latencies> {
+  const longhaul = await longhaulLatencies(backend, source, jobs);
+  const sqs = await rawSqs(raw.clients.sqsClient, raw.resources.queueUrl, jobs);
+  const dynamo = await rawDynamo(raw.clients, raw.resources.tableName, jobs);
+  return { ...longhaul, ...sqs, ...dynamo };
+}
+
 /** Sorted latencies as (percentile, ms) points. */
 function cdf(values: readonly number[]): Array<readonly [number, number]> {
   const sorted = [...values].sort((a, b) => a - b);
@@ -219,12 +253,13 @@ function cdf(values: readonly number[]): Array<readonly [number, number]> {
 function figuresOf(source: Source, l: Latencies): Figure[] {
   const out: Figure[] = [];
   const baselineLabel =
-    source === 'moto' ? 'raw SDK send → long-poll receive' : 'raw embedded queue send → receive';
+    source === 'embedded' ? 'raw embedded queue send → receive' : 'raw SDK send → long-poll receive';
+  const key = idOf[source];
   for (const p of [50, 99] as const) {
     const raw = round(percentile(l.raw, p), 2);
     out.push(
       figure({
-        id: `latency.${source}.start.p${p}`,
+        id: `latency.${key}.start.p${p}`,
         label: `enqueue → task starts, p${p}`,
         value: round(percentile(l.start, p), 2),
         unit: 'ms',
@@ -233,7 +268,7 @@ function figuresOf(source: Source, l: Latencies): Figure[] {
         source,
       }),
       figure({
-        id: `latency.${source}.result.p${p}`,
+        id: `latency.${key}.result.p${p}`,
         label: `enqueue → waitForResult returns, p${p}`,
         value: round(percentile(l.result, p), 2),
         unit: 'ms',
@@ -247,7 +282,7 @@ function figuresOf(source: Source, l: Latencies): Figure[] {
   if (l.rawSend) {
     out.push(
       figure({
-        id: `latency.${source}.enqueueCall.p50`,
+        id: `latency.${key}.enqueueCall.p50`,
         label: 'the `enqueue` call, p50',
         value: round(percentile(l.enqueue, 50), 2),
         unit: 'ms',
@@ -262,7 +297,7 @@ function figuresOf(source: Source, l: Latencies): Figure[] {
     const over = percentile(l.start, 50) - percentile(l.raw, 50);
     out.push(
       figure({
-        id: `latency.${source}.start.p50.overRaw`,
+        id: `latency.${key}.start.p50.overRaw`,
         label: 'enqueue → task starts, p50, beyond the raw send → receive p50',
         value: round(over, 2),
         unit: 'ms',
@@ -280,7 +315,7 @@ function figuresOf(source: Source, l: Latencies): Figure[] {
     const over = percentile(l.start, 50) - percentile(l.raw, 50);
     out.push(
       figure({
-        id: `latency.${source}.start.p50.overRaw.vsClaim`,
+        id: `latency.${key}.start.p50.overRaw.vsClaim`,
         label: "enqueue → task starts, p50, beyond the raw send → receive p50, against the worker's claim",
         value: round(over, 2),
         unit: 'ms',
@@ -293,7 +328,7 @@ function figuresOf(source: Source, l: Latencies): Figure[] {
         note: 'the one DynamoDB round trip a task waits for, as this emulator answers it',
       }),
       figure({
-        id: `latency.${source}.claim.p50`,
+        id: `latency.${key}.claim.p50`,
         label: "the worker's claim round trip, p50",
         value: round(percentile(l.claim, 50), 2),
         unit: 'ms',
@@ -303,7 +338,7 @@ function figuresOf(source: Source, l: Latencies): Figure[] {
         },
         better: 'lower',
         source,
-        note: `moto evaluates update expressions in Python, so a longer one takes longer; a conditional PutItem: ${round(percentile(l.dynamo, 50), 2)} ms`,
+        note: `${source === 'moto' ? 'moto evaluates update expressions in Python, so a longer one takes longer; ' : ''}a conditional PutItem: ${round(percentile(l.dynamo, 50), 2)} ms`,
       }),
     );
   }
@@ -313,14 +348,14 @@ function figuresOf(source: Source, l: Latencies): Figure[] {
 function seriesOf(id: string, source: Source, l: Latencies): Series {
   return {
     id,
-    title: `Latency with an idle long-polling worker (${source === 'moto' ? 'moto' : 'embedded backend'})`,
+    title: `Latency with an idle long-polling worker (${source === 'embedded' ? 'embedded backend' : source})`,
     xLabel: 'percentile',
     yLabel: 'ms',
     lines: [
       { label: 'Longhaul: enqueue → result', points: cdf(l.result) },
       { label: 'Longhaul: enqueue → start', points: cdf(l.start) },
       {
-        label: source === 'moto' ? 'raw SDK: send → receive' : 'raw queue: send → receive',
+        label: source === 'embedded' ? 'raw queue: send → receive' : 'raw SDK: send → receive',
         points: cdf(l.raw),
       },
     ],
@@ -340,15 +375,34 @@ export async function run({ quick }: RunOptions): Promise<BenchResult> {
   const rawQueue = await motoBackend('latency-raw');
   let onMoto: Latencies;
   try {
-    const longhaul = await longhaulLatencies(moto.backend, 'moto', jobs);
-    const raw = await rawSqs(rawQueue.resources.queueUrl, jobs);
-    const dynamo = await rawDynamo(rawQueue.clients, rawQueue.resources.tableName, jobs);
-    onMoto = { ...longhaul, ...raw, ...dynamo };
+    onMoto = await awsLatencies('moto', moto.backend, rawQueue, jobs);
   } finally {
     await moto.dispose();
     await rawQueue.dispose();
   }
   console.error('latency: moto done');
+  // The emulators the throughput figures run on: their requests cost about what DynamoDB's and SQS's do
+  // relative to each other, where moto's Python expression evaluation makes a longer update far slower.
+  const emulator = await startDynaliteFauxqs();
+  let onDynalite: Latencies;
+  try {
+    const worked = await benchResources(emulator, 'latency');
+    const rawSide = await benchResources(emulator, 'latency-raw');
+    try {
+      onDynalite = await awsLatencies(
+        'dynalite+fauxqs',
+        worked.backend,
+        { resources: rawSide.resources, clients: clientsFor(emulator) },
+        jobs,
+      );
+    } finally {
+      worked.destroy();
+      rawSide.destroy();
+    }
+  } finally {
+    await emulator.stop();
+  }
+  console.error('latency: dynalite+fauxqs done');
   return {
     name: 'latency',
     title: 'Latency with an idle worker',
@@ -356,13 +410,22 @@ export async function run({ quick }: RunOptions): Promise<BenchResult> {
     quick,
     at: new Date().toISOString(),
     machine: machineInfo(),
-    figures: [...figuresOf('embedded', embedded), ...figuresOf('moto', onMoto)],
-    series: [seriesOf('latency', 'moto', onMoto), seriesOf('latency-embedded', 'embedded', embedded)],
+    figures: [
+      ...figuresOf('embedded', embedded),
+      ...figuresOf('moto', onMoto),
+      ...figuresOf('dynalite+fauxqs', onDynalite),
+    ],
+    series: [
+      seriesOf('latency', 'moto', onMoto),
+      seriesOf('latency-dynalite', 'dynalite+fauxqs', onDynalite),
+      seriesOf('latency-embedded', 'embedded', embedded),
+    ],
     method: [
       `${jobs} jobs one at a time (enqueue, wait for the result, pause 20 ms, repeat) through a worker with concurrency 1 and a 20 s long poll, idle when each job arrives; full tracking.`,
-      "Enqueue → start: from calling `enqueue` to the task's first line (the same process, `performance.now()`). Enqueue → result: until `waitForResult` returns; it polls the job record every 2 ms on the embedded backend and every 10 ms on moto, so the poll interval is part of the figure.",
-      'Baseline on each backend: the queue alone, a raw send and a raw long-poll receive loop (WaitTimeSeconds 20, one message), from the send call to the receive returning; on moto a hand-written `@aws-sdk/client-sqs` loop.',
-      "On moto the start figure beyond the raw path is compared with one DynamoDB round trip: a conditional PutItem of a new item on the same emulator, one after the other (p50), and with the worker's own claim round trip (timed around `JobStore.claim` during the run); the claim is also set against the minimal loop's claim of the PutItem's items.",
+      "Enqueue → start: from calling `enqueue` to the task's first line (the same process, `performance.now()`). Enqueue → result: until `waitForResult` returns, called once the task has started (on an emulator that answers one request at a time, reads polling meanwhile would delay the claim and count in the start figure); it polls the job record every 2 ms on the embedded backend and dynalite and every 10 ms on moto, so the poll interval is part of the figure.",
+      "Backends: the embedded one; moto; and dynalite + fauxqs, the emulators the throughput figures run on, whose requests cost about what DynamoDB's and SQS's do relative to each other (moto evaluates update expressions in Python, so there a longer update takes far longer than a put).",
+      'Baseline on each backend: the queue alone, a raw send and a raw long-poll receive loop (WaitTimeSeconds 20, one message), from the send call to the receive returning; on the AWS emulators a hand-written `@aws-sdk/client-sqs` loop with the clients Longhaul uses.',
+      "On the AWS emulators the start figure beyond the raw path is compared with one DynamoDB round trip: a conditional PutItem of a new item on the same emulator, one after the other (p50), and with the worker's own claim round trip (timed around `JobStore.claim` during the run); the claim is also set against the minimal loop's claim of the PutItem's items.",
       'The result ratio compares the whole tracked round trip (send + record write, receive, claim write, run, completion write, result poll) with message delivery alone.',
     ].join(' '),
   };
