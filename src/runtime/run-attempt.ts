@@ -14,19 +14,21 @@ import { AttemptAbort } from './attempt-abort.js';
 import { AttemptLease } from './attempt-lease.js';
 import type { AttemptSpan } from './attempt-span.js';
 import { AttemptState } from './attempt-state.js';
-import type { Disposition } from './disposition.js';
+import type { Disposition, ProcessingEnd } from './disposition.js';
 import { recordOutcome } from './record-outcome.js';
 import type { RunnerParts } from './runner-parts.js';
-import { type AttemptOutcome, type Settled, settleWithinGrace } from './settle-within-grace.js';
+import { type AttemptOutcome, type Settled, SettleWithinGrace } from './settle-within-grace.js';
 import type { Permit } from './task-limiter.js';
 
 /**
- * Runs the claimed job's attempt and records its outcome. The task gets its context (progress, logs) and
- * an abort signal, which fires on its timeout, a cancel request, a lost lock or `stopSignal`; meanwhile
- * heartbeats renew the message's visibility, the job's lease and `permit`, and flush progress and logs.
+ * Runs the claimed job's attempt and records its outcome, then tells `end` the disposition. The task gets
+ * its context (progress, logs) and an abort signal, which fires on its timeout, a cancel request, a lost
+ * lock or `stopSignal`; meanwhile heartbeats renew the message's visibility, the job's lease and `permit`,
+ * and flush progress and logs.
  *
- * Not an async function: while the task runs, one reaction on its settling waits for it, rather than a
- * paused frame holding every local of this function for as long as the task takes.
+ * Answers through `end` rather than a promise: while the task runs, the attempt holds one reaction on the
+ * task's promise and nothing else waits, no paused frame, no chain of promises each with its reaction and
+ * closures, for as long as the task takes.
  */
 export function runAttempt(
   parts: RunnerParts,
@@ -37,98 +39,57 @@ export function runAttempt(
   job: JobRecord,
   stopSignal: AbortSignal | undefined,
   workflow: WorkflowRef | undefined,
-  permit?: Permit,
-  span?: AttemptSpan,
-): Promise<Disposition> {
+  permit: Permit | undefined,
+  span: AttemptSpan,
+  end: ProcessingEnd,
+): void {
   let running: RunningAttempt | undefined;
   try {
     const { options: o } = parts;
     // Logged and counted here rather than at the claim, so the line carries the attempt's trace id.
     parts.telemetry.claimed(job);
-    const fence: Fence = { attempt: job.attempts, workerId: o.workerId, token: job.leaseToken ?? '' };
-    const attempt = new RunningAttempt(parts, task, job, fence, message, receivedAt, stopSignal, permit);
-    running = attempt;
     const graceMs = Math.min(task.timeoutGraceMs, o.maxAbortGraceMs ?? Number.POSITIVE_INFINITY);
-    const settling = settleWithinGrace(() => task.execute(args, attempt.ctx), attempt.controller, graceMs);
-    return settling.then((settled) =>
-      endAttempt(parts, attempt, task, job, fence, workflow, stopSignal, graceMs, settled, span),
-    );
-  } catch (error) {
-    running?.stopTimers();
-    return Promise.reject(error);
-  }
-}
-
-/** The task settled (or its grace ran out): stops the attempt's timers and writes, and records the outcome. */
-async function endAttempt(
-  parts: RunnerParts,
-  running: RunningAttempt,
-  task: AnyTask,
-  job: JobRecord,
-  fence: Fence,
-  workflow: WorkflowRef | undefined,
-  stopSignal: AbortSignal | undefined,
-  graceMs: number,
-  settled: Settled,
-  span: AttemptSpan | undefined,
-): Promise<Disposition> {
-  const { controller } = running;
-  let outcome: AttemptOutcome;
-  try {
-    if (settled.ignoredAbort) {
-      // Its code may still be running: the slot is freed anyway, so one stuck task cannot stall a worker.
-      parts.options.logger.warn('task ignored its abort signal', {
-        jobId: job.id,
-        task: task.name,
-        graceMs,
-        reason: serializeError(controller.reason).code,
-      });
-    }
-    outcome = settled.outcome;
-    span?.settled(outcome);
-  } finally {
-    running.stopTimers();
-  }
-  const writing = running.endWrites();
-  if (writing) await writing;
-  if (outcome.ok === false && outcome.error instanceof LockLostError) {
-    parts.telemetry.lockLost(job);
-    return { kind: 'abandon' };
-  }
-  controller.finish();
-  try {
-    return await recordOutcome(
+    running = new RunningAttempt(
       parts,
-      running.lease,
       task,
       job,
-      fence,
-      running.state,
-      outcome,
-      workflow,
+      message,
+      receivedAt,
       stopSignal,
+      workflow,
+      permit,
+      graceMs,
+      span,
+      end,
     );
+    running.start(args);
   } catch (error) {
-    if (!(error instanceof LockLostError)) throw error;
-    parts.telemetry.lockLost(job);
-    return { kind: 'abandon' };
+    running?.stopTimers();
+    end.failed(error);
   }
 }
 
 /**
  * What a running attempt holds: its abort, its locks, what the task reported and not yet written, and
- * its timers. One object with methods, not a closure per callback: an attempt may wait for hours, and
- * each closure (with the context it keeps) is heap held for as long.
+ * its timers; and, as a {@link SettleWithinGrace}, the watch on its task. One object with methods, not a
+ * closure per callback: an attempt may wait for hours, and each closure (with the context it keeps) is
+ * heap held for as long.
  */
-class RunningAttempt {
-  readonly controller = new AttemptAbort();
+class RunningAttempt extends SettleWithinGrace {
+  readonly controller: AttemptAbort;
   readonly state: AttemptState;
   readonly lease: AttemptLease;
   readonly ctx: TaskContext;
   readonly #parts: RunnerParts;
-  readonly #jobId: string;
+  readonly #task: AnyTask;
+  readonly #job: JobRecord;
+  readonly #fence: Fence;
   readonly #stopSignal: AbortSignal | undefined;
+  readonly #workflow: WorkflowRef | undefined;
   readonly #permit: Permit | undefined;
+  readonly #span: AttemptSpan;
+  /** Told the disposition once the outcome is recorded. */
+  readonly #end: ProcessingEnd;
   readonly #timeout: NodeJS.Timeout | undefined;
   /**
    * Writes to the job, one after the other, so a heartbeat and a progress flush never race each other.
@@ -145,16 +106,32 @@ class RunningAttempt {
     parts: RunnerParts,
     task: AnyTask,
     job: JobRecord,
-    fence: Fence,
     message: QueueMessage,
     receivedAt: number,
     stopSignal: AbortSignal | undefined,
+    workflow: WorkflowRef | undefined,
     permit: Permit | undefined,
+    graceMs: number,
+    span: AttemptSpan,
+    end: ProcessingEnd,
   ) {
+    const controller = new AttemptAbort();
+    super(controller, graceMs);
+    this.controller = controller;
     this.#parts = parts;
-    this.#jobId = job.id;
+    this.#task = task;
+    this.#job = job;
     this.#stopSignal = stopSignal;
+    this.#workflow = workflow;
     this.#permit = permit;
+    this.#span = span;
+    this.#end = end;
+    const fence: Fence = {
+      attempt: job.attempts,
+      workerId: parts.options.workerId,
+      token: job.leaseToken ?? '',
+    };
+    this.#fence = fence;
     this.state = new AttemptState(job.logs.length);
     this.lease = new AttemptLease(parts.leaseOptions, job.id, fence, message, receivedAt);
     this.ctx = new AttemptContext(this, job, task.name);
@@ -164,6 +141,77 @@ class RunningAttempt {
       this.#timeout = setTimeout(timedOut, task.timeoutMs, this, task.name, task.timeoutMs);
     }
     parts.heartbeats.add(this);
+  }
+
+  /** Runs the task with `args`. */
+  start(args: unknown): void {
+    this.watch(() => this.#task.execute(args, this.ctx));
+  }
+
+  /**
+   * The task settled (or its grace ran out): records the outcome, in the attempt's span (the grace's timer
+   * runs in whatever context aborted the attempt), and answers.
+   */
+  protected settled(settled: Settled): void {
+    const end = this.#end;
+    let recording: Promise<Disposition>;
+    try {
+      recording = this.#span.active(() => this.#record(settled));
+    } catch (error) {
+      end.failed(error);
+      return;
+    }
+    recording.then(
+      (disposition) => end.ended(disposition),
+      (error: unknown) => end.failed(error),
+    );
+  }
+
+  /** Stops the attempt's timers and writes, and records the outcome. */
+  async #record(settled: Settled): Promise<Disposition> {
+    const parts = this.#parts;
+    const job = this.#job;
+    const { controller } = this;
+    let outcome: AttemptOutcome;
+    try {
+      if (settled.ignoredAbort) {
+        // Its code may still be running: the slot is freed anyway, so one stuck task cannot stall a worker.
+        parts.options.logger.warn('task ignored its abort signal', {
+          jobId: job.id,
+          task: this.#task.name,
+          graceMs: this.graceMs,
+          reason: serializeError(controller.reason).code,
+        });
+      }
+      outcome = settled.outcome;
+      this.#span.settled(outcome);
+    } finally {
+      this.stopTimers();
+    }
+    const writing = this.endWrites();
+    if (writing) await writing;
+    if (outcome.ok === false && outcome.error instanceof LockLostError) {
+      parts.telemetry.lockLost(job);
+      return { kind: 'abandon' };
+    }
+    controller.finish();
+    try {
+      return await recordOutcome(
+        parts,
+        this.lease,
+        this.#task,
+        job,
+        this.#fence,
+        this.state,
+        outcome,
+        this.#workflow,
+        this.#stopSignal,
+      );
+    } catch (error) {
+      if (!(error instanceof LockLostError)) throw error;
+      parts.telemetry.lockLost(job);
+      return { kind: 'abandon' };
+    }
   }
 
   /**
@@ -217,10 +265,11 @@ class RunningAttempt {
 
   async #writeNow(heartbeat: boolean): Promise<void> {
     if (this.#writesOver) return;
+    const jobId = this.#job.id;
     try {
       const record = heartbeat ? await this.lease.heartbeat(this.state) : await this.lease.flush(this.state);
       // A cancel request arrives with the record a heartbeat or flush wrote.
-      if (record?.cancelRequestedAt !== undefined) this.controller.abort(new JobCancelledError(this.#jobId));
+      if (record?.cancelRequestedAt !== undefined) this.controller.abort(new JobCancelledError(jobId));
     } catch (error) {
       if (error instanceof LockLostError) {
         this.#writesOver = true;
@@ -228,7 +277,7 @@ class RunningAttempt {
         return;
       }
       this.#parts.options.logger.warn('could not update a running job', {
-        jobId: this.#jobId,
+        jobId,
         error: String(error),
       });
     }
