@@ -312,14 +312,21 @@ function timedOut(running: RunningAttempt, task: string, timeoutMs: number): voi
   running.controller.abort(new TaskTimeoutError(task, timeoutMs));
 }
 
-/** The getter of every context's `signal`: one function for all, so contexts share their hidden class. */
+/**
+ * The accessors of every context's `signal`, `progress` and `log`: one getter each for all contexts, so
+ * contexts share their hidden class.
+ */
 let signalProperty: PropertyDescriptor;
+let progressProperty: PropertyDescriptor;
+let logProperty: PropertyDescriptor;
 
 /**
- * The task's context: `progress` and `log` work unbound, as plain functions of the task. `signal` is an
- * own, enumerable accessor, as in an object literal, so the signal is made only when the task reads it.
- * Not an object literal with a getter: V8 makes each such object a slow dictionary (about 1 KiB per
- * running attempt, and half a microsecond to build); here one getter serves every context.
+ * The task's context: `progress` and `log` work unbound, as plain functions of the task. `signal`,
+ * `progress` and `log` are own, enumerable accessors, as in an object literal, so each is made only when
+ * the task reads it: the signal, and the two functions (with the context they share, some 160 bytes per
+ * running attempt), which most tasks never read. Not an object literal with getters: V8 makes each such
+ * object a slow dictionary (about 1 KiB per running attempt, and half a microsecond to build); here one
+ * getter serves every context.
  */
 class AttemptContext implements TaskContext {
   readonly jobId: string;
@@ -329,35 +336,67 @@ class AttemptContext implements TaskContext {
   declare readonly signal: AbortSignal;
   declare readonly progress: TaskContext['progress'];
   declare readonly log: TaskContext['log'];
-  readonly #controller: AttemptAbort;
+  readonly #running: RunningAttempt;
+  /** The task's `progress` and `log`, made together on the first read of either. */
+  #progress: TaskContext['progress'] | undefined;
+  #log: TaskContext['log'] | undefined;
 
   constructor(running: RunningAttempt, job: JobRecord, taskName: string) {
-    const { controller, state } = running;
     this.jobId = job.id;
     this.taskName = taskName;
     this.attempt = job.attempts;
     this.maxAttempts = job.maxAttempts;
-    this.#controller = controller;
+    this.#running = running;
     // Defined in the order of the literal this replaces: signal, then progress and log.
     Object.defineProperty(this, 'signal', signalProperty);
-    this.progress = (fraction, progressMessage) => {
+    Object.defineProperty(this, 'progress', progressProperty);
+    Object.defineProperty(this, 'log', logProperty);
+  }
+
+  /** Makes the task's `progress` and `log`, the same functions for every read after. */
+  #makeFunctions(): void {
+    const running = this.#running;
+    const { state } = running;
+    this.#progress = (fraction, progressMessage) => {
       state.setProgress(fraction, progressMessage);
       running.flushSoon();
     };
-    this.log = (line, level) => {
+    this.#log = (line, level) => {
       state.log(line, level);
       running.flushSoon();
     };
   }
 
+  /** The context `object` is, or was made from (`Object.create(ctx)`): its own context answers. */
+  static #of(object: object, field: string): AttemptContext {
+    let context: object | null = object;
+    while (context !== null && !(#running in context)) context = Object.getPrototypeOf(context);
+    if (context === null) throw new TypeError(`${field} read from an object that is no task context`);
+    return context as AttemptContext;
+  }
+
   static {
     signalProperty = {
       get(this: object): AbortSignal {
-        // Read through an object made from the context (`Object.create(ctx)`): its own context answers.
-        let context: object | null = this;
-        while (context !== null && !(#controller in context)) context = Object.getPrototypeOf(context);
-        if (context === null) throw new TypeError('signal read from an object that is no task context');
-        return (context as AttemptContext).#controller.signal;
+        return AttemptContext.#of(this, 'signal').#running.controller.signal;
+      },
+      enumerable: true,
+      configurable: true,
+    };
+    progressProperty = {
+      get(this: object): TaskContext['progress'] {
+        const context = AttemptContext.#of(this, 'progress');
+        if (!context.#progress) context.#makeFunctions();
+        return context.#progress as TaskContext['progress'];
+      },
+      enumerable: true,
+      configurable: true,
+    };
+    logProperty = {
+      get(this: object): TaskContext['log'] {
+        const context = AttemptContext.#of(this, 'log');
+        if (!context.#log) context.#makeFunctions();
+        return context.#log as TaskContext['log'];
       },
       enumerable: true,
       configurable: true,
