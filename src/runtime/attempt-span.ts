@@ -19,33 +19,46 @@ import {
 import type { JobRecord } from '../core/job.js';
 import type { QueueMessage, Transport } from '../core/ports.js';
 import { storedTraceCarrier, type TraceCarrier, traceCarrierFromXRay } from '../core/trace-context.js';
-import type { Disposition } from './disposition.js';
+import type { Disposition, ProcessingEnd } from './disposition.js';
 import type { AttemptOutcome } from './settle-within-grace.js';
 
 /** What the attempt tells its span. */
 export interface AttemptSpan {
   /** The task settled: a failure is recorded on the span (the error, never the arguments or result). */
   settled(outcome: AttemptOutcome): void;
+  /**
+   * Runs `work` (the recording of the outcome) with the attempt's span active, whatever context the
+   * attempt's end came from: an abort's grace running out ends it from the context that aborted it.
+   */
+  active<T>(work: () => T): T;
 }
 
-const untraced: AttemptSpan = { settled: () => {} };
+const untraced: AttemptSpan = { settled: () => {}, active: (work) => work() };
 
 /**
- * Runs the claimed job's attempt in its CONSUMER span; without the OpenTelemetry API, as it is. Not an
- * async function: an attempt nothing traces runs with no promise of this function's around its own.
+ * Runs the claimed job's attempt in its CONSUMER span, `end` told the disposition once the span ended;
+ * without the OpenTelemetry API, as it is. An attempt nothing traces runs with no promise of this
+ * function's around its own.
  */
 export function traceAttempt(
   transport: Pick<Transport, 'queueName'>,
   message: QueueMessage,
   job: JobRecord,
-  run: (span: AttemptSpan) => Promise<Disposition>,
-): Promise<Disposition> {
+  end: ProcessingEnd,
+  run: (span: AttemptSpan, end: ProcessingEnd) => void,
+): void {
   const loaded = otel();
-  if (!loaded) return run(untraced);
+  if (!loaded) {
+    run(untraced, end);
+    return;
+  }
   const { api, tracer } = loaded;
   // No tracer provider: the span would be a no-op tracer's, which records nothing; unless a context
   // manager makes it active, nothing can see it, so it is not even built (the same test as below).
-  if (noTracerProvider(api) && !contextManagerActive(api)) return run(untraced);
+  if (noTracerProvider(api) && !contextManagerActive(api)) {
+    run(untraced, end);
+    return;
+  }
   const destination = destinationOf(transport);
   const active = api.context.active();
   const origin = originOf(message, job);
@@ -72,19 +85,28 @@ export function traceAttempt(
   );
   // No tracer provider records it and no context manager would make it active: nothing can see the
   // span, so the attempt runs as without the API (no context switch, no wrapping async functions).
-  if (!span.isRecording() && !contextManagerActive(api)) return run(untraced);
+  if (!span.isRecording() && !contextManagerActive(api)) {
+    run(untraced, end);
+    return;
+  }
   let failure: { error: unknown } | undefined;
   const handle: AttemptSpan = {
     settled: (outcome) => {
       if (!outcome.ok) failure = { error: outcome.error };
     },
+    active: (work) => api.context.with(api.trace.setSpan(parent, span), work),
   };
-  return inSpan(api, span, parent, async () => {
-    const disposition = await run(handle);
+  inSpan(api, span, parent, async () => {
+    const disposition = await new Promise<Disposition>((resolve, reject) =>
+      run(handle, { ended: resolve, failed: reject }),
+    );
     span.setAttribute(spanAttributes.outcome, outcomeOf(disposition, failure !== undefined));
     if (failure) recordError(api, span, failure.error);
     return disposition;
-  });
+  }).then(
+    (disposition) => end.ended(disposition),
+    (error: unknown) => end.failed(error),
+  );
 }
 
 /** What the API's proxy answers for its delegate while no tracer provider is registered. */

@@ -17,6 +17,17 @@ export type Disposition =
   /** Leave it alone: another delivery owns the job now. */
   | { readonly kind: 'abandon' };
 
+/**
+ * Told, once, how the processing of a message ended: the runner's answer when nothing should hold a
+ * promise of it while the job runs (the long-running worker's jobs; `JobRunner.process` answers a promise).
+ */
+export interface ProcessingEnd {
+  /** The runner is done with the message: `disposition` says what is left to do with it. */
+  ended(disposition: Disposition): void;
+  /** The backend itself failed: the message reappears after its visibility timeout. */
+  failed(error: unknown): void;
+}
+
 /** Moves `message` to the dead-letter queue with `error` as its reason. */
 export async function deadLetter(
   transport: Transport,

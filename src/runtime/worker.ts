@@ -5,7 +5,8 @@ import type { QueueMessage } from '../core/ports.js';
 import { resolveRetention } from '../core/retention.js';
 import { TaskRegistry } from '../core/task.js';
 import { DeleteBatcher } from './delete-batcher.js';
-import { type Disposition, JobRunner } from './job-runner.js';
+import type { ProcessingEnd } from './disposition.js';
+import { type Disposition, JobRunner, processInto } from './job-runner.js';
 import { queueNameFromUrl, type ResolvedMetrics, resolveMetrics } from './metrics-options.js';
 import { ReceiveOutage } from './receive-outage.js';
 import { sharedAbortController } from './shared-abort.js';
@@ -47,7 +48,9 @@ export class Worker {
   readonly #deletes: DeleteBatcher;
   readonly #stopReceiving = new AbortController();
   readonly #abortJobs = sharedAbortController();
-  readonly #active = new Set<Promise<void>>();
+  readonly #active = new Set<ActiveJob>();
+  /** Waiting for the running jobs to settle (`stop()`, the loop's end): resolved once none runs. */
+  readonly #whenIdle: (() => void)[] = [];
   /** The receive loop: ends once running jobs are settled and their messages handed back or deleted. */
   #running: Promise<void> | undefined;
   /** The loop, then the long poll it left behind when stopped (and that poll's hand-back). */
@@ -128,7 +131,7 @@ export class Worker {
     const grace = sleep(this.options.shutdownGraceMs, true, { ref: false, signal: graceOver.signal }).catch(
       () => false,
     );
-    const drained = Promise.allSettled([...this.#active]).then(() => false);
+    const drained = this.#idle().then(() => false);
     const timedOut = await Promise.race([drained, grace]);
     graceOver.abort();
     if (timedOut) {
@@ -267,7 +270,7 @@ export class Worker {
     const notStarted = this.#waiting.splice(0).map((w) => w.message);
     this.#stats.released += notStarted.length;
     await this.#handBack(notStarted, 'ahead of a free slot, at stop()');
-    await Promise.allSettled([...this.#active]);
+    await this.#idle();
     await this.#deletes.flush();
   }
 
@@ -330,6 +333,15 @@ export class Worker {
     });
   }
 
+  /**
+   * Resolves once no job is running. (Jobs start only while the worker receives, so after `stop()` this
+   * waits for the jobs running at that moment.)
+   */
+  #idle(): Promise<void> {
+    if (this.#active.size === 0) return Promise.resolve();
+    return new Promise<void>((resolve) => this.#whenIdle.push(resolve));
+  }
+
   /** Waits for a running job to finish, or for `stop()`. */
   #slotFreed(): Promise<void> {
     return new Promise<void>((resolve) => {
@@ -348,23 +360,19 @@ export class Worker {
   }
 
   #startJob(runner: JobRunner, message: QueueMessage): void {
-    const startedAt = performance.now();
-    // One reaction for both outcomes, rather than a then/catch/finally chain: fewer promises per job.
-    const job: Promise<void> = runner.process(message, this.#abortJobs.signal).then(
-      (disposition) => this.#ended(job, startedAt, message, disposition),
-      (error: unknown) => this.#ended(job, startedAt, message, undefined, error),
-    );
+    // The runner tells the job's end to the job itself: no promise, reaction or closure per job.
+    const job = new ActiveJob(message, this.#jobEnded);
     this.#active.add(job);
+    processInto(runner, message, this.#abortJobs.signal, job);
   }
 
+  /** What every {@link ActiveJob} reports its end to: one function for all of them. */
+  readonly #jobEnded = (job: ActiveJob, disposition: Disposition | undefined, error?: unknown): void =>
+    this.#ended(job, disposition, error);
+
   /** A job's processing ended, with its disposition, or with the error of a backend that failed. */
-  #ended(
-    job: Promise<void>,
-    startedAt: number,
-    message: QueueMessage,
-    disposition: Disposition | undefined,
-    error?: unknown,
-  ): void {
+  #ended(job: ActiveJob, disposition: Disposition | undefined, error?: unknown): void {
+    const { message } = job;
     try {
       if (disposition) this.#settle(message, disposition);
       else {
@@ -382,12 +390,15 @@ export class Worker {
         error: String(settleError),
       });
     } finally {
-      const ms = performance.now() - startedAt;
+      const ms = performance.now() - job.startedAt;
       this.#averageAttemptMs =
         this.#averageAttemptMs === undefined ? ms : this.#averageAttemptMs * 0.9 + ms * 0.1;
       this.#active.delete(job);
       this.#onSlotFreed?.();
       this.#onSlotFreed = undefined;
+      if (this.#active.size === 0 && this.#whenIdle.length > 0) {
+        for (const resolve of this.#whenIdle.splice(0)) resolve();
+      }
     }
   }
 
@@ -410,6 +421,29 @@ export class Worker {
         this.#stats.abandoned++;
         return;
     }
+  }
+}
+
+/** A job the worker is processing: the message it came in, since when, and where its end goes. */
+class ActiveJob implements ProcessingEnd {
+  readonly message: QueueMessage;
+  readonly startedAt = performance.now();
+  readonly #report: (job: ActiveJob, disposition: Disposition | undefined, error?: unknown) => void;
+
+  constructor(
+    message: QueueMessage,
+    report: (job: ActiveJob, disposition: Disposition | undefined, error?: unknown) => void,
+  ) {
+    this.message = message;
+    this.#report = report;
+  }
+
+  ended(disposition: Disposition): void {
+    this.#report(this, disposition);
+  }
+
+  failed(error: unknown): void {
+    this.#report(this, undefined, error);
   }
 }
 

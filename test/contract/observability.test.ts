@@ -264,6 +264,37 @@ describe.each(contractBackends('contract/observability'))(
           ['job succeeded', requestTraceId],
         ]);
       });
+
+      it("puts the attempt's trace on the lines of a job whose task ignored its abort past its grace", async () => {
+        // The worker's stop aborts the attempt from outside its span, and the grace running out ends it.
+        let started = false;
+        const deaf = defineTask({
+          name: 'observed.deaf',
+          timeoutGraceMs: 50,
+          run: () => {
+            started = true;
+            return new Promise<never>(() => {});
+          },
+        });
+        const [handle, requestTraceId] = await trace
+          .getTracer('test')
+          .startActiveSpan('POST /orders', async (request) => {
+            const enqueued = await s.longhaul.enqueue(deaf, undefined);
+            request.end();
+            return [enqueued, request.spanContext().traceId] as const;
+          });
+        const log = capturingLogger();
+        const worker = testWorker(s.t.backend, [deaf], { logger: log.logger, shutdownGraceMs: 50 });
+        worker.start();
+        await eventually(async () => started);
+        await worker.stop();
+        expect((await s.longhaul.getJob(handle.id)).interruptions).toBe(1);
+        expect(log.events().map((e) => [e.message, e.traceId])).toEqual([
+          ['job claimed', requestTraceId],
+          ['task ignored its abort signal', undefined],
+          ['job will be retried', requestTraceId],
+        ]);
+      });
     });
 
     it('writes no metric line when metrics are off', async () => {

@@ -1,8 +1,36 @@
 import { ConfigError, defineTask, taskDefaults } from 'longhaul';
 import { describe, expect, it } from 'vitest';
-import { settleWithinGrace } from '../../src/runtime/settle-within-grace.js';
+import { type Settled, SettleWithinGrace } from '../../src/runtime/settle-within-grace.js';
 
-describe('settleWithinGrace', () => {
+/** A watch whose every answer is kept, as a running attempt answers its end. */
+class RecordedWatch extends SettleWithinGrace {
+  readonly answers: Settled[] = [];
+  readonly #first: Promise<Settled>;
+  #resolve: (settled: Settled) => void = () => {};
+
+  constructor(run: () => Promise<unknown>, signal: AbortSignal, graceMs: number) {
+    super(signal, graceMs);
+    this.#first = new Promise((resolve) => {
+      this.#resolve = resolve;
+    });
+    this.watch(run);
+  }
+
+  get first(): Promise<Settled> {
+    return this.#first;
+  }
+
+  protected settled(settled: Settled): void {
+    this.answers.push(settled);
+    this.#resolve(settled);
+  }
+}
+
+function settleWithinGrace(run: () => Promise<unknown>, signal: AbortSignal, graceMs: number) {
+  return new RecordedWatch(run, signal, graceMs).first;
+}
+
+describe('SettleWithinGrace', () => {
   it('answers with what run settled to when nothing aborts', async () => {
     const signal = new AbortController().signal;
     await expect(settleWithinGrace(async () => 7, signal, 1_000)).resolves.toEqual({
@@ -46,6 +74,25 @@ describe('settleWithinGrace', () => {
     controller.abort(reason);
     await expect(settled).resolves.toEqual({ outcome: { ok: false, error: reason }, ignoredAbort: true });
     release();
+  });
+
+  it('answers once: a run settling after its grace ran out changes nothing', async () => {
+    const controller = new AbortController();
+    const reason = new Error('cancelled');
+    let release: () => void = () => {};
+    const watch = new RecordedWatch(
+      () =>
+        new Promise<void>((resolve) => {
+          release = resolve;
+        }),
+      controller.signal,
+      10,
+    );
+    controller.abort(reason);
+    await watch.first;
+    release();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(watch.answers).toEqual([{ outcome: { ok: false, error: reason }, ignoredAbort: true }]);
   });
 
   it('catches a run that throws synchronously', async () => {

@@ -256,7 +256,7 @@ describe('JobRunner', () => {
   });
 
   describe('task context', () => {
-    it('holds its fields as its own, signal included, and progress and log work unbound', async () => {
+    it('holds its fields as its own, signal included, and progress and log work unbound, the same on every read', async () => {
       const { job } = await runOnce((ctx) => {
         const copy = { ...ctx };
         const { progress, log } = ctx;
@@ -267,6 +267,11 @@ describe('JobRunner', () => {
           copied: Object.keys(copy),
           signalCopied: copy.signal === ctx.signal && copy.signal instanceof AbortSignal,
           derived: Object.create(ctx).signal === ctx.signal,
+          sameFunctions:
+            ctx.progress === progress &&
+            ctx.log === log &&
+            copy.progress === progress &&
+            Object.create(ctx).log === log,
         };
       });
       expect(job.result).toEqual({
@@ -274,6 +279,7 @@ describe('JobRunner', () => {
         copied: ['jobId', 'taskName', 'attempt', 'maxAttempts', 'signal', 'progress', 'log'],
         signalCopied: true,
         derived: true,
+        sameFunctions: true,
       });
       expect(job.progress).toEqual({ fraction: 0.5, message: 'half' });
       expect(job.logs.map((line) => line.message)).toEqual(['a line']);
