@@ -1,7 +1,7 @@
 /** A listener of an abort: a function, or an object whose `handleEvent` is called (as EventTarget allows). */
 export type AbortListener = (() => void) | { handleEvent(): void };
 
-/** What `settleWithinGrace` watches: an `AbortSignal`, or an {@link AttemptAbort}. */
+/** What `SettleWithinGrace` watches: an `AbortSignal`, or an {@link AttemptAbort}. */
 export interface AbortWatch {
   readonly aborted: boolean;
   readonly reason: unknown;
