@@ -7,12 +7,14 @@ import { encodeEnvelope, type RecordWriter } from '../core/envelope.js';
 import { JobConflictError } from '../core/errors.js';
 import type { JobRecord } from '../core/job.js';
 import type { Transport, WorkerJobStore } from '../core/ports.js';
+import { isPlainRecord } from '../core/transitions.js';
 import { traceSend } from './trace-spans.js';
 
 /**
  * A job's message body, carrying its workflow continuation and its offloaded arguments' reference, and
  * who writes its record when it is not the producer before the send: `pendingRecord` when an
- * unconditional batch write follows the send, `workerRecord` when the worker creates it.
+ * unconditional batch write follows the send, `workerRecord` when the worker creates it. A record the
+ * producer writes that the envelope describes whole is marked `plainRecord` (see `isPlainRecord`).
  */
 export function envelopeOfJob(job: JobRecord, record: RecordWriter = 'producer'): string {
   return encodeEnvelope({
@@ -23,7 +25,7 @@ export function envelopeOfJob(job: JobRecord, record: RecordWriter = 'producer')
     ...(job.workflow ? { workflow: job.workflow } : {}),
     ...(job.priority && job.priority !== 'normal' ? { priority: job.priority } : {}),
     ...(record === 'producer-after-send' ? { pendingRecord: true } : {}),
-    ...(record === 'worker' ? { workerRecord: true } : {}),
+    ...(record === 'worker' ? { workerRecord: true } : isPlainRecord(job) ? { plainRecord: true } : {}),
   });
 }
 

@@ -39,6 +39,14 @@ export interface Envelope {
    * (see `src/backends/aws/dynamo-job-claims.ts`). Either way the record is the same.
    */
   readonly workerRecord?: true;
+  /**
+   * Set by a producer whose record of the job holds nothing this envelope does not: queued, never
+   * claimed, with no unique key or delay (see `isPlainRecord` in `src/core/transitions.ts`). A worker's
+   * first claim may then put the running record whole, conditional on that queued record still standing
+   * as the producer wrote it, rather than send the claim's longer update (see
+   * `src/backends/aws/dynamo-job-claims.ts`). Either way the record is the same.
+   */
+  readonly plainRecord?: true;
 }
 
 /** Who writes a job's record: the producer with or before the send, the producer after it, or the worker. */
@@ -136,6 +144,11 @@ export function decodeEnvelope(body: string): Envelope {
   if (workerRecord !== undefined) {
     if (workerRecord !== true) fail('"workerRecord" must be true when present', record);
     envelope.workerRecord = true;
+  }
+  const plainRecord = record.plainRecord;
+  if (plainRecord !== undefined) {
+    if (plainRecord !== true) fail('"plainRecord" must be true when present', record);
+    envelope.plainRecord = true;
   }
   return envelope;
 }

@@ -103,6 +103,53 @@ export function newJobRecord(job: NewJob): JobRecord {
 }
 
 /**
+ * The fields a queued job's record may hold for its envelope to describe it whole: `startedRecordOf`
+ * rebuilds each of them from the envelope and its message (the trace context).
+ */
+const plainRecordFields: ReadonlySet<string> = new Set([
+  'id',
+  'task',
+  'status',
+  'args',
+  'attempts',
+  'maxAttempts',
+  'enqueuedAt',
+  'logs',
+  'history',
+  'workflow',
+  'priority',
+  'argsRef',
+  'trace',
+]);
+
+/**
+ * Whether `job`'s envelope describes its record whole (the envelope's `plainRecord`): queued and never
+ * claimed (no attempts, no logs, its history the one `queued` event), holding nothing the envelope does
+ * not carry. A unique key, a delay (`scheduled`, `runAt`), a limit note, a requeue's history, or any field
+ * added later to records each make it not plain, so a first claim never replaces what it cannot rebuild.
+ */
+export function isPlainRecord(job: JobRecord): boolean {
+  if (job.status !== JobStatus.queued || job.attempts !== 0) return false;
+  if (job.logs.length !== 0 || job.history.length !== 1) return false;
+  for (const field in job) if (!plainRecordFields.has(field)) return false;
+  return true;
+}
+
+/**
+ * Whether a first claim's put of the running record (`startedRecordOf`) may replace `record`: the queued
+ * record of the enqueue `envelope` is the message of (its enqueue time, which a requeue stamps anew), with
+ * no limit note (the one field a worker adds to a queued record). The AWS store's put carries this as its
+ * condition; the embedded store counts its requests by it.
+ */
+export function isQueuedAsEnqueued(record: JobRecord, envelope: { readonly enqueuedAt: number }): boolean {
+  return (
+    record.status === JobStatus.queued &&
+    record.enqueuedAt === envelope.enqueuedAt &&
+    record.limited === undefined
+  );
+}
+
+/**
  * The record a claim creates from a job's message when the job has none: what its producer's record
  * would have held (queued when it was enqueued, its workflow and trace), with the first attempt started.
  */

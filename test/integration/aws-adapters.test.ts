@@ -305,23 +305,31 @@ describe('the AWS adapters against the emulator', () => {
   });
 });
 
+/** An AWS backend on `resources` whose job writes (puts and updates, tried or done) are noted per job id. */
+function watchedBackend(resources: Parameters<typeof awsBackend>[0]) {
+  const { dynamoClient, sqsClient } = createClients();
+  const writes: { command: string; id: unknown }[] = [];
+  dynamoClient.middlewareStack.add(
+    (next, context) => async (args) => {
+      const input = args.input as { Item?: { id?: { S?: string } }; Key?: { id?: { S?: string } } };
+      const command = context.commandName ?? '';
+      if (/Put|Update/.test(command)) writes.push({ command, id: (input.Item ?? input.Key)?.id?.S });
+      return next(args);
+    },
+    { step: 'initialize', name: 'watchWrites' },
+  );
+  return {
+    backend: awsBackend({ ...resources, sqsClient, dynamoClient }),
+    writesOf: (id: string) => writes.filter((write) => write.id === id).map((write) => write.command),
+  };
+}
+
 // A queue of its own: no message or worker of another test can take the first delivery.
 describe("a lean job's first claim against the emulator", () => {
   const own = useJobResources('integration/aws-adapters-lean', { visibilityTimeoutSeconds: 30 });
 
   it("creates a lean job's record with one put on its first delivery, and still runs a duplicate once", async () => {
-    const { dynamoClient, sqsClient } = createClients();
-    const writes: { command: string; id: unknown }[] = [];
-    dynamoClient.middlewareStack.add(
-      (next, context) => async (args) => {
-        const input = args.input as { Item?: { id?: { S?: string } }; Key?: { id?: { S?: string } } };
-        const command = context.commandName ?? '';
-        if (/Put|Update/.test(command)) writes.push({ command, id: (input.Item ?? input.Key)?.id?.S });
-        return next(args);
-      },
-      { step: 'initialize', name: 'watchWrites' },
-    );
-    const backend = awsBackend({ ...own.resources, sqsClient, dynamoClient });
+    const { backend, writesOf } = watchedBackend(own.resources);
     let runs = 0;
     const add = defineTask({
       name: 'add',
@@ -337,10 +345,7 @@ describe("a lean job's first claim against the emulator", () => {
     const done = async () => (await lean.getJob(handle.id).catch(() => undefined))?.status === 'succeeded';
     await serveUntil(worker, done);
     // The claim is the put; the completion the update.
-    expect(writes.filter((write) => write.id === handle.id).map((write) => write.command)).toEqual([
-      'PutItemCommand',
-      'UpdateItemCommand',
-    ]);
+    expect(writesOf(handle.id)).toEqual(['PutItemCommand', 'UpdateItemCommand']);
     const job = await lean.getJob(handle.id);
     expect(job).toMatchObject({ task: 'add', args: { a: 2, b: 5 }, result: 7, attempts: 1 });
     expect(job.history.map((event) => `${event.status}:${event.attempt}`)).toEqual([
@@ -367,5 +372,104 @@ describe("a lean job's first claim against the emulator", () => {
         (await backend.transport.depth()).available === 0 && (await backend.transport.depth()).inFlight === 0,
     );
     expect(runs).toBe(1);
+  });
+});
+
+// A queue of its own, as above.
+/** True once no message is waiting or in flight. */
+async function queueIdle(backend: ReturnType<typeof awsBackend>): Promise<boolean> {
+  const depth = await backend.transport.depth();
+  return depth.available === 0 && depth.inFlight === 0;
+}
+
+describe("a full-tracking job's first claim against the emulator", () => {
+  const own = useJobResources('integration/aws-adapters-plain', { visibilityTimeoutSeconds: 30 });
+
+  it('puts the running record over the queued one its producer wrote, enqueued one by one or in a batch', async () => {
+    const { backend, writesOf } = watchedBackend(own.resources);
+    const add = defineTask({
+      name: 'add',
+      args: z.object({ a: z.number(), b: z.number() }),
+      run: ({ a, b }) => a + b,
+    });
+    const longhaul = new Longhaul({ backend });
+    const one = await longhaul.enqueue(add, { a: 1, b: 2 });
+    const [many] = await longhaul.enqueueMany(add, [{ a: 3, b: 4 }]);
+    const ids = [one.id, many?.id ?? ''];
+    await serveUntil(testWorker(backend, [add]), () => queueIdle(backend));
+    // The producer's put (enqueue) or batch write (enqueueMany), then the claim's put and the completion.
+    expect(writesOf(one.id)).toEqual(['PutItemCommand', 'PutItemCommand', 'UpdateItemCommand']);
+    expect(writesOf(ids[1] as string)).toEqual(['PutItemCommand', 'UpdateItemCommand']);
+    const jobs = await Promise.all(ids.map((id) => longhaul.getJob(id)));
+    expect(jobs.map((job) => job.result)).toEqual([3, 7]);
+    for (const job of jobs) {
+      expect(job).toMatchObject({
+        task: 'add',
+        status: 'succeeded',
+        attempts: 1,
+        maxAttempts: add.retry.maxAttempts,
+      });
+      expect(job.history.map((event) => `${event.status}:${event.attempt}`)).toEqual([
+        'queued:0',
+        'running:1',
+        'succeeded:1',
+      ]);
+      expect(job.history[0]?.at).toBe(job.enqueuedAt);
+    }
+  });
+});
+
+// A queue of its own again: a worker stopped in the test before could still take a first delivery.
+describe("a full-tracking job's first claim, on a record it could not rebuild", () => {
+  const own = useJobResources('integration/aws-adapters-unplain', { visibilityTimeoutSeconds: 30 });
+
+  it('claims with the update a queued record it could not rebuild: requeued, or noted as waiting for a limit', async () => {
+    const { backend, writesOf } = watchedBackend(own.resources);
+    const echo = defineTask({ name: 'echo', args: z.object({ n: z.number() }), run: ({ n }) => n });
+    const longhaul = new Longhaul({ backend });
+    // Failed and queued again by the store alone while its first message waits in the queue, as when a
+    // message is delivered late or redriven from the dead-letter queue: its envelope still says plainRecord.
+    const requeued = await longhaul.enqueue(echo, { n: 1 });
+    await backend.store.reject({
+      id: requeued.id,
+      task: 'echo',
+      maxAttempts: 1,
+      guard: { kind: 'unstarted' },
+      error: { name: 'Error', message: 'failed before it ran', code: 'task_error' },
+      deadLettered: false,
+      at: Date.now(),
+    });
+    await backend.store.requeue(requeued.id, Date.now() + 1);
+    const limited = await longhaul.enqueue(echo, { n: 2 });
+    const note = { by: 'rate', limit: 'echo', at: Date.now(), until: Date.now() + 1_000 } as const;
+    expect(await backend.store.noteLimited(limited.id, note)).toEqual({ noted: true });
+    await serveUntil(testWorker(backend, [echo]), () => queueIdle(backend));
+    const again = await longhaul.getJob(requeued.id);
+    expect(again).toMatchObject({ status: 'succeeded', result: 1 });
+    expect(again.history.map((event) => event.status)).toEqual([
+      'queued',
+      'failed',
+      'queued',
+      'running',
+      'succeeded',
+    ]);
+    const claimAndEnd = [
+      'PutItemCommand', // the claim's put, refused
+      'UpdateItemCommand', // the claim
+      'UpdateItemCommand', // the completion
+    ];
+    expect(writesOf(requeued.id)).toEqual([
+      'PutItemCommand',
+      'UpdateItemCommand',
+      'UpdateItemCommand',
+      ...claimAndEnd,
+    ]);
+    // The note is the one field a worker adds to a queued record; the claim's put would have lost it.
+    expect(await longhaul.getJob(limited.id)).toMatchObject({
+      status: 'succeeded',
+      result: 2,
+      limited: note,
+    });
+    expect(writesOf(limited.id)).toEqual(['PutItemCommand', 'UpdateItemCommand', ...claimAndEnd]);
   });
 });

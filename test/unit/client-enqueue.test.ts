@@ -237,3 +237,64 @@ describe('Longhaul.retry', () => {
     expect(await backend.transport.depth()).toMatchObject({ available: 2 });
   });
 });
+
+describe('the envelope says when it describes the producer’s record whole (plainRecord)', () => {
+  /** The memory backend, keeping the body of every message sent. */
+  function recordingBodies() {
+    const base = memoryBackend({ priorities: true });
+    const bodies: Record<string, unknown>[] = [];
+    const backend: Backend = {
+      ...base,
+      transport: delegate<Transport>(base.transport, {
+        send: async (messages) => {
+          for (const message of messages) bodies.push(JSON.parse(message.body) as Record<string, unknown>);
+          return base.transport.send(messages);
+        },
+      }),
+    };
+    return { base, backend, bodies };
+  }
+
+  it('marks a full-tracking job whose record holds only what the envelope carries, one by one or in a batch', async () => {
+    const { backend, bodies } = recordingBodies();
+    const longhaul = new Longhaul({ backend });
+    await longhaul.enqueue(echo, { n: 1 });
+    await longhaul.enqueue(echo, { n: 2 }, { jobId: 'named', priority: 'high' });
+    await longhaul.enqueueMany(echo, [{ n: 3 }]);
+    expect(bodies.map((body) => [body.plainRecord, body.pendingRecord])).toEqual([
+      [true, undefined],
+      [true, undefined],
+      [true, true],
+    ]);
+  });
+
+  it('does not mark a job with a unique key, a delay, lean tracking, or a requeue’s history', async () => {
+    const { base, backend, bodies } = recordingBodies();
+    const longhaul = new Longhaul({ backend });
+    await longhaul.enqueue(echo, { n: 1 }, { key: 'k' });
+    await longhaul.enqueue(echo, { n: 2 }, { delaySeconds: 5 });
+    await new Longhaul({ backend, tracking: 'lean' }).enqueue(echo, { n: 3 });
+    const failed = await longhaul.enqueue(echo, { n: 4 });
+    await base.store.reject({
+      id: failed.id,
+      task: 'echo',
+      maxAttempts: 1,
+      guard: { kind: 'unstarted' },
+      error: { name: 'Error', message: 'no', code: 'task_failed' },
+      deadLettered: false,
+      at: Date.now(),
+    });
+    bodies.length = 0;
+    await longhaul.retry(failed.id);
+    expect(bodies).toHaveLength(1);
+    expect(bodies[0]).not.toHaveProperty('plainRecord');
+  });
+
+  it('marks the message a retry sends again for a job still queued as it was enqueued', async () => {
+    const { backend, bodies } = recordingBodies();
+    const longhaul = new Longhaul({ backend });
+    const handle = await longhaul.enqueue(echo, { n: 1 });
+    await longhaul.retry(handle.id);
+    expect(bodies.map((body) => body.plainRecord)).toEqual([true, true]);
+  });
+});

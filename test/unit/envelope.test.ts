@@ -53,6 +53,15 @@ describe('encodeEnvelope and decodeEnvelope', () => {
     expect(decodeEnvelope(body({ extra: 'ignored' }))).not.toHaveProperty('extra');
   });
 
+  it('carries who writes the record and whether the envelope describes it whole, and rejects anything but true', () => {
+    expect(decodeEnvelope(body({ plainRecord: true, pendingRecord: true }))).toMatchObject({
+      plainRecord: true,
+      pendingRecord: true,
+    });
+    expect(decodeError(body({ plainRecord: 1 })).message).toContain('"plainRecord" must be true');
+    expect(decodeError(body({ workerRecord: 'yes' })).message).toContain('"workerRecord" must be true');
+  });
+
   it('accepts an id of exactly 128 characters', () => {
     expect(decodeEnvelope(body({ id: 'x'.repeat(128) })).id).toHaveLength(128);
   });

@@ -22,17 +22,51 @@ export async function createJob(table: JobTable, job: JobRecord): Promise<void> 
 }
 
 /** Puts a new job's record; false when a live job has its id. */
-async function putNewJob(table: JobTable, job: JobRecord): Promise<boolean> {
+function putNewJob(table: JobTable, job: JobRecord): Promise<boolean> {
+  return putJob(table, job, false, true);
+}
+
+/**
+ * Puts `job`'s record whole when there is none (`createMissing`: none, or an expired one, since TTL is
+ * just late) or when the record there is the queued one its envelope describes (`overQueued`, the
+ * envelope's `plainRecord`: queued and enqueued when the envelope says, with no limit note); false when
+ * the condition fails.
+ */
+async function putJob(
+  table: JobTable,
+  job: JobRecord,
+  overQueued: boolean,
+  createMissing: boolean,
+): Promise<boolean> {
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = {};
+  const clauses: string[] = [];
+  if (createMissing) {
+    names['#id'] = jobTable.partitionKey;
+    names['#ttl'] = jobTable.ttlAttribute;
+    values[':now'] = Date.now() / 1000;
+    clauses.push('attribute_not_exists(#id) OR #ttl <= :now');
+  }
+  if (overQueued) {
+    // `isQueuedAsEnqueued` as a condition: the enqueue time tells this enqueue's record from a requeued
+    // one (a requeue stamps its own), whose history a put would lose; a limit note is the one field a
+    // worker adds to a queued record.
+    names['#s'] = 'status';
+    names['#e'] = 'enqueuedAt';
+    names['#l'] = 'limited';
+    values[':queued'] = JobStatus.queued;
+    values[':e'] = job.enqueuedAt;
+    clauses.push('(#s = :queued AND #e = :e AND attribute_not_exists(#l))');
+  }
   try {
     // A low-level command, as for every job write (see attribute-values.ts).
     await table.client.send(
       new PutItemCommand({
         TableName: table.tableName,
         Item: toAttributeValues(toItem(job)),
-        // An expired job counts as deleted (TTL is just late), so its id may be used again.
-        ConditionExpression: 'attribute_not_exists(#id) OR #ttl <= :now',
-        ExpressionAttributeNames: { '#id': jobTable.partitionKey, '#ttl': jobTable.ttlAttribute },
-        ExpressionAttributeValues: toAttributeValues({ ':now': Date.now() / 1000 }),
+        ConditionExpression: clauses.join(' OR '),
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: toAttributeValues(values),
       }),
     );
     return true;
@@ -49,12 +83,15 @@ async function putNewJob(table: JobTable, job: JobRecord): Promise<boolean> {
 export async function claimJob(table: JobTable, request: ClaimRequest): Promise<ClaimResult> {
   const { envelope } = request;
   const createMissing = request.createMissing ?? true;
-  if (envelope.workerRecord && createMissing && request.deliveryCount === 1) {
-    // A job its producer wrote no record for (lean tracking), on its first delivery: the running record
-    // put whole is one write with no expression to evaluate and nothing to send back. When a record
-    // exists after all (a message sent again), the claim below runs as for any job.
+  const overQueued = envelope.plainRecord === true;
+  if (request.deliveryCount === 1 && (overQueued || (envelope.workerRecord && createMissing))) {
+    // A job whose record its envelope describes whole, on its first delivery: the running record put
+    // whole is one write with no update expression to evaluate and nothing to send back. It creates the
+    // record of a job its producer wrote none for (lean tracking, or the producer's put not landed yet),
+    // or replaces the queued record the producer wrote (`plainRecord`). Any other record (a message sent
+    // again, a requeued job) fails the condition, and the claim below runs as for any job.
     const job = startedRecordOf(request);
-    if (await putNewJob(table, job)) return { claimed: true, job };
+    if (await putJob(table, job, overQueued, createMissing)) return { claimed: true, job };
   }
   // Any other job's record is there but for a lost or late producer write, so the claim first updates the
   // record it expects, sending only what a claim changes (an update that could also create the record

@@ -50,6 +50,7 @@ import { replacesLatest } from '../../core/schedule-result.js';
 import {
   completedRecord,
   isLostAttempt,
+  isQueuedAsEnqueued,
   lostAttemptRecord,
   recordWithout,
   requeueClears,
@@ -204,8 +205,8 @@ export class MemoryJobStore implements JobStore {
   }
 
   async claim(request: ClaimRequest): Promise<ClaimResult> {
-    this.#count('UpdateItem');
     const current = this.#jobs.get(request.envelope.id);
+    this.#countClaim(request, current);
     if (current && !claimableStatuses.includes(current.status)) {
       return { claimed: false, job: answer(current, request.readOnly) };
     }
@@ -213,6 +214,22 @@ export class MemoryJobStore implements JobStore {
     if (current) return { claimed: true, job: this.#start(current, request, []) };
     // No record: the one the producer's would have been, started (the AWS store puts the same record).
     return { claimed: true, job: answer(this.#save(startedRecordOf(request), true), request.readOnly) };
+  }
+
+  /**
+   * Counts a claim's requests as the AWS store makes them: on a first delivery whose envelope describes
+   * the record (`plainRecord`, or `workerRecord` with no record yet), a put of the running record, and the
+   * update only when the put's condition fails; else the update.
+   */
+  #countClaim(request: ClaimRequest, current: JobRecord | undefined): void {
+    const { envelope } = request;
+    const createMissing = request.createMissing ?? true;
+    if (request.deliveryCount === 1 && (envelope.plainRecord || (envelope.workerRecord && createMissing))) {
+      this.#count('PutItem');
+      const missing = current === undefined || isExpired(current, this.#now());
+      if (missing ? createMissing : envelope.plainRecord && isQueuedAsEnqueued(current, envelope)) return;
+    }
+    this.#count('UpdateItem');
   }
 
   async takeOver(request: ClaimRequest, lost: Pick<JobRecord, 'attempts'>): Promise<ClaimResult> {
