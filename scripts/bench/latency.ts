@@ -45,7 +45,10 @@ interface Latencies {
   readonly rawSend?: number[];
   /** On moto: one conditional PutItem's round trip, measured the same way (the yardstick of the target). */
   readonly dynamo?: number[];
-  /** The worker's claims (one conditional UpdateItem each), timed around `JobStore.claim`. */
+  /**
+   * The worker's claims, timed around `JobStore.claim`: one conditional PutItem each (the envelope says
+   * `plainRecord`: it replaces the producer's queued record, or creates it when the worker got there first).
+   */
   readonly claim?: number[];
   /** On moto: the minimal loop's claim (`SET status, owner` if queued) on the same items, one after the other. */
   readonly rawClaim?: number[];
@@ -320,7 +323,7 @@ function figuresOf(source: Source, l: Latencies): Figure[] {
         value: round(over, 2),
         unit: 'ms',
         baseline: {
-          label: "the worker's claim (one UpdateItem) round trip, p50",
+          label: "the worker's claim (one conditional PutItem) round trip, p50",
           value: round(percentile(l.claim, 50), 2),
         },
         better: 'lower',
@@ -338,7 +341,7 @@ function figuresOf(source: Source, l: Latencies): Figure[] {
         },
         better: 'lower',
         source,
-        note: `${source === 'moto' ? 'moto evaluates update expressions in Python, so a longer one takes longer; ' : ''}a conditional PutItem: ${round(percentile(l.dynamo, 50), 2)} ms`,
+        note: `the claim puts the whole running record (with its index key), the minimal claim sets two attributes of a three-attribute item; a conditional PutItem of that item: ${round(percentile(l.dynamo, 50), 2)} ms`,
       }),
     );
   }
