@@ -151,6 +151,8 @@ export interface ClaimRequest {
   readonly leaseExpiresAt: number;
   /** The delivery's receive count. A store that keeps no records numbers attempts by it. */
   readonly deliveryCount?: number;
+  /** When the message was sent (epoch ms, the queue's clock): how young it is decides the first write. */
+  readonly sentAt?: number;
   /**
    * The trace context the message carries. A record the claim creates keeps it, as the producer's record
    * would have, so a message sent again without it still joins the job to its origin.

@@ -136,10 +136,43 @@ export function isPlainRecord(job: JobRecord): boolean {
 }
 
 /**
- * Whether a first claim's put of the running record (`startedRecordOf`) may replace `record`: the queued
- * record of the enqueue `envelope` is the message of (its enqueue time, which a requeue stamps anew), with
- * no limit note (the one field a worker adds to a queued record). The AWS store's put carries this as its
- * condition; the embedded store counts its requests by it.
+ * How young (since its send) a `plainRecord` message must be for its first claim to start with the put:
+ * its producer's put went out with the message and may not have landed yet (it takes a round trip, or a
+ * few seconds of the SDK's retries). An older message's record is there, or will never be.
+ */
+export const youngMessageMs = 5_000;
+
+/** What a claim's first write may be: the put of the running record, and what that put may write over. */
+export interface FirstClaimPut {
+  /** No record (or an expired one) is there. */
+  readonly createMissing: boolean;
+  /** The queued record the envelope describes is there (`isQueuedAsEnqueued`). */
+  readonly overQueued: boolean;
+}
+
+/**
+ * Whether a claim starts with the put of the running record (`startedRecordOf`) rather than the update,
+ * on a first delivery: when its producer wrote no record (`workerRecord`), and when the envelope describes
+ * the producer's record (`plainRecord`) and the message is young, so the record may not have landed: the
+ * put then creates it (where the update would fail and the put follow), or replaces the queued record, in
+ * one request either way. An older message's record is there, and the update, which sends only what a
+ * claim changes, is the cheaper write for the emulators the benchmarks run on (dynalite validates every
+ * attribute of a put) and no dearer for DynamoDB. A `pendingRecord` message (no record may be created while it is young)
+ * gets the update.
+ */
+export function firstClaimPut(request: ClaimRequest): FirstClaimPut | undefined {
+  if (request.deliveryCount !== 1 || request.createMissing === false) return undefined;
+  const { envelope } = request;
+  if (envelope.workerRecord) return { createMissing: true, overQueued: false };
+  const young = request.sentAt !== undefined && request.now - request.sentAt < youngMessageMs;
+  return envelope.plainRecord && young ? { createMissing: true, overQueued: true } : undefined;
+}
+
+/**
+ * Whether a first claim's put of the running record may replace `record`: the queued record of the
+ * enqueue `envelope` is the message of (its enqueue time, which a requeue stamps anew), with no limit note
+ * (the one field a worker adds to a queued record). The AWS store's put carries this as its condition;
+ * the embedded store counts its requests by it.
  */
 export function isQueuedAsEnqueued(record: JobRecord, envelope: { readonly enqueuedAt: number }): boolean {
   return (

@@ -211,6 +211,7 @@ function claimRequest(
   return {
     envelope,
     deliveryCount: message.receiveCount,
+    sentAt: message.sentAt,
     maxAttempts: task.retry.maxAttempts,
     workerId: parts.options.workerId,
     token,

@@ -24,9 +24,13 @@ describe.each(contractBackends('contract/costs'))('requests per job on the $name
     const sqsPerJob = totalRequests(counts, 'sqs') / jobCount;
     const writesPerJob = totalRequests(counts, 'dynamodb', dynamoWriteOperations) / jobCount;
     expect(counts.sqs?.SendMessage).toBe(jobCount);
-    // The producer's put, the claim's put over that queued record (its envelope describes it whole), and
-    // the completion's update.
-    expect(writesAndOthers).toEqual({ PutItem: 2 * jobCount, UpdateItem: jobCount });
+    // The producer's put, the claim (a put over that queued record while its message is young, else an
+    // update), and the completion's update.
+    const { PutItem = 0, UpdateItem = 0, ...others } = writesAndOthers;
+    expect(others).toEqual({});
+    expect(PutItem).toBeGreaterThanOrEqual(jobCount);
+    expect(UpdateItem).toBeGreaterThanOrEqual(jobCount);
+    expect(PutItem + UpdateItem).toBe(3 * jobCount);
     expect(writesPerJob).toBe(3);
     expect(sqsPerJob).toBeLessThanOrEqual(3);
     const jobs = await Promise.all(handles.map((h) => s.longhaul.getJob(h.id)));

@@ -385,7 +385,7 @@ async function queueIdle(backend: ReturnType<typeof awsBackend>): Promise<boolea
 describe("a full-tracking job's first claim against the emulator", () => {
   const own = useJobResources('integration/aws-adapters-plain', { visibilityTimeoutSeconds: 30 });
 
-  it('puts the running record over the queued one its producer wrote, enqueued one by one or in a batch', async () => {
+  it('puts the running record over the queued one its producer wrote, for a young message; updates an older one', async () => {
     const { backend, writesOf } = watchedBackend(own.resources);
     const add = defineTask({
       name: 'add',
@@ -394,12 +394,14 @@ describe("a full-tracking job's first claim against the emulator", () => {
     });
     const longhaul = new Longhaul({ backend });
     const one = await longhaul.enqueue(add, { a: 1, b: 2 });
+    // enqueueMany's records land after its messages (pendingRecord): its claims update them.
     const [many] = await longhaul.enqueueMany(add, [{ a: 3, b: 4 }]);
     const ids = [one.id, many?.id ?? ''];
     await serveUntil(testWorker(backend, [add]), () => queueIdle(backend));
-    // The producer's put (enqueue) or batch write (enqueueMany), then the claim's put and the completion.
+    // The producer's put, then the claim's put and the completion.
     expect(writesOf(one.id)).toEqual(['PutItemCommand', 'PutItemCommand', 'UpdateItemCommand']);
-    expect(writesOf(ids[1] as string)).toEqual(['PutItemCommand', 'UpdateItemCommand']);
+    // The producer's batch write (not watched), then the claim's update and the completion.
+    expect(writesOf(ids[1] as string)).toEqual(['UpdateItemCommand', 'UpdateItemCommand']);
     const jobs = await Promise.all(ids.map((id) => longhaul.getJob(id)));
     expect(jobs.map((job) => job.result)).toEqual([3, 7]);
     for (const job of jobs) {
@@ -416,6 +418,29 @@ describe("a full-tracking job's first claim against the emulator", () => {
       ]);
       expect(job.history[0]?.at).toBe(job.enqueuedAt);
     }
+    // A message sent a minute before its first delivery: its record is there, and the claim updates it.
+    const old = await longhaul.enqueue(add, { a: 5, b: 6 });
+    const queued = await longhaul.getJob(old.id);
+    const now = Date.now();
+    const claimed = await backend.store.claim({
+      envelope: {
+        v: 1,
+        id: old.id,
+        task: 'add',
+        args: { a: 5, b: 6 },
+        enqueuedAt: queued.enqueuedAt,
+        plainRecord: true,
+      },
+      deliveryCount: 1,
+      sentAt: now - 60_000,
+      maxAttempts: add.retry.maxAttempts,
+      workerId: 'w',
+      token: 't',
+      now,
+      leaseExpiresAt: now + 30_000,
+    });
+    expect(claimed).toMatchObject({ claimed: true, job: { status: 'running', attempts: 1 } });
+    expect(writesOf(old.id)).toEqual(['PutItemCommand', 'UpdateItemCommand']);
   });
 });
 

@@ -9,7 +9,13 @@ import { JobConflictError, JobNotFoundError } from '../../core/errors.js';
 import { claimableStatuses, type JobLimited, type JobRecord, JobStatus } from '../../core/job.js';
 import { jobTable } from '../../core/names.js';
 import type { ClaimRequest, ClaimResult, LimitedNote, RejectRequest } from '../../core/ports.js';
-import { lostAttemptRecord, startedRecordOf, statusEvent } from '../../core/transitions.js';
+import {
+  type FirstClaimPut,
+  firstClaimPut,
+  lostAttemptRecord,
+  startedRecordOf,
+  statusEvent,
+} from '../../core/transitions.js';
 import { toAttributeValues } from './attribute-values.js';
 import { fromItem, toItem, translateSizeError, ttlSeconds, withoutAttempt } from './dynamo-job-item.js';
 import { type JobTable, jobAsItStood, updateJob } from './dynamo-job-table.js';
@@ -23,7 +29,7 @@ export async function createJob(table: JobTable, job: JobRecord): Promise<void> 
 
 /** Puts a new job's record; false when a live job has its id. */
 function putNewJob(table: JobTable, job: JobRecord): Promise<boolean> {
-  return putJob(table, job, false, true);
+  return putJob(table, job, { createMissing: true, overQueued: false });
 }
 
 /**
@@ -35,8 +41,7 @@ function putNewJob(table: JobTable, job: JobRecord): Promise<boolean> {
 async function putJob(
   table: JobTable,
   job: JobRecord,
-  overQueued: boolean,
-  createMissing: boolean,
+  { createMissing, overQueued }: FirstClaimPut,
 ): Promise<boolean> {
   const names: Record<string, string> = {};
   const values: Record<string, unknown> = {};
@@ -83,15 +88,14 @@ async function putJob(
 export async function claimJob(table: JobTable, request: ClaimRequest): Promise<ClaimResult> {
   const { envelope } = request;
   const createMissing = request.createMissing ?? true;
-  const overQueued = envelope.plainRecord === true;
-  if (request.deliveryCount === 1 && (overQueued || (envelope.workerRecord && createMissing))) {
-    // A job whose record its envelope describes whole, on its first delivery: the running record put
-    // whole is one write with no update expression to evaluate and nothing to send back. It creates the
-    // record of a job its producer wrote none for (lean tracking, or the producer's put not landed yet),
-    // or replaces the queued record the producer wrote (`plainRecord`). Any other record (a message sent
-    // again, a requeued job) fails the condition, and the claim below runs as for any job.
+  const put = firstClaimPut(request);
+  if (put) {
+    // The running record put whole: one write with no update expression to evaluate and nothing to send
+    // back. It creates the record of a job its producer wrote none for (lean tracking, or a producer's put
+    // not landed yet), or replaces the queued record the producer wrote (`plainRecord`). Any other record
+    // (a message sent again, a requeued job) fails the condition, and the claim below runs as for any job.
     const job = startedRecordOf(request);
-    if (await putJob(table, job, overQueued, createMissing)) return { claimed: true, job };
+    if (await putJob(table, job, put)) return { claimed: true, job };
   }
   // Any other job's record is there but for a lost or late producer write, so the claim first updates the
   // record it expects, sending only what a claim changes (an update that could also create the record

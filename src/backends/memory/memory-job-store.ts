@@ -49,6 +49,7 @@ import { isExpired } from '../../core/retention.js';
 import { replacesLatest } from '../../core/schedule-result.js';
 import {
   completedRecord,
+  firstClaimPut,
   isLostAttempt,
   isQueuedAsEnqueued,
   lostAttemptRecord,
@@ -217,17 +218,16 @@ export class MemoryJobStore implements JobStore {
   }
 
   /**
-   * Counts a claim's requests as the AWS store makes them: on a first delivery whose envelope describes
-   * the record (`plainRecord`, or `workerRecord` with no record yet), a put of the running record, and the
-   * update only when the put's condition fails; else the update.
+   * Counts a claim's requests as the AWS store makes them: a put of the running record first when
+   * `firstClaimPut` says so, and the update only when the put's condition fails; else the update.
    */
   #countClaim(request: ClaimRequest, current: JobRecord | undefined): void {
-    const { envelope } = request;
-    const createMissing = request.createMissing ?? true;
-    if (request.deliveryCount === 1 && (envelope.plainRecord || (envelope.workerRecord && createMissing))) {
+    const put = firstClaimPut(request);
+    if (put) {
       this.#count('PutItem');
       const missing = current === undefined || isExpired(current, this.#now());
-      if (missing ? createMissing : envelope.plainRecord && isQueuedAsEnqueued(current, envelope)) return;
+      if (missing ? put.createMissing : put.overQueued && isQueuedAsEnqueued(current, request.envelope))
+        return;
     }
     this.#count('UpdateItem');
   }
