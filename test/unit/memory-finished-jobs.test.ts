@@ -11,6 +11,27 @@ describe('FinishedJobs', () => {
     expect(jobs.heldEntries).toBeLessThanOrEqual(4 * 1024);
   });
 
+  it('sweeps a job at the expiry of its latest finishing only', () => {
+    const evicted: string[] = [];
+    const jobs = new FinishedJobs(Number.POSITIVE_INFINITY, (id) => {
+      evicted.push(id);
+      jobs.delete(id);
+    });
+    jobs.finished('same', 10);
+    jobs.finished('same', 10);
+    jobs.finished('later', 10);
+    jobs.finished('later', 30);
+    jobs.finished('never', 10);
+    jobs.finished('never', undefined);
+    jobs.finished('retried', 10);
+    jobs.delete('retried');
+    jobs.sweep(20);
+    expect(evicted).toEqual(['same']);
+    jobs.sweep(30);
+    expect(evicted).toEqual(['same', 'later']);
+    expect(jobs.size).toBe(1);
+  });
+
   it('evicts the job that finished longest ago, counting a job finished again as new', () => {
     const evicted: string[] = [];
     const jobs = new FinishedJobs(2, (id) => {

@@ -5,13 +5,11 @@
  *
  * Nothing here is an object per job: a finished job is kept for the next `keepFinishedJobs` jobs, long
  * enough for V8 to move whatever it holds to the old generation, where it is garbage later. So the
- * bookkeeping lives in Maps of numbers and in parallel arrays of ids and numbers.
+ * bookkeeping lives in a Map of numbers and in parallel arrays of ids and numbers.
  */
 export class FinishedJobs {
-  /** Id → its place in line (the turn of its latest finishing). */
+  /** Id → its place in line (the turn of its latest finishing): the one Map per job kept. */
   readonly #turns = new Map<string, number>();
-  /** Id → its expiry (epoch ms), for jobs that have one. */
-  readonly #expiries = new Map<string, number>();
   /**
    * Finishings in order, oldest from `#head`: a job finished again is queued again and its older entry
    * left stale (its turn no longer matches). Lists with a head index rather than the Map's own order,
@@ -22,11 +20,13 @@ export class FinishedJobs {
   #head = 0;
   #turnsGiven = 0;
   /**
-   * A binary min-heap of (expiry, id), as two parallel arrays. Entries left stale by a later change are
-   * skipped when popped.
+   * A binary min-heap of (expiry, id, turn), as parallel arrays, for the finishings that have an expiry.
+   * An entry whose turn is no longer its job's (finished again, or forgotten) is stale: skipped when
+   * popped, so a job's expiry needs no Map of its own.
    */
   #heapAt: number[] = [];
   #heapIds: string[] = [];
+  #heapTurns: number[] = [];
   readonly #keep: number;
   readonly #evict: (id: string) => void;
 
@@ -47,17 +47,11 @@ export class FinishedJobs {
 
   /** Notes that `id` is final (again), expiring at `expiresAt`; evicts the oldest finished past the bound. */
   finished(id: string, expiresAt: number | undefined): void {
-    const previousExpiry = this.#expiries.get(id);
     const turn = this.#turnsGiven++;
     this.#turns.set(id, turn);
     this.#lineIds.push(id);
     this.#lineTurns.push(turn);
-    if (expiresAt === undefined) {
-      this.#expiries.delete(id);
-    } else {
-      this.#expiries.set(id, expiresAt);
-      if (previousExpiry !== expiresAt) this.#push(expiresAt, id);
-    }
+    if (expiresAt !== undefined) this.#push(expiresAt, id, turn);
     while (this.#turns.size > this.#keep) this.#evict(this.#oldest());
     // Stale entries (jobs evicted by the bound, retried or removed) are dropped in one O(n) pass once
     // they outnumber the live ones, so the line and the heap stay within twice the jobs kept.
@@ -71,7 +65,7 @@ export class FinishedJobs {
 
   /** Forgets `id` (no longer final, or evicted). */
   delete(id: string): void {
-    if (this.#turns.delete(id)) this.#expiries.delete(id);
+    this.#turns.delete(id);
   }
 
   /** The id of the job that finished longest ago, among those kept (there is one: size > keep >= 0). */
@@ -101,45 +95,60 @@ export class FinishedJobs {
   /** Evicts every job whose expiry is at or before `now`. */
   sweep(now: number): void {
     while (this.#heapAt.length > 0 && (this.#heapAt[0] as number) <= now) {
-      const at = this.#heapAt[0] as number;
-      const id = this.#pop();
-      // Still final with this very expiry: not retried, re-finished or already evicted since.
-      if (this.#expiries.get(id) === at) this.#evict(id);
+      const id = this.#heapIds[0] as string;
+      const turn = this.#heapTurns[0] as number;
+      this.#pop();
+      // Still final since this finishing: not retried, re-finished or already evicted since.
+      if (this.#turns.get(id) === turn) this.#evict(id);
     }
   }
 
+  /** Rebuilds the heap from its live entries. */
   #compactHeap(): void {
-    this.#heapAt = [];
-    this.#heapIds = [];
-    for (const [id, at] of this.#expiries) this.#push(at, id);
-  }
-
-  #push(at: number, id: string): void {
     const times = this.#heapAt;
     const ids = this.#heapIds;
+    const turns = this.#heapTurns;
+    this.#heapAt = [];
+    this.#heapIds = [];
+    this.#heapTurns = [];
+    for (let i = 0; i < times.length; i++) {
+      const id = ids[i] as string;
+      const turn = turns[i] as number;
+      if (this.#turns.get(id) === turn) this.#push(times[i] as number, id, turn);
+    }
+  }
+
+  #push(at: number, id: string, turn: number): void {
+    const times = this.#heapAt;
+    const ids = this.#heapIds;
+    const turns = this.#heapTurns;
     let i = times.length;
     times.push(at);
     ids.push(id);
+    turns.push(turn);
     while (i > 0) {
       const parent = (i - 1) >> 1;
       const above = times[parent] as number;
       if (above <= at) break;
       times[i] = above;
       ids[i] = ids[parent] as string;
+      turns[i] = turns[parent] as number;
       i = parent;
     }
     times[i] = at;
     ids[i] = id;
+    turns[i] = turn;
   }
 
-  /** Removes the earliest entry; answers its id. */
-  #pop(): string {
+  /** Removes the earliest entry. */
+  #pop(): void {
     const times = this.#heapAt;
     const ids = this.#heapIds;
-    const top = ids[0] as string;
+    const turns = this.#heapTurns;
     const lastAt = times.pop() as number;
     const lastId = ids.pop() as string;
-    if (times.length === 0) return top;
+    const lastTurn = turns.pop() as number;
+    if (times.length === 0) return;
     let i = 0;
     for (;;) {
       const left = 2 * i + 1;
@@ -150,10 +159,11 @@ export class FinishedJobs {
       if (below >= lastAt) break;
       times[i] = below;
       ids[i] = ids[child] as string;
+      turns[i] = turns[child] as number;
       i = child;
     }
     times[i] = lastAt;
     ids[i] = lastId;
-    return top;
+    turns[i] = lastTurn;
   }
 }
