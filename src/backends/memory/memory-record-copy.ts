@@ -4,10 +4,12 @@
  * are cloned. Into the store, an object the stored record already holds is kept as it is: the store
  * never changes a stored object in place, and never hands one out.
  */
-import type { JobRecord } from '../../core/job.js';
+import type { JobLogLine, JobRecord } from '../../core/job.js';
+import type { Completion } from '../../core/ports.js';
 import { copyData } from './copy-data.js';
 
 type Fields = Record<string, unknown>;
+type MutableRecord = { -readonly [K in keyof JobRecord]: JobRecord[K] };
 
 /** A copy the caller may change freely: every object in it is its own. */
 export function copyOut(job: JobRecord): JobRecord {
@@ -38,6 +40,31 @@ export function copyIn(job: JobRecord, owned: JobRecord | undefined): JobRecord 
  */
 export function adoptIn(job: JobRecord, owned: JobRecord | undefined): JobRecord {
   return adopt(job as unknown as Fields, owned, true);
+}
+
+/**
+ * Replaces, in `record` (a completion's record the store has just built from the stored one, see
+ * `completedRecord`), the objects `completion` brought (its result, progress, error, result reference
+ * and log lines) with copies, so that record holds only objects of the store's: the stored record's
+ * own, and what the store built (its history event). Spares walking every field of the record as
+ * {@link adoptIn} does: those are the only objects a completion sets.
+ */
+export function ownCompletion(record: JobRecord, completion: Completion, storedLines: number): JobRecord {
+  const next = record as MutableRecord;
+  if (completion.progress !== undefined && next.progress === completion.progress) {
+    next.progress = copyData(completion.progress);
+  }
+  if (completion.status === 'succeeded') {
+    if (typeof next.result === 'object' && next.result !== null) next.result = copyData(next.result);
+    if (next.resultRef !== undefined && next.resultRef === completion.resultRef) {
+      next.resultRef = copyData(next.resultRef);
+    }
+  } else if (next.error === completion.error) {
+    next.error = copyData(completion.error);
+  }
+  const logs = next.logs as JobLogLine[];
+  for (let i = storedLines; i < logs.length; i++) logs[i] = copyData(logs[i] as JobLogLine);
+  return record;
 }
 
 function adopt(copy: Fields, owned: JobRecord | undefined, built: boolean): JobRecord {
