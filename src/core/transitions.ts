@@ -66,14 +66,12 @@ export function statusEvent(
   error?: SerializedError,
   interrupted?: boolean,
 ): JobEvent {
-  return {
-    at,
-    status,
-    attempt,
-    ...(workerId ? { workerId } : {}),
-    ...(error ? { error: { code: error.code, message: truncateUtf8(error.message) } } : {}),
-    ...(interrupted ? { interrupted: true as const } : {}),
-  };
+  // Its optional fields set one by one, not spread from literals: two events per job.
+  const event: { -readonly [K in keyof JobEvent]: JobEvent[K] } = { at, status, attempt };
+  if (workerId) event.workerId = workerId;
+  if (error) event.error = { code: error.code, message: truncateUtf8(error.message) };
+  if (interrupted) event.interrupted = true;
+  return event;
 }
 
 /** What a new job is made of. Its arguments must have been validated and size-checked. */
