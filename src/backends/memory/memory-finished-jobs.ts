@@ -3,41 +3,55 @@
  * oldest evicted first) and by expiry (for the retention sweep). Every operation costs O(1), or
  * O(log n) per expiry, so evicting costs what is evicted, never a scan of the jobs kept.
  *
- * Nothing here is an object per job: a finished job is kept for the next `keepFinishedJobs` jobs, long
- * enough for V8 to move whatever it holds to the old generation, where it is garbage later. So the
- * bookkeeping lives in a Map of numbers and in parallel arrays of ids and numbers.
+ * Nothing here is an object or a Map entry per job: a finished job is kept for the next
+ * `keepFinishedJobs` jobs, long enough for V8 to move whatever it holds to the old generation, where it
+ * is garbage later. So the bookkeeping lives in parallel arrays, and asks the store whether an entry
+ * still stands: the finishing line names the very record stored (every write stores a new one), the
+ * expiry heap the expiry a final record holds.
  */
-export class FinishedJobs {
-  /** Id → its place in line (the turn of its latest finishing): the one Map per job kept. */
-  readonly #turns = new Map<string, number>();
+export class FinishedJobs<R extends object> {
+  /** Finished records the store holds: the ones this bounds. */
+  #size = 0;
   /**
    * Finishings in order, oldest from `#head`: a job finished again is queued again and its older entry
-   * left stale (its turn no longer matches). Lists with a head index rather than the Map's own order,
-   * because finding a Map's first key walks the holes its deletes leave at the front.
+   * left stale (the store holds another record). Lists with a head index rather than a Map's own order,
+   * because finding a Map's first key walks the holes its deletes leave at the front. An entry is
+   * cleared once consumed, so the line keeps no evicted record alive.
    */
   #lineIds: string[] = [];
-  #lineTurns: number[] = [];
+  #lineRecords: (R | undefined)[] = [];
   #head = 0;
-  #turnsGiven = 0;
   /**
-   * A binary min-heap of (expiry, id, turn), as parallel arrays, for the finishings that have an expiry.
-   * An entry whose turn is no longer its job's (finished again, or forgotten) is stale: skipped when
-   * popped, so a job's expiry needs no Map of its own.
+   * A binary min-heap of (expiry, id), as two parallel arrays, for the finishings that have an expiry.
+   * An entry whose job no longer holds that expiry (retried, evicted, finished again with another) is
+   * stale: skipped when popped.
    */
   #heapAt: number[] = [];
   #heapIds: string[] = [];
-  #heapTurns: number[] = [];
   readonly #keep: number;
+  readonly #holds: (id: string, record: R) => boolean;
+  readonly #expires: (id: string, at: number) => boolean;
   readonly #evict: (id: string) => void;
 
-  /** `evict` forgets a job everywhere (it calls {@link delete} back); `keep` bounds how many are kept. */
-  constructor(keep: number, evict: (id: string) => void) {
+  /**
+   * `keep` bounds how many are kept. The store answers `holds` (`record` is the record it stores for
+   * `id`) and `expires` (it stores a final record for `id` that expires at `at`), and `evict` forgets a
+   * finished job this evicts (without calling {@link forget}: this counted it already).
+   */
+  constructor(
+    keep: number,
+    holds: (id: string, record: R) => boolean,
+    expires: (id: string, at: number) => boolean,
+    evict: (id: string) => void,
+  ) {
     this.#keep = keep;
+    this.#holds = holds;
+    this.#expires = expires;
     this.#evict = evict;
   }
 
   get size(): number {
-    return this.#turns.size;
+    return this.#size;
   }
 
   /** Entries held in the finishing line (consumed ones included) and the expiry heap: what this costs. */
@@ -45,27 +59,35 @@ export class FinishedJobs {
     return this.#lineIds.length + this.#heapAt.length;
   }
 
-  /** Notes that `id` is final (again), expiring at `expiresAt`; evicts the oldest finished past the bound. */
-  finished(id: string, expiresAt: number | undefined): void {
-    const turn = this.#turnsGiven++;
-    this.#turns.set(id, turn);
+  /**
+   * Notes that the store now holds `record`, final, for `id`, expiring at `expiresAt`; `again` when the
+   * record it replaced was final too (one finished job still). Evicts the oldest finished past the bound.
+   * With `sameExpiry` (finished again, with the expiry it had), its heap entry still stands.
+   */
+  finished(id: string, record: R, expiresAt: number | undefined, again: boolean, sameExpiry = false): void {
+    if (!again) this.#size++;
     this.#lineIds.push(id);
-    this.#lineTurns.push(turn);
-    if (expiresAt !== undefined) this.#push(expiresAt, id, turn);
-    while (this.#turns.size > this.#keep) this.#evict(this.#oldest());
-    // Stale entries (jobs evicted by the bound, retried or removed) are dropped in one O(n) pass once
-    // they outnumber the live ones, so the line and the heap stay within twice the jobs kept.
-    // Entries before the head were consumed by evictions: they go in the same pass once they are half
-    // the line, so the line holds at most about twice what it must.
+    this.#lineRecords.push(record);
+    if (expiresAt !== undefined && !sameExpiry) this.#push(expiresAt, id);
+    while (this.#size > this.#keep) {
+      this.#size--;
+      this.#evict(this.#oldest());
+    }
+    // Stale entries (jobs retried, finished again or removed) are dropped in one O(n) pass once they
+    // are a quarter of the line past the live ones (and over 1024), so the line, and the records its
+    // stale entries hold, stay within a quarter more than the jobs kept. Entries before the head were
+    // consumed by evictions: they go in the same pass once they are half the line. The heap holds no
+    // record: it is compacted once it holds twice the jobs kept.
     const line = this.#lineIds.length;
-    if (line > 1024 && (this.#head * 2 > line || line - this.#head > 2 * this.#turns.size))
+    if (line > 1024 && (this.#head * 2 > line || line - this.#head > this.#size + (this.#size >> 2) + 1024)) {
       this.#compactLine();
-    if (this.#heapAt.length > 1024 && this.#heapAt.length > 2 * this.#turns.size) this.#compactHeap();
+    }
+    if (this.#heapAt.length > 1024 && this.#heapAt.length > 2 * this.#size) this.#compactHeap();
   }
 
-  /** Forgets `id` (no longer final, or evicted). */
-  delete(id: string): void {
-    this.#turns.delete(id);
+  /** A finished job the store held is gone or no longer final (retried, removed, expired). */
+  forget(): void {
+    this.#size--;
   }
 
   /** The id of the job that finished longest ago, among those kept (there is one: size > keep >= 0). */
@@ -73,82 +95,79 @@ export class FinishedJobs {
     for (;;) {
       const at = this.#head++;
       const id = this.#lineIds[at] as string;
-      if (this.#turns.get(id) === this.#lineTurns[at]) return id;
+      const record = this.#lineRecords[at] as R;
+      this.#lineRecords[at] = undefined;
+      if (this.#holds(id, record)) return id;
     }
   }
 
   #compactLine(): void {
     const ids: string[] = [];
-    const turns: number[] = [];
+    const records: R[] = [];
     for (let i = this.#head; i < this.#lineIds.length; i++) {
       const id = this.#lineIds[i] as string;
-      const turn = this.#lineTurns[i] as number;
-      if (this.#turns.get(id) !== turn) continue;
+      const record = this.#lineRecords[i] as R;
+      if (!this.#holds(id, record)) continue;
       ids.push(id);
-      turns.push(turn);
+      records.push(record);
     }
     this.#lineIds = ids;
-    this.#lineTurns = turns;
+    this.#lineRecords = records;
     this.#head = 0;
   }
 
   /** Evicts every job whose expiry is at or before `now`. */
   sweep(now: number): void {
     while (this.#heapAt.length > 0 && (this.#heapAt[0] as number) <= now) {
-      const id = this.#heapIds[0] as string;
-      const turn = this.#heapTurns[0] as number;
-      this.#pop();
-      // Still final since this finishing: not retried, re-finished or already evicted since.
-      if (this.#turns.get(id) === turn) this.#evict(id);
+      const at = this.#heapAt[0] as number;
+      const id = this.#pop();
+      // Still final with this very expiry: not retried, re-finished or already evicted since.
+      if (this.#expires(id, at)) {
+        this.#size--;
+        this.#evict(id);
+      }
     }
   }
 
-  /** Rebuilds the heap from its live entries. */
+  /** Rebuilds the heap from its entries that still stand. */
   #compactHeap(): void {
     const times = this.#heapAt;
     const ids = this.#heapIds;
-    const turns = this.#heapTurns;
     this.#heapAt = [];
     this.#heapIds = [];
-    this.#heapTurns = [];
     for (let i = 0; i < times.length; i++) {
+      const at = times[i] as number;
       const id = ids[i] as string;
-      const turn = turns[i] as number;
-      if (this.#turns.get(id) === turn) this.#push(times[i] as number, id, turn);
+      if (this.#expires(id, at)) this.#push(at, id);
     }
   }
 
-  #push(at: number, id: string, turn: number): void {
+  #push(at: number, id: string): void {
     const times = this.#heapAt;
     const ids = this.#heapIds;
-    const turns = this.#heapTurns;
     let i = times.length;
     times.push(at);
     ids.push(id);
-    turns.push(turn);
     while (i > 0) {
       const parent = (i - 1) >> 1;
       const above = times[parent] as number;
       if (above <= at) break;
       times[i] = above;
       ids[i] = ids[parent] as string;
-      turns[i] = turns[parent] as number;
       i = parent;
     }
     times[i] = at;
     ids[i] = id;
-    turns[i] = turn;
   }
 
-  /** Removes the earliest entry. */
-  #pop(): void {
+  /** Removes the earliest entry; answers its id. */
+  #pop(): string {
     const times = this.#heapAt;
     const ids = this.#heapIds;
-    const turns = this.#heapTurns;
+    const top = ids[0] as string;
     const lastAt = times.pop() as number;
     const lastId = ids.pop() as string;
-    const lastTurn = turns.pop() as number;
-    if (times.length === 0) return;
+    if (times.length === 0) return top;
     let i = 0;
     for (;;) {
       const left = 2 * i + 1;
@@ -159,11 +178,10 @@ export class FinishedJobs {
       if (below >= lastAt) break;
       times[i] = below;
       ids[i] = ids[child] as string;
-      turns[i] = turns[child] as number;
       i = child;
     }
     times[i] = lastAt;
     ids[i] = lastId;
-    turns[i] = lastTurn;
+    return top;
   }
 }

@@ -105,7 +105,7 @@ export const defaultKeepFinishedJobs = 10_000;
 export class MemoryJobStore implements JobStore {
   readonly #jobs = new Map<string, JobRecord>();
   /** The finished records, in the order they finished, and when each expires. */
-  readonly #finished: FinishedJobs;
+  readonly #finished: FinishedJobs<JobRecord>;
   readonly #now: () => number;
   /** Running jobs whose attempt reached a lease extension: listed as long-running, as on DynamoDB. */
   readonly #longRunning = new Set<string>();
@@ -124,7 +124,15 @@ export class MemoryJobStore implements JobStore {
     }
     this.#counter = options.counter;
     this.#now = options.now ?? Date.now;
-    this.#finished = new FinishedJobs(keep, (id) => this.#evict(id));
+    this.#finished = new FinishedJobs<JobRecord>(
+      keep,
+      (id, record) => this.#jobs.get(id) === record,
+      (id, at) => {
+        const job = this.#jobs.get(id);
+        return job !== undefined && job.expiresAt === at && isFinalStatus(job.status);
+      },
+      (id) => this.#drop(id),
+    );
   }
 
   /**
@@ -204,9 +212,15 @@ export class MemoryJobStore implements JobStore {
 
   /** Forgets a record, as DynamoDB's TTL deletes an item. */
   #evict(id: string): void {
+    const job = this.#jobs.get(id);
+    if (job !== undefined && isFinalStatus(job.status)) this.#finished.forget();
+    this.#drop(id);
+  }
+
+  /** Forgets a record the finished jobs have already let go of. */
+  #drop(id: string): void {
     this.#jobs.delete(id);
-    this.#longRunning.delete(id);
-    this.#finished.delete(id);
+    if (this.#longRunning.size > 0) this.#longRunning.delete(id);
   }
 
   async claim(request: ClaimRequest): Promise<ClaimResult> {
@@ -489,9 +503,14 @@ export class MemoryJobStore implements JobStore {
     const stored = made === 'owned' ? job : (made === 'built' ? adoptIn : copyIn)(job, held);
     this.#jobs.set(job.id, stored);
     if (this.#longRunning.size > 0 && job.status !== JobStatus.running) this.#longRunning.delete(job.id);
-    // The finished jobs are exactly the stored final records: one that was not final is not among them.
-    if (isFinalStatus(job.status)) this.#finished.finished(job.id, job.expiresAt);
-    else if (held !== undefined && isFinalStatus(held.status)) this.#finished.delete(job.id);
+    // The finished jobs are the stored final records.
+    const wasFinal = held !== undefined && isFinalStatus(held.status);
+    if (isFinalStatus(job.status)) {
+      const sameExpiry = wasFinal && job.expiresAt !== undefined && held.expiresAt === job.expiresAt;
+      this.#finished.finished(job.id, stored, job.expiresAt, wasFinal, sameExpiry);
+    } else if (wasFinal) {
+      this.#finished.forget();
+    }
     return stored;
   }
 
