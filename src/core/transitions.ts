@@ -153,8 +153,9 @@ export function completedRecord(job: JobRecord, fence: Fence, completion: Comple
     completion.status === 'succeeded' ? 'error' : undefined,
   );
   next.status = completion.status;
-  // Concatenated, not spread (see startedRecordOf): no spare room kept in the finished record.
-  next.logs = job.logs.concat(completion.logs);
+  // Concatenated, not spread (see startedRecordOf): no spare room kept in the finished record. An
+  // attempt that wrote no lines keeps the record's array: no record is changed in place.
+  next.logs = completion.logs.length > 0 ? job.logs.concat(completion.logs) : job.logs;
   next.history = job.history.concat([completionEvent(completion, fence)]);
   if (completion.progress) next.progress = completion.progress;
   if (completion.interrupted) {
