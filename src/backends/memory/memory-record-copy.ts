@@ -104,6 +104,8 @@ const tooBig = Symbol('serialize instead');
  * `toJSON`, a BigInt, a cycle), is serialized instead: `JSON.stringify` measures it, or throws as it would.
  */
 export function jsonBytesBound(value: unknown): number {
+  // A `toJSON` every plain object inherits: each would serialize as it says, so serialize them all.
+  if ('toJSON' in Object.prototype) return textBytes(JSON.stringify(value));
   visitsLeft = maxVisits;
   try {
     return walk(value, 0);
@@ -136,9 +138,11 @@ function walk(value: unknown, depth: number): number {
     return bytes;
   }
   const proto = Object.getPrototypeOf(value);
-  if ((proto !== Object.prototype && proto !== null) || 'toJSON' in value) throw tooBig;
+  if (proto !== Object.prototype && proto !== null) throw tooBig;
   let bytes = 2;
   for (const key in value) {
+    // Its own `toJSON` (an inherited one was looked for once, above): not a lookup up the chain per object.
+    if (key === 'toJSON') throw tooBig;
     // A field JSON leaves out (undefined, a function) still counts: a bound may be high.
     bytes += 6 * key.length + 4 + walk((value as Fields)[key], depth + 1);
   }
