@@ -9,10 +9,17 @@ interface FinalRecord {
 function finishedJobs(keep: number) {
   const stored = new Map<string, FinalRecord>();
   const evicted: string[] = [];
+  const asked = { holds: 0, expires: 0 };
   const jobs = new FinishedJobs<FinalRecord>(
     keep,
-    (id, record) => stored.get(id) === record,
-    (id, at) => stored.get(id)?.expiresAt === at,
+    (id, record) => {
+      asked.holds++;
+      return stored.get(id) === record;
+    },
+    (id, at) => {
+      asked.expires++;
+      return stored.get(id)?.expiresAt === at;
+    },
     (id) => {
       evicted.push(id);
       stored.delete(id);
@@ -22,6 +29,7 @@ function finishedJobs(keep: number) {
     jobs,
     stored,
     evicted,
+    asked,
     finish(id: string, expiresAt?: number): void {
       const held = stored.get(id);
       const record = { expiresAt };
@@ -55,6 +63,15 @@ describe('FinishedJobs', () => {
     }
     expect(jobs.size).toBe(100);
     expect(jobs.heldEntries).toBeLessThanOrEqual(4 * 1024);
+  });
+
+  it('asks the store about no entry while jobs only finish, each kept as long as the others', () => {
+    const { jobs, asked, finish } = finishedJobs(100);
+    // Many jobs finish in the same millisecond: equal expiries go in the order they finished.
+    for (let i = 0; i < 10_000; i++) finish(`job-${i}`, 1_000 + (i >> 3));
+    expect(jobs.size).toBe(100);
+    expect(asked).toEqual({ holds: 0, expires: 0 });
+    expect(jobs.heldEntries).toBeLessThanOrEqual(2 * 1024 + 100);
   });
 
   it('sweeps a job at the expiry of its latest finishing only', () => {
