@@ -66,14 +66,12 @@ export function statusEvent(
   error?: SerializedError,
   interrupted?: boolean,
 ): JobEvent {
-  return {
-    at,
-    status,
-    attempt,
-    ...(workerId ? { workerId } : {}),
-    ...(error ? { error: { code: error.code, message: truncateUtf8(error.message) } } : {}),
-    ...(interrupted ? { interrupted: true as const } : {}),
-  };
+  // Its optional fields set one by one, not spread from literals: two events per job.
+  const event: { -readonly [K in keyof JobEvent]: JobEvent[K] } = { at, status, attempt };
+  if (workerId) event.workerId = workerId;
+  if (error) event.error = { code: error.code, message: truncateUtf8(error.message) };
+  if (interrupted) event.interrupted = true;
+  return event;
 }
 
 /** What a new job is made of. Its arguments must have been validated and size-checked. */
@@ -235,8 +233,9 @@ export function completedRecord(job: JobRecord, fence: Fence, completion: Comple
     completion.status === 'succeeded' ? 'error' : undefined,
   );
   next.status = completion.status;
-  // Concatenated, not spread (see startedRecordOf): no spare room kept in the finished record.
-  next.logs = job.logs.concat(completion.logs);
+  // Concatenated, not spread (see startedRecordOf): no spare room kept in the finished record. An
+  // attempt that wrote no lines keeps the record's array: no record is changed in place.
+  next.logs = completion.logs.length > 0 ? job.logs.concat(completion.logs) : job.logs;
   next.history = job.history.concat([completionEvent(completion, fence)]);
   if (completion.progress) next.progress = completion.progress;
   if (completion.interrupted) {

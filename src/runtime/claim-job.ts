@@ -208,7 +208,7 @@ function claimRequest(
   token: string,
   at: number,
 ): ClaimRequest {
-  return {
+  const request: { -readonly [K in keyof ClaimRequest]: ClaimRequest[K] } = {
     envelope,
     deliveryCount: message.receiveCount,
     sentAt: message.sentAt,
@@ -220,8 +220,10 @@ function claimRequest(
     createMissing: mayCreateRecord(envelope, message.sentAt, at),
     // The runner reads the records it gets and never changes them: a store may answer with its own.
     readOnly: true,
-    ...(message.trace ? { trace: message.trace } : {}),
   };
+  // Set, not spread from a literal: one request per job.
+  if (message.trace) request.trace = message.trace;
+  return request;
 }
 
 /**

@@ -10,7 +10,6 @@ import {
 } from '../core/errors.js';
 import type { JobLogLine, JobProgress, JobRecord } from '../core/job.js';
 import { limits } from '../core/limits.js';
-import type { PayloadRef } from '../core/payload.js';
 import type { Completion, Fence } from '../core/ports.js';
 import { backoffDelaySeconds, maxInterruptions } from '../core/retry.js';
 import type { AnyTask } from '../core/task.js';
@@ -310,19 +309,11 @@ async function storeResult(
   if (bytes > maxBytes) return { failure: new ResultTooLargeError(task.name, bytes, maxBytes) };
   const final = attempt.takeFinal();
   const expiresAt = parts.expiry('succeeded', at, task);
-  const complete = async (offload: boolean): Promise<JobRecord> => {
-    // The object is written before the record that points at it: a reader never follows a dangling ref.
-    const resultRef = offload
-      ? await ends.offload(() => payloads.offloadResult(job.id, fence.attempt, fence.token, json))
-      : undefined;
-    const result = resultRef ? null : asIs ? (value ?? null) : JSON.parse(json);
-    return await ends.complete(succeeded(at, result, final, expiresAt, resultRef));
-  };
   const offload = payloads.offloadsResult(bytes);
   try {
-    // Most results are stored inline: written at once, with no closure in between.
+    // Most results are stored inline: written at once, with no closure made for the offload.
     const written = offload
-      ? await complete(true)
+      ? await completeOffloaded(parts, ends, job, fence, json, succeeded(at, null, final, expiresAt))
       : await ends.complete(succeeded(at, asIs ? (value ?? null) : JSON.parse(json), final, expiresAt));
     return { succeeded: written };
   } catch (error) {
@@ -331,7 +322,8 @@ async function storeResult(
     // when there is a payload store, else fail the job.
     if (!offload && payloads.canOffload) {
       try {
-        return { succeeded: await complete(true) };
+        const completion = succeeded(at, null, final, expiresAt);
+        return { succeeded: await completeOffloaded(parts, ends, job, fence, json, completion) };
       } catch (retryError) {
         if (!(retryError instanceof PayloadTooLargeError)) throw retryError;
       }
@@ -344,6 +336,25 @@ async function storeResult(
 }
 
 /**
+ * Writes a succeeded attempt whose result (`json`) goes to the payload store: the object first, then
+ * `completion` (its result null) pointing at it, so a reader never follows a dangling reference.
+ */
+async function completeOffloaded(
+  parts: RunnerParts,
+  ends: EndAttempt,
+  job: JobRecord,
+  fence: Fence,
+  json: string,
+  completion: Extract<Completion, { status: 'succeeded' }>,
+): Promise<JobRecord> {
+  const { payloads } = parts;
+  const resultRef = await ends.offload(() =>
+    payloads.offloadResult(job.id, fence.attempt, fence.token, json),
+  );
+  return await ends.complete({ ...completion, resultRef });
+}
+
+/**
  * The completion of a succeeded attempt, built as one literal (no spreads: one per job), its fields in
  * the order the record gets them.
  */
@@ -352,13 +363,11 @@ function succeeded(
   result: unknown,
   final: { progress?: JobProgress; logs: JobLogLine[] },
   expiresAt: number,
-  resultRef?: PayloadRef,
-): Completion {
+): Extract<Completion, { status: 'succeeded' }> {
   const { progress, logs } = final;
-  const completion: Extract<Completion, { status: 'succeeded' }> = progress
+  return progress
     ? { status: 'succeeded', at, result, progress, logs, expiresAt }
     : { status: 'succeeded', at, result, logs, expiresAt };
-  return resultRef ? { ...completion, resultRef } : completion;
 }
 
 /** True for a value JSON holds as it is: null, undefined (stored as null), a boolean, a finite number but -0, a string. */

@@ -796,6 +796,31 @@ describe('MemoryJobStore', () => {
       expect(done.result).toEqual({ sum: 3 });
     });
 
+    it("keeps its own copy of a completion's progress, error and log lines, read-only answers included", async () => {
+      const store = await runningStore();
+      const progress = { fraction: 0.5, message: 'half' };
+      const error = { ...taskError };
+      const logLine = { at: t0 + 1_500, level: 'info' as const, message: 'hi' };
+      const done = await store.complete(
+        'job-1',
+        fence,
+        { status: 'failed', at: t0 + 2_000, error, deadLettered: true, logs: [logLine], progress },
+        undefined,
+        true,
+      );
+
+      progress.fraction = 0;
+      error.message = 'changed';
+      logLine.message = 'changed';
+
+      expect(done).toEqual(await stored(store));
+      expect(done).toMatchObject({
+        progress: { fraction: 0.5, message: 'half' },
+        error: { message: 'boom' },
+        logs: [{ message: 'hi' }],
+      });
+    });
+
     it('keeps its own copy of a completed result', async () => {
       const store = await runningStore();
       const result = { sum: 3 };

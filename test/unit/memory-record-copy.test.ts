@@ -85,8 +85,31 @@ describe('jsonBytesBound', () => {
     ['numbers, booleans, null and undefined', [1.5e300, -0, true, null, undefined, { u: undefined }]],
     ['a Date', { at: new Date(t0) }],
     ['many parts', { rows: Array.from({ length: 20_000 }, (_, i) => ({ i })) }],
+    ['an object with its own toJSON', { inner: { toJSON: () => 'x'.repeat(10_000) } }],
+    [
+      'an object with no prototype and its own toJSON',
+      { inner: Object.assign(Object.create(null), { toJSON: () => 'x'.repeat(10_000) }) },
+    ],
   ])('is at least the UTF-8 bytes of the JSON of %s', (_name, value) => {
     expect(jsonBytesBound(value)).toBeGreaterThanOrEqual(exact(value));
+  });
+
+  it('is at least the UTF-8 bytes of the JSON of plain objects that inherit a toJSON', () => {
+    const value = { inner: { a: 1 } };
+    let bound: number;
+    let bytes: number;
+    Object.defineProperty(Object.prototype, 'toJSON', {
+      value: () => 'x'.repeat(10_000),
+      configurable: true,
+      writable: true,
+    });
+    try {
+      bound = jsonBytesBound(value);
+      bytes = exact(value);
+    } finally {
+      delete (Object.prototype as { toJSON?: unknown }).toJSON;
+    }
+    expect(bound).toBeGreaterThanOrEqual(bytes);
   });
 
   it('throws as JSON.stringify does for a cycle', () => {

@@ -263,6 +263,24 @@ describe('MemoryTransport', () => {
       expect(await transport.depth()).toEqual({ available: 1, inFlight: 1, delayed: 1, deadLettered: 0 });
     });
 
+    it('counts each message once, however it moved: handed back, deleted, its delay or its lock lapsed', async () => {
+      const transport = new MemoryTransport();
+      await transport.send(Array.from({ length: 5 }, (_, i) => ({ body: `m${i}` })));
+      await transport.send([{ body: 'late', delaySeconds: 10 }]);
+      const [first, second, third] = await transport.receive(request({ maxMessages: 3 }));
+      await transport.changeVisibility(first as QueueMessage, 0);
+      await transport.delete([second as QueueMessage]);
+      void third;
+      expect(await transport.depth()).toEqual({ available: 3, inFlight: 1, delayed: 1, deadLettered: 0 });
+
+      vi.advanceTimersByTime(11_000);
+      expect(await transport.depth()).toEqual({ available: 4, inFlight: 1, delayed: 0, deadLettered: 0 });
+
+      vi.advanceTimersByTime(30_000);
+      await transport.receive(request({ maxMessages: 2 }));
+      expect(await transport.depth()).toEqual({ available: 3, inFlight: 2, delayed: 0, deadLettered: 0 });
+    });
+
     it('counts a message released with a delay as in flight, as SQS does', async () => {
       const transport = new MemoryTransport();
       await transport.send([{ body: 'a' }]);

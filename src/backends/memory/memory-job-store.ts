@@ -61,9 +61,15 @@ import {
 import { FinishedJobs } from './memory-finished-jobs.js';
 import { memoryListingReads } from './memory-job-listing.js';
 import { MemoryLimits } from './memory-limits.js';
-import { adoptIn, copyIn, copyOut, jsonBytesBound } from './memory-record-copy.js';
+import { adoptIn, copyIn, copyOut, jsonBytesBound, ownCompletion } from './memory-record-copy.js';
 
 type MutableJob = { -readonly [K in keyof JobRecord]: JobRecord[K] };
+
+/**
+ * Whose objects a record to store holds (see `#save`): anyone's (`copied` in), the store's and a
+ * caller's (`built` here from a caller's request, adopted), or only the store's (`owned`: stored as is).
+ */
+type Made = 'copied' | 'built' | 'owned';
 
 /** Options of the in-process job store. */
 export interface MemoryJobStoreOptions {
@@ -101,7 +107,7 @@ export const defaultKeepFinishedJobs = 10_000;
 export class MemoryJobStore implements JobStore {
   readonly #jobs = new Map<string, JobRecord>();
   /** The finished records, in the order they finished, and when each expires. */
-  readonly #finished: FinishedJobs;
+  readonly #finished: FinishedJobs<JobRecord>;
   readonly #now: () => number;
   /** Running jobs whose attempt reached a lease extension: listed as long-running, as on DynamoDB. */
   readonly #longRunning = new Set<string>();
@@ -120,7 +126,15 @@ export class MemoryJobStore implements JobStore {
     }
     this.#counter = options.counter;
     this.#now = options.now ?? Date.now;
-    this.#finished = new FinishedJobs(keep, (id) => this.#evict(id));
+    this.#finished = new FinishedJobs<JobRecord>(
+      keep,
+      (id, record) => this.#jobs.get(id) === record,
+      (id, at) => {
+        const job = this.#jobs.get(id);
+        return job !== undefined && job.expiresAt === at && isFinalStatus(job.status);
+      },
+      (id) => this.#drop(id),
+    );
   }
 
   /**
@@ -200,9 +214,15 @@ export class MemoryJobStore implements JobStore {
 
   /** Forgets a record, as DynamoDB's TTL deletes an item. */
   #evict(id: string): void {
+    const job = this.#jobs.get(id);
+    if (job !== undefined && isFinalStatus(job.status)) this.#finished.forget();
+    this.#drop(id);
+  }
+
+  /** Forgets a record the finished jobs have already let go of. */
+  #drop(id: string): void {
     this.#jobs.delete(id);
-    this.#longRunning.delete(id);
-    this.#finished.delete(id);
+    if (this.#longRunning.size > 0) this.#longRunning.delete(id);
   }
 
   async claim(request: ClaimRequest): Promise<ClaimResult> {
@@ -214,7 +234,7 @@ export class MemoryJobStore implements JobStore {
     if (!current && request.createMissing === false) throw new JobNotFoundError(request.envelope.id);
     if (current) return { claimed: true, job: this.#start(current, request, []) };
     // No record: the one the producer's would have been, started (the AWS store puts the same record).
-    return { claimed: true, job: answer(this.#save(startedRecordOf(request), true), request.readOnly) };
+    return { claimed: true, job: answer(this.#save(startedRecordOf(request), 'built'), request.readOnly) };
   }
 
   /**
@@ -281,8 +301,10 @@ export class MemoryJobStore implements JobStore {
     if (completion.status === 'retrying' && job.cancelRequestedAt !== undefined) {
       throw new JobCancelledError(id);
     }
-    // The same record the AWS store works out when its worker hands it the record it last saw.
-    return answer(this.#save(completedRecord(job, fence, completion), true), readOnly);
+    // The same record the AWS store works out when its worker hands it the record it last saw; the
+    // objects the completion brought copied, so the rest of it is the stored record's or built here.
+    const next = ownCompletion(completedRecord(job, fence, completion), completion, job.logs.length);
+    return answer(this.#save(next, 'owned'), readOnly);
   }
 
   async reject(request: RejectRequest): Promise<boolean> {
@@ -473,17 +495,19 @@ export class MemoryJobStore implements JobStore {
     next.history = base.history.concat(extraEvents, [
       statusEvent(JobStatus.running, request.now, attempt, request.workerId),
     ]);
-    return answer(this.#save(next, true), request.readOnly);
+    // Every object in it is the stored record's, or an event built here: nothing a caller holds.
+    return answer(this.#save(next, 'owned'), request.readOnly);
   }
 
   /**
    * Stores a copy, so no object a caller passed in (args, result, error) stays shared with the store;
-   * with `built`, `job` itself, a record this store has just built that no caller holds (its objects a
-   * caller passed in are still copied).
+   * `built`: `job` itself, a record this store has just built that no caller holds (its objects a
+   * caller passed in are still copied); `owned`: `job` itself, with nothing to copy, for a record built
+   * here whose every object is the stored record's or the store's own.
    * Refuses, like DynamoDB, a record over the item size limit: serialized only when a bound of its size
    * from a walk over its fields (see `jsonBytesBound`) is over the limit, as it is for few records.
    */
-  #save(job: JobRecord, built = false): JobRecord {
+  #save(job: JobRecord, made: Made = 'copied'): JobRecord {
     if (jsonBytesBound(job) > limits.maxRecordBytes) {
       // A UTF-8 byte is at least one UTF-16 unit, at most three: count bytes only near the limit.
       const text = JSON.stringify(job);
@@ -491,12 +515,19 @@ export class MemoryJobStore implements JobStore {
       if (bytes > limits.maxRecordBytes)
         throw new PayloadTooLargeError('Job record', bytes, limits.maxRecordBytes);
     }
+    const held = this.#jobs.get(job.id);
     // A record built here from the stored one (a claim's, a completion's) is stored as it is.
-    const stored = (built ? adoptIn : copyIn)(job, this.#jobs.get(job.id));
+    const stored = made === 'owned' ? job : (made === 'built' ? adoptIn : copyIn)(job, held);
     this.#jobs.set(job.id, stored);
-    if (job.status !== JobStatus.running) this.#longRunning.delete(job.id);
-    if (isFinalStatus(job.status)) this.#finished.finished(job.id, job.expiresAt);
-    else this.#finished.delete(job.id);
+    if (this.#longRunning.size > 0 && job.status !== JobStatus.running) this.#longRunning.delete(job.id);
+    // The finished jobs are the stored final records.
+    const wasFinal = held !== undefined && isFinalStatus(held.status);
+    if (isFinalStatus(job.status)) {
+      const sameExpiry = wasFinal && job.expiresAt !== undefined && held.expiresAt === job.expiresAt;
+      this.#finished.finished(job.id, stored, job.expiresAt, wasFinal, sameExpiry);
+    } else if (wasFinal) {
+      this.#finished.forget();
+    }
     return stored;
   }
 

@@ -4,10 +4,12 @@
  * are cloned. Into the store, an object the stored record already holds is kept as it is: the store
  * never changes a stored object in place, and never hands one out.
  */
-import type { JobRecord } from '../../core/job.js';
+import type { JobLogLine, JobRecord } from '../../core/job.js';
+import type { Completion } from '../../core/ports.js';
 import { copyData } from './copy-data.js';
 
 type Fields = Record<string, unknown>;
+type MutableRecord = { -readonly [K in keyof JobRecord]: JobRecord[K] };
 
 /** A copy the caller may change freely: every object in it is its own. */
 export function copyOut(job: JobRecord): JobRecord {
@@ -38,6 +40,31 @@ export function copyIn(job: JobRecord, owned: JobRecord | undefined): JobRecord 
  */
 export function adoptIn(job: JobRecord, owned: JobRecord | undefined): JobRecord {
   return adopt(job as unknown as Fields, owned, true);
+}
+
+/**
+ * Replaces, in `record` (a completion's record the store has just built from the stored one, see
+ * `completedRecord`), the objects `completion` brought (its result, progress, error, result reference
+ * and log lines) with copies, so that record holds only objects of the store's: the stored record's
+ * own, and what the store built (its history event). Spares walking every field of the record as
+ * {@link adoptIn} does: those are the only objects a completion sets.
+ */
+export function ownCompletion(record: JobRecord, completion: Completion, storedLines: number): JobRecord {
+  const next = record as MutableRecord;
+  if (completion.progress !== undefined && next.progress === completion.progress) {
+    next.progress = copyData(completion.progress);
+  }
+  if (completion.status === 'succeeded') {
+    if (typeof next.result === 'object' && next.result !== null) next.result = copyData(next.result);
+    if (next.resultRef !== undefined && next.resultRef === completion.resultRef) {
+      next.resultRef = copyData(next.resultRef);
+    }
+  } else if (next.error === completion.error) {
+    next.error = copyData(completion.error);
+  }
+  const logs = next.logs as JobLogLine[];
+  for (let i = storedLines; i < logs.length; i++) logs[i] = copyData(logs[i] as JobLogLine);
+  return record;
 }
 
 function adopt(copy: Fields, owned: JobRecord | undefined, built: boolean): JobRecord {
@@ -77,6 +104,8 @@ const tooBig = Symbol('serialize instead');
  * `toJSON`, a BigInt, a cycle), is serialized instead: `JSON.stringify` measures it, or throws as it would.
  */
 export function jsonBytesBound(value: unknown): number {
+  // A `toJSON` every plain object inherits: each would serialize as it says, so serialize them all.
+  if ('toJSON' in Object.prototype) return textBytes(JSON.stringify(value));
   visitsLeft = maxVisits;
   try {
     return walk(value, 0);
@@ -109,9 +138,11 @@ function walk(value: unknown, depth: number): number {
     return bytes;
   }
   const proto = Object.getPrototypeOf(value);
-  if ((proto !== Object.prototype && proto !== null) || 'toJSON' in value) throw tooBig;
+  if (proto !== Object.prototype && proto !== null) throw tooBig;
   let bytes = 2;
   for (const key in value) {
+    // Its own `toJSON` (an inherited one was looked for once, above): not a lookup up the chain per object.
+    if (key === 'toJSON') throw tooBig;
     // A field JSON leaves out (undefined, a function) still counts: a bound may be high.
     bytes += 6 * key.length + 4 + walk((value as Fields)[key], depth + 1);
   }

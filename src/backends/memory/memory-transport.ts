@@ -75,8 +75,13 @@ export class MemoryTransport implements Transport {
   readonly maxReceiveCount: number;
   readonly queueName: string;
   readonly #counter: RequestCounter | undefined;
-  /** By message id, so a delete or a visibility change is a lookup. */
-  readonly #messages = new Map<string, StoredMessage>();
+  /**
+   * The messages received at least once, by message id: what a delete or a visibility change names (its
+   * receipt comes from a receive), so either is a lookup. Messages never received are only queued (ready
+   * or hidden): a long queue costs no Map entry per message, and the lookups stay in a Map about as large
+   * as what is in flight.
+   */
+  readonly #received = new Map<string, StoredMessage>();
   /** Visible messages, oldest first, from `#readyHead` on; entries deleted meanwhile are skipped. */
   #ready: StoredMessage[] = [];
   #readyHead = 0;
@@ -122,7 +127,6 @@ export class MemoryTransport implements Transport {
         ready: false,
         heapIndex: -1,
       };
-      this.#messages.set(messageId, stored);
       this.#place(stored, now);
     }
     this.#wake();
@@ -162,7 +166,7 @@ export class MemoryTransport implements Transport {
       this.#counter?.record('sqs', messages.length === 1 ? 'DeleteMessage' : 'DeleteMessageBatch');
     }
     for (const message of messages) {
-      const stored = this.#messages.get(message.messageId);
+      const stored = this.#received.get(message.messageId);
       // A delivery that no longer holds the message (its receipt changed) deletes nothing.
       if (stored && stored.receipt === message.receipt) this.#remove(stored);
     }
@@ -189,11 +193,18 @@ export class MemoryTransport implements Transport {
     let available = 0;
     let inFlight = 0;
     let delayed = 0;
-    for (const m of this.#messages.values()) {
+    const count = (m: StoredMessage) => {
       if (m.visibleAt <= now) available++;
       else if (m.receipt === undefined) delayed++;
       else inFlight++;
+    };
+    for (const m of this.#received.values()) count(m);
+    // The messages never received, each once: ready (visible), or hidden (delayed).
+    for (let i = this.#readyHead; i < this.#ready.length; i++) {
+      const m = this.#ready[i] as StoredMessage;
+      if (m.ready && m.receipt === undefined) count(m);
     }
+    for (const m of this.#hidden) if (m.receipt === undefined) count(m);
     return { available, inFlight, delayed, deadLettered: this.#deadLetters.length };
   }
 
@@ -256,7 +267,7 @@ export class MemoryTransport implements Transport {
       stored.ready = false;
       if (stored.receiveCount >= this.maxReceiveCount) {
         // The redrive policy: a message received maxReceiveCount times moves on its next receive.
-        this.#messages.delete(stored.messageId);
+        this.#received.delete(stored.messageId);
         this.#deadLetterQueue.#deadLetters.push({
           messageId: stored.messageId,
           body: stored.body,
@@ -268,6 +279,7 @@ export class MemoryTransport implements Transport {
         continue;
       }
       stored.receiveCount += 1;
+      if (stored.receipt === undefined) this.#received.set(stored.messageId, stored);
       stored.receipt = newUuid();
       stored.visibleAt = now + request.visibilityTimeoutSeconds * 1000;
       taken.push(stored);
@@ -297,7 +309,7 @@ export class MemoryTransport implements Transport {
   }
 
   #inFlight(message: QueueMessage, now: number): StoredMessage | undefined {
-    const stored = this.#messages.get(message.messageId);
+    const stored = this.#received.get(message.messageId);
     return stored && stored.receipt === message.receipt && stored.visibleAt > now ? stored : undefined;
   }
 
@@ -319,7 +331,7 @@ export class MemoryTransport implements Transport {
 
   #remove(stored: StoredMessage): void {
     this.#unplace(stored);
-    this.#messages.delete(stored.messageId);
+    this.#received.delete(stored.messageId);
   }
 
   /** Moves the hidden messages whose time has come to the ready queue, earliest first. */
