@@ -155,8 +155,8 @@ export interface FirstClaimPut {
  * put then creates it (where the update would fail and the put follow), or replaces the queued record, in
  * one request either way. An older message's record is there, and the update, which sends only what a
  * claim changes, is the cheaper write for the emulators the benchmarks run on (dynalite validates every
- * attribute of a put) and no dearer for DynamoDB. A `pendingRecord` message (no record may be created while it is young)
- * gets the update.
+ * attribute of a put; `scripts/bench/claim-writes.ts`) and no dearer for DynamoDB. A `pendingRecord`
+ * message, whose record no claim may create while it is young, gets the update.
  */
 export function firstClaimPut(request: ClaimRequest): FirstClaimPut | undefined {
   if (request.deliveryCount !== 1 || request.createMissing === false) return undefined;
@@ -167,10 +167,10 @@ export function firstClaimPut(request: ClaimRequest): FirstClaimPut | undefined 
 }
 
 /**
- * Whether a first claim's put of the running record may replace `record`: the queued record of the
- * enqueue `envelope` is the message of (its enqueue time, which a requeue stamps anew), with no limit note
- * (the one field a worker adds to a queued record). The AWS store's put carries this as its condition;
- * the embedded store counts its requests by it.
+ * Whether a first claim's put of the running record may replace `record`: it is still the queued record
+ * of the enqueue that sent `envelope` (the same enqueue time, which a requeue stamps anew), with no limit
+ * note (the one field a worker adds to a queued record). The AWS store's put carries this as its
+ * condition; the embedded store counts its requests by it.
  */
 export function isQueuedAsEnqueued(record: JobRecord, envelope: { readonly enqueuedAt: number }): boolean {
   return (

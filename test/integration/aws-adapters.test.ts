@@ -5,6 +5,7 @@ import { awsBackend, awsBackendFromEnv, createClients, createJobResources } from
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { useJobResources } from '../support/backends.js';
+import { failUnstarted } from '../support/job-records.js';
 import { serveUntil, testWorker } from '../support/serve.js';
 
 describe('the AWS adapters against the emulator', () => {
@@ -455,15 +456,7 @@ describe("a full-tracking job's first claim, on a record it could not rebuild", 
     // Failed and queued again by the store alone while its first message waits in the queue, as when a
     // message is delivered late or redriven from the dead-letter queue: its envelope still says plainRecord.
     const requeued = await longhaul.enqueue(echo, { n: 1 });
-    await backend.store.reject({
-      id: requeued.id,
-      task: 'echo',
-      maxAttempts: 1,
-      guard: { kind: 'unstarted' },
-      error: { name: 'Error', message: 'failed before it ran', code: 'task_error' },
-      deadLettered: false,
-      at: Date.now(),
-    });
+    expect(await failUnstarted(backend.store, requeued.id, 'echo')).toBe(true);
     await backend.store.requeue(requeued.id, Date.now() + 1);
     const limited = await longhaul.enqueue(echo, { n: 2 });
     const note = { by: 'rate', limit: 'echo', at: Date.now(), until: Date.now() + 1_000 } as const;

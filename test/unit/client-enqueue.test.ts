@@ -4,6 +4,7 @@ import { createTestQueue } from 'longhaul/testing';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { delegate } from '../support/delegate.js';
+import { failUnstarted } from '../support/job-records.js';
 
 const echo = defineTask({ name: 'echo', args: z.object({ n: z.number() }), run: ({ n }) => n });
 
@@ -275,15 +276,7 @@ describe('the envelope says when it describes the producer’s record whole (pla
     await longhaul.enqueue(echo, { n: 2 }, { delaySeconds: 5 });
     await new Longhaul({ backend, tracking: 'lean' }).enqueue(echo, { n: 3 });
     const failed = await longhaul.enqueue(echo, { n: 4 });
-    await base.store.reject({
-      id: failed.id,
-      task: 'echo',
-      maxAttempts: 1,
-      guard: { kind: 'unstarted' },
-      error: { name: 'Error', message: 'no', code: 'task_failed' },
-      deadLettered: false,
-      at: Date.now(),
-    });
+    expect(await failUnstarted(base.store, failed.id, 'echo')).toBe(true);
     bodies.length = 0;
     await longhaul.retry(failed.id);
     expect(bodies).toHaveLength(1);
