@@ -138,8 +138,7 @@ export class FinishedJobs<R extends object> {
       const id = this.#pop();
       // Still final with this very expiry: not retried, re-finished or already evicted since.
       if (this.#expires(id, at)) {
-        this.#size--;
-        this.#checkBefore = this.#lineIds.length;
+        this.forget();
         this.#evict(id);
       }
     }
