@@ -9,6 +9,9 @@
 //
 //   tsx --conditions=source scripts/bench/emulators.ts            start dynalite+fauxqs, print the env, wait
 //   tsx --conditions=source scripts/bench/emulators.ts --contract  the same, then run the contract suite on them
+//
+// With BENCH_EMULATOR_PROFILE=<dir> set, each emulator process a benchmark starts writes a V8 CPU profile
+// into <dir> when it stops (where dynalite's time per request goes: parsing expressions, validation).
 
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
@@ -45,7 +48,10 @@ async function startServer(
   script: string,
   label: string,
 ): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(command, ['--no-warnings', '--input-type=module', '-e', script], {
+  // BENCH_EMULATOR_PROFILE=dir: each emulator writes a V8 CPU profile there when it stops.
+  const profile = process.env.BENCH_EMULATOR_PROFILE;
+  const profiling = profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [];
+  const child = spawn(command, [...profiling, '--no-warnings', '--input-type=module', '-e', script], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
