@@ -167,6 +167,18 @@ export function firstClaimPut(request: ClaimRequest): FirstClaimPut | undefined 
 }
 
 /**
+ * Whether a claim that does not start with the put (`firstClaimPut`) first tries the update that holds
+ * only while the record is still the queued one the envelope describes (`isQueuedAsEnqueued`): on a
+ * first delivery of a `plainRecord` envelope, whose record was then never claimed unless by a duplicate
+ * of the message. Such a record's running form is known without reading it (`startedRecordOf`), so that
+ * update sets its fields outright and returns nothing; any other record fails its condition and gets the
+ * claim of any job.
+ */
+export function claimsAsEnqueued(request: ClaimRequest): boolean {
+  return request.deliveryCount === 1 && request.envelope.plainRecord === true && !firstClaimPut(request);
+}
+
+/**
  * Whether a first claim's put of the running record may replace `record`: it is still the queued record
  * of the enqueue that sent `envelope` (the same enqueue time, which a requeue stamps anew), with no limit
  * note (the one field a worker adds to a queued record). The AWS store's put carries this as its

@@ -1,6 +1,6 @@
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { ConfigError, defineTask, Longhaul } from 'longhaul';
+import { type ClaimResult, ConfigError, defineTask, type Envelope, Longhaul } from 'longhaul';
 import { awsBackend, awsBackendFromEnv, createClients, createJobResources } from 'longhaul/aws';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -177,7 +177,7 @@ describe('the AWS adapters against the emulator', () => {
     const worker = testWorker(backend, [add]);
     await serveUntil(worker, async () => (await longhaul.getJob(id)).status === 'succeeded');
     expect(claims).toHaveLength(1);
-    expect(claims[0]).not.toMatch(/#args|#task|#maxAttempts|#enqueuedAt/);
+    expect(claims[0]).not.toMatch(/#args|#task|#enqueuedAt/);
     expect(await longhaul.getJob(id)).toMatchObject({ task: 'add', args: { a: 1, b: 2 }, result: 3 });
   });
 
@@ -309,20 +309,60 @@ describe('the AWS adapters against the emulator', () => {
 /** An AWS backend on `resources` whose job writes (puts and updates, tried or done) are noted per job id. */
 function watchedBackend(resources: Parameters<typeof awsBackend>[0]) {
   const { dynamoClient, sqsClient } = createClients();
-  const writes: { command: string; id: unknown }[] = [];
+  const writes: WatchedWrite[] = [];
   dynamoClient.middlewareStack.add(
     (next, context) => async (args) => {
-      const input = args.input as { Item?: { id?: { S?: string } }; Key?: { id?: { S?: string } } };
+      const input = args.input as {
+        Item?: { id?: { S?: string } };
+        Key?: { id?: { S?: string } };
+        UpdateExpression?: string;
+        ReturnValues?: string;
+      };
       const command = context.commandName ?? '';
-      if (/Put|Update/.test(command)) writes.push({ command, id: (input.Item ?? input.Key)?.id?.S });
+      if (/Put|Update/.test(command)) {
+        writes.push({
+          command,
+          id: (input.Item ?? input.Key)?.id?.S,
+          update: input.UpdateExpression,
+          returnValues: input.ReturnValues,
+        });
+      }
       return next(args);
     },
     { step: 'initialize', name: 'watchWrites' },
   );
+  const requestsOf = (id: string) => writes.filter((write) => write.id === id);
   return {
     backend: awsBackend({ ...resources, sqsClient, dynamoClient }),
-    writesOf: (id: string) => writes.filter((write) => write.id === id).map((write) => write.command),
+    writesOf: (id: string) => requestsOf(id).map((write) => write.command),
+    requestsOf,
   };
+}
+
+interface WatchedWrite {
+  readonly command: string;
+  readonly id: unknown;
+  readonly update: string | undefined;
+  readonly returnValues: string | undefined;
+}
+
+/** A first delivery's claim of `envelope`'s job, as a worker makes it a minute after the send. */
+function claimOldMessage(
+  backend: ReturnType<typeof awsBackend>,
+  envelope: Envelope,
+  maxAttempts: number,
+): Promise<ClaimResult> {
+  const now = Date.now();
+  return backend.store.claim({
+    envelope,
+    deliveryCount: 1,
+    sentAt: now - 60_000,
+    maxAttempts,
+    workerId: 'w',
+    token: 't',
+    now,
+    leaseExpiresAt: now + 30_000,
+  });
 }
 
 // A queue of its own: no message or worker of another test can take the first delivery.
@@ -387,7 +427,7 @@ describe("a full-tracking job's first claim against the emulator", () => {
   const own = useJobResources('integration/aws-adapters-plain', { visibilityTimeoutSeconds: 30 });
 
   it('puts the running record over the queued one its producer wrote, for a young message; updates an older one', async () => {
-    const { backend, writesOf } = watchedBackend(own.resources);
+    const { backend, writesOf, requestsOf } = watchedBackend(own.resources);
     const add = defineTask({
       name: 'add',
       args: z.object({ a: z.number(), b: z.number() }),
@@ -422,9 +462,9 @@ describe("a full-tracking job's first claim against the emulator", () => {
     // A message sent a minute before its first delivery: its record is there, and the claim updates it.
     const old = await longhaul.enqueue(add, { a: 5, b: 6 });
     const queued = await longhaul.getJob(old.id);
-    const now = Date.now();
-    const claimed = await backend.store.claim({
-      envelope: {
+    const claimed = await claimOldMessage(
+      backend,
+      {
         v: 1,
         id: old.id,
         task: 'add',
@@ -432,16 +472,18 @@ describe("a full-tracking job's first claim against the emulator", () => {
         enqueuedAt: queued.enqueuedAt,
         plainRecord: true,
       },
-      deliveryCount: 1,
-      sentAt: now - 60_000,
-      maxAttempts: add.retry.maxAttempts,
-      workerId: 'w',
-      token: 't',
-      now,
-      leaseExpiresAt: now + 30_000,
-    });
+      add.retry.maxAttempts,
+    );
     expect(claimed).toMatchObject({ claimed: true, job: { status: 'running', attempts: 1 } });
     expect(writesOf(old.id)).toEqual(['PutItemCommand', 'UpdateItemCommand']);
+    // The record was the queued one as enqueued: the update sets the claim's fields outright and returns
+    // nothing, and the record the claim answers with is the one stored.
+    for (const id of [ids[1] as string, old.id]) {
+      const claim = requestsOf(id).find((write) => write.update?.includes('#leaseToken = '));
+      expect(claim).toMatchObject({ command: 'UpdateItemCommand', returnValues: 'NONE' });
+      expect(claim?.update).not.toMatch(/if_not_exists|#args|#task|#enqueuedAt/);
+    }
+    expect(claimed.job).toEqual(await longhaul.getJob(old.id));
   });
 });
 
@@ -489,5 +531,51 @@ describe("a full-tracking job's first claim, on a record it could not rebuild", 
       limited: note,
     });
     expect(writesOf(limited.id)).toEqual(['PutItemCommand', 'UpdateItemCommand', ...claimAndEnd]);
+  });
+
+  it("claims an older message's record with the update of any job when it is not the queued one as enqueued", async () => {
+    const { backend, writesOf, requestsOf } = watchedBackend(own.resources);
+    const echo = defineTask({ name: 'echo', args: z.object({ n: z.number() }), run: ({ n }) => n });
+    const longhaul = new Longhaul({ backend });
+    const envelopeOf = (id: string, n: number, enqueuedAt: number): Envelope => ({
+      v: 1,
+      id,
+      task: 'echo',
+      args: { n },
+      enqueuedAt,
+      plainRecord: true,
+    });
+    // Failed and queued again by the store alone, as in the test above, but claimed a minute after the send.
+    const requeued = await longhaul.enqueue(echo, { n: 1 });
+    const enqueuedAt = (await longhaul.getJob(requeued.id)).enqueuedAt;
+    expect(await failUnstarted(backend.store, requeued.id, 'echo')).toBe(true);
+    await backend.store.requeue(requeued.id, Date.now() + 1);
+    const again = await claimOldMessage(
+      backend,
+      envelopeOf(requeued.id, 1, enqueuedAt),
+      echo.retry.maxAttempts,
+    );
+    expect(again.claimed).toBe(true);
+    // The requeue's history is kept, and answered: the claim's update returns the record.
+    expect(again.job.history.map((event) => event.status)).toEqual(['queued', 'failed', 'queued', 'running']);
+    expect(again.job).toEqual(await longhaul.getJob(requeued.id));
+    const limited = await longhaul.enqueue(echo, { n: 2 });
+    const queued = await longhaul.getJob(limited.id);
+    const note = { by: 'rate', limit: 'echo', at: Date.now(), until: Date.now() + 1_000 } as const;
+    expect(await backend.store.noteLimited(limited.id, note)).toEqual({ noted: true });
+    const noted = await claimOldMessage(backend, envelopeOf(limited.id, 2, queued.enqueuedAt), 1);
+    expect(noted).toMatchObject({ claimed: true, job: { status: 'running', limited: note } });
+    expect(noted.job).toEqual(await longhaul.getJob(limited.id));
+    for (const id of [requeued.id, limited.id]) {
+      const claims = requestsOf(id).filter((write) => write.update?.includes('#leaseToken = '));
+      // The update of the queued record as enqueued, refused; then the claim of any job, which answers.
+      expect(claims.map((write) => write.returnValues)).toEqual(['NONE', 'ALL_NEW']);
+    }
+    expect(writesOf(limited.id)).toEqual([
+      'PutItemCommand',
+      'UpdateItemCommand',
+      'UpdateItemCommand',
+      'UpdateItemCommand',
+    ]);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Envelope } from '../../src/core/envelope.js';
 import type { ClaimRequest } from '../../src/core/ports.js';
-import { firstClaimPut, youngMessageMs } from '../../src/core/transitions.js';
+import { claimsAsEnqueued, firstClaimPut, youngMessageMs } from '../../src/core/transitions.js';
 
 const now = 1_800_000_000_000;
 
@@ -46,5 +46,23 @@ describe('firstClaimPut: whether a claim starts with the put of the running reco
 
   it('updates a record its envelope does not describe', () => {
     expect(firstClaimPut(request({}))).toBeUndefined();
+  });
+});
+
+describe('claimsAsEnqueued: whether a claim first updates the queued record as its envelope describes it', () => {
+  it('does for a first delivery of a plainRecord envelope that is not claimed with the put: older, or pendingRecord', () => {
+    expect(claimsAsEnqueued(request({ plainRecord: true }, { sentAt: now - youngMessageMs }))).toBe(true);
+    expect(
+      claimsAsEnqueued(request({ plainRecord: true, pendingRecord: true }, { createMissing: false })),
+    ).toBe(true);
+    const { sentAt: _unknown, ...unstamped } = request({ plainRecord: true });
+    expect(claimsAsEnqueued(unstamped)).toBe(true);
+  });
+
+  it('does not when the put comes first, on a later delivery, or for a record its envelope does not describe', () => {
+    expect(claimsAsEnqueued(request({ plainRecord: true }))).toBe(false);
+    expect(claimsAsEnqueued(request({ plainRecord: true }, { sentAt: 0, deliveryCount: 2 }))).toBe(false);
+    expect(claimsAsEnqueued(request({}, { sentAt: 0 }))).toBe(false);
+    expect(claimsAsEnqueued(request({ workerRecord: true }, { sentAt: 0 }))).toBe(false);
   });
 });

@@ -69,8 +69,9 @@ export async function completeJob(
   const u = new UpdateExpression()
     .setLast('status', completion.status)
     .append('logs', completion.logs)
-    .append('history', [completionEvent(completion, fence)])
     .remove('leaseExpiresAt', 'leaseToken', 'handoff');
+  // A claimed job's item has its history: no `if_not_exists` for the emulators to parse and evaluate.
+  u.appendExisting('history', [completionEvent(completion, fence)]);
   enterStatus(u, completion.status, id);
   if (completion.interrupted) {
     u.increment('interruptions');

@@ -10,6 +10,7 @@ import { claimableStatuses, type JobLimited, type JobRecord, JobStatus } from '.
 import { jobTable } from '../../core/names.js';
 import type { ClaimRequest, ClaimResult, LimitedNote, RejectRequest } from '../../core/ports.js';
 import {
+  claimsAsEnqueued,
   type FirstClaimPut,
   firstClaimPut,
   lostAttemptRecord,
@@ -97,6 +98,10 @@ export async function claimJob(table: JobTable, request: ClaimRequest): Promise<
     const job = startedRecordOf(request);
     if (await putJob(table, job, put)) return { claimed: true, job };
   }
+  if (claimsAsEnqueued(request)) {
+    const claimed = await claimAsEnqueued(table, request);
+    if (claimed) return claimed;
+  }
   // Any other job's record is there but for a lost or late producer write, so the claim first updates the
   // record it expects, sending only what a claim changes (an update that could also create the record
   // would carry everything the record holds, as if-missing clauses each write evaluates).
@@ -107,6 +112,40 @@ export async function claimJob(table: JobTable, request: ClaimRequest): Promise<
   const job = startedRecordOf(request);
   if (await putNewJob(table, job)) return { claimed: true, job };
   return (await claimExisting(table, request, 'read')) ?? notFound(envelope.id);
+}
+
+/**
+ * The claim of the queued record `request`'s envelope describes (`plainRecord`), while it is still that
+ * record (`isQueuedAsEnqueued`): the running record is then what the put of `startedRecordOf` would
+ * write, so the update sets its fields outright (no `if_not_exists`, no increment) and returns nothing.
+ * Undefined when the record is another, or none.
+ */
+async function claimAsEnqueued(table: JobTable, request: ClaimRequest): Promise<ClaimResult | undefined> {
+  const job = startedRecordOf(request);
+  const u = new UpdateExpression()
+    .set('startedAt', request.now)
+    .set('attempts', 1)
+    // As the put would: the record the worker holds is the one stored (the producer's task may allow
+    // another number of attempts, in a deployment under way).
+    .set('maxAttempts', request.maxAttempts)
+    .set('workerId', request.workerId)
+    .set('heartbeatAt', request.now)
+    .set('leaseExpiresAt', request.leaseExpiresAt)
+    .set('leaseToken', request.token)
+    .appendExisting('history', job.history.slice(-1))
+    .setLast('status', JobStatus.running);
+  const condition = [
+    u.compare('status', '=', JobStatus.queued),
+    u.compare('enqueuedAt', '=', job.enqueuedAt),
+    `attribute_not_exists(${u.name('limited')})`,
+  ].join(' AND ');
+  try {
+    await updateJob(table, request.envelope.id, u, condition, 'NONE');
+    return { claimed: true, job };
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return undefined;
+    throw error;
+  }
 }
 
 /** The claim of a job's existing record; undefined when there is none (see `claimUpdate` for `unreturned`). */
@@ -125,7 +164,7 @@ async function claimExisting(
     .set('heartbeatAt', request.now)
     .set('leaseExpiresAt', request.leaseExpiresAt)
     .set('leaseToken', request.token)
-    .append('history', [running])
+    .appendExisting('history', [running])
     .remove('nextAttemptAt');
   // Leaves the retrying or scheduled entry of the attention index (free for a queued job: none).
   enterStatus(u, JobStatus.running, envelope.id);
@@ -154,7 +193,7 @@ export async function takeOverJob(
     .set('leaseExpiresAt', request.leaseExpiresAt)
     .set('leaseToken', request.token)
     .set('error', lost.error)
-    .append('history', [
+    .appendExisting('history', [
       lost.event,
       statusEvent(JobStatus.running, request.now, lostAttempt + 1, request.workerId),
     ]);

@@ -60,6 +60,17 @@ export class UpdateExpression {
     return this;
   }
 
+  /**
+   * Appends to a list attribute the item is known to have (a job's `history`, in a write whose condition
+   * requires the item): without `if_not_exists`, whose parsing and evaluation the emulators charge for.
+   */
+  appendExisting(attribute: string, items: readonly unknown[]): this {
+    if (items.length === 0) return this;
+    const n = this.name(attribute);
+    this.#sets.push(`${n} = list_append(${n}, ${this.value(items)})`);
+    return this;
+  }
+
   /** Adds to a number attribute, starting from 0 when missing. */
   increment(attribute: string, by = 1): this {
     const n = this.name(attribute);

@@ -48,6 +48,7 @@ import type { RequestCounter } from '../../core/request-counter.js';
 import { isExpired } from '../../core/retention.js';
 import { replacesLatest } from '../../core/schedule-result.js';
 import {
+  claimsAsEnqueued,
   completedRecord,
   firstClaimPut,
   isLostAttempt,
@@ -239,15 +240,19 @@ export class MemoryJobStore implements JobStore {
 
   /**
    * Counts a claim's requests as the AWS store makes them: a put of the running record first when
-   * `firstClaimPut` says so, and the update only when the put's condition fails; else the update.
+   * `firstClaimPut` says so, or the update of the queued record as enqueued when `claimsAsEnqueued` does,
+   * and the claim of any job only when that first write's condition fails; else that claim alone.
    */
   #countClaim(request: ClaimRequest, current: JobRecord | undefined): void {
     const put = firstClaimPut(request);
+    const missing = current === undefined || isExpired(current, this.#now());
     if (put) {
       this.#count('PutItem');
-      const missing = current === undefined || isExpired(current, this.#now());
       if (missing ? put.createMissing : put.overQueued && isQueuedAsEnqueued(current, request.envelope))
         return;
+    } else if (claimsAsEnqueued(request)) {
+      this.#count('UpdateItem');
+      if (!missing && isQueuedAsEnqueued(current, request.envelope)) return;
     }
     this.#count('UpdateItem');
   }
