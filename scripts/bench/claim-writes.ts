@@ -1,24 +1,28 @@
 // `tsx --conditions=source scripts/bench/claim-writes.ts [chunks]`: what one job's claim and completion
 // cost dynalite and the client, the AWS store's against the minimal loop's. Not part of `npm run bench`:
-// it prices the two forms of Longhaul's claim (docs/benchmarks-hot-path.md, "Fifth pass").
+// it prices the forms of Longhaul's claim (docs/benchmarks-hot-path.md, "Fifth pass" and "Sixth pass"),
+// which the worker benchmark, whose rounds spread by more than their difference, cannot tell apart.
 //
 // Jobs enqueued with `enqueueMany` (full tracking: the records are there) are received, then claimed and
 // completed one after the other in chunks of 250, each chunk one of: Longhaul's claim as the put of the
-// running record over the queued one (`plainRecord`), Longhaul's claim as the update, or the minimal
-// loop's two UpdateItems; the order of the three rotates. Per side, the median over chunks of dynalite's
-// CPU (from /proc) and this process's CPU per claim and per completion.
+// running record over the queued one (`put`: a young message's, `plainRecord`), as the update of the
+// queued record as enqueued (`plain`: an older message's, `claimsAsEnqueued`), as the update of any job
+// (`update`: an envelope without the mark), or the minimal loop's two UpdateItems; the order of the four
+// rotates. Per side, the median over chunks of dynalite's CPU (from /proc) and this process's CPU per
+// claim and per completion.
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { decodeEnvelope, defineTask, type Envelope, type JobRecord, Longhaul } from 'longhaul';
 import { minimalClaim } from './baseline-worker.js';
 import { benchResources, clientsFor, processCpuSeconds, startDynaliteFauxqs } from './emulators.js';
 
-type Side = 'put' | 'update' | 'minimal';
+type Side = 'put' | 'plain' | 'update' | 'minimal';
 const chunk = 250;
 const chunks = Number(process.argv[2] ?? 9);
 const orders: Side[][] = [
-  ['put', 'update', 'minimal'],
-  ['minimal', 'update', 'put'],
-  ['update', 'minimal', 'put'],
+  ['put', 'plain', 'update', 'minimal'],
+  ['minimal', 'update', 'plain', 'put'],
+  ['update', 'minimal', 'put', 'plain'],
+  ['plain', 'put', 'minimal', 'update'],
 ];
 
 const emulator = await startDynaliteFauxqs();
@@ -27,7 +31,7 @@ try {
   const doc = DynamoDBDocumentClient.from(clientsFor(emulator).dynamoClient);
   const noop = defineTask({ name: 'bench.noop', retries: 0, run: () => null });
   const longhaul = new Longhaul({ backend });
-  const total = chunk * chunks * 3;
+  const total = chunk * chunks * orders.length;
   for (let i = 0; i < total; i += 500)
     await longhaul.enqueueMany(
       noop,
@@ -54,9 +58,9 @@ try {
       (used.user + used.system) / 1000 / chunk,
     ];
   };
-  const rows: Record<Side, number[][]> = { put: [], update: [], minimal: [] };
-  for (let c = 0; c < chunks * 3; c++) {
-    const side = orders[Math.floor(c / 3) % 3]?.[c % 3] as Side;
+  const rows: Record<Side, number[][]> = { put: [], plain: [], update: [], minimal: [] };
+  for (let c = 0; c < chunks * orders.length; c++) {
+    const side = orders[Math.floor(c / orders.length) % orders.length]?.[c % orders.length] as Side;
     const batch = envelopes.slice(c * chunk, (c + 1) * chunk);
     const claimed = new Map<string, JobRecord>();
     const claim = await measure(async () => {
@@ -66,12 +70,13 @@ try {
           await doc.send(minimalClaim(resources.tableName, envelope.id, `owner-${envelope.id}`));
           continue;
         }
-        // The put is a young first delivery's claim of a plainRecord envelope; without the mark, the update.
+        // The put is a young first delivery's claim of a plainRecord envelope, the update of the queued
+        // record as enqueued an older one's; without the mark, the update of any job.
         const { plainRecord: _mark, pendingRecord: _pending, ...unmarked } = envelope;
         const result = await backend.store.claim({
-          envelope: side === 'put' ? { ...unmarked, plainRecord: true } : unmarked,
+          envelope: side === 'update' ? unmarked : { ...unmarked, plainRecord: true },
           deliveryCount: 1,
-          sentAt: now,
+          sentAt: side === 'put' ? now : now - 60_000,
           maxAttempts: 1,
           workerId: 'bench',
           token: `token-${envelope.id}`,
