@@ -245,14 +245,15 @@ export class MemoryJobStore implements JobStore {
    */
   #countClaim(request: ClaimRequest, current: JobRecord | undefined): void {
     const put = firstClaimPut(request);
-    const missing = current === undefined || isExpired(current, this.#now());
     if (put) {
       this.#count('PutItem');
+      const missing = current === undefined || isExpired(current, this.#now());
       if (missing ? put.createMissing : put.overQueued && isQueuedAsEnqueued(current, request.envelope))
         return;
     } else if (claimsAsEnqueued(request)) {
       this.#count('UpdateItem');
-      if (!missing && isQueuedAsEnqueued(current, request.envelope)) return;
+      // An expired record is never queued: its job ended.
+      if (current !== undefined && isQueuedAsEnqueued(current, request.envelope)) return;
     }
     this.#count('UpdateItem');
   }
