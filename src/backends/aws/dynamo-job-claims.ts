@@ -44,26 +44,15 @@ async function putJob(
   job: JobRecord,
   { createMissing, overQueued }: FirstClaimPut,
 ): Promise<boolean> {
-  const names: Record<string, string> = {};
-  const values: Record<string, unknown> = {};
+  // Only the condition's names and values: a put has no update expression.
+  const u = new UpdateExpression();
   const clauses: string[] = [];
   if (createMissing) {
-    names['#id'] = jobTable.partitionKey;
-    names['#ttl'] = jobTable.ttlAttribute;
-    values[':now'] = Date.now() / 1000;
-    clauses.push('attribute_not_exists(#id) OR #ttl <= :now');
+    clauses.push(
+      `attribute_not_exists(${u.name(jobTable.partitionKey)}) OR ${u.compare(jobTable.ttlAttribute, '<=', Date.now() / 1000)}`,
+    );
   }
-  if (overQueued) {
-    // `isQueuedAsEnqueued` as a condition: the enqueue time tells this enqueue's record from a requeued
-    // one (a requeue stamps its own), whose history a put would lose; a limit note is the one field a
-    // worker adds to a queued record.
-    names['#s'] = 'status';
-    names['#e'] = 'enqueuedAt';
-    names['#l'] = 'limited';
-    values[':queued'] = JobStatus.queued;
-    values[':e'] = job.enqueuedAt;
-    clauses.push('(#s = :queued AND #e = :e AND attribute_not_exists(#l))');
-  }
+  if (overQueued) clauses.push(`(${queuedAsEnqueued(u, job.enqueuedAt)})`);
   try {
     // A low-level command, as for every job write (see attribute-values.ts).
     await table.client.send(
@@ -71,8 +60,8 @@ async function putJob(
         TableName: table.tableName,
         Item: toAttributeValues(toItem(job)),
         ConditionExpression: clauses.join(' OR '),
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: toAttributeValues(values),
+        ExpressionAttributeNames: u.names,
+        ExpressionAttributeValues: toAttributeValues(u.values),
       }),
     );
     return true;
@@ -80,6 +69,19 @@ async function putJob(
     if (error instanceof ConditionalCheckFailedException) return false;
     throw translateSizeError(error, job);
   }
+}
+
+/**
+ * `isQueuedAsEnqueued` as a condition: the enqueue time tells this enqueue's record from a requeued one (a
+ * requeue stamps its own), whose history a put would lose; a limit note is the one field a worker adds to a
+ * queued record.
+ */
+function queuedAsEnqueued(u: UpdateExpression, enqueuedAt: number): string {
+  return [
+    u.compare('status', '=', JobStatus.queued),
+    u.compare('enqueuedAt', '=', enqueuedAt),
+    `attribute_not_exists(${u.name('limited')})`,
+  ].join(' AND ');
 }
 
 /**
@@ -134,13 +136,8 @@ async function claimAsEnqueued(table: JobTable, request: ClaimRequest): Promise<
     .set('leaseToken', request.token)
     .appendExisting('history', job.history.slice(-1))
     .setLast('status', JobStatus.running);
-  const condition = [
-    u.compare('status', '=', JobStatus.queued),
-    u.compare('enqueuedAt', '=', job.enqueuedAt),
-    `attribute_not_exists(${u.name('limited')})`,
-  ].join(' AND ');
   try {
-    await updateJob(table, request.envelope.id, u, condition, 'NONE');
+    await updateJob(table, request.envelope.id, u, queuedAsEnqueued(u, job.enqueuedAt), 'NONE');
     return { claimed: true, job };
   } catch (error) {
     if (error instanceof ConditionalCheckFailedException) return undefined;
