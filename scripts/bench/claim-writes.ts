@@ -6,10 +6,10 @@
 // Jobs enqueued with `enqueueMany` (full tracking: the records are there) are received, then claimed and
 // completed one after the other in chunks of 250, each chunk one of: Longhaul's claim as the put of the
 // running record over the queued one (`put`: a young message's, `plainRecord`), as the update of the
-// queued record as enqueued (`plain`: an older message's, `claimsAsEnqueued`), as the update of any job
-// (`update`: an envelope without the mark), or the minimal loop's two UpdateItems; the order of the four
-// rotates. Per side, the median over chunks of dynalite's CPU (from /proc) and this process's CPU per
-// claim and per completion.
+// queued record as enqueued (`plain`: an older message's, `firstClaimWrite`'s `asEnqueued`), as the
+// update of any job (`update`: an envelope without the mark), or the minimal loop's two UpdateItems; the
+// order of the four rotates. Per side, the median over chunks of dynalite's CPU (from /proc) and this
+// process's CPU per claim and per completion.
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { decodeEnvelope, defineTask, type Envelope, type JobRecord, Longhaul } from 'longhaul';
 import { minimalClaim } from './baseline-worker.js';

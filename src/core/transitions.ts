@@ -140,8 +140,8 @@ export function isPlainRecord(job: JobRecord): boolean {
  */
 export const youngMessageMs = 5_000;
 
-/** What a claim's first write may be: the put of the running record, and what that put may write over. */
-export interface FirstClaimPut {
+/** What the put of a running record may write over: no record (or an expired one), the queued one it describes. */
+export interface RecordPutCondition {
   /** No record (or an expired one) is there. */
   readonly createMissing: boolean;
   /** The queued record the envelope describes is there (`isQueuedAsEnqueued`). */
@@ -149,33 +149,42 @@ export interface FirstClaimPut {
 }
 
 /**
- * Whether a claim starts with the put of the running record (`startedRecordOf`) rather than the update,
- * on a first delivery: when its producer wrote no record (`workerRecord`), and when the envelope describes
- * the producer's record (`plainRecord`) and the message is young, so the record may not have landed: the
- * put then creates it (where the update would fail and the put follow), or replaces the queued record, in
- * one request either way. An older message's record is there, and the update, which sends only what a
- * claim changes, is the cheaper write for the emulators the benchmarks run on (dynalite validates every
- * attribute of a put; `scripts/bench/claim-writes.ts`) and no dearer for DynamoDB. A `pendingRecord`
- * message, whose record no claim may create while it is young, gets the update.
+ * A claim's first write on a first delivery, tried before the claim of any job: the put of the running
+ * record (`startedRecordOf`) on its condition, or the update that holds only while the record is still
+ * the queued one the envelope describes (`asEnqueued`). Either one failing its condition leaves the claim
+ * of any job to run next.
  */
-export function firstClaimPut(request: ClaimRequest): FirstClaimPut | undefined {
-  if (request.deliveryCount !== 1 || request.createMissing === false) return undefined;
-  const { envelope } = request;
-  if (envelope.workerRecord) return { createMissing: true, overQueued: false };
-  const young = request.sentAt !== undefined && request.now - request.sentAt < youngMessageMs;
-  return envelope.plainRecord && young ? { createMissing: true, overQueued: true } : undefined;
-}
+export type FirstClaimWrite =
+  | ({ readonly kind: 'put' } & RecordPutCondition)
+  | { readonly kind: 'asEnqueued' };
+
+const putCreating: FirstClaimWrite = Object.freeze({ kind: 'put', createMissing: true, overQueued: false });
+const putOverQueued: FirstClaimWrite = Object.freeze({ kind: 'put', createMissing: true, overQueued: true });
+const updateAsEnqueued: FirstClaimWrite = Object.freeze({ kind: 'asEnqueued' });
 
 /**
- * Whether a claim that does not start with the put (`firstClaimPut`) first tries the update that holds
- * only while the record is still the queued one the envelope describes (`isQueuedAsEnqueued`): on a
- * first delivery of a `plainRecord` envelope, whose record was then never claimed unless by a duplicate
- * of the message. Such a record's running form is known without reading it (`startedRecordOf`), so that
- * update sets its fields outright and returns nothing; any other record fails its condition and gets the
- * claim of any job.
+ * Which write a claim starts with, on a first delivery whose envelope describes the record:
+ * - **the put**, when the producer wrote no record (`workerRecord`), and when it wrote the record the
+ *   envelope describes (`plainRecord`) and the message is young, so that record may not have landed: the
+ *   put then creates it (where the update would fail and the put follow), or replaces the queued record,
+ *   in one request either way;
+ * - **the update as enqueued**, for an older `plainRecord` message (its record is there, or never will
+ *   be), and for a `pendingRecord` one, whose record no claim may create while it is young. The running
+ *   form of a record still queued as enqueued is known without reading it, so that update sets its fields
+ *   outright and returns nothing, and it sends only what a claim changes: the cheaper write for the
+ *   emulators the benchmarks run on (dynalite validates every attribute of a put;
+ *   `scripts/bench/claim-writes.ts`), and no dearer for DynamoDB.
+ *
+ * Undefined on a later delivery, or when the envelope does not describe the record: the claim of any job.
  */
-export function claimsAsEnqueued(request: ClaimRequest): boolean {
-  return request.deliveryCount === 1 && request.envelope.plainRecord === true && !firstClaimPut(request);
+export function firstClaimWrite(request: ClaimRequest): FirstClaimWrite | undefined {
+  if (request.deliveryCount !== 1) return undefined;
+  const { envelope } = request;
+  const mayCreate = request.createMissing !== false;
+  if (mayCreate && envelope.workerRecord) return putCreating;
+  if (!envelope.plainRecord) return undefined;
+  const young = request.sentAt !== undefined && request.now - request.sentAt < youngMessageMs;
+  return mayCreate && young ? putOverQueued : updateAsEnqueued;
 }
 
 /**

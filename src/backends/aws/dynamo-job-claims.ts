@@ -10,10 +10,9 @@ import { claimableStatuses, type JobLimited, type JobRecord, JobStatus } from '.
 import { jobTable } from '../../core/names.js';
 import type { ClaimRequest, ClaimResult, LimitedNote, RejectRequest } from '../../core/ports.js';
 import {
-  claimsAsEnqueued,
-  type FirstClaimPut,
-  firstClaimPut,
+  firstClaimWrite,
   lostAttemptRecord,
+  type RecordPutCondition,
   startedRecordOf,
   statusEvent,
 } from '../../core/transitions.js';
@@ -42,7 +41,7 @@ function putNewJob(table: JobTable, job: JobRecord): Promise<boolean> {
 async function putJob(
   table: JobTable,
   job: JobRecord,
-  { createMissing, overQueued }: FirstClaimPut,
+  { createMissing, overQueued }: RecordPutCondition,
 ): Promise<boolean> {
   // Only the condition's names and values: a put has no update expression.
   const u = new UpdateExpression();
@@ -91,16 +90,15 @@ function queuedAsEnqueued(u: UpdateExpression, enqueuedAt: number): string {
 export async function claimJob(table: JobTable, request: ClaimRequest): Promise<ClaimResult> {
   const { envelope } = request;
   const createMissing = request.createMissing ?? true;
-  const put = firstClaimPut(request);
-  if (put) {
+  const first = firstClaimWrite(request);
+  if (first?.kind === 'put') {
     // The running record put whole: one write with no update expression to evaluate and nothing to send
     // back. It creates the record of a job its producer wrote none for (lean tracking, or a producer's put
     // not landed yet), or replaces the queued record the producer wrote (`plainRecord`). Any other record
     // (a message sent again, a requeued job) fails the condition, and the claim below runs as for any job.
     const job = startedRecordOf(request);
-    if (await putJob(table, job, put)) return { claimed: true, job };
-  }
-  if (claimsAsEnqueued(request)) {
+    if (await putJob(table, job, first)) return { claimed: true, job };
+  } else if (first?.kind === 'asEnqueued') {
     const claimed = await claimAsEnqueued(table, request);
     if (claimed) return claimed;
   }

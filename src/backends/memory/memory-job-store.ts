@@ -48,9 +48,8 @@ import type { RequestCounter } from '../../core/request-counter.js';
 import { isExpired } from '../../core/retention.js';
 import { replacesLatest } from '../../core/schedule-result.js';
 import {
-  claimsAsEnqueued,
   completedRecord,
-  firstClaimPut,
+  firstClaimWrite,
   isLostAttempt,
   isQueuedAsEnqueued,
   lostAttemptRecord,
@@ -239,18 +238,18 @@ export class MemoryJobStore implements JobStore {
   }
 
   /**
-   * Counts a claim's requests as the AWS store makes them: a put of the running record first when
-   * `firstClaimPut` says so, or the update of the queued record as enqueued when `claimsAsEnqueued` does,
-   * and the claim of any job only when that first write's condition fails; else that claim alone.
+   * Counts a claim's requests as the AWS store makes them: its first write when `firstClaimWrite` names
+   * one (the put of the running record, or the update of the queued record as enqueued), and the claim of
+   * any job only when that first write's condition fails; else that claim alone.
    */
   #countClaim(request: ClaimRequest, current: JobRecord | undefined): void {
-    const put = firstClaimPut(request);
-    if (put) {
+    const first = firstClaimWrite(request);
+    if (first?.kind === 'put') {
       this.#count('PutItem');
       const missing = current === undefined || isExpired(current, this.#now());
-      if (missing ? put.createMissing : put.overQueued && isQueuedAsEnqueued(current, request.envelope))
+      if (missing ? first.createMissing : first.overQueued && isQueuedAsEnqueued(current, request.envelope))
         return;
-    } else if (claimsAsEnqueued(request)) {
+    } else if (first?.kind === 'asEnqueued') {
       this.#count('UpdateItem');
       // An expired record is never queued: its job ended.
       if (current !== undefined && isQueuedAsEnqueued(current, request.envelope)) return;
