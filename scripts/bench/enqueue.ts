@@ -16,9 +16,17 @@ import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { createWorker, Longhaul, silentLogger, type Tracking } from 'longhaul';
 import { Producer } from 'sqs-producer';
 import { benchResources, clientsFor, startDynaliteFauxqs } from './emulators.js';
-import { type BenchResult, type Figure, figure, machineInfo, printFigures, writeResult } from './results.js';
+import {
+  type BenchResult,
+  type Figure,
+  figure,
+  machineInfo,
+  median,
+  printFigures,
+  writeResult,
+} from './results.js';
 import { isMain, runAsScript } from './shared.js';
-import { median, noop } from './worker-overhead.js';
+import { noop } from './worker-overhead.js';
 
 type Mode = 'one' | 'many';
 /**

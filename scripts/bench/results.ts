@@ -88,6 +88,29 @@ export function readResults(): BenchResult[] {
   return names.sort().map((name) => JSON.parse(readFileSync(join(resultsDir, name), 'utf8')) as BenchResult);
 }
 
+/** The median of `values` (the mean of the middle two for an even count). */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+/**
+ * What a figure's median of rounds comes from, for its note: the number of rounds and the ratio of the
+ * side to its baseline round by round (both measured in the same round), lowest and highest. On a shared
+ * machine a round's figures move together with its load, so that range says how far one run's ratio can
+ * be trusted.
+ */
+export function roundsNote(values: readonly number[], baseline: readonly number[]): string {
+  const ratios = values.map((value, i) => value / (baseline[i] as number)).filter(Number.isFinite);
+  if (ratios.length < 2) return `median of ${values.length}`;
+  const low = Math.min(...ratios).toFixed(2);
+  const high = Math.max(...ratios).toFixed(2);
+  return `median of ${values.length}; round by round ${low}–${high}x`;
+}
+
 /** The p-th percentile (0–100) of `values`, nearest rank. */
 export function percentile(values: readonly number[], p: number): number {
   if (values.length === 0) return Number.NaN;

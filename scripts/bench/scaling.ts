@@ -12,12 +12,13 @@ import {
   type Figure,
   figure,
   machineInfo,
+  median,
   printFigures,
   type Series,
   writeResult,
 } from './results.js';
 import { isMain, runAsScript } from './shared.js';
-import { alternate, embedded, median, perJob, type Side } from './worker-overhead.js';
+import { alternate, embedded, perJob, type Side } from './worker-overhead.js';
 
 export async function run(options: { quick: boolean }): Promise<BenchResult> {
   const log = (line: string) => console.log(line);

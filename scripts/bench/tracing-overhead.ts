@@ -10,9 +10,17 @@ import { fileURLToPath } from 'node:url';
 import { createWorker, Longhaul, silentLogger } from 'longhaul';
 import { memoryBackend } from 'longhaul/memory';
 import { startDynaliteFauxqs } from './emulators.js';
-import { type BenchResult, type Figure, figure, machineInfo, printFigures, writeResult } from './results.js';
+import {
+  type BenchResult,
+  type Figure,
+  figure,
+  machineInfo,
+  median,
+  printFigures,
+  writeResult,
+} from './results.js';
 import { isMain, measureInChildProcess, runAsScript } from './shared.js';
-import { alternate, median, noop, registerDiscardingTracer, type Side } from './worker-overhead.js';
+import { alternate, noop, registerDiscardingTracer, type Side } from './worker-overhead.js';
 
 /** One embedded-backend run in a child process: jobs enqueued and drained there, the drain measured. */
 interface EmbeddedRun {

@@ -10,9 +10,17 @@
 //   tsx --conditions=source scripts/bench/vs-sqs-consumer.ts [--quick]
 
 import { startDynaliteFauxqs } from './emulators.js';
-import { type BenchResult, type Figure, figure, machineInfo, printFigures, writeResult } from './results.js';
+import {
+  type BenchResult,
+  type Figure,
+  figure,
+  machineInfo,
+  median,
+  printFigures,
+  writeResult,
+} from './results.js';
 import { isMain, runAsScript } from './shared.js';
-import { alternate, median, perJob, type Side } from './worker-overhead.js';
+import { alternate, perJob, type Side } from './worker-overhead.js';
 
 export async function run(options: { quick: boolean }): Promise<BenchResult> {
   const log = (line: string) => console.log(line);

@@ -29,7 +29,16 @@ import {
   processCpuSeconds,
   startDynaliteFauxqs,
 } from './emulators.js';
-import { type BenchResult, type Figure, figure, machineInfo, printFigures, writeResult } from './results.js';
+import {
+  type BenchResult,
+  type Figure,
+  figure,
+  machineInfo,
+  median,
+  printFigures,
+  roundsNote,
+  writeResult,
+} from './results.js';
 import { measureInChildProcess, runAsScript } from './shared.js';
 
 /** The no-op task every side runs. No argument schema, so no validation cost on Longhaul's side. */
@@ -395,14 +404,6 @@ export async function prefilledQueue(
   return resources;
 }
 
-export const median = (values: readonly number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-};
-
 /** Sums a request snapshot, per job: SQS requests, DynamoDB writes. */
 export function perJob(m: SideMeasurement): { sqs: number; dynamoWrites: number } {
   const sum = (service: string, only?: (op: string) => boolean) =>
@@ -679,8 +680,9 @@ export async function run(runOptions: { quick: boolean }): Promise<BenchResult> 
         { concurrency: c, total, warmup, tracking },
         log,
       );
-      const med = (side: Side, key: 'cpuMsPerJob' | 'jobsPerSecond') =>
-        median((bySide.get(side) ?? []).map((m) => m[key]));
+      const all = (side: Side, key: 'cpuMsPerJob' | 'jobsPerSecond') =>
+        (bySide.get(side) ?? []).map((m) => m[key]);
+      const med = (side: Side, key: 'cpuMsPerJob' | 'jobsPerSecond') => median(all(side, key));
       const pair = (
         id: string,
         label: string,
@@ -697,7 +699,7 @@ export async function run(runOptions: { quick: boolean }): Promise<BenchResult> 
           baseline: { label: againstLabel, value: med(against, 'jobsPerSecond') },
           better: 'higher',
           source,
-          note: `${target.jobs}median of ${rounds}`,
+          note: `${target.jobs}${roundsNote(all(side, 'jobsPerSecond'), all(against, 'jobsPerSecond'))}`,
         }),
         figure({
           id: `worker.${id}.cpuMsPerJob.c${c}`,
@@ -707,7 +709,7 @@ export async function run(runOptions: { quick: boolean }): Promise<BenchResult> 
           baseline: { label: againstLabel, value: med(against, 'cpuMsPerJob') },
           better: 'lower',
           source,
-          note: `${target.cpu}median of ${rounds}`,
+          note: `${target.cpu}${roundsNote(all(side, 'cpuMsPerJob'), all(against, 'cpuMsPerJob'))}`,
         }),
       ];
       figures.push(
