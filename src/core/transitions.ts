@@ -140,7 +140,10 @@ export function isPlainRecord(job: JobRecord): boolean {
  */
 export const youngMessageMs = 5_000;
 
-/** What the put of a running record may write over: no record (or an expired one), the queued one it describes. */
+/**
+ * What a put of a job's whole record may write over: no record (or an expired one), or the queued record
+ * its envelope describes.
+ */
 export interface RecordPutCondition {
   /** No record (or an expired one) is there. */
   readonly createMissing: boolean;
