@@ -37,6 +37,13 @@ describe.each(contractBackends('contract/lifecycle'))('the job lifecycle on the 
     expect(job.startedAt).toBeGreaterThanOrEqual(job.enqueuedAt);
     expect(job.finishedAt).toBeGreaterThanOrEqual(job.startedAt as number);
     expect(job.history.map((e) => e.status)).toEqual(['queued', 'running', 'succeeded']);
+    // Whether a store writes the success event or restores it from the record, it reads the same.
+    expect(job.history.at(-1)).toEqual({
+      status: 'succeeded',
+      at: job.finishedAt,
+      attempt: 1,
+      workerId: worker.options.workerId,
+    });
     expect(job.leaseExpiresAt).toBeUndefined();
     expect(await s.t.backend.transport.depth()).toMatchObject({ available: 0, inFlight: 0, deadLettered: 0 });
   });

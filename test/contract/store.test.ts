@@ -2,6 +2,8 @@ import {
   type ClaimRequest,
   decodeEnvelope,
   encodeEnvelope,
+  type Fence,
+  type JobRecord,
   type JobStore,
   LockLostError,
   PayloadTooLargeError,
@@ -333,6 +335,21 @@ describe.each(contractBackends('contract/store'))('the job store on the $name ba
     }
   });
 
+  it('clears the error a lost attempt left when the attempt that took over succeeds', async () => {
+    const first = await store.claim({ ...claimRequest('recovered', 'old'), leaseExpiresAt: Date.now() - 1 });
+    const taken = await store.takeOver(claimRequest('recovered', 'new'), first.job);
+    expect(taken.job.error).toMatchObject({ code: 'worker_lost' });
+    const fence = { attempt: taken.job.attempts, workerId: 'new', token: 'token-new' };
+    const ended = await store.complete(
+      'recovered',
+      fence,
+      { status: 'succeeded', at: Date.now(), result: 'ok', logs: [] },
+      taken.job,
+    );
+    expect(ended.error).toBeUndefined();
+    expect(ended).toEqual(await store.get('recovered'));
+  });
+
   it("fences each claim with its own token, so a retried job never accepts an old attempt's writes", async () => {
     const first = await store.claim({ ...claimRequest('reclaimed', 'worker-a'), token: 'claim-1' });
     const oldFence = { attempt: first.job.attempts, workerId: 'worker-a', token: 'claim-1' };
@@ -355,6 +372,57 @@ describe.each(contractBackends('contract/store'))('the job store on the $name ba
       { ...oldFence, token: 'claim-2' },
       { at: Date.now(), progress: { fraction: 0.1 } },
     );
+  });
+
+  // The DynamoDB store fences an attempt's writes by its token alone (see docs/architecture.md, "Who owns
+  // a job"): that holds only while every write that ends a running attempt, or starts another, takes the
+  // token with it. One case per such write.
+  it("takes the attempt's token with every write that moves a job out of its attempt", async () => {
+    const error = { name: 'Error', message: 'gave up', code: 'task_error' };
+    const ends = {
+      succeeded: { status: 'succeeded', result: 1 },
+      failed: { status: 'failed', error, deadLettered: true },
+      cancelled: { status: 'cancelled', error, deadLettered: false },
+      retrying: { status: 'retrying', error, nextAttemptAt: Date.now() + 60_000 },
+      'retrying, handed back': { status: 'retrying', error, nextAttemptAt: Date.now(), interrupted: true },
+    } as const;
+    const moves: [string, (id: string, fence: Fence) => Promise<unknown>][] = [
+      ...Object.entries(ends).map(([name, end]): [string, (id: string, fence: Fence) => Promise<unknown>] => [
+        `completion ${name}`,
+        (id, fence) => store.complete(id, fence, { ...end, at: Date.now(), logs: [] }),
+      ]),
+      [
+        'take-over of a lost attempt',
+        async (id) => {
+          const running = await store.get(id);
+          const taken = await store.takeOver(claimRequest(id, 'other'), running as JobRecord);
+          expect(taken.claimed).toBe(true);
+        },
+      ],
+      [
+        'rejection of a lost attempt',
+        async (id, fence) => {
+          const rejected = await store.reject({
+            id,
+            task: 'math.add',
+            maxAttempts: 3,
+            guard: { kind: 'lost', attempt: fence.attempt, now: Date.now() },
+            error,
+            deadLettered: true,
+            at: Date.now(),
+          });
+          expect(rejected).toBe(true);
+        },
+      ],
+    ];
+    for (const [name, move] of moves) {
+      const id = `moved-${name.replaceAll(/\W+/g, '-')}`;
+      const { job } = await store.claim({ ...claimRequest(id, 'w1'), leaseExpiresAt: Date.now() - 1 });
+      const fence = { attempt: job.attempts, workerId: 'w1', token: 'token-w1' };
+      await move(id, fence);
+      expect((await store.get(id))?.leaseToken, name).not.toBe(fence.token);
+      await expect(store.touch(id, fence, { at: Date.now() }), name).rejects.toBeInstanceOf(LockLostError);
+    }
   });
 
   it('records a cancel on a running job, reports it to the heartbeat, and refuses a retrying end', async () => {

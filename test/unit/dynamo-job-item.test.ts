@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { fromItem, toItem } from '../../src/backends/aws/dynamo-job-item.js';
+import { fromItem, storesCompletionEvent, toItem } from '../../src/backends/aws/dynamo-job-item.js';
+import type { Completion } from '../../src/core/ports.js';
 import { queuedJob as newJob } from '../support/job-records.js';
 
 describe('toItem', () => {
@@ -39,5 +40,53 @@ describe('toItem', () => {
     ],
   ])('reads %s back as it was written', (_, job) => {
     expect(fromItem(toItem(job))).toEqual(job);
+  });
+});
+
+describe("a succeeded job's last event", () => {
+  const ran = [
+    { status: 'queued', at: 1 },
+    { status: 'running', at: 2, attempt: 1, workerId: 'w-1' },
+  ];
+  const succeeded = {
+    id: 'job-1',
+    status: 'succeeded',
+    attempts: 1,
+    workerId: 'w-1',
+    finishedAt: 5,
+    result: 7,
+  };
+
+  it('is read back from the record when the completion did not store it', () => {
+    expect(fromItem({ ...succeeded, history: ran }).history).toEqual([
+      { status: 'queued', at: 1, attempt: 0 },
+      { status: 'running', at: 2, attempt: 1, workerId: 'w-1' },
+      { status: 'succeeded', at: 5, attempt: 1, workerId: 'w-1' },
+    ]);
+  });
+
+  it('is read as stored when it was (an item an earlier version completed), never twice', () => {
+    const stored = { status: 'succeeded', at: 4, attempt: 1, workerId: 'w-1' };
+    expect(fromItem({ ...succeeded, history: [...ran, stored] }).history.at(-1)).toEqual(stored);
+    expect(fromItem({ ...succeeded, history: [...ran, stored] }).history).toHaveLength(3);
+  });
+
+  it('is added to no other status', () => {
+    for (const status of ['running', 'failed', 'cancelled', 'retrying', 'queued']) {
+      expect(fromItem({ ...succeeded, status, history: ran }).history).toHaveLength(2);
+    }
+  });
+
+  it('is left unwritten only by a success that was not handed back', () => {
+    const base = { at: 5, logs: [] };
+    const error = { name: 'Error', message: 'boom', code: 'task_error' };
+    const ends: [Completion, boolean][] = [
+      [{ ...base, status: 'succeeded', result: 1 }, false],
+      [{ ...base, status: 'succeeded', result: 1, interrupted: true }, true],
+      [{ ...base, status: 'retrying', error, nextAttemptAt: 9 }, true],
+      [{ ...base, status: 'failed', error, deadLettered: false }, true],
+      [{ ...base, status: 'cancelled', error, deadLettered: false }, true],
+    ];
+    for (const [completion, stored] of ends) expect(storesCompletionEvent(completion)).toBe(stored);
   });
 });

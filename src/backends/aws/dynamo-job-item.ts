@@ -1,7 +1,7 @@
 /**
  * How a job record is stored as a job-table item and read back: the index attributes it gains, the TTL
- * in epoch seconds, history events written without an attempt number, and the size error of an item
- * DynamoDB refuses.
+ * in epoch seconds, history events written without an attempt number, the success event the record's
+ * own fields state, and the size error of an item DynamoDB refuses.
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
@@ -9,6 +9,8 @@ import { PayloadTooLargeError } from '../../core/errors.js';
 import { type JobEvent, type JobRecord, JobStatus } from '../../core/job.js';
 import { jsonBytes, limits } from '../../core/limits.js';
 import { jobTable } from '../../core/names.js';
+import type { Completion } from '../../core/ports.js';
+import { statusEvent } from '../../core/transitions.js';
 import { indexAttributes, indexOnlyAttributes } from './job-index.js';
 
 /** A history event whose attempt number the writer could not know; filled in on read. */
@@ -34,9 +36,22 @@ export function toItem(job: JobRecord): Record<string, unknown> {
 }
 
 /**
+ * Whether the write ending an attempt with `completion` appends its history event. A success that was
+ * not handed back does not: the event would say again what the record's `status`, `finishedAt`,
+ * `attempts` and `workerId` say, and a succeeded job never changes again, so {@link fromItem} restores
+ * it as the last event. That spares every successful job's completion a `list_append` of a map, the
+ * costliest clause it had on the emulators (docs/benchmarks-hot-path.md, eighth pass).
+ */
+export function storesCompletionEvent(completion: Completion): boolean {
+  return completion.status !== JobStatus.succeeded || completion.interrupted === true;
+}
+
+/**
  * Turns a stored item into a record. Events written without an attempt number (the writer could not
  * know it without a read) get it here: a `running` event starts the next attempt, unless the attempt
- * before it was interrupted (given back, so it starts again), and `queued` resets.
+ * before it was interrupted (given back, so it starts again), and `queued` resets. A succeeded job's
+ * last event is restored from the record when its completion did not store it
+ * ({@link storesCompletionEvent}).
  */
 export function fromItem(item: Record<string, unknown>): JobRecord {
   let attempt = 0;
@@ -47,12 +62,30 @@ export function fromItem(item: Record<string, unknown>): JobRecord {
     givenBack = event.interrupted === true;
     return { ...event, attempt };
   });
+  const success = impliedSuccessEvent(item, history.at(-1));
+  if (success) history.push(success);
   const record: Record<string, unknown> = { logs: [], attempts: 0, ...item, history };
   for (const attribute of indexOnlyAttributes) delete record[attribute];
   // The TTL attribute is in epoch seconds, as DynamoDB requires; records use milliseconds throughout.
   const ttl = item[jobTable.ttlAttribute];
   if (typeof ttl === 'number') record.expiresAt = ttl * 1000;
   return record as unknown as JobRecord;
+}
+
+/** The event a succeeded item's completion left unwritten; undefined when it is stored, or the job has not succeeded. */
+function impliedSuccessEvent(
+  item: Record<string, unknown>,
+  last: JobEvent | undefined,
+): JobEvent | undefined {
+  if (item.status !== JobStatus.succeeded || last?.status === JobStatus.succeeded) return undefined;
+  const { finishedAt, attempts, workerId } = item;
+  if (typeof finishedAt !== 'number') return undefined;
+  return statusEvent(
+    JobStatus.succeeded,
+    finishedAt,
+    typeof attempts === 'number' ? attempts : 0,
+    typeof workerId === 'string' ? workerId : undefined,
+  );
 }
 
 /** The item of a failed condition comes back in DynamoDB's wire format, even through the document client. */
