@@ -90,3 +90,89 @@ describe("a succeeded job's last event", () => {
     for (const [completion, stored] of ends) expect(storesCompletionEvent(completion)).toBe(stored);
   });
 });
+
+describe("a first attempt's start event", () => {
+  const queued = { status: 'queued', at: 1 } as const;
+  const start = { status: 'running', at: 2, attempt: 1, workerId: 'w-1' } as const;
+  const running = { id: 'job-1', status: 'running', attempts: 1, startedAt: 2, workerId: 'w-1' };
+  const error = { code: 'task_error', message: 'boom' };
+
+  it("is left out of the item of a first claim's running record, and read back", () => {
+    const job = newJob({
+      status: 'running',
+      attempts: 1,
+      startedAt: 2,
+      workerId: 'w-1',
+      history: [{ ...queued, attempt: 0 }, start],
+    });
+    expect(toItem(job).history).toEqual([queued]);
+    expect(fromItem(toItem(job))).toEqual(job);
+  });
+
+  it('is stored when the record does not state it (another worker, another time)', () => {
+    const history = [{ ...queued, attempt: 0 }, start];
+    for (const differs of [{ workerId: 'w-2' }, { startedAt: 3 }]) {
+      const job = newJob({
+        status: 'running',
+        attempts: 1,
+        startedAt: 2,
+        workerId: 'w-1',
+        history,
+        ...differs,
+      });
+      expect(toItem(job).history).toHaveLength(2);
+    }
+  });
+
+  it('is read back while the attempt runs and once it has succeeded', () => {
+    expect(fromItem({ ...running, history: [queued] }).history).toEqual([{ ...queued, attempt: 0 }, start]);
+    const done = { ...running, status: 'succeeded', finishedAt: 5, history: [queued] };
+    expect(fromItem(done).history.map((e) => e.status)).toEqual(['queued', 'running', 'succeeded']);
+  });
+
+  it("is read back before attempt 1's next event, with that event's worker", () => {
+    const taken = [
+      queued,
+      { status: 'retrying', at: 4, attempt: 1, workerId: 'w-1', error },
+      { status: 'running', at: 5, attempt: 2, workerId: 'w-2' },
+    ];
+    expect(fromItem({ ...running, attempts: 2, workerId: 'w-2', history: taken }).history).toEqual([
+      { ...queued, attempt: 0 },
+      start,
+      ...taken.slice(1),
+    ]);
+    // A rejection of the lost attempt names no worker: the record's is still the attempt's.
+    const rejected = [queued, { status: 'failed', at: 4, attempt: 1, error }];
+    expect(fromItem({ ...running, status: 'failed', history: rejected }).history[1]).toEqual(start);
+  });
+
+  it('numbers the attempts after it as before: a retry claim starts attempt 2', () => {
+    const retried = [
+      queued,
+      { status: 'retrying', at: 4, attempt: 1, workerId: 'w-1', error },
+      { status: 'running', at: 6 },
+    ];
+    expect(fromItem({ ...running, attempts: 2, history: retried }).history.map((e) => e.attempt)).toEqual([
+      0, 1, 1, 2,
+    ]);
+  });
+
+  it('is not added where it was stored, or where no attempt started', () => {
+    const cases: [string, Record<string, unknown>][] = [
+      ['a stored start', { ...running, history: [queued, { status: 'running', at: 2 }] }],
+      [
+        'a job cancelled before it ran',
+        { ...running, status: 'cancelled', attempts: 0, history: [queued, { status: 'cancelled', at: 3 }] },
+      ],
+      [
+        'a queued job',
+        { ...running, status: 'queued', attempts: 0, startedAt: undefined, history: [queued] },
+      ],
+      ['a scheduled job started', { ...running, history: [{ status: 'scheduled', at: 1 }] }],
+    ];
+    for (const [name, item] of cases) {
+      const stored = item.history as unknown[];
+      expect(fromItem(item).history, name).toHaveLength(stored.length);
+    }
+  });
+});
