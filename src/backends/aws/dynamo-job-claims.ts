@@ -17,14 +17,7 @@ import {
   statusEvent,
 } from '../../core/transitions.js';
 import { toAttributeValues } from './attribute-values.js';
-import {
-  fromItem,
-  type StoredEvent,
-  toItem,
-  translateSizeError,
-  ttlSeconds,
-  withoutAttempt,
-} from './dynamo-job-item.js';
+import { fromItem, toItem, translateSizeError, ttlSeconds, withoutAttempt } from './dynamo-job-item.js';
 import { type JobTable, jobAsItStood, updateJob } from './dynamo-job-table.js';
 import { enterStatus, timeShardKey } from './job-index.js';
 import { UpdateExpression } from './update-expression.js';
@@ -125,8 +118,7 @@ export async function claimJob(table: JobTable, request: ClaimRequest): Promise<
  * The claim of the queued record `request`'s envelope describes (`plainRecord`), while it is still that
  * record (`isQueuedAsEnqueued`): the running record is then what the put of `startedRecordOf` would
  * write, so the update sets its fields outright (no `if_not_exists`, no increment) and returns nothing.
- * Like that put, it leaves the attempt's `running` event to be read from `startedAt` and `workerId`
- * (`impliedFirstStart` in dynamo-job-item.ts). Undefined when the record is another, or none.
+ * Undefined when the record is another, or none.
  */
 async function claimAsEnqueued(table: JobTable, request: ClaimRequest): Promise<ClaimResult | undefined> {
   const job = startedRecordOf(request);
@@ -140,6 +132,7 @@ async function claimAsEnqueued(table: JobTable, request: ClaimRequest): Promise<
     .set('heartbeatAt', request.now)
     .set('leaseExpiresAt', request.leaseExpiresAt)
     .set('leaseToken', request.token)
+    .appendExisting('history', job.history.slice(-1))
     .setLast('status', JobStatus.running);
   try {
     await updateJob(table, request.envelope.id, u, queuedAsEnqueued(u, job.enqueuedAt), 'NONE');
@@ -224,7 +217,7 @@ export async function rejectJob(table: JobTable, request: RejectRequest): Promis
     .set('error', request.error)
     .set('deadLettered', request.deadLettered)
     .set('finishedAt', request.at)
-    .append('history', [rejectionEvent(status, request)])
+    .append('history', [withoutAttempt(statusEvent(status, request.at, 0, undefined, request.error))])
     .remove('leaseExpiresAt', 'leaseToken', 'handoff');
   enterStatus(u, status, request.id);
   if (request.expiresAt !== undefined) u.set(jobTable.ttlAttribute, ttlSeconds(request.expiresAt));
@@ -244,23 +237,6 @@ export async function rejectJob(table: JobTable, request: RejectRequest): Promis
     if (error instanceof ConditionalCheckFailedException) return false;
     throw error;
   }
-}
-
-/**
- * The event of a rejection. A lost attempt's carries its number, which the guard names: it may follow a
- * first start that was not stored, and reads restore that start from the first event of attempt 1
- * (`impliedFirstStart`). An unstarted job's is numbered on read.
- */
-function rejectionEvent(status: JobStatus, request: RejectRequest): StoredEvent {
-  const { guard } = request;
-  const event = statusEvent(
-    status,
-    request.at,
-    guard.kind === 'lost' ? guard.attempt : 0,
-    undefined,
-    request.error,
-  );
-  return guard.kind === 'lost' ? event : withoutAttempt(event);
 }
 
 /** Records why an unstarted job waits; when it has started or gone meanwhile, says how it stands. */

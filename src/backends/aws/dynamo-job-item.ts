@@ -1,7 +1,7 @@
 /**
  * How a job record is stored as a job-table item and read back: the index attributes it gains, the TTL
- * in epoch seconds, history events written without an attempt number, the first start and the success
- * events the record's own fields state, and the size error of an item DynamoDB refuses.
+ * in epoch seconds, history events written without an attempt number, the success event the record's
+ * own fields state, and the size error of an item DynamoDB refuses.
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
@@ -14,46 +14,25 @@ import { statusEvent } from '../../core/transitions.js';
 import { indexAttributes, indexOnlyAttributes } from './job-index.js';
 
 /** A history event whose attempt number the writer could not know; filled in on read. */
-export type StoredEvent = Omit<JobEvent, 'attempt'> & { attempt?: number };
+type StoredEvent = Omit<JobEvent, 'attempt'> & { attempt?: number };
 
 /**
  * The item of a new job: the record plus the keys of the indexes it is listed in, without what
  * {@link fromItem} fills in (empty `logs`, `attempts` 0, the attempt 0 of a first event that starts
- * none, the `running` event of a first claim's put, {@link impliedFirstStart}): attribute values fewer
- * to send, check and store for every job enqueued or claimed. A claim, a log line or a cancel writes
- * them (each with `if_not_exists`).
+ * none): three attribute values fewer to send, check and store for every job enqueued. A claim, a log
+ * line or a cancel writes them (each with `if_not_exists`).
  */
 export function toItem(job: JobRecord): Record<string, unknown> {
   const { logs, attempts, history, ...rest } = job;
   const [first, ...later] = history;
   const firstWithoutAttempt = first?.attempt === 0 && first.status !== JobStatus.running;
-  const stored = firstWithoutAttempt ? [withoutAttempt(first), ...later] : history;
   return {
     ...rest,
     ...(logs.length > 0 ? { logs } : {}),
     ...(attempts !== 0 ? { attempts } : {}),
-    history: isFirstStartOf(job) ? stored.slice(0, 1) : stored,
+    history: firstWithoutAttempt ? [withoutAttempt(first), ...later] : history,
     ...indexAttributes(job),
   };
-}
-
-/**
- * Whether `job` is the running record a first claim makes of its queued record as enqueued: its history
- * is the enqueue's `queued` event and the first attempt's `running` one, which the record's `startedAt`
- * and `workerId` state as well.
- */
-function isFirstStartOf(job: JobRecord): boolean {
-  const [queued, running, ...later] = job.history;
-  return (
-    job.status === JobStatus.running &&
-    job.attempts === 1 &&
-    later.length === 0 &&
-    queued?.status === JobStatus.queued &&
-    running?.status === JobStatus.running &&
-    running.attempt === 1 &&
-    running.at === job.startedAt &&
-    running.workerId === job.workerId
-  );
 }
 
 /**
@@ -70,17 +49,14 @@ export function storesCompletionEvent(completion: Completion): boolean {
 /**
  * Turns a stored item into a record. Events written without an attempt number (the writer could not
  * know it without a read) get it here: a `running` event starts the next attempt, unless the attempt
- * before it was interrupted (given back, so it starts again), and `queued` resets. The first attempt's
- * `running` event ({@link impliedFirstStart}) and a succeeded job's last event
- * ({@link storesCompletionEvent}) are restored from the record when the writes did not store them.
+ * before it was interrupted (given back, so it starts again), and `queued` resets. A succeeded job's
+ * last event is restored from the record when its completion did not store it
+ * ({@link storesCompletionEvent}).
  */
 export function fromItem(item: Record<string, unknown>): JobRecord {
   let attempt = 0;
   let givenBack = false;
-  const stored = (item.history as StoredEvent[] | undefined) ?? [];
-  const start = impliedFirstStart(item, stored);
-  const events = start ? [stored[0] as StoredEvent, start, ...stored.slice(1)] : stored;
-  const history = events.map((event): JobEvent => {
+  const history = ((item.history as StoredEvent[] | undefined) ?? []).map((event): JobEvent => {
     if (event.attempt !== undefined) attempt = event.attempt;
     else if (event.status === JobStatus.running && !givenBack) attempt += 1;
     givenBack = event.interrupted === true;
@@ -94,31 +70,6 @@ export function fromItem(item: Record<string, unknown>): JobRecord {
   const ttl = item[jobTable.ttlAttribute];
   if (typeof ttl === 'number') record.expiresAt = ttl * 1000;
   return record as unknown as JobRecord;
-}
-
-/**
- * The first attempt's `running` event, when the claim that started the job's queued record as enqueued
- * left it unstored (the update as enqueued, or the put of the running record: `toItem`): the item's
- * stored history is then the enqueue's `queued` event, followed by nothing while the attempt runs or
- * once it has succeeded, or by the first event of attempt 1 that is not its start (its end, or a
- * take-over's record of it), which names the attempt's worker. The start is the item's `startedAt`,
- * which only a requeue clears, and a requeue stores the restored history whole
- * (dynamo-job-operator-actions.ts). Saves every first claim a `list_append` of a map, the costliest
- * clause it had on the emulators (docs/benchmarks-hot-path.md, ninth pass).
- */
-function impliedFirstStart(
-  item: Record<string, unknown>,
-  stored: readonly StoredEvent[],
-): JobEvent | undefined {
-  const [queued, next] = stored;
-  if (queued?.status !== JobStatus.queued) return undefined;
-  if (next === undefined) {
-    if (item.status !== JobStatus.running && item.status !== JobStatus.succeeded) return undefined;
-  } else if (next.status === JobStatus.running || next.attempt !== 1) return undefined;
-  const { startedAt, workerId } = item;
-  if (typeof startedAt !== 'number') return undefined;
-  const worker = next?.workerId ?? workerId;
-  return statusEvent(JobStatus.running, startedAt, 1, typeof worker === 'string' ? worker : undefined);
 }
 
 /** The event a succeeded item's completion left unwritten; undefined when it is stored, or the job has not succeeded. */

@@ -64,59 +64,17 @@ async function cancelUnstarted(
   return operatorUpdate(table, id, 'cancel', u, condition);
 }
 
-/**
- * Queues a finished job again as new: no attempts, enqueued `at`. The requeue clears `startedAt`, from
- * which a read restores a first start that was not stored (`impliedFirstStart` in dynamo-job-item.ts),
- * so the update appends its event only to an item whose stored history needs no such restore. Any other
- * finished item has its history written whole, as read, on the condition that it is still the job that
- * finished then (the same `finishedAt`, which only a requeue changes).
- */
+/** Queues a finished job again as new: no attempts, enqueued `at`. */
 export async function requeueJob(table: JobTable, id: string, at: number): Promise<JobRecord> {
-  const queued = statusEvent(JobStatus.queued, at, 0);
-  const u = requeueUpdate(id, at).append('history', [queued]);
-  const condition = `${retryableCondition(u)} AND NOT (${firstStartUnstored(u)})`;
-  try {
-    return fromItem((await updateJob(table, id, u, condition, 'ALL_NEW')) ?? {});
-  } catch (error) {
-    if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    const current = await jobAsItStood(table, id, error);
-    if (!current || isExpired(current)) throw new JobNotFoundError(id);
-    if (!retryableStatuses.includes(current.status)) throw new JobConflictError(id, 'retry', current.status);
-    const whole = requeueUpdate(id, at).set('history', [...current.history, queued]);
-    const sameFinish =
-      current.finishedAt === undefined
-        ? `attribute_not_exists(${whole.name('finishedAt')})`
-        : whole.compare('finishedAt', '=', current.finishedAt);
-    return operatorUpdate(table, id, 'retry', whole, `${retryableCondition(whole)} AND ${sameFinish}`);
-  }
-}
-
-/** What a requeue writes, but for the history. */
-function requeueUpdate(id: string, at: number): UpdateExpression {
   const u = new UpdateExpression()
     .setLast('status', JobStatus.queued)
     .set('attempts', 0)
     .set('enqueuedAt', at)
+    .append('history', [statusEvent(JobStatus.queued, at, 0)])
     .remove(...requeueClears);
   enterStatus(u, JobStatus.queued, id);
-  return u;
-}
-
-function retryableCondition(u: UpdateExpression): string {
-  return `attribute_exists(${u.name(jobTable.partitionKey)}) AND ${u.in('status', retryableStatuses)}`;
-}
-
-/**
- * A finished item's stored history as `impliedFirstStart` restores a start into it: the enqueue's
- * `queued` event followed by an event of attempt 1 that is not its start.
- */
-function firstStartUnstored(u: UpdateExpression): string {
-  const [history, status, attempt] = [u.name('history'), u.name('status'), u.name('attempt')];
-  return [
-    `${history}[0].${status} = ${u.value(JobStatus.queued)}`,
-    `${history}[1].${status} <> ${u.value(JobStatus.running)}`,
-    `${history}[1].${attempt} = ${u.value(1)}`,
-  ].join(' AND ');
+  const condition = `attribute_exists(${u.name(jobTable.partitionKey)}) AND ${u.in('status', retryableStatuses)}`;
+  return operatorUpdate(table, id, 'retry', u, condition);
 }
 
 /** Deletes the jobs of `ids` that are finished; resolves with the ids it deleted. */
