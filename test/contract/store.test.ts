@@ -425,6 +425,90 @@ describe.each(contractBackends('contract/store'))('the job store on the $name ba
     }
   });
 
+  // Every write that can follow a first claim keeps the first attempt's `running` event, with its own time
+  // and worker, and numbers the events after it, on both backends (a store that leaves an event to be
+  // restored on read, as the DynamoDB store does a success's, must keep this true).
+  it("keeps the first attempt's start in the history through every write that can follow it", async () => {
+    const error = { name: 'Error', message: 'gave up', code: 'task_error' };
+    const t0 = Date.now() - 10_000;
+    const started = (id: string) =>
+      store.claim({ ...claimRequest(id, 'w1', t0), leaseExpiresAt: t0 + 1 }).then(({ job }) => {
+        expect(job.history.map((e) => e.status)).toEqual(['queued', 'running']);
+        return { attempt: 1, workerId: 'w1', token: 'token-w1' };
+      });
+    const start = { status: 'running', at: t0, attempt: 1, workerId: 'w1' };
+    const statuses = async (id: string) => (await store.get(id))?.history.map((e) => e.status);
+
+    await started('first-running');
+    expect((await store.get('first-running'))?.history[1]).toEqual(start);
+
+    const done = await started('first-done');
+    await store.complete('first-done', done, { status: 'succeeded', at: t0 + 5, result: 1, logs: [] });
+    expect((await store.get('first-done'))?.history.slice(1)).toEqual([
+      start,
+      { status: 'succeeded', at: t0 + 5, attempt: 1, workerId: 'w1' },
+    ]);
+
+    const retried = await started('first-retried');
+    await store.complete('first-retried', retried, {
+      status: 'retrying',
+      error,
+      nextAttemptAt: t0 + 6,
+      at: t0 + 5,
+      logs: [],
+    });
+    await store.claim(claimRequest('first-retried', 'w2', t0 + 7));
+    expect((await store.get('first-retried'))?.history.slice(1)).toEqual([
+      start,
+      expect.objectContaining({ status: 'retrying', attempt: 1, workerId: 'w1' }),
+      { status: 'running', at: t0 + 7, attempt: 2, workerId: 'w2' },
+    ]);
+
+    await started('first-taken');
+    const lost = await store.get('first-taken');
+    await store.takeOver(claimRequest('first-taken', 'w2', t0 + 7), lost as JobRecord);
+    expect((await store.get('first-taken'))?.history.slice(1)).toEqual([
+      start,
+      expect.objectContaining({ status: 'retrying', attempt: 1, workerId: 'w1' }),
+      { status: 'running', at: t0 + 7, attempt: 2, workerId: 'w2' },
+    ]);
+
+    await started('first-rejected');
+    await store.reject({
+      id: 'first-rejected',
+      task: 'math.add',
+      maxAttempts: 3,
+      guard: { kind: 'lost', attempt: 1, now: t0 + 7 },
+      error,
+      deadLettered: true,
+      at: t0 + 7,
+    });
+    expect((await store.get('first-rejected'))?.history.slice(1)).toEqual([
+      start,
+      expect.objectContaining({ status: 'failed', attempt: 1 }),
+    ]);
+
+    // A requeue clears `startedAt`; the first run's start stays in the history, and so does the second's.
+    const requeued = await started('first-requeued');
+    await store.complete('first-requeued', requeued, {
+      status: 'failed',
+      error,
+      deadLettered: true,
+      at: t0 + 5,
+      logs: [],
+    });
+    const queuedAgain = await store.requeue('first-requeued', t0 + 6);
+    expect(queuedAgain.history.map((e) => e.status)).toEqual(['queued', 'running', 'failed', 'queued']);
+    expect(queuedAgain.history[1]).toEqual(start);
+    expect(await store.get('first-requeued')).toEqual(queuedAgain);
+    await store.claim(claimRequest('first-requeued', 'w2', t0 + 7));
+    expect(await statuses('first-requeued')).toEqual(['queued', 'running', 'failed', 'queued', 'running']);
+    expect((await store.get('first-requeued'))?.history.slice(-1)).toEqual([
+      { status: 'running', at: t0 + 7, attempt: 1, workerId: 'w2' },
+    ]);
+    expect((await store.get('first-requeued'))?.history[1]).toEqual(start);
+  });
+
   it('records a cancel on a running job, reports it to the heartbeat, and refuses a retrying end', async () => {
     const { job } = await store.claim(claimRequest('to-cancel', 'w1'));
     const fence = { attempt: job.attempts, workerId: 'w1', token: 'token-w1' };
