@@ -82,14 +82,39 @@ async function stopChild(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
+/**
+ * Code that makes an emulator's HTTP server hold every request `roundTripMs` before handling it: a
+ * stand-in for the network round trip to AWS (a few milliseconds within a region), which loopback does
+ * not have. The wait is a timer, not CPU, so it shows what a design pays in round trips apart from what
+ * this machine's two cores pay in CPU. Nothing when `roundTripMs` is 0.
+ */
+function roundTripScript(roundTripMs: number): string {
+  if (roundTripMs <= 0) return '';
+  return `
+    import http from 'node:http';
+    const emit = http.Server.prototype.emit;
+    http.Server.prototype.emit = function (event, ...args) {
+      if (event !== 'request') return emit.call(this, event, ...args);
+      setTimeout(() => emit.call(this, event, ...args), ${roundTripMs});
+      return true;
+    };`;
+}
+
+/** Options of {@link startDynaliteFauxqs}. */
+export interface DynaliteFauxqsOptions {
+  /** Milliseconds each request waits before either emulator handles it (see `roundTripScript`). Default 0. */
+  readonly roundTripMs?: number;
+}
+
 /** Starts dynalite (under this Node) and fauxqs (under Node 22), each in its own process. */
-export async function startDynaliteFauxqs(): Promise<Emulator> {
-  const dynaliteScript = `
+export async function startDynaliteFauxqs(options: DynaliteFauxqsOptions = {}): Promise<Emulator> {
+  const delay = roundTripScript(options.roundTripMs ?? 0);
+  const dynaliteScript = `${delay}
     import { createRequire } from 'node:module';
     const dynalite = createRequire(process.cwd() + '/')('dynalite')({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
     dynalite.listen(0, '127.0.0.1', () => console.log(JSON.stringify({ port: dynalite.address().port })));
     process.on('SIGTERM', () => dynalite.close(() => process.exit(0)));`;
-  const fauxqsScript = `
+  const fauxqsScript = `${delay}
     import { startFauxqs } from 'fauxqs';
     const server = await startFauxqs({ port: 0, host: '127.0.0.1', logger: false });
     console.log(JSON.stringify({ port: server.port }));

@@ -5,6 +5,10 @@
 // (`process.cpuUsage()` of this process; the emulators run in their own) and requests per job. Cases
 // alternate order over rounds; medians.
 //
+// The one-by-one cases then run again on emulators that hold every request 5 ms before handling it
+// (`roundTripScript` in emulators.ts), a stand-in for the network round trip within an AWS region that
+// loopback does not have: there the two requests of a full-tracking `enqueue` wait together.
+//
 //   tsx --conditions=source scripts/bench/enqueue.ts [--quick] [--only=one|many]
 //
 // `--only=one` or `--only=many` runs that mode's cases only (the race goes with `many`), prints their
@@ -23,12 +27,16 @@ import {
   machineInfo,
   median,
   printFigures,
+  roundsNote,
   writeResult,
 } from './results.js';
 import { isMain, runAsScript } from './shared.js';
 import { noop } from './worker-overhead.js';
 
 type Mode = 'one' | 'many';
+
+/** What the one-by-one cases' second run adds to every request: a round trip within an AWS region. */
+const roundTripMs = 5;
 /**
  * `send-and-put`: the leanest hand-written full-tracking enqueue, one by one: a SendMessage and a
  * conditional PutItem of the job's record at once (what full tracking must do at the least).
@@ -67,11 +75,194 @@ export async function run(options: { quick: boolean; only?: Mode | undefined }):
     { kind: 'sqs-producer', mode },
     ...(mode === 'one' ? [{ kind: 'send-and-put', mode } as const] : []),
   ]);
-  const measured = new Map<string, Measured[]>(cases.map((c) => [label(c), []]));
-  const emulator = await startDynaliteFauxqs();
   const source = 'dynalite+fauxqs';
+  log(`enqueue on ${source}: ${sizes.one} jobs one by one, ${sizes.many} at once, ${rounds} round(s)`);
+  const measured = await measureCases({ cases, sizes, rounds, warmup, log });
+  if (modes.includes('many')) {
+    const emulator = await startDynaliteFauxqs();
+    try {
+      race = await measureRace(emulator, sizes.race);
+    } finally {
+      await emulator.stop();
+    }
+    log(
+      `  race: ${sizes.race} jobs, enqueueMany (full) into an idle worker: ${race.extraReceivesPerJob.toFixed(3)} extra receives/job, ${race.releasedPerJob.toFixed(3)} hand-backs/job`,
+    );
+  }
+  // The one-by-one cases again, with a round trip added to every request.
+  const oneByOne = cases.filter((c) => c.mode === 'one');
+  const overNetwork =
+    oneByOne.length > 0
+      ? await measureCases({ cases: oneByOne, sizes, rounds, warmup, log, roundTripMs })
+      : undefined;
+  const med = (c: Case, key: keyof Measured) => median((measured.get(label(c)) ?? []).map((m) => m[key]));
+  // Round by round: the cases of a round ran one after the other, on the machine as it was then.
+  const jobsPerSecond = (c: Case) => (measured.get(label(c)) ?? []).map((m) => m.jobsPerSecond);
+  const figures: Figure[] = [];
+  for (const mode of modes) {
+    const producer: Case = { kind: 'sqs-producer', mode };
+    const how = mode === 'one' ? 'one by one (awaited in turn)' : `all at once (${sizes.many} jobs)`;
+    const baselineLabel =
+      mode === 'one' ? 'sqs-producer send(), one message at a time' : 'sqs-producer send() of all messages';
+    for (const tracking of ['full', 'lean'] as const) {
+      const c: Case = { kind: 'longhaul', tracking, mode };
+      const api = mode === 'one' ? 'enqueue' : 'enqueueMany';
+      figures.push(
+        figure({
+          id: `enqueue.${mode}.${tracking}.jobsPerSecond`,
+          label: `${api}, ${tracking} tracking, ${how}`,
+          value: med(c, 'jobsPerSecond'),
+          unit: 'jobs/s',
+          baseline: { label: baselineLabel, value: med(producer, 'jobsPerSecond') },
+          better: 'higher',
+          source,
+          note: `${tracking === 'full' ? 'full tracking also writes each job record (PutItem), which sqs-producer does not; ' : ''}${roundsNote(jobsPerSecond(c), jobsPerSecond(producer))}`,
+        }),
+        figure({
+          id: `enqueue.${mode}.${tracking}.cpuMsPerJob`,
+          label: `${api} client CPU per job, ${tracking} tracking, ${how}`,
+          value: med(c, 'cpuMsPerJob'),
+          unit: 'ms CPU/job',
+          baseline: { label: baselineLabel, value: med(producer, 'cpuMsPerJob') },
+          better: 'lower',
+          source,
+        }),
+        figure({
+          id: `enqueue.${mode}.${tracking}.sqsRequestsPerJob`,
+          label: `${api} SQS requests per job, ${tracking} tracking`,
+          value: med(c, 'sqsPerJob'),
+          unit: 'requests/job',
+          baseline: { label: baselineLabel, value: med(producer, 'sqsPerJob') },
+          better: 'lower',
+          source,
+          note: `plus ${med(c, 'dynamoWritesPerJob').toFixed(2)} DynamoDB writes per job`,
+        }),
+      );
+    }
+  }
+  if (modes.includes('one')) {
+    const full: Case = { kind: 'longhaul', tracking: 'full', mode: 'one' };
+    const floor: Case = { kind: 'send-and-put', mode: 'one' };
+    const floorLabel = 'hand-written SendMessage + conditional PutItem at once, one job at a time';
+    figures.push(
+      figure({
+        id: 'enqueue.one.full.vsSendAndPut.jobsPerSecond',
+        label: 'enqueue, full tracking, one by one, against the leanest hand-written send + record write',
+        value: med(full, 'jobsPerSecond'),
+        unit: 'jobs/s',
+        baseline: { label: floorLabel, value: med(floor, 'jobsPerSecond') },
+        better: 'higher',
+        source,
+        note: `the same two requests per job as full tracking; ${roundsNote(jobsPerSecond(full), jobsPerSecond(floor))}`,
+      }),
+      figure({
+        id: 'enqueue.one.full.vsSendAndPut.cpuMsPerJob',
+        label:
+          'enqueue client CPU per job, full tracking, against the leanest hand-written send + record write',
+        value: med(full, 'cpuMsPerJob'),
+        unit: 'ms CPU/job',
+        baseline: { label: floorLabel, value: med(floor, 'cpuMsPerJob') },
+        better: 'lower',
+        source,
+      }),
+    );
+  }
+  if (overNetwork) {
+    const ofNetwork = (c: Case) => (overNetwork.get(label(c)) ?? []).map((m) => m.jobsPerSecond);
+    const producer: Case = { kind: 'sqs-producer', mode: 'one' };
+    const floor: Case = { kind: 'send-and-put', mode: 'one' };
+    const added = `${roundTripMs} ms added to every request on both emulators`;
+    for (const tracking of ['full', 'lean'] as const) {
+      const c: Case = { kind: 'longhaul', tracking, mode: 'one' };
+      figures.push(
+        figure({
+          id: `enqueue.one.${tracking}.roundTrip.jobsPerSecond`,
+          label: `enqueue, ${tracking} tracking, one by one, with a ${roundTripMs} ms round trip per request`,
+          value: median(ofNetwork(c)),
+          unit: 'jobs/s',
+          baseline: {
+            label: 'sqs-producer send(), one message at a time, the same round trip',
+            value: median(ofNetwork(producer)),
+          },
+          better: 'higher',
+          source,
+          note: `${tracking === 'full' ? 'target ≥ 0.7x; the record is written at once with the message; ' : ''}${added}; ${roundsNote(ofNetwork(c), ofNetwork(producer))}`,
+        }),
+      );
+    }
+    const full: Case = { kind: 'longhaul', tracking: 'full', mode: 'one' };
+    figures.push(
+      figure({
+        id: 'enqueue.one.full.roundTrip.vsSendAndPut.jobsPerSecond',
+        label: `enqueue, full tracking, one by one, with a ${roundTripMs} ms round trip per request, against the leanest hand-written send + record write`,
+        value: median(ofNetwork(full)),
+        unit: 'jobs/s',
+        baseline: {
+          label: 'hand-written SendMessage + conditional PutItem at once, the same round trip',
+          value: median(ofNetwork(floor)),
+        },
+        better: 'higher',
+        source,
+        note: `${added}; ${roundsNote(ofNetwork(full), ofNetwork(floor))}`,
+      }),
+    );
+  }
+  if (modes.includes('many')) {
+    figures.push(
+      figure({
+        id: 'enqueue.many.full.raceExtraReceivesPerJob',
+        label: `enqueueMany (full tracking) of ${sizes.race} jobs into an idle worker: receives per job beyond the first`,
+        value: race.extraReceivesPerJob,
+        unit: 'receives/job',
+        better: 'lower',
+        source,
+        note: `a worker that gets a message before the producer's batch write of its record hands it back (pendingRecord); ${race.releasedPerJob.toFixed(3)} hand-backs per job`,
+      }),
+    );
+  }
+  const result: BenchResult = {
+    name: 'enqueue',
+    title: 'Enqueue: one by one, in batches, and sqs-producer',
+    command: `tsx --conditions=source scripts/bench/enqueue.ts${options.quick ? ' --quick' : ''}`,
+    quick: options.quick,
+    at: new Date().toISOString(),
+    machine: machineInfo(),
+    figures,
+    method:
+      `${sizes.one} no-op jobs enqueued one by one (each awaited) and ${sizes.many} with one enqueueMany, in full and lean tracking, ` +
+      'against sqs-producer 8 sending the same number of envelope-shaped bodies one at a time and all at once (SendMessageBatch of 10, ' +
+      'in turn), and against the leanest hand-written full-tracking enqueue (a SendMessage and a conditional PutItem at once, one job ' +
+      'at a time), each case on a fresh queue and table on fauxqs + dynalite. ' +
+      (warmup ? 'Each case first sends as many jobs untimed (steady state). ' : '') +
+      'CPU is process.cpuUsage() of the benchmark process (the ' +
+      `emulators run in their own). Cases alternate order over ${rounds} round(s); medians. ` +
+      `The one-by-one cases then run again on a second dynalite + fauxqs whose servers hold every request ${roundTripMs} ms ` +
+      'before handling it (a timer, no CPU): loopback has no network round trip, so there an awaited request costs its ' +
+      'CPU and little else, and a second request per job halves the rate on two cores shared with the emulators; ' +
+      'within an AWS region each request also waits a few milliseconds on the network, and requests made at once wait together.',
+  };
+  printFigures(figures);
+  return result;
+}
+
+/**
+ * Runs each case `rounds` times on one dynalite + fauxqs (`roundTripMs` added to every request), each run on
+ * a fresh queue and table, the order of the cases alternating by round.
+ */
+async function measureCases(options: {
+  readonly cases: readonly Case[];
+  readonly sizes: Readonly<Record<Mode, number>>;
+  readonly rounds: number;
+  readonly warmup: boolean;
+  readonly log: (line: string) => void;
+  readonly roundTripMs?: number;
+}): Promise<Map<string, Measured[]>> {
+  const { cases, sizes, rounds, warmup, log } = options;
+  const roundTrip = options.roundTripMs ?? 0;
+  const measured = new Map<string, Measured[]>(cases.map((c) => [label(c), []]));
+  const emulator = await startDynaliteFauxqs({ roundTripMs: roundTrip });
+  if (roundTrip > 0) log(`  with ${roundTrip} ms added to every request:`);
   try {
-    log(`enqueue on ${source}: ${sizes.one} jobs one by one, ${sizes.many} at once, ${rounds} round(s)`);
     for (let round = 0; round < rounds; round++) {
       const order = round % 2 === 0 ? cases : [...cases].reverse();
       for (const c of order) {
@@ -170,120 +361,10 @@ export async function run(options: { quick: boolean; only?: Mode | undefined }):
         );
       }
     }
-    if (modes.includes('many')) {
-      race = await measureRace(emulator, sizes.race);
-      log(
-        `  race: ${sizes.race} jobs, enqueueMany (full) into an idle worker: ${race.extraReceivesPerJob.toFixed(3)} extra receives/job, ${race.releasedPerJob.toFixed(3)} hand-backs/job`,
-      );
-    }
   } finally {
     await emulator.stop();
   }
-  const med = (c: Case, key: keyof Measured) => median((measured.get(label(c)) ?? []).map((m) => m[key]));
-  const figures: Figure[] = [];
-  for (const mode of modes) {
-    const producer: Case = { kind: 'sqs-producer', mode };
-    const how = mode === 'one' ? 'one by one (awaited in turn)' : `all at once (${sizes.many} jobs)`;
-    const baselineLabel =
-      mode === 'one' ? 'sqs-producer send(), one message at a time' : 'sqs-producer send() of all messages';
-    for (const tracking of ['full', 'lean'] as const) {
-      const c: Case = { kind: 'longhaul', tracking, mode };
-      const api = mode === 'one' ? 'enqueue' : 'enqueueMany';
-      figures.push(
-        figure({
-          id: `enqueue.${mode}.${tracking}.jobsPerSecond`,
-          label: `${api}, ${tracking} tracking, ${how}`,
-          value: med(c, 'jobsPerSecond'),
-          unit: 'jobs/s',
-          baseline: { label: baselineLabel, value: med(producer, 'jobsPerSecond') },
-          better: 'higher',
-          source,
-          note:
-            tracking === 'full'
-              ? 'full tracking also writes each job record (PutItem), which sqs-producer does not'
-              : `median of ${rounds}`,
-        }),
-        figure({
-          id: `enqueue.${mode}.${tracking}.cpuMsPerJob`,
-          label: `${api} client CPU per job, ${tracking} tracking, ${how}`,
-          value: med(c, 'cpuMsPerJob'),
-          unit: 'ms CPU/job',
-          baseline: { label: baselineLabel, value: med(producer, 'cpuMsPerJob') },
-          better: 'lower',
-          source,
-        }),
-        figure({
-          id: `enqueue.${mode}.${tracking}.sqsRequestsPerJob`,
-          label: `${api} SQS requests per job, ${tracking} tracking`,
-          value: med(c, 'sqsPerJob'),
-          unit: 'requests/job',
-          baseline: { label: baselineLabel, value: med(producer, 'sqsPerJob') },
-          better: 'lower',
-          source,
-          note: `plus ${med(c, 'dynamoWritesPerJob').toFixed(2)} DynamoDB writes per job`,
-        }),
-      );
-    }
-  }
-  if (modes.includes('one')) {
-    const full: Case = { kind: 'longhaul', tracking: 'full', mode: 'one' };
-    const floor: Case = { kind: 'send-and-put', mode: 'one' };
-    const floorLabel = 'hand-written SendMessage + conditional PutItem at once, one job at a time';
-    figures.push(
-      figure({
-        id: 'enqueue.one.full.vsSendAndPut.jobsPerSecond',
-        label: 'enqueue, full tracking, one by one, against the leanest hand-written send + record write',
-        value: med(full, 'jobsPerSecond'),
-        unit: 'jobs/s',
-        baseline: { label: floorLabel, value: med(floor, 'jobsPerSecond') },
-        better: 'higher',
-        source,
-        note: `the same two requests per job as full tracking; median of ${rounds}`,
-      }),
-      figure({
-        id: 'enqueue.one.full.vsSendAndPut.cpuMsPerJob',
-        label:
-          'enqueue client CPU per job, full tracking, against the leanest hand-written send + record write',
-        value: med(full, 'cpuMsPerJob'),
-        unit: 'ms CPU/job',
-        baseline: { label: floorLabel, value: med(floor, 'cpuMsPerJob') },
-        better: 'lower',
-        source,
-      }),
-    );
-  }
-  if (modes.includes('many')) {
-    figures.push(
-      figure({
-        id: 'enqueue.many.full.raceExtraReceivesPerJob',
-        label: `enqueueMany (full tracking) of ${sizes.race} jobs into an idle worker: receives per job beyond the first`,
-        value: race.extraReceivesPerJob,
-        unit: 'receives/job',
-        better: 'lower',
-        source,
-        note: `a worker that gets a message before the producer's batch write of its record hands it back (pendingRecord); ${race.releasedPerJob.toFixed(3)} hand-backs per job`,
-      }),
-    );
-  }
-  const result: BenchResult = {
-    name: 'enqueue',
-    title: 'Enqueue: one by one, in batches, and sqs-producer',
-    command: `tsx --conditions=source scripts/bench/enqueue.ts${options.quick ? ' --quick' : ''}`,
-    quick: options.quick,
-    at: new Date().toISOString(),
-    machine: machineInfo(),
-    figures,
-    method:
-      `${sizes.one} no-op jobs enqueued one by one (each awaited) and ${sizes.many} with one enqueueMany, in full and lean tracking, ` +
-      'against sqs-producer 8 sending the same number of envelope-shaped bodies one at a time and all at once (SendMessageBatch of 10, ' +
-      'in turn), and against the leanest hand-written full-tracking enqueue (a SendMessage and a conditional PutItem at once, one job ' +
-      'at a time), each case on a fresh queue and table on fauxqs + dynalite. ' +
-      (warmup ? 'Each case first sends as many jobs untimed (steady state). ' : '') +
-      'CPU is process.cpuUsage() of the benchmark process (the ' +
-      `emulators run in their own). Cases alternate order over ${rounds} round(s); medians.`,
-  };
-  printFigures(figures);
-  return result;
+  return measured;
 }
 
 /**

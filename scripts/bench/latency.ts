@@ -31,10 +31,20 @@ import {
 } from './results.js';
 import { isMain, motoBackend, type RunOptions, round, runAsScript } from './shared.js';
 
-type Source = 'embedded' | 'moto' | 'dynalite+fauxqs';
+/** What the last run adds to every request: a round trip within an AWS region (see `roundTripScript`). */
+const roundTripMs = 5;
+
+type Source = 'embedded' | 'moto' | 'dynalite+fauxqs' | typeof overNetwork;
+/** dynalite + fauxqs holding every request `roundTripMs` before handling it. */
+const overNetwork = 'dynalite+fauxqs, 5 ms round trip';
 
 /** How a source is named in figure ids. */
-const idOf: Record<Source, string> = { embedded: 'embedded', moto: 'moto', 'dynalite+fauxqs': 'dynalite' };
+const idOf: Record<Source, string> = {
+  embedded: 'embedded',
+  moto: 'moto',
+  'dynalite+fauxqs': 'dynalite',
+  [overNetwork]: 'dynalite.roundTrip',
+};
 
 interface Latencies {
   readonly start: number[];
@@ -54,7 +64,12 @@ interface Latencies {
   readonly rawClaim?: number[];
 }
 
-const pollIntervalMs: Record<Source, number> = { embedded: 2, moto: 10, 'dynalite+fauxqs': 2 };
+const pollIntervalMs: Record<Source, number> = {
+  embedded: 2,
+  moto: 10,
+  'dynalite+fauxqs': 2,
+  [overNetwork]: 2,
+};
 
 async function longhaulLatencies(
   backend: Backend,
@@ -247,6 +262,28 @@ async function awsLatencies(
   return { ...longhaul, ...sqs, ...dynamo };
 }
 
+/** Longhaul's latencies and the raw paths on a dynalite + fauxqs of their own, `roundTripMs` added to every request. */
+async function onDynaliteFauxqs(source: Source, roundTrip: number, jobs: number): Promise<Latencies> {
+  const emulator = await startDynaliteFauxqs({ roundTripMs: roundTrip });
+  try {
+    const worked = await benchResources(emulator, 'latency');
+    const rawSide = await benchResources(emulator, 'latency-raw');
+    try {
+      return await awsLatencies(
+        source,
+        worked.backend,
+        { resources: rawSide.resources, clients: clientsFor(emulator) },
+        jobs,
+      );
+    } finally {
+      worked.destroy();
+      rawSide.destroy();
+    }
+  } finally {
+    await emulator.stop();
+  }
+}
+
 /** Sorted latencies as (percentile, ms) points. */
 function cdf(values: readonly number[]): Array<readonly [number, number]> {
   const sorted = [...values].sort((a, b) => a - b);
@@ -386,26 +423,12 @@ export async function run({ quick }: RunOptions): Promise<BenchResult> {
   console.error('latency: moto done');
   // The emulators the throughput figures run on: their requests cost about what DynamoDB's and SQS's do
   // relative to each other, where moto's Python expression evaluation makes a longer update far slower.
-  const emulator = await startDynaliteFauxqs();
-  let onDynalite: Latencies;
-  try {
-    const worked = await benchResources(emulator, 'latency');
-    const rawSide = await benchResources(emulator, 'latency-raw');
-    try {
-      onDynalite = await awsLatencies(
-        'dynalite+fauxqs',
-        worked.backend,
-        { resources: rawSide.resources, clients: clientsFor(emulator) },
-        jobs,
-      );
-    } finally {
-      worked.destroy();
-      rawSide.destroy();
-    }
-  } finally {
-    await emulator.stop();
-  }
+  const onDynalite = await onDynaliteFauxqs('dynalite+fauxqs', 0, jobs);
   console.error('latency: dynalite+fauxqs done');
+  // The same with a round trip added to every request: on loopback the producer's second request and the
+  // claim wait for the CPU the emulators share with them, where within a region they wait on the network.
+  const onNetwork = await onDynaliteFauxqs(overNetwork, roundTripMs, jobs);
+  console.error(`latency: ${overNetwork} done`);
   return {
     name: 'latency',
     title: 'Latency with an idle worker',
@@ -417,10 +440,12 @@ export async function run({ quick }: RunOptions): Promise<BenchResult> {
       ...figuresOf('embedded', embedded),
       ...figuresOf('moto', onMoto),
       ...figuresOf('dynalite+fauxqs', onDynalite),
+      ...figuresOf(overNetwork, onNetwork),
     ],
     series: [
       seriesOf('latency', 'moto', onMoto),
       seriesOf('latency-dynalite', 'dynalite+fauxqs', onDynalite),
+      seriesOf('latency-dynalite-round-trip', overNetwork, onNetwork),
       seriesOf('latency-embedded', 'embedded', embedded),
     ],
     method: [
@@ -429,6 +454,7 @@ export async function run({ quick }: RunOptions): Promise<BenchResult> {
       "Backends: the embedded one; moto; and dynalite + fauxqs, the emulators the throughput figures run on, whose requests cost about what DynamoDB's and SQS's do relative to each other (moto evaluates update expressions in Python, so there a longer update takes far longer than a put).",
       'Baseline on each backend: the queue alone, a raw send and a raw long-poll receive loop (WaitTimeSeconds 20, one message), from the send call to the receive returning; on the AWS emulators a hand-written `@aws-sdk/client-sqs` loop with the clients Longhaul uses.',
       "On the AWS emulators the start figure beyond the raw path is compared with one DynamoDB round trip: a conditional PutItem of a new item on the same emulator, one after the other (p50), and with the worker's own claim round trip (timed around `JobStore.claim` during the run); the claim is also set against the minimal loop's claim of the PutItem's items.",
+      `Last, the same on a second dynalite + fauxqs whose servers hold every request ${roundTripMs} ms before handling it (a timer, no CPU): a stand-in for the network round trip within an AWS region, which loopback does not have; there the producer's two requests and the worker's claim wait on that round trip rather than on the CPU the emulators share with them on this machine's two cores.`,
       'The result ratio compares the whole tracked round trip (send + record write, receive, claim write, run, completion write, result poll) with message delivery alone.',
     ].join(' '),
   };
