@@ -36,7 +36,7 @@ const roundTripMs = 5;
 
 type Source = 'embedded' | 'moto' | 'dynalite+fauxqs' | typeof overNetwork;
 /** dynalite + fauxqs holding every request `roundTripMs` before handling it. */
-const overNetwork = 'dynalite+fauxqs, 5 ms round trip';
+const overNetwork = `dynalite+fauxqs, ${roundTripMs} ms round trip` as const;
 
 /** How a source is named in figure ids. */
 const idOf: Record<Source, string> = {
