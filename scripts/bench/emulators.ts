@@ -100,6 +100,15 @@ function roundTripScript(roundTripMs: number): string {
     };`;
 }
 
+/**
+ * The round trip the benchmarks' second runs add to every request: the short end of one within an AWS
+ * region. The longer it is, the smaller a design's extra CPU per request weighs against it.
+ */
+export const regionRoundTripMs = 5;
+
+/** How figures measured with {@link regionRoundTripMs} name their source. */
+export const roundTripSource = `dynalite+fauxqs, ${regionRoundTripMs} ms round trip` as const;
+
 /** Options of {@link startDynaliteFauxqs}. */
 export interface DynaliteFauxqsOptions {
   /** Milliseconds each request waits before either emulator handles it (see `roundTripScript`). Default 0. */

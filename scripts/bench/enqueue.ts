@@ -19,7 +19,13 @@ import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { createWorker, Longhaul, silentLogger, type Tracking } from 'longhaul';
 import { Producer } from 'sqs-producer';
-import { benchResources, clientsFor, startDynaliteFauxqs } from './emulators.js';
+import {
+  benchResources,
+  clientsFor,
+  regionRoundTripMs as roundTripMs,
+  roundTripSource,
+  startDynaliteFauxqs,
+} from './emulators.js';
 import {
   type BenchResult,
   type Figure,
@@ -34,9 +40,6 @@ import { isMain, runAsScript } from './shared.js';
 import { noop } from './worker-overhead.js';
 
 type Mode = 'one' | 'many';
-
-/** What the one-by-one cases' second run adds to every request: a round trip within an AWS region. */
-const roundTripMs = 5;
 /**
  * `send-and-put`: the leanest hand-written full-tracking enqueue, one by one: a SendMessage and a
  * conditional PutItem of the job's record at once (what full tracking must do at the least).
@@ -187,7 +190,7 @@ export async function run(options: { quick: boolean; only?: Mode | undefined }):
         unit: 'jobs/s',
         baseline: { label: `${f.baselineLabel}, the same round trip`, value: median(ofNetwork(f.baseline)) },
         better: 'higher',
-        source,
+        source: roundTripSource,
         note: `${f.note ?? ''}${added}; ${roundsNote(ofNetwork(f.c), ofNetwork(f.baseline))}`,
       });
     for (const tracking of ['full', 'lean'] as const) {

@@ -19,7 +19,13 @@ import { type Backend, createWorker, defineTask, Longhaul, silentLogger } from '
 import { memoryBackend } from 'longhaul/memory';
 import { z } from 'zod';
 import { minimalClaim } from './baseline-worker.js';
-import { benchResources, clientsFor, startDynaliteFauxqs } from './emulators.js';
+import {
+  benchResources,
+  clientsFor,
+  regionRoundTripMs as roundTripMs,
+  roundTripSource,
+  startDynaliteFauxqs,
+} from './emulators.js';
 import {
   type BenchResult,
   type Figure,
@@ -31,12 +37,9 @@ import {
 } from './results.js';
 import { isMain, motoBackend, type RunOptions, round, runAsScript } from './shared.js';
 
-/** What the last run adds to every request: a round trip within an AWS region (see `roundTripScript`). */
-const roundTripMs = 5;
-
 type Source = 'embedded' | 'moto' | 'dynalite+fauxqs' | typeof overNetwork;
-/** dynalite + fauxqs holding every request `roundTripMs` before handling it. */
-const overNetwork = `dynalite+fauxqs, ${roundTripMs} ms round trip` as const;
+/** dynalite + fauxqs holding every request `roundTripMs` before handling it (see `roundTripScript`). */
+const overNetwork = roundTripSource;
 
 /** How a source is named in figure ids. */
 const idOf: Record<Source, string> = {

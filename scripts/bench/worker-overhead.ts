@@ -27,6 +27,8 @@ import {
   type Emulator,
   type Endpoints,
   processCpuSeconds,
+  regionRoundTripMs as roundTripMs,
+  roundTripSource,
   startDynaliteFauxqs,
 } from './emulators.js';
 import {
@@ -641,9 +643,6 @@ function profileFigures(
   ];
 }
 
-/** What the round-trip figures add to every request: a round trip within an AWS region. */
-const roundTripMs = 5;
-
 /**
  * Full and lean tracking against the minimal loop at concurrency 10 on a dynalite + fauxqs that holds
  * every request {@link roundTripMs} before handling it (`roundTripScript` in emulators.ts). On loopback
@@ -658,7 +657,7 @@ async function overNetwork(
 ): Promise<Figure[]> {
   const total = options.quick ? 60 : 3_000;
   const warmup = options.quick ? 10 : 1_500;
-  const source = `dynalite+fauxqs, ${roundTripMs} ms round trip`;
+  const source = roundTripSource;
   const emulator = await startDynaliteFauxqs({ roundTripMs });
   try {
     log(
